@@ -1,0 +1,58 @@
+# The commands the README gives. Everything installs itself on first use.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test lint bench install static chromium e2e migrate clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+static/build/app.css: node_modules/.installed frontend/app.scss
+	npm run --silent build
+
+install: $(VENV)/.installed node_modules/.installed static/build/app.css
+
+# Debian's chromium drives the real-browser tests; never a downloaded browser.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing Debian's chromium for the browser tests"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+run: export DEBUG ?= true
+run: export REQUIRE_SECOND_FACTOR ?= false
+run: install
+	mkdir -p var
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py serve_embedded --port $(PORT)
+
+test: install chromium
+	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+e2e: install chromium
+	$(PY) -m pytest -m e2e $(PYTEST_ARGS)
+
+lint: export DEBUG ?= true
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+bench: export DEBUG ?= true
+bench: install
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) node_modules var static/build

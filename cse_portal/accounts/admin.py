@@ -1,0 +1,93 @@
+"""Administration of agencies and staff. Case data is never registered here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
+from django.http import HttpRequest
+
+from . import services
+from .models import Agency, User
+from .roles import Role
+
+
+@admin.register(Agency)
+class AgencyAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "offers_preventative_work", "is_active"]
+    list_filter = ["kind", "offers_preventative_work", "is_active"]
+    search_fields = ["name"]
+
+
+class StaffForm(forms.ModelForm):
+    role = forms.ChoiceField(choices=Role.choices)
+
+    class Meta:
+        model = User
+        fields = [
+            "username",
+            "first_name",
+            "last_name",
+            "email",
+            "agency",
+            "job_title",
+            "in_colocated_team",
+            "is_active",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["role"].initial = self.instance.role
+
+
+class StaffCreationForm(StaffForm):
+    password = forms.CharField(widget=forms.PasswordInput, strip=False)
+
+    def clean_password(self) -> str:
+        from django.contrib.auth.password_validation import validate_password
+
+        password = self.cleaned_data["password"]
+        validate_password(password, self.instance)
+        return password
+
+
+@admin.register(User)
+class StaffAdmin(DjangoUserAdmin):
+    form = StaffForm
+    add_form = StaffCreationForm
+    list_display = ["username", "first_name", "last_name", "agency", "is_active"]
+    list_filter = ["is_active", "agency__kind", "groups", "in_colocated_team"]
+    search_fields = ["username", "first_name", "last_name", "email"]
+    fieldsets = [
+        (None, {"fields": ["username", "first_name", "last_name", "email", "job_title"]}),
+        ("Access", {"fields": ["agency", "role", "in_colocated_team", "is_active"]}),
+    ]
+    add_fieldsets = [
+        (None, {"fields": ["username", "password", "first_name", "last_name", "email"]}),
+        ("Access", {"fields": ["agency", "job_title", "role", "in_colocated_team"]}),
+    ]
+    readonly_fields: list[str] = []
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        was_active = User.objects.filter(pk=obj.pk).values_list("is_active", flat=True).first()
+        if not change:
+            obj.set_password(form.cleaned_data["password"])
+        deactivating = change and was_active and not obj.is_active
+        if deactivating:
+            obj.is_active = True  # the service performs the deactivation and ends sessions
+        super().save_model(request, obj, form, change)
+        services.user_set_role(user=obj, role=form.cleaned_data["role"], changed_by=request.user)
+        if deactivating:
+            services.user_deactivate(user=obj, changed_by=request.user)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # Groups are managed through the role field only.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+
+admin.site.unregister(Group)

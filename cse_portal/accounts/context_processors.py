@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from cse_portal import navigation
+
+from .second_factor import second_factor_satisfied
+
+
+def portal(request: HttpRequest) -> dict[str, Any]:
+    """What the layout needs: the service name and, for a verified user, the navigation."""
+    user = getattr(request, "user", None)
+    signed_in = bool(user and user.is_authenticated and second_factor_satisfied(request))
+    return {
+        "service_name": "CSE portal",
+        "signed_in": signed_in,
+        "navigation": navigation.items_for(user.role) if signed_in else [],
+        "demo_mode": settings.DEBUG,
+    }

@@ -1,0 +1,73 @@
+"""Deny by default: every page needs a signed-in user who has passed the second factor."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.auth.middleware import (
+    LoginRequiredMiddleware as DjangoLoginRequiredMiddleware,
+)
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from rest_framework.views import APIView
+
+from .second_factor import second_factor_satisfied
+
+
+def _is_api_view(view_func: Callable[..., Any]) -> bool:
+    view_class = getattr(view_func, "cls", None) or getattr(view_func, "view_class", None)
+    return isinstance(view_class, type) and issubclass(view_class, APIView)
+
+
+class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
+    """Django's deny-by-default middleware, except that API views authenticate themselves and
+    answer 401 (DRF's default permission is ``IsAuthenticated``)."""
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
+    ) -> HttpResponse | None:
+        if _is_api_view(view_func):
+            return None
+        return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+class SecondFactorRequiredMiddleware:
+    """A user who has given a password but not yet a code may only reach the code pages, logout
+    and the public pages."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
+    ) -> HttpResponse | None:
+        if not request.user.is_authenticated or _is_api_view(view_func):
+            return None
+        if not getattr(view_func, "login_required", True):
+            return None  # public pages and the login steps themselves
+        if getattr(view_func, "second_factor_step", False):
+            return None
+        if second_factor_satisfied(request):
+            return None
+        url = reverse("accounts:verify")
+        return HttpResponseRedirect(f"{url}?{urlencode({'next': request.get_full_path()})}")
+
+
+class NoStoreMiddleware:
+    """Pages carry personal data: browsers and proxies must not keep copies of them."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not request.path.startswith("/static/"):
+            add_never_cache_headers(response)
+            response["Cache-Control"] += ", no-store, private"
+        return response

@@ -1,0 +1,18 @@
+"""The six roles of the portal. Each is a Django group of the same name (see ``contract.md``)."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    FRONTLINE = "frontline", "Frontline professional"
+    PRACTITIONER = "practitioner", "CSE team practitioner"
+    TEAM_MANAGER = "team_manager", "CSE team manager"
+    ANALYST = "analyst", "Intelligence analyst"
+    LSCB_MANAGER = "lscb_manager", "LSCB manager"
+    ADMIN = "admin", "System administrator"
+
+
+ALL_ROLES = frozenset(Role.values)
+STAFF_WORKING_CASES = frozenset({Role.PRACTITIONER, Role.TEAM_MANAGER})

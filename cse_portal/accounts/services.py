@@ -1,0 +1,99 @@
+"""Writes to staff accounts. Every change of access is announced on ``staff_access_changed`` so the
+audit log records it in the same transaction."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+
+from .models import Agency, User
+from .roles import ALL_ROLES
+from .signals import api_token_issued, staff_access_changed
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    password: str | None,
+    role: str,
+    agency: Agency | None,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    in_colocated_team: bool = False,
+    created_by: User | None = None,
+) -> User:
+    """Create a staff user with exactly one role."""
+    user = User(
+        username=username,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        agency=agency,
+        in_colocated_team=in_colocated_team,
+        is_staff=role == "admin",
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    user_set_role(user=user, role=role, changed_by=created_by)
+    return user
+
+
+@transaction.atomic
+def user_set_role(*, user: User, role: str, changed_by: User | None) -> None:
+    """Give ``user`` exactly one role; admin users are also Django staff, for the admin site."""
+    if role not in ALL_ROLES:
+        raise ValueError(f"unknown role {role!r}")
+    previous = user.role if user.pk else None
+    others = [g for g in user.groups.all() if g.name in ALL_ROLES and g.name != role]
+    if others:
+        user.groups.remove(*others)
+    user.groups.add(Group.objects.get(name=role))
+    user.__dict__.pop("role", None)
+    if user.is_staff != (role == "admin"):
+        user.is_staff = role == "admin"
+        user.save(update_fields=["is_staff"])
+    if previous != role:
+        staff_access_changed.send(
+            sender=User, user=user, changed_by=changed_by, changes={"role": [previous, role]}
+        )
+
+
+@transaction.atomic
+def user_deactivate(*, user: User, changed_by: User | None) -> None:
+    """Deactivate a user and end every session and token they hold, everywhere."""
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    Token.objects.filter(user=user).delete()
+    _end_sessions_of(user)
+    staff_access_changed.send(
+        sender=User, user=user, changed_by=changed_by, changes={"is_active": [True, False]}
+    )
+
+
+def _end_sessions_of(user: User) -> None:
+    # Inactive users are refused by the authentication backend on their next request anyway; this
+    # also removes the stored sessions so nothing lingers.
+    key = str(user.pk)
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if session.get_decoded().get("_auth_user_id") == key:
+            session.delete()
+
+
+@transaction.atomic
+def api_token_issue(*, user: User, issued_by: User | None = None) -> str:
+    """Issue a fresh API token for ``user``, replacing any previous one."""
+    if not user.is_active:
+        raise ValueError("cannot issue a token to an inactive user")
+    Token.objects.filter(user=user).delete()
+    token = Token.objects.create(user=user)
+    api_token_issued.send(sender=User, user=user, issued_by=issued_by)
+    return token.key

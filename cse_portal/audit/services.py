@@ -1,0 +1,77 @@
+"""Writing the audit log. Callers write the entry inside the transaction of the action it records,
+so an action and its entry are committed, or rolled back, together."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import connection, models, transaction
+
+from .models import GENESIS_HASH, AuditAction, AuditEntry
+
+# Any constant: serialises chain writers on PostgreSQL so two transactions never chain to the same
+# predecessor. SQLite writers are already serialised (IMMEDIATE transactions).
+_CHAIN_LOCK_KEY = 0x0CE5_A0D1
+
+
+def _lock_chain() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
+
+
+def _json_safe(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
+
+
+@transaction.atomic
+def audit_record(
+    *,
+    actor: Any,
+    action: AuditAction | str,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    subject_id: Any = None,
+    summary: str = "",
+    justification: str = "",
+    recipients: Iterable[str] = (),
+    detail: dict[str, Any] | None = None,
+    ip_address: str | None = None,
+    actor_username: str = "",
+) -> AuditEntry:
+    """Append one entry to the log.
+
+    ``actor`` is the user who acted (None for the public or the system); ``obj`` the record acted
+    on (or give ``object_type``/``object_id``); ``subject_id`` the young person it concerns, so that
+    "who has accessed this record" finds it; ``recipients`` whoever personal data was disclosed to.
+    """
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+    signed_in = actor is not None and getattr(actor, "is_authenticated", False)
+    agency = getattr(actor, "agency", None) if signed_in else None
+    entry = AuditEntry(
+        actor=actor if signed_in else None,
+        actor_username=actor.get_username() if signed_in else actor_username,
+        actor_agency=agency.name if agency else "",
+        actor_role=(actor.role or "") if signed_in else "",
+        action=str(action),
+        object_type=object_type,
+        object_id=str(object_id),
+        subject_id=str(subject_id) if subject_id else "",
+        summary=summary[:255],
+        justification=justification,
+        recipients=[str(r) for r in recipients],
+        detail=_json_safe(detail or {}),
+        ip_address=ip_address,
+    )
+    entry.full_clean(exclude=["previous_hash", "entry_hash", "actor"])
+    _lock_chain()
+    last = AuditEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first()
+    entry.previous_hash = last or GENESIS_HASH
+    entry.entry_hash = entry.compute_hash()
+    entry.save(force_insert=True)
+    return entry

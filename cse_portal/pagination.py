@@ -1,0 +1,11 @@
+"""API pagination shared by every app: ``{"count", "next", "previous", "results"}``."""
+
+from __future__ import annotations
+
+from rest_framework.pagination import PageNumberPagination
+
+
+class PortalPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200

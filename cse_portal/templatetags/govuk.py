@@ -1,0 +1,117 @@
+"""GOV.UK Design System components for Django templates, in one place.
+
+``{% govuk_field form.name %}`` renders a field with its label, hint, error message and the
+right component for its widget; ``{% govuk_error_summary form %}`` the error summary linking to
+each field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms, template
+from django.forms.boundfield import BoundField
+
+from cse_portal.forms import GovukDateWidget
+
+register = template.Library()
+
+
+def _component(field: BoundField) -> str:
+    widget = field.field.widget
+    if isinstance(widget, GovukDateWidget):
+        return "date"
+    if isinstance(widget, forms.RadioSelect):
+        return "radios"
+    if isinstance(widget, forms.CheckboxSelectMultiple):
+        return "checkboxes"
+    if isinstance(widget, forms.CheckboxInput):
+        return "checkbox"
+    if isinstance(widget, forms.Select):
+        return "select"
+    if isinstance(widget, forms.Textarea):
+        return "textarea"
+    if isinstance(widget, forms.HiddenInput):
+        return "hidden"
+    return "input"
+
+
+def _first_input_id(field: BoundField) -> str:
+    component = _component(field)
+    if component == "date":
+        return f"{field.auto_id}_0"
+    if component in {"radios", "checkboxes"}:
+        return f"{field.auto_id}_0"
+    return field.auto_id
+
+
+@register.inclusion_tag("includes/field.html")
+def govuk_field(field: BoundField, **options: Any) -> dict[str, Any]:
+    """Options: ``label_size`` (s, m, l, xl), ``is_page_heading``, ``width`` (input width class
+    suffix such as 10, 20, one-half), ``hint`` (overrides the field's help text),
+    ``conditional`` (no-op marker used by templates), ``inline`` (radios side by side)."""
+    component = _component(field)
+    value = field.value()
+    selected = set()
+    if component in {"radios", "checkboxes", "select"}:
+        values = value if isinstance(value, list | tuple) else [value]
+        selected = {str(v) for v in values if v not in (None, "")}
+    return {
+        "field": field,
+        "component": component,
+        "options": options,
+        "hint": options.get("hint", field.help_text),
+        "choices": list(getattr(field.field, "choices", []) or []),
+        "selected": selected,
+        "value": "" if value is None else value,
+        "date_parts": _date_parts(field) if component == "date" else [],
+    }
+
+
+def _date_parts(field: BoundField) -> list[dict[str, Any]]:
+    widget = field.field.widget
+    data = field.value()
+    if not isinstance(data, list | tuple):
+        data = widget.decompress(data)
+    parts = []
+    for index, (name, width) in enumerate((("Day", 2), ("Month", 2), ("Year", 4))):
+        parts.append(
+            {
+                "id": f"{field.auto_id}_{index}",
+                "name": f"{field.html_name}_{index}",
+                "label": name,
+                "width": width,
+                "value": "" if data[index] is None else data[index],
+            }
+        )
+    return parts
+
+
+@register.inclusion_tag("includes/error_summary.html")
+def govuk_error_summary(*forms_: forms.Form) -> dict[str, Any]:
+    """One summary for one or more forms: each error links to its field."""
+    errors = []
+    for form in forms_:
+        if form is None or not form.is_bound:
+            continue
+        for message in form.non_field_errors():
+            errors.append({"href": "", "text": message})
+        for name, field_errors in form.errors.items():
+            if name == forms.forms.NON_FIELD_ERRORS:
+                continue
+            bound = form[name]
+            for message in field_errors:
+                errors.append({"href": f"#{_first_input_id(bound)}", "text": message})
+    return {"errors": errors}
+
+
+@register.filter
+def field_error_id(field: BoundField) -> str:
+    return f"{field.auto_id}-error"
+
+
+@register.simple_tag
+def page_title(title: str, form: forms.Form | None = None) -> str:
+    """``Error: `` in front of the title when the form has errors, as the pattern asks."""
+    prefix = "Error: " if form is not None and form.is_bound and form.errors else ""
+    return f"{prefix}{title} – CSE portal"

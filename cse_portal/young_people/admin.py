@@ -1,0 +1,1 @@
+"""Young people's records are case data: deliberately not registered in the admin site."""

@@ -1,0 +1,138 @@
+"""``/api/v1/young-people/``: the same rules as the pages, through the same funnel and services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+
+from . import permissions, selectors, services
+from .models import YoungPerson
+from .validators import validate_nhs_number, validate_postcode
+
+
+class YoungPersonSerializer(serializers.ModelSerializer):
+    nhs_number = serializers.CharField(
+        required=False, allow_blank=True, max_length=14, validators=[validate_nhs_number]
+    )
+    postcode = serializers.CharField(
+        required=False, allow_blank=True, max_length=10, validators=[validate_postcode]
+    )
+    aliases = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+
+    class Meta:
+        model = YoungPerson
+        fields = [
+            "id",
+            "given_name",
+            "family_name",
+            "aliases",
+            "date_of_birth",
+            "estimated_age",
+            "gender",
+            "ethnicity",
+            "nhs_number",
+            "postcode",
+            "school",
+            "looked_after",
+            "learning_disability",
+            "first_language",
+            "current_risk_level",
+        ]
+        read_only_fields = ["id", "current_risk_level", "aliases"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        creating = self.instance is None
+        dob = attrs.get("date_of_birth", None if creating else self.instance.date_of_birth)
+        age = attrs.get("estimated_age", None if creating else self.instance.estimated_age)
+        if dob is None and age is None:
+            raise serializers.ValidationError(
+                {"date_of_birth": ["Give a date of birth, or an estimated age if it is not known."]}
+            )
+        return attrs
+
+
+@extend_schema(
+    parameters=[OpenApiParameter("search", str, description="Name, alias, NHS number or postcode")]
+)
+class YoungPersonViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = YoungPersonSerializer
+    filter_backends: list[Any] = []
+    lookup_value_regex = "[^/]+"
+
+    def get_queryset(self) -> QuerySet[YoungPerson]:
+        return selectors.young_people_search(
+            self.request.user, **self._criteria()
+        ).prefetch_related("aliases")
+
+    def _criteria(self) -> dict[str, Any]:
+        text = self.request.query_params.get("search", "").strip()
+        if not text:
+            return {}
+        compact = text.replace(" ", "")
+        if compact.isdigit() and len(compact) == 10:
+            return {"nhs_number": compact}
+        try:
+            validate_postcode(text)
+        except DjangoValidationError:
+            return {"text": text}
+        return {"postcode": text} if any(c.isdigit() for c in text) else {"text": text}
+
+    def get_object(self) -> YoungPerson:
+        return permissions.get_young_person_for_user(self.request.user, self.kwargs["pk"])
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if not permissions.can_search_young_people(request.user):
+            raise PermissionDenied
+        response = super().list(request, *args, **kwargs)
+        services.young_people_search_record(
+            user=request.user,
+            criteria={"api": request.query_params.get("search", "")},
+            result_count=response.data["count"],
+        )
+        return response
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        record = self.get_object()
+        services.young_person_consult(young_person=record, user=request.user, channel="api")
+        return Response(self.get_serializer(record).data)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if not permissions.can_create_young_person(request.user):
+            raise PermissionDenied
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            record = services.young_person_create(
+                created_by=request.user, **serializer.validated_data
+            )
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(as_serializer_error(error)) from error
+        return Response(self.get_serializer(record).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        record = self.get_object()
+        serializer = self.get_serializer(
+            record, data=request.data, partial=kwargs.get("partial", False)
+        )
+        serializer.is_valid(raise_exception=True)
+        try:
+            services.young_person_update(
+                young_person=record, updated_by=request.user, **serializer.validated_data
+            )
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(as_serializer_error(error)) from error
+        return Response(self.get_serializer(record).data)

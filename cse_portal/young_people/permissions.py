@@ -1,0 +1,127 @@
+"""The one access funnel for young people's records.
+
+Team managers see every record; practitioners the records allocated to them (a guardian object
+grant); frontline, analyst, LSCB and admin users none. Grants are made, revoked and read only here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+from guardian.shortcuts import assign_perm, remove_perm
+
+from cse_portal.accounts.models import User
+from cse_portal.accounts.roles import Role
+
+from .models import ChronologyAudience, YoungPerson, YoungPersonUserObjectPermission
+
+ALLOCATION_PERMISSION = "young_people.work_with_youngperson"
+ALLOCATION_CODENAME = "work_with_youngperson"
+
+
+def is_team_manager(user: Any) -> bool:
+    return bool(user.is_authenticated and user.has_role(Role.TEAM_MANAGER))
+
+
+def works_cases(user: Any) -> bool:
+    """Practitioners and team managers work young people's records; no other role does."""
+    return bool(user.is_authenticated and user.has_role(Role.PRACTITIONER, Role.TEAM_MANAGER))
+
+
+def can_search_young_people(user: Any) -> bool:
+    return works_cases(user)
+
+
+def can_create_young_person(user: Any) -> bool:
+    return is_team_manager(user)
+
+
+def can_allocate(user: Any) -> bool:
+    return is_team_manager(user)
+
+
+def can_merge(user: Any) -> bool:
+    return is_team_manager(user)
+
+
+def can_see_access_log(user: Any) -> bool:
+    return is_team_manager(user)
+
+
+def can_manage_involvement(user: Any) -> bool:
+    return is_team_manager(user)
+
+
+def visible_young_people(user: Any) -> QuerySet[YoungPerson]:
+    """Every current (unmerged) record ``user`` may see; the base of every read."""
+    records = YoungPerson.objects.current()
+    if is_team_manager(user):
+        return records
+    if user.is_authenticated and user.has_role(Role.PRACTITIONER):
+        return records.filter(
+            user_grants__user=user, user_grants__permission__codename=ALLOCATION_CODENAME
+        )
+    return records.none()
+
+
+def can_view_young_person(user: Any, young_person: YoungPerson) -> bool:
+    if young_person.merged_into_id is not None or not works_cases(user):
+        return False
+    if is_team_manager(user):
+        return True
+    return is_allocated(user, young_person)
+
+
+def can_edit_young_person(user: Any, young_person: YoungPerson) -> bool:
+    return can_view_young_person(user, young_person)
+
+
+def is_allocated(user: Any, young_person: YoungPerson) -> bool:
+    return YoungPersonUserObjectPermission.objects.filter(
+        user=user, content_object=young_person, permission__codename=ALLOCATION_CODENAME
+    ).exists()
+
+
+def get_young_person_for_user(user: Any, pk: Any) -> YoungPerson:
+    """The record, if ``user`` may see it; ``Http404`` for missing and forbidden alike."""
+    try:
+        key = uuid.UUID(str(pk))
+    except ValueError:
+        raise Http404("No such young person") from None
+    record = visible_young_people(user).filter(pk=key).first()
+    if record is None:
+        raise Http404("No such young person")
+    return record
+
+
+def visible_chronology_audiences(user: Any) -> list[str]:
+    if is_team_manager(user):
+        return [ChronologyAudience.CASE, ChronologyAudience.MANAGERS]
+    return [ChronologyAudience.CASE]
+
+
+def allocated_users(young_person: YoungPerson) -> QuerySet[User]:
+    return User.objects.filter(
+        pk__in=yp_grants_for_allocation(young_person).values("user")
+    ).select_related("agency")
+
+
+def yp_grants_for_allocation(
+    young_person: YoungPerson,
+) -> QuerySet[YoungPersonUserObjectPermission]:
+    return YoungPersonUserObjectPermission.objects.filter(
+        content_object=young_person, permission__codename=ALLOCATION_CODENAME
+    )
+
+
+def grant_allocation(user: User, young_person: YoungPerson) -> None:
+    """Make the object grant. Called only by ``services.young_person_allocate``."""
+    assign_perm(ALLOCATION_PERMISSION, user, young_person)
+
+
+def revoke_allocation(user: User, young_person: YoungPerson) -> None:
+    """Revoke the object grant. Called only by ``services.young_person_deallocate``."""
+    remove_perm(ALLOCATION_PERMISSION, user, young_person)

@@ -1,0 +1,193 @@
+"""Reads of young people's records that depend on who is asking. Each page costs a fixed number
+of queries whatever the number of rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db import connection
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from rapidfuzz import fuzz
+
+from .models import (
+    Alias,
+    ChronologyEntry,
+    Flag,
+    Involvement,
+    PartnerAgencyOffer,
+    YoungPerson,
+)
+from .permissions import (
+    visible_chronology_audiences,
+    visible_young_people,
+)
+from .validators import normalise_nhs_number, normalise_postcode
+
+
+def _name_filter(text: str) -> Q:
+    """Any word of ``text`` against given, family and alias names (and known-as names)."""
+    condition = Q()
+    for word in text.split():
+        condition &= (
+            Q(given_name__icontains=word)
+            | Q(family_name__icontains=word)
+            | Q(aliases__name__icontains=word)
+        )
+    return condition
+
+
+def young_people_search(
+    user: Any,
+    *,
+    text: str = "",
+    date_of_birth: date | None = None,
+    nhs_number: str = "",
+    postcode: str = "",
+) -> QuerySet[YoungPerson]:
+    """The records ``user`` may see that match every criterion given, with what the results list
+    shows (open involvement, active flags) fetched in a fixed number of queries."""
+    records = visible_young_people(user)
+    if text.strip():
+        records = records.filter(_name_filter(text.strip()))
+    if date_of_birth:
+        records = records.filter(date_of_birth=date_of_birth)
+    if nhs_number.strip():
+        records = records.filter(nhs_number=normalise_nhs_number(nhs_number))
+    if postcode.strip():
+        records = records.filter(postcode__iexact=normalise_postcode(postcode))
+    open_involvement = Involvement.objects.filter(
+        young_person=OuterRef("pk"), closed_at__isnull=True
+    )
+    return (
+        records.distinct()
+        .annotate(is_open=Exists(open_involvement))
+        .prefetch_related(
+            Prefetch(
+                "flags",
+                queryset=Flag.objects.filter(removed_at__isnull=True),
+                to_attr="active_flags",
+            ),
+        )
+        .order_by("family_name", "given_name", "id")
+    )
+
+
+def young_person_record(young_person: YoungPerson) -> YoungPerson:
+    """The record page's object, with its aliases, flags, involvements and offers prefetched."""
+    return (
+        YoungPerson.objects.filter(pk=young_person.pk)
+        .select_related("created_by")
+        .prefetch_related(
+            "aliases",
+            Prefetch(
+                "flags",
+                queryset=Flag.objects.filter(removed_at__isnull=True).select_related("raised_by"),
+                to_attr="active_flags",
+            ),
+            Prefetch(
+                "involvements",
+                queryset=Involvement.objects.select_related("opened_by", "closed_by"),
+            ),
+            Prefetch(
+                "partner_offers",
+                queryset=PartnerAgencyOffer.objects.select_related("agency", "offered_by"),
+            ),
+        )
+        .get()
+    )
+
+
+def chronology_for(user: Any, young_person: YoungPerson) -> QuerySet[ChronologyEntry]:
+    return (
+        ChronologyEntry.objects.filter(
+            young_person=young_person, audience__in=visible_chronology_audiences(user)
+        )
+        .select_related("recorded_by")
+        .order_by("-occurred_at", "-id")
+    )
+
+
+@dataclass
+class Match:
+    record: YoungPerson
+    score: int
+    reasons: list[str] = field(default_factory=list)
+
+
+MAX_CANDIDATES = 300
+
+
+def _candidate_filter(
+    given_name: str, family_name: str, date_of_birth: date | None, nhs_number: str, postcode: str
+) -> Q:
+    condition = Q(pk__in=[])
+    if nhs_number:
+        condition |= Q(nhs_number=nhs_number)
+    if date_of_birth:
+        condition |= Q(date_of_birth=date_of_birth)
+    if postcode:
+        condition |= Q(postcode=postcode)
+    for name in (family_name, given_name):
+        if len(name) < 2:
+            continue
+        if connection.vendor == "postgresql":
+            condition |= Q(family_name__trigram_similar=name) | Q(given_name__trigram_similar=name)
+            condition |= Q(aliases__name__trigram_similar=name)
+        else:
+            stem = name[:3]
+            condition |= Q(family_name__istartswith=stem) | Q(given_name__istartswith=stem)
+            condition |= Q(aliases__name__icontains=stem)
+    return condition
+
+
+def young_person_matches(
+    *,
+    given_name: str,
+    family_name: str,
+    date_of_birth: date | None = None,
+    nhs_number: str = "",
+    postcode: str = "",
+    limit: int = 10,
+) -> list[Match]:
+    """Likely existing records for new identity details, best first, across *all* records.
+
+    The database narrows the candidates (exact identifiers, trigram or prefix name matches); fuzzy
+    name scoring then ranks at most ``MAX_CANDIDATES`` of them. Callers decide what of a match the
+    user may see.
+    """
+    nhs_number = normalise_nhs_number(nhs_number)
+    postcode = normalise_postcode(postcode)
+    condition = _candidate_filter(given_name, family_name, date_of_birth, nhs_number, postcode)
+    candidates = list(
+        YoungPerson.objects.current()
+        .filter(condition)
+        .distinct()
+        .prefetch_related(
+            Prefetch("aliases", queryset=Alias.objects.only("young_person_id", "name"))
+        )
+        .order_by("id")[:MAX_CANDIDATES]
+    )
+    wanted = f"{given_name} {family_name}".strip().lower()
+    matches = []
+    for record in candidates:
+        score, reasons = 0, []
+        if nhs_number and record.nhs_number == nhs_number:
+            score += 100
+            reasons.append("same NHS number")
+        names = [record.full_name] + [a.name for a in record.aliases.all()]
+        name_score = max(fuzz.token_sort_ratio(wanted, n.lower()) for n in names) if wanted else 0
+        if name_score >= 60:
+            score += int(name_score * 0.6)
+            reasons.append("similar name" if name_score < 100 else "same name")
+        if date_of_birth and record.date_of_birth == date_of_birth:
+            score += 40
+            reasons.append("same date of birth")
+        if postcode and record.postcode == postcode:
+            score += 20
+            reasons.append("same postcode")
+        if score >= 50:
+            matches.append(Match(record=record, score=score, reasons=reasons))
+    matches.sort(key=lambda m: (-m.score, m.record.family_name, m.record.given_name))
+    return matches[:limit]

@@ -1,0 +1,708 @@
+"""Every write to young people's records. Each function is one transaction that checks the rule,
+writes, and records the audit entry and the chronology entry."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+
+from cse_portal.accounts.models import Agency, User
+from cse_portal.accounts.roles import Role
+from cse_portal.audit.models import AuditAction
+from cse_portal.audit.services import audit_record
+
+from . import permissions
+from .models import (
+    Alias,
+    ChronologyAudience,
+    ChronologyEntry,
+    Flag,
+    FlagKind,
+    Involvement,
+    PartnerAgencyOffer,
+    PartnerOfferStatus,
+    RiskLevel,
+    YoungPerson,
+    YoungPersonUserObjectPermission,
+)
+from .validators import normalise_nhs_number, normalise_postcode
+
+IDENTITY_FIELDS = (
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "estimated_age",
+    "gender",
+    "ethnicity",
+    "nhs_number",
+    "address",
+    "postcode",
+    "school",
+    "looked_after",
+    "learning_disability",
+    "first_language",
+)
+
+
+# --- Chronology ----------------------------------------------------------------------------------
+
+
+def chronology_add(
+    *,
+    young_person: YoungPerson,
+    title: str,
+    source_app: str,
+    occurred_at: datetime | None = None,
+    obj: models.Model | None = None,
+    detail: str = "",
+    recorded_by: User | None = None,
+    audience: str = ChronologyAudience.CASE,
+) -> ChronologyEntry:
+    """Add a line to the young person's timeline. The one way any app writes to it."""
+    entry = ChronologyEntry(
+        young_person=young_person,
+        occurred_at=occurred_at or timezone.now(),
+        recorded_by=recorded_by,
+        source_app=source_app,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        title=title[:200],
+        detail=detail,
+        audience=audience,
+    )
+    entry.full_clean()
+    entry.save()
+    return entry
+
+
+# --- Identity ------------------------------------------------------------------------------------
+
+
+def _normalise_identity(values: dict[str, Any]) -> dict[str, Any]:
+    values = dict(values)
+    if "postcode" in values:
+        values["postcode"] = normalise_postcode(values["postcode"] or "")
+    if "nhs_number" in values:
+        values["nhs_number"] = normalise_nhs_number(values["nhs_number"] or "")
+    for name in ("given_name", "family_name"):
+        if name in values:
+            values[name] = (values[name] or "").strip()
+    return values
+
+
+def _save_aliases(young_person: YoungPerson, aliases: Iterable[tuple[str, str]]) -> None:
+    existing = {a.lower() for a in young_person.aliases.values_list("name", flat=True)}
+    for name, kind in aliases:
+        name = name.strip()
+        if name and name.lower() not in existing:
+            alias = Alias(young_person=young_person, name=name, kind=kind)
+            alias.full_clean()
+            alias.save()
+            existing.add(name.lower())
+
+
+@transaction.atomic
+def young_person_create(
+    *,
+    created_by: User | None,
+    given_name: str,
+    family_name: str,
+    date_of_birth: date | None = None,
+    estimated_age: int | None = None,
+    aliases: Iterable[tuple[str, str]] = (),
+    source_app: str = "young_people",
+    **identity: Any,
+) -> YoungPerson:
+    """Create a record. Callers offer likely matches first (``selectors.young_person_matches``)."""
+    unknown = set(identity) - set(IDENTITY_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown identity fields: {sorted(unknown)}")
+    values = _normalise_identity(
+        {
+            "given_name": given_name,
+            "family_name": family_name,
+            "date_of_birth": date_of_birth,
+            "estimated_age": estimated_age,
+            **identity,
+        }
+    )
+    record = YoungPerson(created_by=created_by, **values)
+    record.full_clean()
+    record.save()
+    _save_aliases(record, aliases)
+    audit_record(
+        actor=created_by,
+        action=AuditAction.COLLECT,
+        obj=record,
+        subject_id=record.pk,
+        summary="Record created",
+        detail={"source": source_app},
+    )
+    chronology_add(
+        young_person=record,
+        title="Record created",
+        source_app=source_app,
+        obj=record,
+        recorded_by=created_by,
+    )
+    return record
+
+
+@transaction.atomic
+def young_person_update(
+    *,
+    young_person: YoungPerson,
+    updated_by: User,
+    aliases: Iterable[tuple[str, str]] | None = None,
+    **changes: Any,
+) -> YoungPerson:
+    """Change identity details. The audit entry names the fields that changed, not their values."""
+    if not permissions.can_edit_young_person(updated_by, young_person):
+        raise PermissionDenied
+    unknown = set(changes) - set(IDENTITY_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown identity fields: {sorted(unknown)}")
+    changes = _normalise_identity(changes)
+    changed = [name for name, value in changes.items() if getattr(young_person, name) != value]
+    for name in changed:
+        setattr(young_person, name, changes[name])
+    young_person.full_clean()
+    if changed:
+        young_person.save(update_fields=[*changed, "updated_at"])
+    if aliases is not None:
+        before = set(young_person.aliases.values_list("name", flat=True))
+        wanted = {name.strip() for name, _ in aliases if name.strip()}
+        young_person.aliases.exclude(name__in=wanted).delete()
+        _save_aliases(young_person, aliases)
+        if before != set(young_person.aliases.values_list("name", flat=True)):
+            changed.append("aliases")
+    if changed:
+        audit_record(
+            actor=updated_by,
+            action=AuditAction.ALTER,
+            obj=young_person,
+            subject_id=young_person.pk,
+            summary="Identity details changed",
+            detail={"fields": changed},
+        )
+        chronology_add(
+            young_person=young_person,
+            title="Identity details updated",
+            detail="Changed: " + ", ".join(f.replace("_", " ") for f in changed),
+            source_app="young_people",
+            obj=young_person,
+            recorded_by=updated_by,
+        )
+    return young_person
+
+
+@transaction.atomic
+def young_person_consult(
+    *, young_person: YoungPerson, user: User, channel: str, justification: str = ""
+) -> None:
+    """Record that ``user`` read the record (page, API, print, export...)."""
+    audit_record(
+        actor=user,
+        action=AuditAction.CONSULT,
+        obj=young_person,
+        subject_id=young_person.pk,
+        summary=f"Record viewed ({channel})",
+        justification=justification,
+        detail={"channel": channel},
+    )
+
+
+@transaction.atomic
+def young_people_search_record(*, user: User, criteria: dict[str, Any], result_count: int) -> None:
+    """Record a search of young people's records: who searched, for what, how many came back."""
+    audit_record(
+        actor=user,
+        action=AuditAction.SEARCH,
+        object_type="young_people.youngperson",
+        summary=f"Searched young people ({result_count} results)",
+        detail={"criteria": {k: str(v) for k, v in criteria.items() if v}, "results": result_count},
+    )
+
+
+# --- Involvement and allocation ------------------------------------------------------------------
+
+
+def _open_involvement(young_person: YoungPerson) -> Involvement | None:
+    return young_person.involvements.filter(closed_at__isnull=True).first()
+
+
+@transaction.atomic
+def involvement_open(*, young_person: YoungPerson, opened_by: User, reason: str) -> Involvement:
+    """Open the co-located team's involvement (a no-op returning it if one is already open)."""
+    current = _open_involvement(young_person)
+    if current is not None:
+        return current
+    involvement = Involvement(young_person=young_person, opened_by=opened_by, open_reason=reason)
+    involvement.full_clean()
+    involvement.save()
+    audit_record(
+        actor=opened_by,
+        action=AuditAction.ALTER,
+        obj=involvement,
+        subject_id=young_person.pk,
+        summary="Involvement opened",
+        justification=reason,
+    )
+    chronology_add(
+        young_person=young_person,
+        title="Involvement with the CSE team opened",
+        detail=reason,
+        source_app="young_people",
+        obj=involvement,
+        recorded_by=opened_by,
+    )
+    return involvement
+
+
+@transaction.atomic
+def involvement_close(*, young_person: YoungPerson, closed_by: User, reason: str) -> Involvement:
+    if not permissions.can_manage_involvement(closed_by):
+        raise PermissionDenied
+    if not reason.strip():
+        raise ValidationError({"reason": "Enter why the involvement is closing"})
+    involvement = _open_involvement(young_person)
+    if involvement is None:
+        raise ValidationError("The young person has no open involvement to close.")
+    involvement.closed_at = timezone.now()
+    involvement.closed_by = closed_by
+    involvement.close_reason = reason.strip()
+    involvement.full_clean()
+    involvement.save(update_fields=["closed_at", "closed_by", "close_reason"])
+    audit_record(
+        actor=closed_by,
+        action=AuditAction.ALTER,
+        obj=involvement,
+        subject_id=young_person.pk,
+        summary="Involvement closed",
+        justification=reason,
+    )
+    chronology_add(
+        young_person=young_person,
+        title="Involvement with the CSE team closed",
+        detail=reason,
+        source_app="young_people",
+        obj=involvement,
+        recorded_by=closed_by,
+    )
+    return involvement
+
+
+@transaction.atomic
+def young_person_allocate(
+    *,
+    young_person: YoungPerson,
+    practitioners: Iterable[User],
+    allocated_by: User,
+    reason: str = "",
+    source_app: str = "young_people",
+) -> list[User]:
+    """Allocate practitioners of the co-located team: opens the involvement and grants each of them
+    access to the record. Returns the practitioners newly allocated."""
+    if not permissions.can_allocate(allocated_by):
+        raise PermissionDenied
+    practitioners = list(practitioners)
+    if not practitioners:
+        raise ValidationError({"practitioners": "Select at least one practitioner"})
+    for practitioner in practitioners:
+        if not (
+            practitioner.is_active
+            and practitioner.has_role(Role.PRACTITIONER)
+            and practitioner.in_colocated_team
+        ):
+            raise ValidationError(
+                {"practitioners": f"{practitioner} is not a practitioner of the co-located team"}
+            )
+    involvement_open(
+        young_person=young_person, opened_by=allocated_by, reason=reason or "Allocated"
+    )
+    already = set(permissions.allocated_users(young_person).values_list("pk", flat=True))
+    added = [p for p in practitioners if p.pk not in already]
+    for practitioner in added:
+        permissions.grant_allocation(practitioner, young_person)
+        audit_record(
+            actor=allocated_by,
+            action=AuditAction.PERMISSION_CHANGE,
+            obj=young_person,
+            subject_id=young_person.pk,
+            summary=f"Allocated to {practitioner.get_username()}",
+            justification=reason,
+            recipients=[practitioner.get_username()],
+            detail={"grant": "allocation", "user": str(practitioner.pk)},
+        )
+    if added:
+        chronology_add(
+            young_person=young_person,
+            title="Allocated to " + ", ".join(str(p) for p in added),
+            detail=reason,
+            source_app=source_app,
+            recorded_by=allocated_by,
+        )
+    return added
+
+
+@transaction.atomic
+def young_person_deallocate(
+    *, young_person: YoungPerson, practitioner: User, deallocated_by: User, reason: str
+) -> None:
+    if not permissions.can_allocate(deallocated_by):
+        raise PermissionDenied
+    if not reason.strip():
+        raise ValidationError({"reason": "Enter why the allocation is ending"})
+    permissions.revoke_allocation(practitioner, young_person)
+    audit_record(
+        actor=deallocated_by,
+        action=AuditAction.PERMISSION_CHANGE,
+        obj=young_person,
+        subject_id=young_person.pk,
+        summary=f"Allocation of {practitioner.get_username()} ended",
+        justification=reason,
+        detail={"revoke": "allocation", "user": str(practitioner.pk)},
+    )
+    chronology_add(
+        young_person=young_person,
+        title=f"Allocation of {practitioner} ended",
+        detail=reason,
+        source_app="young_people",
+        recorded_by=deallocated_by,
+    )
+
+
+# --- Flags and risk level ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def flag_raise(
+    *, young_person: YoungPerson, kind: str, reason: str, raised_by: User | None
+) -> Flag:
+    """Raise a flag (returns the active one if that kind is already raised)."""
+    current = young_person.flags.filter(kind=kind, removed_at__isnull=True).first()
+    if current is not None:
+        return current
+    flag = Flag(young_person=young_person, kind=kind, reason=reason.strip(), raised_by=raised_by)
+    flag.full_clean()
+    flag.save()
+    audit_record(
+        actor=raised_by,
+        action=AuditAction.ALTER,
+        obj=flag,
+        subject_id=young_person.pk,
+        summary=f"Flag raised: {flag.get_kind_display()}",
+        justification=reason,
+    )
+    chronology_add(
+        young_person=young_person,
+        title=f"Flag raised: {flag.get_kind_display()}",
+        detail=reason,
+        source_app="young_people",
+        obj=flag,
+        recorded_by=raised_by,
+    )
+    return flag
+
+
+@transaction.atomic
+def flag_remove(*, flag: Flag, removed_by: User | None, reason: str) -> Flag:
+    if not reason.strip():
+        raise ValidationError({"reason": "Enter why the flag is being removed"})
+    if flag.removed_at is not None:
+        return flag
+    flag.removed_at = timezone.now()
+    flag.removed_by = removed_by
+    flag.removal_reason = reason.strip()
+    flag.save(update_fields=["removed_at", "removed_by", "removal_reason"])
+    audit_record(
+        actor=removed_by,
+        action=AuditAction.ALTER,
+        obj=flag,
+        subject_id=flag.young_person_id,
+        summary=f"Flag removed: {flag.get_kind_display()}",
+        justification=reason,
+    )
+    chronology_add(
+        young_person=flag.young_person,
+        title=f"Flag removed: {flag.get_kind_display()}",
+        detail=reason,
+        source_app="young_people",
+        obj=flag,
+        recorded_by=removed_by,
+    )
+    return flag
+
+
+@transaction.atomic
+def young_person_set_risk_level(
+    *,
+    young_person: YoungPerson,
+    level: str,
+    set_by: User | None,
+    source_app: str,
+    obj: models.Model | None = None,
+    reason: str = "",
+) -> None:
+    """Set the current CSE risk level and keep the "high CSE risk" flag in step with it."""
+    if level not in RiskLevel.values:
+        raise ValidationError({"level": f"Unknown risk level {level!r}"})
+    previous = young_person.current_risk_level
+    young_person.current_risk_level = level
+    young_person.save(update_fields=["current_risk_level", "updated_at"])
+    audit_record(
+        actor=set_by,
+        action=AuditAction.ALTER,
+        obj=young_person,
+        subject_id=young_person.pk,
+        summary="Current risk level changed",
+        detail={"from": previous, "to": level},
+    )
+    high = young_person.flags.filter(kind=FlagKind.HIGH_CSE_RISK, removed_at__isnull=True).first()
+    if level == RiskLevel.HIGH and high is None:
+        flag_raise(
+            young_person=young_person,
+            kind=FlagKind.HIGH_CSE_RISK,
+            reason=reason or "Assessed as high risk",
+            raised_by=set_by,
+        )
+    elif level != RiskLevel.HIGH and high is not None:
+        flag_remove(
+            flag=high,
+            removed_by=set_by,
+            reason=reason or f"Risk level now {RiskLevel(level).label.lower()}",
+        )
+    if previous != level:
+        chronology_add(
+            young_person=young_person,
+            title=f"CSE risk level: {RiskLevel(level).label}",
+            detail=reason,
+            source_app=source_app,
+            obj=obj,
+            recorded_by=set_by,
+        )
+
+
+# --- Partner-agency offers -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def partner_offer_make(
+    *,
+    young_person: YoungPerson,
+    agency: Agency,
+    offered_by: User,
+    reason: str,
+    source_app: str,
+    source_object: models.Model | None = None,
+) -> PartnerAgencyOffer:
+    """Offer preventative work to a partner agency. Used by referral triage and by assessments;
+    offering personal data to an agency is a disclosure and is logged as one."""
+    if not agency.is_active or not agency.offers_preventative_work:
+        raise ValidationError({"agency": f"{agency} does not take preventative work referrals"})
+    offer = PartnerAgencyOffer(
+        young_person=young_person,
+        agency=agency,
+        offered_by=offered_by,
+        reason=reason.strip(),
+        source_app=source_app,
+        source_object_id=str(source_object.pk) if source_object else "",
+    )
+    offer.full_clean()
+    offer.save()
+    audit_record(
+        actor=offered_by,
+        action=AuditAction.DISCLOSE,
+        obj=offer,
+        subject_id=young_person.pk,
+        summary=f"Preventative work offered to {agency}",
+        justification=reason,
+        recipients=[agency.name],
+    )
+    chronology_add(
+        young_person=young_person,
+        title=f"Preventative work offered to {agency}",
+        detail=reason,
+        source_app=source_app,
+        obj=offer,
+        recorded_by=offered_by,
+    )
+    return offer
+
+
+@transaction.atomic
+def partner_offer_respond(
+    *, offer: PartnerAgencyOffer, status: str, responded_by: User, note: str = ""
+) -> PartnerAgencyOffer:
+    """Record the agency's acceptance or refusal (or the team's withdrawal) of an offer."""
+    if status not in {
+        PartnerOfferStatus.ACCEPTED,
+        PartnerOfferStatus.DECLINED,
+        PartnerOfferStatus.WITHDRAWN,
+    }:
+        raise ValidationError({"status": "Choose accepted, declined or withdrawn"})
+    if offer.status != PartnerOfferStatus.OFFERED:
+        raise ValidationError("This offer has already been answered.")
+    if status == PartnerOfferStatus.DECLINED and not note.strip():
+        raise ValidationError({"note": "Enter why the agency declined"})
+    offer.status = status
+    offer.responded_at = timezone.now()
+    offer.responded_by = responded_by
+    offer.response_note = note.strip()
+    offer.full_clean()
+    offer.save(update_fields=["status", "responded_at", "responded_by", "response_note"])
+    audit_record(
+        actor=responded_by,
+        action=AuditAction.ALTER,
+        obj=offer,
+        subject_id=offer.young_person_id,
+        summary=f"Offer to {offer.agency} {status}",
+        justification=note,
+    )
+    chronology_add(
+        young_person=offer.young_person,
+        title=f"{offer.agency}: preventative work {PartnerOfferStatus(status).label.lower()}",
+        detail=note,
+        source_app=offer.source_app,
+        obj=offer,
+        recorded_by=responded_by,
+    )
+    return offer
+
+
+# --- Merge ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def young_person_merge(
+    *, survivor: YoungPerson, duplicate: YoungPerson, merged_by: User, reason: str
+) -> YoungPerson:
+    """Merge ``duplicate`` into ``survivor``: every row that points at the duplicate, in any app,
+    is moved to the survivor; the duplicate's names become aliases; the duplicate is retired (kept,
+    pointing at the survivor) so its old links still resolve."""
+    if not permissions.can_merge(merged_by):
+        raise PermissionDenied
+    if survivor.pk == duplicate.pk:
+        raise ValidationError("Choose two different records to merge.")
+    if survivor.merged_into_id or duplicate.merged_into_id:
+        raise ValidationError("One of these records has already been merged.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Enter why these records are the same young person"})
+
+    _resolve_merge_conflicts(survivor, duplicate)
+    moved: dict[str, int] = {}
+    for relation in YoungPerson._meta.related_objects:
+        if (
+            not (relation.one_to_many or relation.one_to_one)
+            or relation.remote_field.name == "merged_into"
+        ):
+            continue
+        if relation.related_model is YoungPerson:
+            continue
+        count = relation.related_model._base_manager.filter(
+            **{relation.field.name: duplicate}
+        ).update(**{relation.field.name: survivor})
+        if count:
+            moved[relation.related_model._meta.label_lower] = count
+    YoungPerson.objects.filter(merged_into=duplicate).update(merged_into=survivor)
+
+    _save_aliases(survivor, [(duplicate.full_name, Alias.Kind.PREVIOUS_NAME)])
+    for name in IDENTITY_FIELDS:
+        if name in {"given_name", "family_name"}:
+            continue
+        empty = getattr(survivor, name) in ("", None)
+        if empty and getattr(duplicate, name) not in ("", None):
+            setattr(survivor, name, getattr(duplicate, name))
+    survivor.full_clean(exclude=["nhs_number"])
+    survivor.save()
+    duplicate.merged_into = survivor
+    duplicate.save(update_fields=["merged_into", "updated_at"])
+    for subject in (survivor, duplicate):
+        audit_record(
+            actor=merged_by,
+            action=AuditAction.COMBINE,
+            obj=subject,
+            subject_id=subject.pk,
+            summary=f"Record {duplicate.pk} merged into {survivor.pk}",
+            justification=reason,
+            detail={"survivor": str(survivor.pk), "duplicate": str(duplicate.pk), "moved": moved},
+        )
+    chronology_add(
+        young_person=survivor,
+        title=f"Merged with a duplicate record ({duplicate.full_name})",
+        detail=reason,
+        source_app="young_people",
+        obj=duplicate,
+        recorded_by=merged_by,
+    )
+    return survivor
+
+
+def _resolve_merge_conflicts(survivor: YoungPerson, duplicate: YoungPerson) -> None:
+    """Rows that would break a uniqueness rule once moved are settled first."""
+    # One open involvement: close the duplicate's if both are open.
+    if _open_involvement(survivor) and _open_involvement(duplicate):
+        duplicate.involvements.filter(closed_at__isnull=True).update(
+            closed_at=timezone.now(), close_reason="Merged into another record"
+        )
+    # One active flag of each kind.
+    survivor_kinds = survivor.flags.filter(removed_at__isnull=True).values_list("kind", flat=True)
+    duplicate.flags.filter(removed_at__isnull=True, kind__in=list(survivor_kinds)).update(
+        removed_at=timezone.now(), removal_reason="Merged into another record"
+    )
+    # Aliases and grants that the survivor already has.
+    survivor_aliases = [a.lower() for a in survivor.aliases.values_list("name", flat=True)]
+    for alias in duplicate.aliases.all():
+        if alias.name.lower() in survivor_aliases:
+            alias.delete()
+    survivor_grants = YoungPersonUserObjectPermission.objects.filter(content_object=survivor)
+    YoungPersonUserObjectPermission.objects.filter(
+        content_object=duplicate,
+        user__in=survivor_grants.values("user"),
+    ).delete()
+    # The NHS number is unique: the duplicate gives it up before the survivor may take it.
+    if duplicate.nhs_number:
+        nhs = duplicate.nhs_number
+        YoungPerson.objects.filter(pk=duplicate.pk).update(nhs_number="")
+        duplicate.nhs_number = ""
+        if not survivor.nhs_number:
+            survivor.nhs_number = nhs
+
+
+@transaction.atomic
+def case_note_add(
+    *,
+    young_person: YoungPerson,
+    recorded_by: User,
+    title: str,
+    detail: str,
+    occurred_at: datetime,
+    audience: str = ChronologyAudience.CASE,
+) -> ChronologyEntry:
+    """A practitioner's own entry in the chronology (a visit, a call, a meeting)."""
+    if not permissions.can_view_young_person(recorded_by, young_person):
+        raise PermissionDenied
+    if audience == ChronologyAudience.MANAGERS and not permissions.is_team_manager(recorded_by):
+        raise PermissionDenied
+    entry = chronology_add(
+        young_person=young_person,
+        title=title,
+        detail=detail,
+        occurred_at=occurred_at,
+        source_app="young_people",
+        recorded_by=recorded_by,
+        audience=audience,
+    )
+    audit_record(
+        actor=recorded_by,
+        action=AuditAction.ALTER,
+        obj=entry,
+        subject_id=young_person.pk,
+        summary="Case note added",
+    )
+    return entry

@@ -1,0 +1,53 @@
+"""Validation of NHS numbers and UK postcodes."""
+
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import ValidationError
+
+# The full UK format, including the special cases GIR 0AA and the BFPO-style non-geographic codes
+# that share the outward/inward shape.
+POSTCODE_RE = re.compile(
+    r"^(GIR ?0AA|[A-PR-UWYZ]([0-9]{1,2}|[A-HK-Y][0-9]{1,2}|[0-9][A-HJKPSTUW]|"
+    r"[A-HK-Y][0-9][ABEHMNPRVWXY]) ?[0-9][ABD-HJLNP-UW-Z]{2})$"
+)
+
+
+def normalise_postcode(value: str) -> str:
+    """Upper case, single space before the inward code: ``s11aa`` -> ``S1 1AA``."""
+    compact = re.sub(r"\s+", "", value or "").upper()
+    return f"{compact[:-3]} {compact[-3:]}" if len(compact) > 3 else compact
+
+
+def validate_postcode(value: str) -> None:
+    if value and not POSTCODE_RE.match(normalise_postcode(value)):
+        raise ValidationError("Enter a real UK postcode, like S1 2HH", code="invalid_postcode")
+
+
+def normalise_nhs_number(value: str) -> str:
+    return re.sub(r"[\s-]", "", value or "")
+
+
+def nhs_number_is_valid(value: str) -> bool:
+    """Modulus 11 check of a 10-digit NHS number."""
+    digits = normalise_nhs_number(value)
+    if not re.fullmatch(r"\d{10}", digits):
+        return False
+    total = sum(int(d) * (10 - i) for i, d in enumerate(digits[:9]))
+    check = 11 - total % 11
+    if check == 11:
+        check = 0
+    return check != 10 and check == int(digits[9])
+
+
+def validate_nhs_number(value: str) -> None:
+    digits = normalise_nhs_number(value)
+    if not digits:
+        return
+    if not re.fullmatch(r"\d{10}", digits):
+        raise ValidationError("An NHS number is 10 digits, like 485 777 3456", code="nhs_length")
+    if not nhs_number_is_valid(digits):
+        raise ValidationError(
+            "This is not a valid NHS number: check each digit", code="nhs_check_digit"
+        )
