@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from cse_portal.accounts.models import User
+
+from .personas import People, build_people
+
+
+@pytest.fixture
+def people(db: None) -> People:
+    """Named personas per agency and role (see ``tests/personas.py``)."""
+    return build_people()
+
+
+def sign_in(client: Client, user: User) -> Client:
+    """Sign ``user`` in with the second factor passed, as after a real TOTP sign-in."""
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    assert device is not None, f"{user} has no confirmed TOTP device"
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def client_for(db: None) -> Callable[[User], Client]:
+    """``client_for(people.alice)``: a fresh client signed in as that user."""
+
+    def make(user: User) -> Client:
+        return sign_in(Client(), user)
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    # PBKDF2's deliberate slowness protects real passwords; tests only need a correct hash.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
