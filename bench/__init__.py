@@ -1,0 +1,1 @@
+"""Benchmarks (``make bench``): performance targets, measured and printed, never timed unit tests."""
