@@ -68,6 +68,5 @@ class NoStoreMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if not request.path.startswith("/static/"):
-            add_never_cache_headers(response)
-            response["Cache-Control"] += ", no-store, private"
+            add_never_cache_headers(response)  # no-cache, no-store, must-revalidate, private
         return response
