@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.test import APIClient
 
 from cse_portal.accounts.models import User
 
@@ -43,3 +44,28 @@ def client_for(db: None) -> Callable[[User], Client]:
 def _fast_password_hashing(settings) -> None:
     # PBKDF2's deliberate slowness protects real passwords; tests only need a correct hash.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def password_only_client_for(db: None) -> Callable[[User], Client]:
+    """``password_only_client_for(people.alice)``: signed in with the password but no code yet."""
+
+    def make(user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api_client_for(db: None) -> Callable[[User], APIClient]:
+    """``api_client_for(people.manager)``: a DRF client with a freshly issued API token."""
+    from cse_portal.accounts.services import api_token_issue
+
+    def make(user: User) -> APIClient:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(user=user)}")
+        return client
+
+    return make
