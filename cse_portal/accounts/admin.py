@@ -8,15 +8,38 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.authtoken.models import TokenProxy
 
 from . import services
 from .models import Agency, User
 from .roles import Role
 
 
+class ConfigurationAdmin(admin.ModelAdmin):
+    """Base for every admin page: open to users with the ``admin`` role, to nobody else, and
+    nothing is ever deleted from here (records are deactivated instead)."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_role(Role.ADMIN)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_role(Role.ADMIN)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_role(Role.ADMIN)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_role(Role.ADMIN)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(ConfigurationAdmin):
     list_display = ["name", "kind", "offers_preventative_work", "is_active"]
     list_filter = ["kind", "offers_preventative_work", "is_active"]
     search_fields = ["name"]
@@ -56,7 +79,7 @@ class StaffCreationForm(StaffForm):
 
 
 @admin.register(User)
-class StaffAdmin(DjangoUserAdmin):
+class StaffAdmin(ConfigurationAdmin, DjangoUserAdmin):
     form = StaffForm
     add_form = StaffCreationForm
     list_display = ["username", "first_name", "last_name", "agency", "is_active"]
@@ -71,6 +94,13 @@ class StaffAdmin(DjangoUserAdmin):
         ("Access", {"fields": ["agency", "job_title", "role", "in_colocated_team"]}),
     ]
     readonly_fields: list[str] = []
+    actions = ["reset_second_factor"]
+
+    @admin.action(description="Reset second factor (the user sets it up again at next sign-in)")
+    def reset_second_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in queryset:
+            services.user_reset_second_factor(user=user, changed_by=request.user)
+        self.message_user(request, f"Second factor reset for {queryset.count()} user(s).")
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         was_active = User.objects.filter(pk=obj.pk).values_list("is_active", flat=True).first()
@@ -91,3 +121,7 @@ class StaffAdmin(DjangoUserAdmin):
 
 
 admin.site.unregister(Group)
+# Secrets are never shown, even to administrators: second factors are reset (the user enrols
+# again) and API tokens are issued with ``issue_api_token``, not read back.
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(TokenProxy)

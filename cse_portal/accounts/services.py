@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
 from .models import Agency, User
@@ -86,6 +87,16 @@ def _end_sessions_of(user: User) -> None:
     for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
         if session.get_decoded().get("_auth_user_id") == key:
             session.delete()
+
+
+@transaction.atomic
+def user_reset_second_factor(*, user: User, changed_by: User | None) -> None:
+    """Remove the user's authenticator devices and sessions: they enrol again at next sign-in."""
+    TOTPDevice.objects.filter(user=user).delete()
+    _end_sessions_of(user)
+    staff_access_changed.send(
+        sender=User, user=user, changed_by=changed_by, changes={"second_factor": ["set", "reset"]}
+    )
 
 
 @transaction.atomic
