@@ -324,6 +324,21 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo-portal-2026")
 
+# CSE risk assessment: how long after approval each level is reviewed (no review is scheduled for
+# "no apparent risk"), and what "universal information given" records by default.
+ASSESSMENT_REVIEW_INTERVALS = {
+    "high": {"weeks": env.int("ASSESSMENT_REVIEW_HIGH_WEEKS", default=4)},
+    "medium": {"months": env.int("ASSESSMENT_REVIEW_MEDIUM_MONTHS", default=3)},
+    "low": {"months": env.int("ASSESSMENT_REVIEW_LOW_MONTHS", default=6)},
+}
+ASSESSMENT_UNIVERSAL_INFORMATION = env.str(
+    "ASSESSMENT_UNIVERSAL_INFORMATION",
+    default=(
+        "Universal information given to the young person and their parents or carers: healthy "
+        "relationships, staying safe online, and how to get help."
+    ),
+)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cse_portal.audit.selectors import consultations_of_subject
 
-from . import permissions, selectors, services
+from . import panels, permissions, selectors, services
 from .forms import (
     AllocateForm,
     FlagForm,
@@ -125,6 +125,7 @@ def _record_context(request: HttpRequest, record: YoungPerson) -> dict[str, Any]
         "can_manage_involvement": permissions.can_manage_involvement(user),
         "can_see_access_log": permissions.can_see_access_log(user),
         "flag_form": FlagForm(),
+        "record_panels": panels.panels_for(user, record),
     }
     if context["can_see_access_log"]:
         context["recent_access"] = list(consultations_of_subject(record.pk)[:10])
