@@ -122,6 +122,8 @@ class YoungPerson(models.Model):
                 condition=~models.Q(nhs_number=""),
                 name="yp_nhs_number_unique",
                 violation_error_message="Another record already has this NHS number.",
+                # "unique" files the error under nhs_number, so forms and the API name the field.
+                violation_error_code="unique",
             ),
             models.CheckConstraint(
                 condition=models.Q(date_of_birth__isnull=False)

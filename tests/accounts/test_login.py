@@ -1,0 +1,246 @@
+"""Sign-in: password, then a TOTP code; enrolment on first sign-in; lockout keyed on username and
+address together; the demo-only skip; deactivation ends every session and token."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+from django.test import Client
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from cse_portal.accounts.roles import Role
+from cse_portal.accounts.services import user_deactivate
+from cse_portal.audit.models import AuditAction, AuditEntry
+from tests.factories import PASSWORD, make_user
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = "/accounts/login/"
+VERIFY = "/accounts/verify/"
+ENROL = "/accounts/enrol/"
+
+
+def code_for(user) -> str:
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    return f"{totp(device.bin_key, step=device.step, digits=device.digits):0{device.digits}d}"
+
+
+def password_step(client: Client, username: str, password: str = PASSWORD, **extra):
+    return client.post(LOGIN, {"username": username, "password": password}, **extra)
+
+
+def full_sign_in(client: Client, user) -> None:
+    password_step(client, user.username)
+    response = client.post(VERIFY, {"token": code_for(user)})
+    assert response.status_code == 302, response.content
+
+
+# --- Password then code --------------------------------------------------------------------------
+
+
+def test_right_password_leads_to_the_code_page_not_the_portal(people, client):
+    response = password_step(client, "alice")
+    assert urlsplit(response["Location"]).path == VERIFY
+    assert urlsplit(client.get("/").headers["Location"]).path == VERIFY
+
+
+def test_wrong_password_is_refused_with_a_message(people, client):
+    response = password_step(client, "alice", "not-the-password")
+    assert response.status_code == 200
+    assert "Enter a correct username and password" in response.content.decode()
+
+
+def test_right_code_after_password_opens_the_portal(people, client):
+    password_step(client, "alice")
+    response = client.post(VERIFY, {"token": code_for(people.alice), "next": "/young-people/"})
+    assert response["Location"] == "/young-people/"
+    assert client.get("/young-people/").status_code == 200
+
+
+def test_wrong_code_is_refused(people, client):
+    password_step(client, "alice")
+    good = code_for(people.alice)
+    wrong = f"{(int(good) + 1) % 1_000_000:06d}"
+    response = client.post(VERIFY, {"token": wrong})
+    assert response.status_code == 200
+    assert "not correct" in response.content.decode()
+    assert urlsplit(client.get("/").headers["Location"]).path == VERIFY
+
+
+def test_a_used_code_cannot_be_replayed(people, client):
+    password_step(client, "alice")
+    code = code_for(people.alice)
+    assert client.post(VERIFY, {"token": code}).status_code == 302
+    client.post("/accounts/logout/")
+    password_step(client, "alice")
+    response = client.post(VERIFY, {"token": code})
+    assert response.status_code == 200
+    assert urlsplit(client.get("/").headers["Location"]).path == VERIFY
+
+
+def test_next_pointing_off_site_is_ignored(people, client):
+    password_step(client, "alice")
+    response = client.post(VERIFY, {"token": code_for(people.alice), "next": "https://evil.test/"})
+    assert response["Location"] == "/"
+
+
+# --- Enrolment -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def newcomer(people):
+    return make_user("newcomer", Role.PRACTITIONER, people.social_care, with_device=False)
+
+
+def test_user_without_a_device_is_sent_to_enrolment(newcomer, client):
+    password_step(client, "newcomer")
+    response = client.get(VERIFY)
+    assert urlsplit(response["Location"]).path == ENROL
+
+
+def test_enrolment_shows_a_qr_code_and_the_secret(newcomer, client):
+    password_step(client, "newcomer")
+    response = client.get(ENROL)
+    assert 'src="data:image/svg+xml;base64,' in response.content.decode()
+    assert "".join(response.context["secret_groups"])
+
+
+def test_each_visit_to_enrolment_shows_a_new_secret(newcomer, client):
+    password_step(client, "newcomer")
+    first = "".join(client.get(ENROL).context["secret_groups"])
+    second = "".join(client.get(ENROL).context["secret_groups"])
+    assert first != second
+    assert TOTPDevice.objects.filter(user=newcomer).count() == 1
+
+
+def test_enrolment_confirms_the_device_with_a_right_code(newcomer, client):
+    password_step(client, "newcomer")
+    client.get(ENROL)
+    device = TOTPDevice.objects.get(user=newcomer)
+    response = client.post(ENROL, {"token": f"{totp(device.bin_key):06d}"})
+    assert response.status_code == 302
+    assert TOTPDevice.objects.get(user=newcomer).confirmed
+    assert client.get("/").status_code == 200
+
+
+def test_enrolment_refuses_a_wrong_code(newcomer, client):
+    password_step(client, "newcomer")
+    client.get(ENROL)
+    device = TOTPDevice.objects.get(user=newcomer)
+    wrong = f"{(totp(device.bin_key) + 1) % 1_000_000:06d}"
+    assert client.post(ENROL, {"token": wrong}).status_code == 200
+    assert not TOTPDevice.objects.get(user=newcomer).confirmed
+
+
+# --- Demo skip -----------------------------------------------------------------------------------
+
+
+def test_skip_button_is_absent_when_the_second_factor_is_required(people, client, settings):
+    settings.REQUIRE_SECOND_FACTOR = True
+    password_step(client, "alice")
+    assert "Continue without a code" not in client.get(VERIFY).content.decode()
+    client.post(VERIFY, {"skip": "1"})
+    assert urlsplit(client.get("/").headers["Location"]).path == VERIFY
+
+
+def test_skip_button_works_in_a_relaxed_local_demo(people, client, settings):
+    settings.REQUIRE_SECOND_FACTOR = False
+    password_step(client, "alice")
+    assert "Continue without a code" in client.get(VERIFY).content.decode()
+    client.post(VERIFY, {"skip": "1"})
+    assert client.get("/").status_code == 200
+
+
+# --- Lockout -------------------------------------------------------------------------------------
+
+
+def _fail_five_times(client: Client, username: str, address: str) -> None:
+    for _ in range(5):
+        password_step(client, username, "wrong-password", REMOTE_ADDR=address)
+
+
+def test_five_failures_lock_that_username_from_that_address(people):
+    _fail_five_times(Client(), "alice", "10.0.0.1")
+    response = password_step(Client(), "alice", REMOTE_ADDR="10.0.0.1")
+    assert response.status_code == 429
+    assert "Location" not in response
+
+
+def test_lockout_does_not_reach_a_colleague_at_the_same_address(people):
+    _fail_five_times(Client(), "alice", "10.0.0.1")
+    response = password_step(Client(), "bob", REMOTE_ADDR="10.0.0.1")
+    assert urlsplit(response["Location"]).path == VERIFY
+
+
+def test_lockout_does_not_reach_the_same_user_from_another_address(people):
+    _fail_five_times(Client(), "alice", "10.0.0.1")
+    response = password_step(Client(), "alice", REMOTE_ADDR="10.0.0.2")
+    assert urlsplit(response["Location"]).path == VERIFY
+
+
+def test_wrong_codes_count_towards_the_lockout(people):
+    client = Client(REMOTE_ADDR="10.0.0.3")
+    password_step(client, "alice")
+    wrong = f"{(int(code_for(people.alice)) + 1) % 1_000_000:06d}"
+    statuses = [client.post(VERIFY, {"token": wrong}).status_code for _ in range(5)]
+    assert statuses[-1] == 429
+    assert password_step(Client(), "alice", REMOTE_ADDR="10.0.0.3").status_code == 429
+
+
+# --- Deactivation and idle timeout ---------------------------------------------------------------
+
+
+def test_deactivation_ends_the_users_existing_session(people, client_for):
+    client = client_for(people.alice)
+    assert client.get("/").status_code == 200
+    user_deactivate(user=people.alice, changed_by=people.adam)
+    assert urlsplit(client.get("/").headers["Location"]).path == LOGIN
+
+
+def test_deactivation_stops_the_api_token(people, api_client_for):
+    client = api_client_for(people.alice)
+    assert client.get("/api/v1/young-people/").status_code == 200
+    user_deactivate(user=people.alice, changed_by=people.adam)
+    assert client.get("/api/v1/young-people/").status_code == 401
+
+
+def test_deactivated_user_cannot_sign_in_again(people, client):
+    user_deactivate(user=people.alice, changed_by=people.adam)
+    response = password_step(client, "alice")
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+
+
+def test_session_expires_after_thirty_idle_minutes_renewed_on_each_request(settings):
+    assert settings.SESSION_COOKIE_AGE == 30 * 60
+    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+
+
+# --- Audit of sign-in events ---------------------------------------------------------------------
+
+
+def test_password_and_code_are_both_audited_as_sign_in(people, client):
+    full_sign_in(client, people.alice)
+    stages = list(
+        AuditEntry.objects.filter(action=AuditAction.LOGIN, actor=people.alice)
+        .order_by("id")
+        .values_list("detail__stage", flat=True)
+    )
+    assert stages == ["password", "second_factor"]
+
+
+def test_wrong_password_is_audited_with_the_username_and_address(people, client):
+    password_step(client, "alice", "wrong-password", REMOTE_ADDR="10.0.0.9")
+    entry = AuditEntry.objects.filter(action=AuditAction.LOGIN_FAILED).latest("id")
+    assert (entry.actor_username, entry.ip_address) == ("alice", "10.0.0.9")
+    assert entry.detail["stage"] == "password"
+
+
+def test_wrong_code_is_audited_once_against_the_user(people, client):
+    password_step(client, "alice")
+    wrong = f"{(int(code_for(people.alice)) + 1) % 1_000_000:06d}"
+    client.post(VERIFY, {"token": wrong})
+    entries = AuditEntry.objects.filter(action=AuditAction.LOGIN_FAILED)
+    assert [(e.actor, e.detail["stage"]) for e in entries] == [(people.alice, "second_factor")]

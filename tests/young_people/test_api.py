@@ -1,0 +1,185 @@
+"""``/api/v1/young-people/``: the same rules as the pages (ladder, 404 for invisible records,
+400 with field errors, the documented pagination)."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from cse_portal.audit.models import AuditAction, AuditEntry
+from cse_portal.young_people.models import YoungPerson
+from tests.factories import make_young_person
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/api/v1/young-people/"
+
+
+def detail(record) -> str:
+    return f"{LIST}{record.pk}/"
+
+
+NEW = {
+    "given_name": "Jade",
+    "family_name": "Holloway",
+    "date_of_birth": "2011-03-14",
+    "gender": "female",
+    "postcode": "s1 1aa",
+}
+
+
+# --- Ladder --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("get", "list"), ("get", "detail"), ("post", "list"), ("patch", "detail")],
+)
+def test_anonymous_caller_gets_401(people, client, method, path):
+    url = LIST if path == "list" else detail(people.maya)
+    assert getattr(client, method)(url, {}, content_type="application/json").status_code == 401
+
+
+def test_session_without_second_factor_gets_401(people, password_only_client_for):
+    assert password_only_client_for(people.manager).get(LIST).status_code == 401
+
+
+def test_browser_session_with_second_factor_is_accepted(people, client_for):
+    assert client_for(people.manager).get(LIST).status_code == 200
+
+
+@pytest.mark.parametrize("persona", ["frank", "ana", "lucy", "adam"])
+def test_roles_that_do_not_work_cases_cannot_list(people, api_client_for, persona):
+    assert api_client_for(getattr(people, persona)).get(LIST).status_code == 403
+
+
+def test_practitioner_lists_only_allocated_records(people, api_client_for):
+    body = api_client_for(people.alice).get(LIST).json()
+    assert [r["id"] for r in body["results"]] == [str(people.maya.pk)]
+
+
+def test_detail_of_an_invisible_record_is_404_like_a_missing_one(people, api_client_for):
+    client = api_client_for(people.bob)
+    assert client.get(detail(people.maya)).status_code == 404
+    assert client.get(f"{LIST}{uuid.uuid4()}/").status_code == 404
+
+
+def test_detail_for_the_allocated_practitioner_shows_the_record(people, api_client_for):
+    body = api_client_for(people.alice).get(detail(people.maya)).json()
+    assert (body["given_name"], body["family_name"]) == ("Maya", "Whitfield")
+    assert {"nhs_number", "postcode", "current_risk_level"} <= set(body)
+
+
+def test_detail_read_is_audited_as_a_consultation(people, api_client_for):
+    api_client_for(people.alice).get(detail(people.maya))
+    entry = AuditEntry.objects.filter(action=AuditAction.CONSULT).latest("id")
+    assert (entry.actor, entry.subject_id) == (people.alice, str(people.maya.pk))
+    assert entry.detail["channel"] == "api"
+
+
+def test_practitioner_cannot_create(people, api_client_for):
+    response = api_client_for(people.alice).post(LIST, NEW, format="json")
+    assert response.status_code == 403
+    assert not YoungPerson.objects.filter(family_name="Holloway").exists()
+
+
+def test_team_manager_creates_a_record_with_a_normalised_postcode(people, api_client_for):
+    response = api_client_for(people.manager).post(LIST, NEW, format="json")
+    assert response.status_code == 201
+    assert YoungPerson.objects.get(pk=response.json()["id"]).postcode == "S1 1AA"
+
+
+def test_create_is_audited_as_a_collection(people, api_client_for):
+    record_id = api_client_for(people.manager).post(LIST, NEW, format="json").json()["id"]
+    assert AuditEntry.objects.filter(action=AuditAction.COLLECT, subject_id=record_id).exists()
+
+
+def test_invalid_nhs_number_answers_400_with_field_messages(people, api_client_for):
+    response = api_client_for(people.manager).post(
+        LIST, NEW | {"nhs_number": "9434765918"}, format="json"
+    )
+    assert response.status_code == 400
+    assert list(response.json()) == ["nhs_number"]
+    assert isinstance(response.json()["nhs_number"][0], str)
+
+
+def test_missing_date_of_birth_and_age_answers_400(people, api_client_for):
+    data = {k: v for k, v in NEW.items() if k != "date_of_birth"}
+    response = api_client_for(people.manager).post(LIST, data, format="json")
+    assert response.status_code == 400
+    assert "date_of_birth" in response.json()
+
+
+def test_duplicate_nhs_number_answers_400_not_500(people, api_client_for):
+    make_young_person(people.manager, nhs_number="9434765919")
+    response = api_client_for(people.manager).post(
+        LIST, NEW | {"nhs_number": "9434765919"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "nhs_number" in response.json()
+
+
+def test_update_by_the_allocated_practitioner_is_saved(people, api_client_for):
+    response = api_client_for(people.alice).patch(
+        detail(people.maya), {"school": "Riverside Academy"}, format="json"
+    )
+    people.maya.refresh_from_db()
+    assert response.status_code == 200
+    assert people.maya.school == "Riverside Academy"
+
+
+def test_update_of_an_invisible_record_is_404(people, api_client_for):
+    response = api_client_for(people.bob).patch(
+        detail(people.maya), {"school": "Elsewhere"}, format="json"
+    )
+    people.maya.refresh_from_db()
+    assert response.status_code == 404
+    assert people.maya.school != "Elsewhere"
+
+
+def test_update_with_a_bad_postcode_answers_400(people, api_client_for):
+    response = api_client_for(people.alice).patch(
+        detail(people.maya), {"postcode": "NOT A CODE"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "postcode" in response.json()
+
+
+def test_update_is_audited_as_an_alteration(people, api_client_for):
+    api_client_for(people.alice).patch(detail(people.maya), {"school": "Riverside"}, format="json")
+    entry = AuditEntry.objects.filter(action=AuditAction.ALTER).latest("id")
+    assert (entry.actor, entry.detail["fields"]) == (people.alice, ["school"])
+
+
+# --- Lists ---------------------------------------------------------------------------------------
+
+
+def test_list_has_the_documented_pagination_shape(people, api_client_for):
+    body = api_client_for(people.manager).get(LIST).json()
+    assert set(body) == {"count", "next", "previous", "results"}
+    assert body["count"] == 2
+
+
+def test_page_size_is_capped_at_200(people, api_client_for):
+    YoungPerson.objects.bulk_create(
+        YoungPerson(given_name=f"Child{i}", family_name="Bulk", estimated_age=14)
+        for i in range(205)
+    )
+    body = api_client_for(people.manager).get(LIST, {"page_size": 1000}).json()
+    assert len(body["results"]) == 200
+    assert body["next"] is not None
+
+
+def test_search_finds_by_name_nhs_number_and_postcode(people, api_client_for):
+    make_young_person(people.manager, family_name="Quigley", nhs_number="9434765919")
+    client = api_client_for(people.manager)
+    for term in ("quigley", "943 476 5919"):
+        results = client.get(LIST, {"search": term}).json()["results"]
+        assert [r["family_name"] for r in results] == ["Quigley"], term
+
+
+def test_list_is_audited_as_a_search(people, api_client_for):
+    api_client_for(people.manager).get(LIST, {"search": "Maya"})
+    entry = AuditEntry.objects.filter(action=AuditAction.SEARCH).latest("id")
+    assert entry.detail["results"] == 1
