@@ -1,5 +1,16 @@
-"""This app's API routes: none yet (see the app's issue)."""
+"""This app's API routes under ``/api/v1/``."""
 
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from .api import AssessmentViewSet, InstrumentView
+
+router = SimpleRouter()
+router.register("assessments", AssessmentViewSet, basename="assessment")
+
+urlpatterns = [
+    path("assessments/instrument/", InstrumentView.as_view(), name="assessment-instrument"),
+    *router.urls,
+]

@@ -1,0 +1,49 @@
+"""Administration of risk assessment instruments only: administrators add a new version as a
+draft and publish it. A published version is read-only. Assessments are never shown here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from . import services
+from .models import Instrument
+
+
+@admin.register(Instrument)
+class InstrumentAdmin(admin.ModelAdmin):
+    list_display = ["name", "version", "status", "published_at"]
+    list_filter = ["status"]
+    fields = ["name", "version", "definition", "status", "published_at", "published_by"]
+    readonly_fields = ["status", "published_at", "published_by"]
+    actions = ["publish"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Instrument | None = None) -> Any:
+        if obj is not None and obj.is_published:
+            return self.fields
+        return self.readonly_fields
+
+    def has_change_permission(self, request: HttpRequest, obj: Instrument | None = None) -> bool:
+        if obj is not None and obj.is_published and request.method == "POST":
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Instrument | None = None) -> bool:
+        # Assessments point at their version for ever; a published one is never removed.
+        if obj is not None and obj.is_published:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    @admin.action(description="Publish the selected versions")
+    def publish(self, request: HttpRequest, queryset: QuerySet[Instrument]) -> None:
+        for instrument in queryset.order_by("version"):
+            try:
+                services.instrument_publish(instrument=instrument, published_by=request.user)
+            except (ValidationError, PermissionDenied) as error:
+                messages.error(request, f"{instrument}: {' '.join(getattr(error, 'messages', []))}")
+            else:
+                messages.success(request, f"{instrument} published")

@@ -1,0 +1,233 @@
+"""``/api/v1/assessments/``: the same rules as the pages, through the same funnel and services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import APIView
+
+from cse_portal.accounts.models import Agency
+
+from . import permissions, selectors, services
+from .instrument import LEVEL_ORDER
+from .models import Assessment
+
+
+def _validation_error(error: DjangoValidationError) -> serializers.ValidationError:
+    return serializers.ValidationError(as_serializer_error(error))
+
+
+class InstrumentView(APIView):
+    """The current published instrument: version, sections and items with their options (the
+    first option of each item means "not present")."""
+
+    @extend_schema(responses={200: dict})
+    def get(self, request: Request) -> Response:
+        instrument = selectors.current_instrument()
+        if instrument is None:
+            raise NotFound("No instrument has been published.")
+        return Response(
+            {
+                "name": instrument.name,
+                "version": instrument.version,
+                "published_at": instrument.published_at,
+                "sections": instrument.parsed.public(),
+            }
+        )
+
+
+class AnswerSerializer(serializers.Serializer):
+    item = serializers.CharField(max_length=100)
+    value = serializers.CharField(max_length=100, allow_blank=True)
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    young_person = serializers.UUIDField()
+    answers = AnswerSerializer(many=True, required=False)
+    judgement_level = serializers.ChoiceField(
+        choices=list(LEVEL_ORDER), required=False, allow_blank=True
+    )
+    judgement_rationale = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    submit = serializers.BooleanField(
+        required=False, default=False, write_only=True, help_text="Submit for approval at once."
+    )
+    instrument_version = serializers.IntegerField(source="instrument.version", read_only=True)
+    assessor = serializers.CharField(source="assessor.username", read_only=True)
+
+    class Meta:
+        model = Assessment
+        fields = [
+            "id",
+            "young_person",
+            "answers",
+            "judgement_level",
+            "judgement_rationale",
+            "submit",
+            "score",
+            "calculated_level",
+            "level",
+            "floor_applied",
+            "social_care_referral",
+            "status",
+            "instrument_version",
+            "assessor",
+            "created_at",
+            "submitted_at",
+            "decided_at",
+            "manager_comments",
+            "review_due",
+        ]
+        read_only_fields = [
+            "id",
+            "score",
+            "calculated_level",
+            "level",
+            "floor_applied",
+            "social_care_referral",
+            "status",
+            "created_at",
+            "submitted_at",
+            "decided_at",
+            "manager_comments",
+            "review_due",
+        ]
+
+    def to_representation(self, instance: Assessment) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["young_person"] = str(instance.young_person_id)
+        data["answers"] = [{"item": k, "value": v} for k, v in instance.answers.items()]
+        return data
+
+    def validate_answers(self, value: list[dict[str, str]]) -> list[dict[str, str]]:
+        codes = [a["item"] for a in value]
+        if len(codes) != len(set(codes)):
+            raise serializers.ValidationError("Each item may be answered once.")
+        return value
+
+
+class DecisionSerializer(serializers.Serializer):
+    comments = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    partner_agency = serializers.PrimaryKeyRelatedField(
+        queryset=Agency.objects.filter(is_active=True), required=False, allow_null=True
+    )
+    approve_lowering = serializers.BooleanField(required=False, default=False)
+    universal_information = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+@extend_schema(
+    parameters=[OpenApiParameter("young_person", str, description="Only this young person's")]
+)
+class AssessmentViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = AssessmentSerializer
+    filter_backends: list[Any] = []
+    lookup_value_regex = "[^/]+"
+
+    def get_queryset(self) -> QuerySet[Assessment]:
+        queryset = permissions.visible_assessments(self.request.user).select_related(
+            "instrument", "assessor"
+        )
+        young_person = self.request.query_params.get("young_person")
+        if young_person:
+            queryset = queryset.filter(young_person_id=permissions.parse_uuid(young_person))
+        return queryset.defer("instrument__definition").order_by("-created_at", "id")
+
+    def get_object(self) -> Assessment:
+        return permissions.get_assessment_for_user(self.request.user, self.kwargs["pk"])
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if not permissions.works_assessments(request.user):
+            raise PermissionDenied
+        return super().list(request, *args, **kwargs)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        assessment = self.get_object()
+        services.assessment_consult(assessment=assessment, user=request.user, channel="api")
+        return Response(self.get_serializer(assessment).data)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if not permissions.works_assessments(request.user):
+            raise PermissionDenied
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            young_person = permissions.get_young_person_to_assess(
+                request.user, data["young_person"]
+            )
+        except Http404:
+            raise serializers.ValidationError(
+                {"young_person": ["No such young person, or not one you may assess."]}
+            ) from None
+        answers = {a["item"]: a["value"] for a in data.get("answers", [])}
+        try:
+            with transaction.atomic():
+                assessment = services.assessment_start(
+                    young_person=young_person, assessor=request.user
+                )
+                services.assessment_save(
+                    assessment=assessment,
+                    user=request.user,
+                    answers=answers,
+                    judgement_level=data.get("judgement_level", ""),
+                    judgement_rationale=data.get("judgement_rationale", ""),
+                )
+                if data.get("submit"):
+                    services.assessment_submit(assessment=assessment, user=request.user)
+        except DjangoValidationError as error:
+            raise _validation_error(error) from error
+        except DjangoPermissionDenied:
+            raise PermissionDenied from None
+        return Response(self.get_serializer(assessment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=DecisionSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str | None = None) -> Response:
+        """Team manager: approve a submitted assessment (``partner_agency`` for medium and low)."""
+        assessment = self.get_object()
+        serializer = DecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            services.assessment_approve(
+                assessment=assessment, approved_by=request.user, **serializer.validated_data
+            )
+        except DjangoValidationError as error:
+            raise _validation_error(error) from error
+        except DjangoPermissionDenied:
+            raise PermissionDenied from None
+        return Response(self.get_serializer(assessment).data)
+
+    @extend_schema(request=DecisionSerializer)
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_to_assessor(self, request: Request, pk: str | None = None) -> Response:
+        """Team manager: return a submitted assessment to the assessor with ``comments``."""
+        assessment = self.get_object()
+        serializer = DecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            services.assessment_return(
+                assessment=assessment,
+                returned_by=request.user,
+                comments=serializer.validated_data.get("comments", ""),
+            )
+        except DjangoValidationError as error:
+            raise _validation_error(error) from error
+        except DjangoPermissionDenied:
+            raise PermissionDenied from None
+        return Response(self.get_serializer(assessment).data)

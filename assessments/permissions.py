@@ -1,0 +1,121 @@
+"""The one access funnel for CSE risk assessments.
+
+An assessment is seen by whoever may see the young person's record (team managers: every record;
+practitioners: the records allocated to them). Practitioners and team managers assess the young
+people they can see; the assessor edits a draft or returned assessment; team managers approve or
+return submitted ones; administrators publish instrument versions and see no case data.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from cse_portal.accounts.roles import Role
+from cse_portal.young_people import permissions as yp_permissions
+from cse_portal.young_people.models import YoungPerson
+
+from .models import Assessment, AssessmentRequest, AssessmentStatus
+
+
+def works_assessments(user: Any) -> bool:
+    """Practitioners and team managers; no other role sees an assessment."""
+    return yp_permissions.works_cases(user)
+
+
+def is_team_manager(user: Any) -> bool:
+    return yp_permissions.is_team_manager(user)
+
+
+def can_see_team_lists(user: Any) -> bool:
+    return works_assessments(user)
+
+
+def can_assess(user: Any, young_person: YoungPerson) -> bool:
+    """Start an assessment of ``young_person``: a practitioner or manager who may see the record."""
+    return works_assessments(user) and yp_permissions.can_view_young_person(user, young_person)
+
+
+def can_view_assessment(user: Any, assessment: Assessment) -> bool:
+    return works_assessments(user) and yp_permissions.can_view_young_person(
+        user, assessment.young_person
+    )
+
+
+def can_edit_assessment(user: Any, assessment: Assessment) -> bool:
+    """Only the assessor changes the answers, and only while it is a draft or returned."""
+    return (
+        assessment.is_editable
+        and user.is_authenticated
+        and assessment.assessor_id == user.pk
+        and can_view_assessment(user, assessment)
+    )
+
+
+def can_decide_assessment(user: Any, assessment: Assessment) -> bool:
+    """Approve or return: the team manager, once submitted."""
+    return (
+        is_team_manager(user)
+        and assessment.status == AssessmentStatus.SUBMITTED
+        and can_view_assessment(user, assessment)
+    )
+
+
+def can_publish_instrument(user: Any) -> bool:
+    return bool(user.is_authenticated and user.has_role(Role.ADMIN))
+
+
+def visible_assessments(user: Any) -> QuerySet[Assessment]:
+    """Every assessment ``user`` may see; the base of every read."""
+    if not works_assessments(user):
+        return Assessment.objects.none()
+    return Assessment.objects.filter(
+        young_person__in=yp_permissions.visible_young_people(user).values("pk")
+    )
+
+
+def visible_requests(user: Any) -> QuerySet[AssessmentRequest]:
+    if not works_assessments(user):
+        return AssessmentRequest.objects.none()
+    return AssessmentRequest.objects.filter(
+        young_person__in=yp_permissions.visible_young_people(user).values("pk")
+    )
+
+
+def parse_uuid(pk: Any) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(pk))
+    except ValueError:
+        raise Http404("No such assessment") from None
+
+
+def get_assessment_for_user(user: Any, pk: Any) -> Assessment:
+    """The assessment, if ``user`` may see it; ``Http404`` for missing and forbidden alike."""
+    assessment = (
+        visible_assessments(user)
+        .filter(pk=parse_uuid(pk))
+        .select_related("young_person", "instrument", "assessor", "decided_by")
+        .first()
+    )
+    if assessment is None:
+        raise Http404("No such assessment")
+    return assessment
+
+
+def get_young_person_to_assess(user: Any, pk: Any) -> YoungPerson:
+    """The young person, if ``user`` may assess them; ``Http404`` otherwise."""
+    if not works_assessments(user):
+        raise Http404("No such young person")
+    return yp_permissions.get_young_person_for_user(user, pk)
+
+
+def get_request_for_user(user: Any, pk: Any) -> AssessmentRequest:
+    request = (
+        visible_requests(user).filter(pk=parse_uuid(pk)).select_related("young_person").first()
+    )
+    if request is None:
+        raise Http404("No such request")
+    return request

@@ -1,0 +1,212 @@
+"""Assessment pages: the team's lists, starting, completing, deciding, reading and printing an
+assessment. Views parse, authorise through ``permissions``, call a service or selector, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from . import permissions, selectors, services
+from .forms import AssessmentForm, Decision, DecisionForm
+from .pdf import render_assessment_pdf
+
+PAGE_SIZE = 25
+
+LISTS = {
+    "to_do": "Requested, to do",
+    "in_progress": "In progress",
+    "awaiting": "Awaiting approval",
+    "overdue": "Overdue reviews",
+}
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+def _apply_errors(
+    form: Any, error: ValidationError, field_for: dict[str, str] | None = None
+) -> None:
+    field_for = field_for or {}
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            target = field_for.get(name, name)
+            form.add_error(target if target in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@require_http_methods(["GET"])
+def team_list(request: HttpRequest) -> HttpResponse:
+    """The team's assessment work: requests to do, assessments in progress, awaiting approval
+    and overdue reviews, one paginated list at a time."""
+    user = request.user
+    _require(permissions.can_see_team_lists(user))
+    querysets = {
+        "to_do": selectors.requests_to_do(user),
+        "in_progress": selectors.assessments_in_progress(user),
+        "awaiting": selectors.awaiting_approval(user),
+        "overdue": selectors.overdue_reviews(user),
+    }
+    shown = request.GET.get("show", "to_do")
+    if shown not in LISTS:
+        shown = "to_do"
+    tabs = [
+        {"key": key, "label": label, "count": querysets[key].count(), "current": key == shown}
+        for key, label in LISTS.items()
+    ]
+    page = Paginator(querysets[shown], PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "assessments/team_list.html",
+        {"tabs": tabs, "shown": shown, "title": LISTS[shown], "page": page, "query": request.GET},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def start(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Start an assessment of a young person (optionally answering a request for one)."""
+    young_person = permissions.get_young_person_to_assess(request.user, pk)
+    _require(permissions.can_assess(request.user, young_person))
+    request_id = request.POST.get("request") or request.GET.get("request")
+    assessment_request = (
+        permissions.get_request_for_user(request.user, request_id) if request_id else None
+    )
+    if request.method == "POST":
+        try:
+            assessment = services.assessment_start(
+                young_person=young_person, assessor=request.user, request=assessment_request
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            return redirect("assessments:edit", pk=assessment.pk)
+    return render(
+        request,
+        "assessments/start.html",
+        {
+            "young_person": young_person,
+            "assessment_request": assessment_request,
+            "instrument": selectors.current_instrument(),
+        },
+    )
+
+
+@require_http_methods(["GET"])
+def detail(request: HttpRequest, pk: Any) -> HttpResponse:
+    assessment = permissions.get_assessment_for_user(request.user, pk)
+    services.assessment_consult(assessment=assessment, user=request.user, channel="page")
+    return render(request, "assessments/detail.html", _detail_context(request.user, assessment))
+
+
+def _detail_context(user: Any, assessment: Any) -> dict[str, Any]:
+    return {
+        "assessment": assessment,
+        "young_person": assessment.young_person,
+        "sections": selectors.answers_by_section(assessment),
+        "actions": list(assessment.actions.select_related("recorded_by")),
+        "can_edit": permissions.can_edit_assessment(user, assessment),
+        "can_decide": permissions.can_decide_assessment(user, assessment),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def edit(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Answer the items; "Save and continue later" keeps a draft, "Submit" sends it for approval
+    (the answers are saved first, so nothing typed is lost if something is missing)."""
+    assessment = permissions.get_assessment_for_user(request.user, pk)
+    _require(permissions.can_edit_assessment(request.user, assessment))
+    definition = assessment.instrument.parsed
+    if request.method == "POST":
+        form = AssessmentForm(request.POST, definition=definition)
+        if form.is_valid():
+            submitting = request.POST.get("action") == "submit"
+            try:
+                services.assessment_save(
+                    assessment=assessment,
+                    user=request.user,
+                    answers=form.answers(),
+                    judgement_level=form.cleaned_data["judgement_level"],
+                    judgement_rationale=form.cleaned_data["judgement_rationale"],
+                )
+            except ValidationError as error:
+                _apply_errors(form, error)
+            else:
+                if not submitting:
+                    messages.success(request, "Your answers have been saved")
+                    return redirect("assessments:edit", pk=assessment.pk)
+                missing = services.unanswered_items(assessment)
+                for code in missing:
+                    form.add_error(
+                        form.item_field(code),
+                        f"Select an answer for: {definition.items[code].text}",
+                    )
+                if not missing:
+                    try:
+                        services.assessment_submit(assessment=assessment, user=request.user)
+                    except ValidationError as error:
+                        _apply_errors(form, error)
+                    else:
+                        messages.success(request, "Assessment submitted for approval")
+                        return redirect("assessments:detail", pk=assessment.pk)
+    else:
+        form = AssessmentForm(initial=AssessmentForm.initial_for(assessment), definition=definition)
+    services.assessment_consult(assessment=assessment, user=request.user, channel="edit page")
+    return render(
+        request,
+        "assessments/edit.html",
+        {"assessment": assessment, "young_person": assessment.young_person, "form": form},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def decide(request: HttpRequest, pk: Any) -> HttpResponse:
+    """The team manager approves a submitted assessment, or returns it with comments."""
+    assessment = permissions.get_assessment_for_user(request.user, pk)
+    _require(permissions.can_decide_assessment(request.user, assessment))
+    form = DecisionForm(request.POST or None, assessment=assessment)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["decision"] == Decision.RETURN:
+                services.assessment_return(
+                    assessment=assessment, returned_by=request.user, comments=data["comments"]
+                )
+                messages.success(request, "Assessment returned to the assessor")
+            else:
+                services.assessment_approve(
+                    assessment=assessment,
+                    approved_by=request.user,
+                    comments=data["comments"],
+                    partner_agency=data.get("partner_agency"),
+                    approve_lowering=bool(data.get("approve_lowering")),
+                    universal_information=data.get("universal_information", ""),
+                )
+                messages.success(request, "Assessment approved")
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            return redirect("assessments:detail", pk=assessment.pk)
+    services.assessment_consult(assessment=assessment, user=request.user, channel="decision page")
+    context = _detail_context(request.user, assessment)
+    context["form"] = form
+    return render(request, "assessments/decide.html", context)
+
+
+@require_http_methods(["GET"])
+def pdf(request: HttpRequest, pk: Any) -> HttpResponse:
+    """The assessment as a PDF, with the questions of its own version. Printing is recorded."""
+    assessment = permissions.get_assessment_for_user(request.user, pk)
+    content = render_assessment_pdf(request, _detail_context(request.user, assessment))
+    services.assessment_printed(assessment=assessment, user=request.user)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="cse-assessment-{assessment.pk}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
