@@ -346,3 +346,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Referrals: triage targets, the public pages' rate limit and quick-exit destination.
+REFERRALS_TRIAGE_URGENT_MINUTES = env.int("REFERRALS_TRIAGE_URGENT_MINUTES", default=60)
+REFERRALS_TRIAGE_WORKING_DAYS = env.int("REFERRALS_TRIAGE_WORKING_DAYS", default=1)
+REFERRALS_PUBLIC_RATE_LIMIT = env.int("REFERRALS_PUBLIC_RATE_LIMIT", default=5)
+REFERRALS_PUBLIC_RATE_WINDOW_MINUTES = env.int("REFERRALS_PUBLIC_RATE_WINDOW_MINUTES", default=60)
+REFERRALS_EXIT_URL = env.str("REFERRALS_EXIT_URL", default="https://www.bbc.co.uk/weather")

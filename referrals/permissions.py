@@ -1,0 +1,86 @@
+"""The one access funnel for referrals.
+
+Any staff user with a role may make a referral and sees the referrals they made (their status and
+outcome, never the case file). The team manager triages: sees every submitted referral, whatever
+the door it came through. Nobody sees another person's draft.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from cse_portal.accounts.roles import ALL_ROLES, Role
+
+from .models import Referral, ReferralStatus
+
+#: Every staff role may refer: a concern about a child may reach anyone.
+REFERRER_ROLES = frozenset(ALL_ROLES)
+
+
+def can_make_referral(user: Any) -> bool:
+    return bool(user.is_authenticated and user.has_role(*REFERRER_ROLES))
+
+
+def can_triage(user: Any) -> bool:
+    return bool(user.is_authenticated and user.has_role(Role.TEAM_MANAGER))
+
+
+def _key(pk: Any) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(pk))
+    except ValueError:
+        raise Http404("No such referral") from None
+
+
+def own_referrals(user: Any) -> QuerySet[Referral]:
+    """The referrals ``user`` made (drafts included)."""
+    if not can_make_referral(user):
+        return Referral.objects.none()
+    return Referral.objects.filter(referred_by=user)
+
+
+def visible_referrals(user: Any) -> QuerySet[Referral]:
+    """What ``user`` may see: their own, and, for the team manager, everything submitted."""
+    if can_triage(user):
+        return Referral.objects.filter(~Q(status=ReferralStatus.DRAFT) | Q(referred_by=user))
+    return own_referrals(user)
+
+
+def triage_referrals(user: Any) -> QuerySet[Referral]:
+    if not can_triage(user):
+        return Referral.objects.none()
+    return Referral.objects.exclude(status=ReferralStatus.DRAFT)
+
+
+def get_referral_for_user(user: Any, pk: Any) -> Referral:
+    """A referral ``user`` may see; ``Http404`` for missing and forbidden alike."""
+    referral = visible_referrals(user).filter(pk=_key(pk)).first()
+    if referral is None:
+        raise Http404("No such referral")
+    return referral
+
+
+def get_own_referral(user: Any, pk: Any) -> Referral:
+    """One of ``user``'s own referrals (the referrer's view); ``Http404`` otherwise."""
+    referral = own_referrals(user).filter(pk=_key(pk)).first()
+    if referral is None:
+        raise Http404("No such referral")
+    return referral
+
+
+def get_referral_for_triage(user: Any, pk: Any) -> Referral:
+    """A submitted referral, for the team manager; ``Http404`` for anyone else."""
+    referral = triage_referrals(user).filter(pk=_key(pk)).first()
+    if referral is None:
+        raise Http404("No such referral")
+    return referral
+
+
+def can_edit_referral(user: Any, referral: Referral) -> bool:
+    return bool(
+        can_make_referral(user) and referral.is_draft and referral.referred_by_id == user.pk
+    )

@@ -1,0 +1,147 @@
+"""Reads of referrals that depend on who is asking. Each page costs a fixed number of queries
+whatever the number of rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from cse_portal.young_people import permissions as yp_permissions
+from cse_portal.young_people import services as yp_services
+from cse_portal.young_people.selectors import Match, young_people_search, young_person_matches
+
+from . import permissions
+from .models import Referral, ReferralStatus, TriageDecision
+from .services import triage_due_at
+
+
+def my_referrals(user: Any) -> QuerySet[Referral]:
+    """The referrer's own referrals, newest first: what "My referrals" lists."""
+    return permissions.own_referrals(user).order_by("-created_at", "-id")
+
+
+def triage_queue(user: Any) -> QuerySet[Referral]:
+    """Everything awaiting triage, urgent first, then oldest first."""
+    return (
+        permissions.triage_referrals(user)
+        .filter(status=ReferralStatus.SUBMITTED)
+        .select_related("young_person", "referred_by__agency", "self_referral", "community_concern")
+        .order_by("-urgent", "submitted_at", "id")
+    )
+
+
+def recently_decided(user: Any, limit: int = 10) -> list[Referral]:
+    return list(
+        permissions.triage_referrals(user)
+        .filter(status=ReferralStatus.TRIAGED)
+        .select_related("decided_by")
+        .order_by("-decided_at")[:limit]
+    )
+
+
+@dataclass
+class Waiting:
+    referral: Referral
+    due_at: datetime
+    overdue: bool
+
+
+def with_waiting_times(referrals: Any, now: datetime | None = None) -> list[Waiting]:
+    """Each referral with its triage target and whether it is overdue (computed, no queries)."""
+    now = now or timezone.now()
+    rows = []
+    for referral in referrals:
+        due = triage_due_at(referral.submitted_at, urgent=referral.urgent)
+        rows.append(Waiting(referral=referral, due_at=due, overdue=due < now))
+    return rows
+
+
+def referral_for_triage(referral: Referral) -> Referral:
+    """The triage page's referral with its details and decision history prefetched."""
+    return (
+        Referral.objects.filter(pk=referral.pk)
+        .select_related(
+            "young_person",
+            "referred_by__agency",
+            "self_referral",
+            "community_concern",
+            "duplicate_of",
+        )
+        .prefetch_related(
+            Prefetch(
+                "decisions",
+                queryset=TriageDecision.objects.select_related(
+                    "decided_by", "partner_offer__agency"
+                ),
+            )
+        )
+        .get()
+    )
+
+
+def possible_records(referral: Referral) -> list[Match]:
+    """Records that may be the young person this referral is about, other than its own (for the
+    team manager at triage, who may see every record)."""
+    if not (referral.given_name or referral.family_name):
+        return []
+    matches = young_person_matches(
+        given_name=referral.given_name,
+        family_name=referral.family_name,
+        date_of_birth=referral.date_of_birth,
+        postcode=referral.postcode,
+    )
+    return [m for m in matches if m.record.pk != referral.young_person_id]
+
+
+def visible_matches(
+    user: Any,
+    *,
+    given_name: str,
+    family_name: str,
+    date_of_birth: date | None,
+    postcode: str,
+) -> list[Match]:
+    """The likely existing records the referrer may see (none for a frontline user: it learns
+    nothing of records it may not see). The search is audited."""
+    if not yp_permissions.works_cases(user) or not (given_name or family_name):
+        return []
+    matches = young_person_matches(
+        given_name=given_name,
+        family_name=family_name,
+        date_of_birth=date_of_birth,
+        postcode=postcode,
+    )
+    visible = set(
+        yp_permissions.visible_young_people(user)
+        .filter(pk__in=[m.record.pk for m in matches])
+        .values_list("pk", flat=True)
+    )
+    shown = [m for m in matches if m.record.pk in visible]
+    yp_services.young_people_search_record(
+        user=user,
+        criteria={"referral matching": f"{given_name} {family_name}"},
+        result_count=len(shown),
+    )
+    return shown
+
+
+def find_records(user: Any, text: str, limit: int = 10) -> list[Any]:
+    """Records the team manager may link a referral to, by name (audited)."""
+    if not text.strip():
+        return []
+    results = list(young_people_search(user, text=text)[:limit])
+    yp_services.young_people_search_record(
+        user=user, criteria={"referral link": text}, result_count=len(results)
+    )
+    return results
+
+
+def referral_by_reference(user: Any, reference: str) -> Referral | None:
+    reference = reference.strip().upper()
+    if not reference:
+        return None
+    return permissions.triage_referrals(user).filter(reference=reference).first()
