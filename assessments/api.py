@@ -54,8 +54,8 @@ class AnswerSerializer(serializers.Serializer):
 
 
 class AssessmentSerializer(serializers.ModelSerializer):
-    young_person = serializers.UUIDField()
-    answers = AnswerSerializer(many=True, required=False)
+    young_person = serializers.UUIDField(source="young_person_id")
+    answers = AnswerSerializer(many=True, required=False, source="answer_list")
     judgement_level = serializers.ChoiceField(
         choices=list(LEVEL_ORDER), required=False, allow_blank=True
     )
@@ -103,12 +103,6 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "manager_comments",
             "review_due",
         ]
-
-    def to_representation(self, instance: Assessment) -> dict[str, Any]:
-        data = super().to_representation(instance)
-        data["young_person"] = str(instance.young_person_id)
-        data["answers"] = [{"item": k, "value": v} for k, v in instance.answers.items()]
-        return data
 
     def validate_answers(self, value: list[dict[str, str]]) -> list[dict[str, str]]:
         codes = [a["item"] for a in value]
@@ -169,13 +163,13 @@ class AssessmentViewSet(
         data = serializer.validated_data
         try:
             young_person = permissions.get_young_person_to_assess(
-                request.user, data["young_person"]
+                request.user, data["young_person_id"]
             )
         except Http404:
             raise serializers.ValidationError(
                 {"young_person": ["No such young person, or not one you may assess."]}
             ) from None
-        answers = {a["item"]: a["value"] for a in data.get("answers", [])}
+        answers = {a["item"]: a["value"] for a in data.get("answer_list", [])}
         try:
             with transaction.atomic():
                 assessment = services.assessment_start(

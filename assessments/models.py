@@ -185,6 +185,11 @@ class Assessment(models.Model):
         return self.status in {AssessmentStatus.DRAFT, AssessmentStatus.RETURNED}
 
     @property
+    def answer_list(self) -> list[dict[str, str]]:
+        """The answers as the API gives them: ``[{"item": code, "value": value}]``."""
+        return [{"item": code, "value": value} for code, value in self.answers.items()]
+
+    @property
     def judgement_lowers(self) -> bool:
         """Judgement set a lower level than calculated: it needs the manager's approval."""
         return bool(self.judgement_level) and LEVEL_ORDER.index(

@@ -1,0 +1,108 @@
+"""The team's lists, the record page's assessment panel and the API list cost the same number of
+queries with few and with many rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments import services
+from assessments.models import Assessment, AssessmentRequest, AssessmentStatus, Instrument
+from cse_portal.accounts.services import api_token_issue
+from tests.factories import make_young_person
+
+from .conftest import LOW_ANSWERS, complete
+
+
+def add_rows(people, count: int) -> None:
+    """``count`` young people, each with a request, a draft, a submitted and an overdue assessment
+    (bulk-created: the shape matters here, not the workflow)."""
+    instrument = Instrument.objects.current()
+    answers = complete(LOW_ANSWERS)
+    now = timezone.now()
+    for index in range(count):
+        young_person = make_young_person(people.manager, given_name=f"Row{index}")
+        AssessmentRequest.objects.create(
+            young_person=young_person, requested_by=people.manager, reason="Test", source_app="t"
+        )
+        common = {
+            "young_person": young_person,
+            "instrument": instrument,
+            "assessor": people.manager,
+            "answers": answers,
+            "score": 6,
+            "calculated_level": "low",
+            "level": "low",
+        }
+        Assessment.objects.bulk_create(
+            [
+                Assessment(**common),
+                Assessment(**common, status=AssessmentStatus.SUBMITTED, submitted_at=now),
+                Assessment(
+                    **common,
+                    status=AssessmentStatus.APPROVED,
+                    submitted_at=now - dt.timedelta(days=200),
+                    decided_at=now - dt.timedelta(days=200),
+                    decided_by=people.manager,
+                    review_due=timezone.localdate() - dt.timedelta(days=10),
+                ),
+            ]
+        )
+
+
+def count_queries(client, url: str, **params) -> int:
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url, params)
+    assert response.status_code == 200
+    return len(context.captured_queries)
+
+
+@pytest.mark.parametrize("show", ["to_do", "in_progress", "awaiting", "overdue"])
+def test_team_list_query_count_does_not_grow_with_rows(people, client_for, show) -> None:
+    client = client_for(people.manager)
+    url = reverse("assessments:list")
+    add_rows(people, 2)
+    few = count_queries(client, url, show=show)
+    add_rows(people, 20)
+    many = count_queries(client, url, show=show)
+    assert few == many
+    page = client.get(url, {"show": show}).context["page"]
+    assert len(page.object_list) == 22 if show != "in_progress" else page.paginator.count >= 22
+
+
+def test_record_panel_query_count_does_not_grow_with_history(people, client_for) -> None:
+    client = client_for(people.alice)
+    url = reverse("young_people:detail", args=[people.maya.pk])
+
+    def approve_one() -> None:
+        assessment = services.assessment_start(young_person=people.maya, assessor=people.alice)
+        services.assessment_save(
+            assessment=assessment, user=people.alice, answers=complete(LOW_ANSWERS)
+        )
+        services.assessment_submit(assessment=assessment, user=people.alice)
+        services.assessment_approve(
+            assessment=assessment, approved_by=people.manager, partner_agency=people.vcs
+        )
+
+    approve_one()
+    approve_one()
+    few = count_queries(client, url)
+    for _ in range(6):
+        approve_one()
+    many = count_queries(client, url)
+    assert few == many
+    assert client.get(url).content.decode().count('class="app-chart-point"') == 8
+
+
+def test_api_list_query_count_does_not_grow_with_rows(people, client) -> None:
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {api_token_issue(user=people.manager)}"
+    add_rows(people, 2)
+    few = count_queries(client, "/api/v1/assessments/")
+    add_rows(people, 20)
+    many = count_queries(client, "/api/v1/assessments/")
+    assert few == many
