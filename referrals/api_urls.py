@@ -1,5 +1,11 @@
-"""This app's API routes: none yet (see the app's issue)."""
+"""``/api/v1/referrals/`` (see ``contract.md``)."""
 
 from __future__ import annotations
 
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from .api import ReferralViewSet
+
+router = SimpleRouter()
+router.register("referrals", ReferralViewSet, basename="referral")
+urlpatterns = router.urls

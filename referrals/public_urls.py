@@ -1,5 +1,12 @@
-"""Public pages (no account): none yet (see the referrals issue)."""
+"""Public pages (no account): a young person refers themselves; anyone reports a concern."""
 
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("self-referral/", views.self_referral, name="self_referral"),
+    path("report-a-concern/", views.community_concern, name="community_concern"),
+]

@@ -1,0 +1,347 @@
+"""Referral pages: make a referral (draft, search before create, submit), "My referrals", the
+triage queue and triage; and the public pages (self-referral and community concern)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cse_portal.young_people import permissions as yp_permissions
+from cse_portal.young_people import services as yp_services
+
+from . import permissions, selectors, services
+from .forms import (
+    CommunityConcernForm,
+    OfferResponseForm,
+    ReferralForm,
+    SelfReferralForm,
+    TriageForm,
+)
+from .models import Decision, ReferralKind, TriageDecision
+
+PAGE_SIZE = 25
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+def _apply_errors(form: Any, error: ValidationError) -> None:
+    """Show a service's validation error on the form, field by field where it names one."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+# --- Professional referral -----------------------------------------------------------------------
+
+
+def _referral_form(request: HttpRequest, referral: Any = None) -> HttpResponse:
+    """One page for a new referral and for a draft: save as draft, or submit. When the referrer
+    may see young people's records and the details match some, it confirms the match first."""
+    user = request.user
+    initial = ReferralForm.initial_from(referral) if referral is not None else None
+    form = ReferralForm(request.POST or None, initial=initial)
+    matches: list[Any] = []
+    if request.method == "POST" and form.is_valid():
+        fields = form.referral_fields()
+        try:
+            if request.POST.get("action") == "draft":
+                referral = services.referral_save_draft(
+                    referred_by=user, referral=referral, **fields
+                )
+                messages.success(request, f"Draft {referral.reference} saved")
+                return redirect("referrals:edit", pk=referral.pk)
+            young_person, confirmed_new, matches = _record_choice(request, referral, fields)
+            if not matches:
+                referral = services.referral_submit(
+                    referred_by=user,
+                    referral=referral,
+                    young_person=young_person,
+                    confirmed_new=confirmed_new,
+                    **fields,
+                )
+                messages.success(request, f"Referral {referral.reference} sent")
+                return redirect("referrals:detail", pk=referral.pk)
+        except ValidationError as error:
+            _apply_errors(form, error)
+    danger = form.is_bound and form.data.get("immediate_danger") == "yes"
+    return render(
+        request,
+        "referrals/form.html",
+        {
+            "form": form,
+            "referral": referral,
+            "matches": matches,
+            "danger": danger or bool(referral and referral.immediate_danger),
+            "frontline": not yp_permissions.works_cases(user),
+        },
+    )
+
+
+def _record_choice(
+    request: HttpRequest, referral: Any, fields: dict[str, Any]
+) -> tuple[Any, bool, list[Any]]:
+    """(record chosen, "none of these" confirmed, matches still to show)."""
+    if referral is not None and referral.young_person_id is not None:
+        return None, False, []
+    chosen = request.POST.get("existing_record", "")
+    if chosen == "new":
+        return None, True, []
+    matches = selectors.visible_matches(
+        request.user,
+        given_name=fields["given_name"],
+        family_name=fields["family_name"],
+        date_of_birth=fields["date_of_birth"],
+        postcode=fields["postcode"],
+    )
+    for match in matches:
+        if str(match.record.pk) == chosen:
+            return match.record, False, []
+    return None, False, matches
+
+
+@require_http_methods(["GET", "POST"])
+def referral_new(request: HttpRequest) -> HttpResponse:
+    _require(permissions.can_make_referral(request.user))
+    return _referral_form(request)
+
+
+@require_http_methods(["GET", "POST"])
+def referral_edit(request: HttpRequest, pk: Any) -> HttpResponse:
+    referral = permissions.get_own_referral(request.user, pk)
+    if not referral.is_draft:
+        return redirect("referrals:detail", pk=referral.pk)
+    return _referral_form(request, referral)
+
+
+@require_http_methods(["GET"])
+def my_referrals(request: HttpRequest) -> HttpResponse:
+    _require(permissions.can_make_referral(request.user))
+    page = Paginator(selectors.my_referrals(request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "referrals/mine.html", {"page": page, "query": request.GET.copy()})
+
+
+@require_http_methods(["GET"])
+def referral_detail(request: HttpRequest, pk: Any) -> HttpResponse:
+    """The referrer's view: what they sent, its status and outcome; never the case file."""
+    referral = permissions.get_own_referral(request.user, pk)
+    services.referral_consult(referral=referral, user=request.user, channel="referrer page")
+    form = ReferralForm()
+    chosen = set(referral.indicators)
+    indicators = [
+        {"title": group["title"], "items": [i for i in group["items"] if i["code"] in chosen]}
+        for group in form.indicator_groups()
+    ]
+    return render(
+        request,
+        "referrals/detail.html",
+        {"referral": referral, "indicators": [g for g in indicators if g["items"]]},
+    )
+
+
+# --- Triage --------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET"])
+def triage_queue(request: HttpRequest) -> HttpResponse:
+    _require(permissions.can_triage(request.user))
+    page = Paginator(selectors.triage_queue(request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "referrals/queue.html",
+        {
+            "page": page,
+            "rows": selectors.with_waiting_times(page.object_list),
+            "recent": selectors.recently_decided(request.user),
+            "query": request.GET.copy(),
+            "urgent_minutes": settings.REFERRALS_TRIAGE_URGENT_MINUTES,
+            "working_days": settings.REFERRALS_TRIAGE_WORKING_DAYS,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def triage(request: HttpRequest, pk: Any) -> HttpResponse:
+    user = request.user
+    referral = permissions.get_referral_for_triage(user, pk)
+    form = TriageForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.referral_triage(
+                referral=referral,
+                decided_by=user,
+                decision=data["decision"],
+                reason=data["reason"],
+                practitioners=data["practitioners"] or [],
+                partner_agency=data["partner_agency"],
+                young_person=_record_to_link(user, data["young_person"]),
+                duplicate_of=_original(user, data["duplicate_of"]),
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(
+                request, f"{Decision(data['decision']).label}: referral {referral.reference}"
+            )
+            if data["decision"] == Decision.LINK:
+                return redirect("referrals:triage", pk=referral.pk)
+            return redirect("referrals:queue")
+    referral = selectors.referral_for_triage(referral)
+    services.referral_consult(referral=referral, user=user, channel="triage page")
+    find = request.GET.get("find", "")
+    return render(
+        request,
+        "referrals/triage.html",
+        {
+            "referral": referral,
+            "form": form,
+            "waiting": selectors.with_waiting_times([referral])[0],
+            "possible": selectors.possible_records(referral),
+            "find": find,
+            "found": selectors.find_records(user, find),
+            "indicators": _chosen_indicators(referral),
+            "offer_form": OfferResponseForm(),
+            "is_self": referral.kind == ReferralKind.SELF,
+            "is_community": referral.kind == ReferralKind.COMMUNITY,
+        },
+    )
+
+
+def _chosen_indicators(referral: Any) -> list[dict[str, Any]]:
+    chosen = set(referral.indicators)
+    groups = ReferralForm().indicator_groups() if chosen else []
+    return [
+        {"title": g["title"], "items": [i for i in g["items"] if i["code"] in chosen]}
+        for g in groups
+        if any(i["code"] in chosen for i in g["items"])
+    ]
+
+
+def _record_to_link(user: Any, pk: Any) -> Any:
+    if pk is None:
+        return None
+    try:
+        return yp_permissions.get_young_person_for_user(user, pk)
+    except Http404:
+        raise ValidationError({"young_person": "Select the young person's record"}) from None
+
+
+def _original(user: Any, reference: str) -> Any:
+    if not reference:
+        return None
+    original = selectors.referral_by_reference(user, reference)
+    if original is None:
+        raise ValidationError({"duplicate_of": "There is no referral with that reference"})
+    return original
+
+
+@require_POST
+def offer_response(request: HttpRequest, pk: Any, decision_pk: int) -> HttpResponse:
+    """Record the partner agency's acceptance or refusal of the preventative work offered."""
+    referral = permissions.get_referral_for_triage(request.user, pk)
+    decision = (
+        TriageDecision.objects.filter(
+            referral=referral, pk=decision_pk, partner_offer__isnull=False
+        )
+        .select_related("partner_offer__agency", "partner_offer__young_person")
+        .first()
+    )
+    if decision is None:
+        raise Http404
+    form = OfferResponseForm(request.POST)
+    if form.is_valid():
+        try:
+            yp_services.partner_offer_respond(
+                offer=decision.partner_offer,
+                status=form.cleaned_data["status"],
+                responded_by=request.user,
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, f"Reply from {decision.partner_offer.agency} recorded")
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+    return redirect("referrals:triage", pk=referral.pk)
+
+
+# --- Public pages --------------------------------------------------------------------------------
+
+
+def _client_address(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _public_form(
+    request: HttpRequest,
+    *,
+    form_class: type,
+    template: str,
+    done_template: str,
+    submit: Any,
+) -> HttpResponse:
+    """Shared by both public doors. The confirmation is the POST's own response (no redirect):
+    the reference never appears in an address, and nothing is left in the browser's history or
+    in a cookie for the next person at this computer to find."""
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if not services.public_submission_allow(address=_client_address(request)):
+            return _public_render(request, "referrals/public/rate_limited.html", {}, status=429)
+        if form.is_robot():
+            # Looks accepted to the robot; nothing is kept.
+            return _public_render(request, done_template, {"reference": None})
+        referral = submit(**form.submission())
+        return _public_render(request, done_template, {"reference": referral.reference})
+    return _public_render(request, template, {"form": form})
+
+
+def _public_render(
+    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    context["exit_url"] = settings.REFERRALS_EXIT_URL
+    return render(request, template, context, status=status)
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def self_referral(request: HttpRequest) -> HttpResponse:
+    return _public_form(
+        request,
+        form_class=SelfReferralForm,
+        template="referrals/public/self_referral.html",
+        done_template="referrals/public/self_referral_done.html",
+        submit=services.self_referral_submit,
+    )
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def community_concern(request: HttpRequest) -> HttpResponse:
+    return _public_form(
+        request,
+        form_class=CommunityConcernForm,
+        template="referrals/public/community_concern.html",
+        done_template="referrals/public/community_concern_done.html",
+        submit=services.community_concern_submit,
+    )

@@ -1,0 +1,75 @@
+"""The queue, "My referrals" and the API list cost the same number of queries with a few and with
+many rows: nothing is fetched row by row."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from referrals.models import CommunityConcern, Referral, ReferralKind, ReferralStatus, SelfReferral
+
+pytestmark = pytest.mark.django_db
+
+
+def add_referrals(people, count: int, prefix: str) -> None:
+    """Rows fast, of every kind, each pointing at a record, a referrer or its details."""
+    now = timezone.now()
+    referrals = Referral.objects.bulk_create(
+        Referral(
+            kind=[ReferralKind.PROFESSIONAL, ReferralKind.SELF, ReferralKind.COMMUNITY][i % 3],
+            status=ReferralStatus.SUBMITTED,
+            submitted_at=now,
+            urgent=i % 5 == 0,
+            referred_by=people.frank if i % 3 == 0 else None,
+            young_person=people.noah if i % 3 == 0 else None,
+            given_name="Sam" if i % 3 == 0 else "",
+            consent="given" if i % 3 == 0 else "",
+            reference=f"{prefix}{i:07d}",
+        )
+        for i in range(count)
+    )
+    SelfReferral.objects.bulk_create(
+        SelfReferral(referral=r, age=14, contact_method="none", happening="Something is happening")
+        for r in referrals
+        if r.kind == ReferralKind.SELF
+    )
+    CommunityConcern.objects.bulk_create(
+        CommunityConcern(
+            referral=r,
+            what_seen="Seen",
+            when_seen="Friday",
+            venue="Hotel",
+            child_identifiable="no",
+            reporter_sector="hotel",
+        )
+        for r in referrals
+        if r.kind == ReferralKind.COMMUNITY
+    )
+
+
+def _count(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize(
+    ("persona", "url"),
+    [
+        ("manager", reverse("referrals:queue")),
+        ("frank", reverse("referrals:mine")),
+        ("manager", "/api/v1/referrals/"),
+        ("frank", "/api/v1/referrals/"),
+    ],
+)
+def test_lists_cost_the_same_with_few_and_many_rows(people, client_for, persona, url):
+    client = client_for(getattr(people, persona))
+    add_referrals(people, 6, "F")
+    few = _count(client, url)
+    add_referrals(people, 60, "M")
+    many = _count(client, url)
+    assert few == many

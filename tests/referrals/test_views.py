@@ -1,0 +1,307 @@
+"""The staff pages: each walks the ladder (anonymous, password only, wrong role, right role)."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from cse_portal.young_people.models import PartnerOfferStatus
+from cse_portal.young_people.permissions import can_view_young_person
+from referrals import services
+from referrals.models import Decision, Referral, ReferralStatus
+
+from .conftest import self_referral, submit
+
+pytestmark = pytest.mark.django_db
+
+STAFF = ["manager", "alice", "bob", "frank", "fiona", "ana", "lucy", "adam"]
+
+
+def _signs_in_first(response) -> bool:
+    return response.status_code == 302 and reverse("accounts:login") in response["Location"]
+
+
+def _asks_for_code(response) -> bool:
+    return response.status_code == 302 and reverse("accounts:verify") in response["Location"]
+
+
+# --- Make a referral -----------------------------------------------------------------------------
+
+
+def test_anonymous_visitor_is_sent_to_sign_in_to_refer(db):
+    assert _signs_in_first(Client().get(reverse("referrals:new")))
+
+
+def test_password_without_code_cannot_refer(people, password_only_client_for):
+    assert _asks_for_code(password_only_client_for(people.frank).get(reverse("referrals:new")))
+
+
+@pytest.mark.parametrize("persona", STAFF)
+def test_every_staff_role_may_refer(people, client_for, persona):
+    response = client_for(getattr(people, persona)).get(reverse("referrals:new"))
+    assert response.status_code == 200
+    assert "Make a referral to the CSE team" in response.text
+
+
+def test_the_indicators_are_the_assessment_items_grouped_by_section(people, client_for):
+    response = client_for(people.frank).get(reverse("referrals:new"))
+    assert 'value="groom_older_partner"' in response.text
+    assert "Grooming and relationships" in response.text
+
+
+def test_every_error_is_summarised_and_nothing_typed_is_lost(people, client_for):
+    response = client_for(people.frank).post(
+        reverse("referrals:new"),
+        {"action": "submit", "given_name": "Skye", "consent": "refused", "other_agencies": "CAMHS"},
+    )
+    assert response.status_code == 200
+    assert "There is a problem" in response.text
+    assert 'href="#id_family_name"' in response.text
+    assert 'href="#id_sharing_basis"' in response.text
+    assert 'value="Skye"' in response.text
+    assert "CAMHS</textarea>" in response.text
+    assert response.context["form"].data["consent"] == "refused"
+    assert not Referral.objects.exists()
+
+
+def test_a_draft_is_saved_and_shown_again(people, client_for):
+    client = client_for(people.frank)
+    response = client.post(
+        reverse("referrals:new"),
+        {
+            "action": "draft",
+            "given_name": "Skye",
+            "concerns": "Half written",
+            "indicators": ["groom_cars"],
+        },
+    )
+    draft = Referral.objects.get()
+    assert draft.status == ReferralStatus.DRAFT
+    assert response["Location"] == reverse("referrals:edit", kwargs={"pk": draft.pk})
+    page = client.get(response["Location"])
+    assert "Half written</textarea>" in page.text
+    assert 'value="groom_cars" checked' in page.text
+
+
+def test_a_draft_is_submitted_from_its_page(people, client_for):
+    client = client_for(people.frank)
+    draft = services.referral_save_draft(referred_by=people.frank, given_name="Skye")
+    response = client.post(
+        reverse("referrals:edit", kwargs={"pk": draft.pk}),
+        {
+            "action": "submit",
+            "given_name": "Skye",
+            "family_name": "Thornton",
+            "date_of_birth_0": "3",
+            "date_of_birth_1": "4",
+            "date_of_birth_2": "2011",
+            "concerns": "Older men, cars",
+            "immediate_danger": "no",
+            "consent": "given",
+        },
+    )
+    assert response["Location"] == reverse("referrals:detail", kwargs={"pk": draft.pk})
+    draft.refresh_from_db()
+    assert draft.status == ReferralStatus.SUBMITTED
+
+
+def test_another_users_draft_is_not_found(people, client_for):
+    draft = services.referral_save_draft(referred_by=people.frank, given_name="Skye")
+    response = client_for(people.fiona).get(reverse("referrals:edit", kwargs={"pk": draft.pk}))
+    assert response.status_code == 404
+
+
+def _maya_post(people) -> dict[str, str]:
+    dob = people.maya.date_of_birth
+    return {
+        "action": "submit",
+        "given_name": "Maya",
+        "family_name": "Whitfield",
+        "date_of_birth_0": str(dob.day),
+        "date_of_birth_1": str(dob.month),
+        "date_of_birth_2": str(dob.year),
+        "concerns": "Older boyfriend",
+        "immediate_danger": "no",
+        "consent": "given",
+    }
+
+
+def test_a_frontline_referrer_learns_nothing_of_an_existing_record(people, client_for):
+    form = client_for(people.frank).get(reverse("referrals:new"))
+    assert "We will check for an existing record" in form.text
+    response = client_for(people.frank).post(reverse("referrals:new"), _maya_post(people))
+    referral = Referral.objects.get()
+    assert referral.young_person == people.maya  # linked silently
+    page = client_for(people.frank).get(response["Location"])
+    assert reverse("young_people:detail", kwargs={"pk": people.maya.pk}) not in page.text
+    assert str(people.maya.pk) not in page.text
+
+
+def test_a_practitioner_confirms_a_match_it_may_see(people, client_for):
+    client = client_for(people.alice)
+    response = client.post(reverse("referrals:new"), _maya_post(people))
+    assert response.status_code == 200
+    assert f'value="{people.maya.pk}"' in response.text
+    assert not Referral.objects.exists()
+    response = client.post(
+        reverse("referrals:new"), {**_maya_post(people), "existing_record": str(people.maya.pk)}
+    )
+    assert response.status_code == 302
+    assert Referral.objects.get().young_person == people.maya
+
+
+def test_saying_yes_to_immediate_danger_tells_the_referrer_to_call_999(people, client_for):
+    client = client_for(people.frank)
+    response = client.post(
+        reverse("referrals:new"), {"action": "submit", "immediate_danger": "yes"}
+    )
+    assert "Call 999 now" in response.text
+    response = client.post(
+        reverse("referrals:new"), {**_maya_post(people), "immediate_danger": "yes"}, follow=True
+    )
+    assert "call 999 now" in response.text
+    assert Referral.objects.get().urgent
+
+
+# --- My referrals and the referrer's page --------------------------------------------------------
+
+
+def test_anonymous_visitor_is_sent_to_sign_in_for_my_referrals(db):
+    assert _signs_in_first(Client().get(reverse("referrals:mine")))
+
+
+def test_my_referrals_lists_only_mine_with_status_and_outcome(people, client_for):
+    mine = submit(people.frank)
+    theirs = submit(people.fiona, given_name="Ruby")
+    services.referral_triage(
+        referral=mine, decided_by=people.manager, decision=Decision.SIGNPOST, reason="GP"
+    )
+    response = client_for(people.frank).get(reverse("referrals:mine"))
+    assert mine.reference in response.text
+    assert theirs.reference not in response.text
+    assert "Signposted to other services" in response.text
+
+
+def test_the_referrer_sees_the_outcome_but_never_the_case_file(people, client_for):
+    referral = submit(people.frank)
+    services.referral_triage(
+        referral=referral,
+        decided_by=people.manager,
+        decision=Decision.ALLOCATE,
+        practitioners=[people.alice],
+        reason="Reason kept from the referrer",
+    )
+    response = client_for(people.frank).get(reverse("referrals:detail", kwargs={"pk": referral.pk}))
+    assert response.status_code == 200
+    assert "Allocated to the CSE team" in response.text
+    assert "Reason kept from the referrer" not in response.text
+    assert "/young-people/" not in response.text
+
+
+@pytest.mark.parametrize("persona", ["fiona", "alice", "manager"])
+def test_someone_elses_referral_page_is_not_found(people, client_for, persona):
+    referral = submit(people.frank)
+    response = client_for(getattr(people, persona)).get(
+        reverse("referrals:detail", kwargs={"pk": referral.pk})
+    )
+    assert response.status_code == 404
+
+
+# --- Triage --------------------------------------------------------------------------------------
+
+
+def test_anonymous_visitor_is_sent_to_sign_in_for_triage(db):
+    assert _signs_in_first(Client().get(reverse("referrals:queue")))
+
+
+@pytest.mark.parametrize("persona", ["alice", "frank", "ana", "lucy", "adam"])
+def test_only_the_team_manager_sees_the_queue(people, client_for, persona):
+    assert client_for(getattr(people, persona)).get(reverse("referrals:queue")).status_code == 403
+
+
+def test_the_queue_puts_urgent_first_then_oldest_and_marks_overdue(people, client_for):
+    import datetime as dt
+
+    old = submit(people.frank)
+    Referral.objects.filter(pk=old.pk).update(submitted_at=old.submitted_at - dt.timedelta(days=7))
+    urgent = submit(people.fiona, given_name="Ruby", immediate_danger=True)
+    concern = self_referral()
+    response = client_for(people.manager).get(reverse("referrals:queue"))
+    order = [row.referral.pk for row in response.context["rows"]]
+    assert order == [urgent.pk, old.pk, concern.pk]
+    assert [row.overdue for row in response.context["rows"]] == [False, True, False]
+    assert "Overdue" in response.text
+    assert "Self-referral" in response.text
+
+
+@pytest.mark.parametrize("persona", ["alice", "frank"])
+def test_the_triage_page_is_not_found_for_others(people, client_for, persona):
+    referral = submit(people.frank)
+    response = client_for(getattr(people, persona)).get(
+        reverse("referrals:triage", kwargs={"pk": referral.pk})
+    )
+    assert response.status_code == 404
+
+
+def test_opening_a_referral_for_triage_is_audited(people, client_for):
+    from cse_portal.audit.models import AuditEntry
+
+    referral = submit(people.frank)
+    response = client_for(people.manager).get(
+        reverse("referrals:triage", kwargs={"pk": referral.pk})
+    )
+    assert response.status_code == 200
+    assert referral.concerns in response.text
+    assert AuditEntry.objects.filter(
+        action="consult", object_id=str(referral.pk), subject_id=str(referral.young_person_id)
+    ).exists()
+
+
+def test_the_team_manager_allocates_from_the_triage_page(people, client_for):
+    referral = submit(people.frank)
+    response = client_for(people.manager).post(
+        reverse("referrals:triage", kwargs={"pk": referral.pk}),
+        {"decision": "allocate", "practitioners": [str(people.bob.pk)], "reason": "High risk"},
+    )
+    assert response["Location"] == reverse("referrals:queue")
+    assert can_view_young_person(people.bob, referral.young_person)
+
+
+def test_a_triage_error_is_summarised(people, client_for):
+    referral = submit(people.frank)
+    response = client_for(people.manager).post(
+        reverse("referrals:triage", kwargs={"pk": referral.pk}),
+        {"decision": "partner_agency", "reason": "Preventative work"},
+    )
+    assert response.status_code == 200
+    assert 'href="#id_partner_agency"' in response.text
+
+
+def test_the_team_manager_links_a_self_referral_found_by_name(people, client_for):
+    referral = self_referral()
+    client = client_for(people.manager)
+    page = client.get(reverse("referrals:triage", kwargs={"pk": referral.pk}), {"find": "Noah"})
+    assert f'value="{people.noah.pk}"' in page.text
+    client.post(
+        reverse("referrals:triage", kwargs={"pk": referral.pk}),
+        {"decision": "link", "young_person": str(people.noah.pk), "reason": "Known to us"},
+    )
+    referral.refresh_from_db()
+    assert referral.young_person == people.noah
+
+
+def test_the_partner_agencys_reply_is_recorded(people, client_for):
+    referral = submit(people.frank)
+    outcome = services.referral_triage(
+        referral=referral,
+        decided_by=people.manager,
+        decision=Decision.PARTNER_AGENCY,
+        partner_agency=people.vcs,
+        reason="Low risk",
+    )
+    url = reverse("referrals:offer_response", kwargs={"pk": referral.pk, "decision_pk": outcome.pk})
+    assert client_for(people.frank).post(url, {"status": "accepted"}).status_code == 404
+    client_for(people.manager).post(url, {"status": "accepted"})
+    outcome.partner_offer.refresh_from_db()
+    assert outcome.partner_offer.status == PartnerOfferStatus.ACCEPTED
