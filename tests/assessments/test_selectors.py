@@ -32,3 +32,13 @@ def test_no_published_instrument_means_no_indicators() -> None:
     Instrument.objects.all().delete()
     assert selectors.indicator_choices() == []
     assert selectors.valid_indicator_codes() == set()
+
+
+def test_a_flushed_database_gets_version_1_back_after_migrate_signals() -> None:
+    from django.apps import apps
+    from django.db.models.signals import post_migrate
+
+    Instrument.objects.all().delete()
+    config = apps.get_app_config("assessments")
+    post_migrate.send(sender=config, app_config=config, using="default", verbosity=0)
+    assert selectors.current_instrument().version == 1
