@@ -1,0 +1,193 @@
+"""Writes to the young person's record: merge moves everything and is audited with both subjects;
+allocation grants and deallocation revokes access; only team managers may do either."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from cse_portal.audit.models import AuditAction, AuditEntry
+from cse_portal.young_people import services
+from cse_portal.young_people.models import (
+    Alias,
+    ChronologyEntry,
+    Flag,
+    FlagKind,
+    Involvement,
+    PartnerAgencyOffer,
+    YoungPerson,
+)
+from cse_portal.young_people.permissions import is_allocated, visible_young_people
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def duplicate(people):
+    """Noah's record with something of every kind attached, ready to merge into Maya's."""
+    noah = people.noah
+    services.young_person_update(
+        young_person=noah,
+        updated_by=people.manager,
+        aliases=[("Nono", Alias.Kind.KNOWN_AS)],
+        nhs_number="9434765919",
+    )
+    services.young_person_allocate(
+        young_person=noah, practitioners=[people.bob], allocated_by=people.manager
+    )
+    services.flag_raise(
+        young_person=noah, kind=FlagKind.RISK_TO_WORKERS, reason="Dog", raised_by=people.manager
+    )
+    services.case_note_add(
+        young_person=noah,
+        recorded_by=people.manager,
+        title="School liaison call",
+        detail="",
+        occurred_at=timezone.now() - dt.timedelta(days=3),
+    )
+    services.partner_offer_make(
+        young_person=noah,
+        agency=people.vcs,
+        offered_by=people.manager,
+        reason="Low risk",
+        source_app="young_people",
+    )
+    return noah
+
+
+def merge(people, duplicate) -> YoungPerson:
+    return services.young_person_merge(
+        survivor=people.maya, duplicate=duplicate, merged_by=people.manager, reason="Same child"
+    )
+
+
+def test_merge_moves_aliases_and_keeps_the_duplicates_name(people, duplicate):
+    merge(people, duplicate)
+    names = set(Alias.objects.filter(young_person=people.maya).values_list("name", flat=True))
+    assert {"Nono", "Noah Ellison"} <= names
+
+
+def test_merge_moves_the_chronology(people, duplicate):
+    merge(people, duplicate)
+    assert not ChronologyEntry.objects.filter(young_person=duplicate).exists()
+    assert ChronologyEntry.objects.filter(
+        young_person=people.maya, title="School liaison call"
+    ).exists()
+
+
+def test_merge_moves_flags_and_offers(people, duplicate):
+    merge(people, duplicate)
+    assert Flag.objects.get(kind=FlagKind.RISK_TO_WORKERS).young_person == people.maya
+    assert PartnerAgencyOffer.objects.get().young_person == people.maya
+
+
+def test_merge_moves_allocations_so_both_practitioners_keep_access(people, duplicate):
+    merge(people, duplicate)
+    assert is_allocated(people.bob, people.maya)
+    assert is_allocated(people.alice, people.maya)
+
+
+def test_merge_gives_the_survivor_the_nhs_number_and_retires_the_duplicate(people, duplicate):
+    merge(people, duplicate)
+    people.maya.refresh_from_db()
+    duplicate.refresh_from_db()
+    assert people.maya.nhs_number == "9434765919"
+    assert duplicate.merged_into == people.maya
+    assert duplicate not in visible_young_people(people.manager)
+
+
+def test_merge_leaves_one_open_involvement(people, duplicate):
+    merge(people, duplicate)
+    assert Involvement.objects.filter(young_person=people.maya, closed_at__isnull=True).count() == 1
+
+
+def test_merge_leaves_one_active_flag_of_each_kind(people, duplicate):
+    for record in (people.maya, duplicate):
+        services.flag_raise(
+            young_person=record, kind=FlagKind.REPEAT_MISSING, reason="x", raised_by=people.manager
+        )
+    merge(people, duplicate)
+    active = Flag.objects.filter(
+        young_person=people.maya, kind=FlagKind.REPEAT_MISSING, removed_at__isnull=True
+    )
+    assert active.count() == 1
+
+
+def test_merge_is_audited_as_a_combination_for_both_subjects(people, duplicate):
+    merge(people, duplicate)
+    entries = AuditEntry.objects.filter(action=AuditAction.COMBINE)
+    assert {e.subject_id for e in entries} == {str(people.maya.pk), str(duplicate.pk)}
+    assert all(e.justification == "Same child" for e in entries)
+
+
+@pytest.mark.parametrize("persona", ["alice", "frank", "adam"])
+def test_merge_is_refused_to_anyone_but_a_team_manager(people, persona):
+    with pytest.raises(PermissionDenied):
+        services.young_person_merge(
+            survivor=people.maya,
+            duplicate=people.noah,
+            merged_by=getattr(people, persona),
+            reason="Same child",
+        )
+    assert YoungPerson.objects.filter(merged_into__isnull=False).count() == 0
+
+
+def test_merge_needs_a_reason(people):
+    with pytest.raises(ValidationError):
+        services.young_person_merge(
+            survivor=people.maya, duplicate=people.noah, merged_by=people.manager, reason=" "
+        )
+
+
+def test_a_merged_record_cannot_be_merged_again(people, duplicate):
+    merge(people, duplicate)
+    with pytest.raises(ValidationError):
+        services.young_person_merge(
+            survivor=people.maya, duplicate=duplicate, merged_by=people.manager, reason="Again"
+        )
+
+
+# --- Allocation ----------------------------------------------------------------------------------
+
+
+def test_allocation_grants_access_and_deallocation_revokes_it(people):
+    services.young_person_allocate(
+        young_person=people.noah, practitioners=[people.bob], allocated_by=people.manager
+    )
+    assert people.noah in visible_young_people(people.bob)
+    services.young_person_deallocate(
+        young_person=people.noah,
+        practitioner=people.bob,
+        deallocated_by=people.manager,
+        reason="Moved on",
+    )
+    assert people.noah not in visible_young_people(people.bob)
+
+
+def test_only_a_team_manager_may_allocate(people):
+    with pytest.raises(PermissionDenied):
+        services.young_person_allocate(
+            young_person=people.noah, practitioners=[people.bob], allocated_by=people.alice
+        )
+    assert not is_allocated(people.bob, people.noah)
+
+
+def test_allocating_again_adds_nobody_new(people):
+    added = services.young_person_allocate(
+        young_person=people.maya, practitioners=[people.alice], allocated_by=people.manager
+    )
+    assert added == []
+
+
+def test_deallocation_is_audited_as_a_permission_change(people):
+    services.young_person_deallocate(
+        young_person=people.maya,
+        practitioner=people.alice,
+        deallocated_by=people.manager,
+        reason="Moved on",
+    )
+    entry = AuditEntry.objects.filter(action=AuditAction.PERMISSION_CHANGE).latest("id")
+    assert (entry.subject_id, entry.detail["revoke"]) == (str(people.maya.pk), "allocation")
