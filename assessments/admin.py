@@ -10,12 +10,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from cse_portal.accounts.admin import ConfigurationAdmin
+
 from . import services
 from .models import Instrument
 
 
 @admin.register(Instrument)
-class InstrumentAdmin(admin.ModelAdmin):
+class InstrumentAdmin(ConfigurationAdmin):
     list_display = ["name", "version", "status", "published_at"]
     list_filter = ["status"]
     fields = ["name", "version", "definition", "status", "published_at", "published_by"]
@@ -31,12 +33,6 @@ class InstrumentAdmin(admin.ModelAdmin):
         if obj is not None and obj.is_published and request.method == "POST":
             return False
         return super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Instrument | None = None) -> bool:
-        # Assessments point at their version for ever; a published one is never removed.
-        if obj is not None and obj.is_published:
-            return False
-        return super().has_delete_permission(request, obj)
 
     @admin.action(description="Publish the selected versions")
     def publish(self, request: HttpRequest, queryset: QuerySet[Instrument]) -> None:

@@ -185,3 +185,68 @@ def test_record_page_shows_history_chart_and_changes(people, client_for, make_as
 def test_each_team_list_renders(people, client_for, show) -> None:
     response = client_for(people.manager).get(reverse("assessments:list"), {"show": show})
     assert response.status_code == 200
+
+
+def test_request_shows_in_to_do_and_starting_from_it_links_it(people, client_for) -> None:
+    from assessments import services
+    from assessments.models import AssessmentRequest
+
+    request = services.assessment_request(
+        young_person=people.maya,
+        requested_by=people.manager,
+        reason="Triage: older boyfriend",
+        source_app="referrals",
+    )
+    client = client_for(people.alice)
+    content = client.get(reverse("assessments:list")).content.decode()
+    assert "Triage: older boyfriend" in content
+    assert "Noah" not in content
+    client.post(reverse("assessments:start", args=[people.maya.pk]), {"request": request.pk})
+    assert AssessmentRequest.objects.get().assessment == Assessment.objects.get()
+    assert (
+        "Triage: older boyfriend"
+        not in client_for(people.bob).get(reverse("assessments:list")).content.decode()
+    )
+
+
+def test_overdue_reviews_list_the_latest_assessment_only(
+    people, client_for, make_assessment
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    old = make_assessment(HIGH_ANSWERS, status="approved")
+    past = timezone.localdate() - dt.timedelta(days=3)
+    Assessment.objects.filter(pk=old.pk).update(review_due=past)
+    page = client_for(people.manager).get(reverse("assessments:list"), {"show": "overdue"})
+    assert list(page.context["page"].object_list) == [old]
+    make_assessment(LOW_ANSWERS, status="approved")
+    page = client_for(people.manager).get(reverse("assessments:list"), {"show": "overdue"})
+    assert list(page.context["page"].object_list) == []
+
+
+def test_lowering_by_judgement_asks_the_manager_to_confirm(
+    people, client_for, make_assessment
+) -> None:
+    assessment = make_assessment(
+        HIGH_ANSWERS, judgement_level="medium", judgement_rationale="Historic indicators"
+    )
+    url = reverse("assessments:decide", args=[assessment.pk])
+    client = client_for(people.manager)
+    assert b"I approve lowering the calculated level" in client.get(url).content
+    response = client.post(url, {"decision": "approve", "partner_agency": people.vcs.pk})
+    assert b"Confirm that you approve lowering" in response.content
+    client.post(
+        url, {"decision": "approve", "partner_agency": people.vcs.pk, "approve_lowering": "on"}
+    )
+    assessment.refresh_from_db()
+    assert (assessment.status, assessment.level) == (AssessmentStatus.APPROVED, "medium")
+
+
+def test_the_floor_warning_shows_on_the_assessment(people, client_for, make_assessment) -> None:
+    people.maya.learning_disability = True
+    people.maya.save()
+    assessment = make_assessment({})
+    content = client_for(people.alice).get(reverse("assessments:detail", args=[assessment.pk]))
+    assert "prompts a referral to children's social care" in content.content.decode()
