@@ -81,6 +81,16 @@ def _refuse_locked_out(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/locked_out.html", status=429)
 
 
+def _clear_sign_in_failures(request: HttpRequest) -> None:
+    """A complete sign-in (password and code) clears the failures counted against this username
+    from this address. The password alone does not (``AXES_RESET_ON_SUCCESS`` is off): otherwise
+    entering it again would wipe the count of wrong codes and allow unlimited code guessing."""
+    AxesProxyHandler.update_request(request)
+    AxesProxyHandler.reset_attempts(
+        ip_address=request.axes_ip_address, username=request.user.get_username()
+    )
+
+
 def _code_failed(request: HttpRequest, form: TokenForm) -> None:
     form.add_error("token", "The security code is not correct or has expired. Try the new code.")
     # Counted with password failures, so guessing codes locks the account like guessing passwords.
@@ -110,6 +120,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     if request.method == "POST" and "skip" in request.POST and not settings.REQUIRE_SECOND_FACTOR:
         request.session[SKIPPED_SESSION_KEY] = True
+        _clear_sign_in_failures(request)
         second_factor_passed.send(
             sender=__name__, user=request.user, request=request, method="skipped"
         )
@@ -118,6 +129,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         allowed, _ = device.verify_is_allowed()
         if allowed and device.verify_token(form.cleaned_data["token"]):
             otp_login(request, device)
+            _clear_sign_in_failures(request)
             second_factor_passed.send(
                 sender=__name__, user=request.user, request=request, method="totp"
             )
@@ -171,6 +183,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
             device.save(update_fields=["confirmed"])
             request.session.pop(ENROLMENT_SESSION_KEY, None)
             otp_login(request, device)
+            _clear_sign_in_failures(request)
             second_factor_passed.send(
                 sender=__name__, user=request.user, request=request, method="enrolment"
             )

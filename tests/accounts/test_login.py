@@ -244,3 +244,26 @@ def test_wrong_code_is_audited_once_against_the_user(people, client):
     client.post(VERIFY, {"token": wrong})
     entries = AuditEntry.objects.filter(action=AuditAction.LOGIN_FAILED)
     assert [(e.actor, e.detail["stage"]) for e in entries] == [(people.alice, "second_factor")]
+
+
+def test_entering_the_password_again_does_not_reset_the_count_of_wrong_codes(people):
+    client = Client(REMOTE_ADDR="10.0.0.4")
+    wrong = f"{(int(code_for(people.alice)) + 1) % 1_000_000:06d}"
+    for _ in range(2):
+        password_step(client, "alice")
+        for _ in range(2):
+            client.post(VERIFY, {"token": wrong})
+        client.post("/accounts/logout/")
+    password_step(client, "alice")
+    assert client.post(VERIFY, {"token": wrong}).status_code == 429
+
+
+def test_a_complete_sign_in_clears_earlier_failures(people):
+    client = Client(REMOTE_ADDR="10.0.0.5")
+    for _ in range(4):
+        password_step(client, "alice", "wrong-password")
+    full_sign_in(client, people.alice)
+    client.post("/accounts/logout/")
+    for _ in range(4):
+        password_step(client, "alice", "wrong-password")
+    assert urlsplit(password_step(client, "alice")["Location"]).path == VERIFY
