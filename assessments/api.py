@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -62,6 +62,13 @@ class AssessmentSerializer(serializers.ModelSerializer):
     judgement_rationale = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     submit = serializers.BooleanField(
         required=False, default=False, write_only=True, help_text="Submit for approval at once."
+    )
+    # Plain strings in the schema: one enum (judgement_level) documents the levels once.
+    calculated_level = serializers.CharField(
+        read_only=True, help_text="The instrument's level: " + ", ".join(LEVEL_ORDER)
+    )
+    level = serializers.CharField(
+        read_only=True, help_text="The judgement level if one was set, else the calculated level"
     )
     instrument_version = serializers.IntegerField(source="instrument.version", read_only=True)
     assessor = serializers.CharField(source="assessor.username", read_only=True)
@@ -121,7 +128,10 @@ class DecisionSerializer(serializers.Serializer):
 
 
 @extend_schema(
-    parameters=[OpenApiParameter("young_person", str, description="Only this young person's")]
+    parameters=[
+        OpenApiParameter("young_person", str, description="Only this young person's"),
+        OpenApiParameter("search", str, description="The young person's name"),
+    ]
 )
 class AssessmentViewSet(
     mixins.ListModelMixin,
@@ -139,7 +149,15 @@ class AssessmentViewSet(
         )
         young_person = self.request.query_params.get("young_person")
         if young_person:
-            queryset = queryset.filter(young_person_id=permissions.parse_uuid(young_person))
+            try:
+                queryset = queryset.filter(young_person_id=permissions.parse_uuid(young_person))
+            except Http404:
+                raise serializers.ValidationError({"young_person": ["Not a valid id."]}) from None
+        for word in self.request.query_params.get("search", "").split():
+            queryset = queryset.filter(
+                Q(young_person__given_name__icontains=word)
+                | Q(young_person__family_name__icontains=word)
+            )
         return queryset.defer("instrument__definition").order_by("-created_at", "id")
 
     def get_object(self) -> Assessment:

@@ -146,6 +146,7 @@ def _score(assessment: Assessment) -> None:
     if assessment.judgement_level == assessment.calculated_level:
         # The judgement now agrees with the score: nothing left to justify.
         assessment.judgement_level = ""
+        assessment.judgement_rationale = ""
     assessment.level = assessment.judgement_level or assessment.calculated_level
 
 

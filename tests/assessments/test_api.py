@@ -136,3 +136,15 @@ def test_manager_approves_through_the_api(people, make_assessment) -> None:
     response = api(people.manager).post(url, {"partner_agency": str(people.vcs.pk)}, format="json")
     assert response.status_code == 200
     assert response.json()["status"] == "approved" and response.json()["review_due"]
+
+
+def test_list_filters_by_young_person_and_name(people, make_assessment) -> None:
+    maya = make_assessment(LOW_ANSWERS, assessor=people.manager)
+    make_assessment(LOW_ANSWERS, young_person=people.noah, assessor=people.manager)
+    client = api(people.manager)
+    data = client.get("/api/v1/assessments/", {"young_person": str(people.maya.pk)}).json()
+    assert [r["id"] for r in data["results"]] == [str(maya.pk)]
+    data = client.get("/api/v1/assessments/", {"search": "whitfield"}).json()
+    assert [r["id"] for r in data["results"]] == [str(maya.pk)]
+    response = client.get("/api/v1/assessments/", {"young_person": "x"})
+    assert response.status_code == 400 and "young_person" in response.json()
