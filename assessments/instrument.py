@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -96,7 +97,7 @@ class Definition:
     thresholds: tuple[tuple[int, str], ...]
     floor: Floor
 
-    @property
+    @cached_property
     def items(self) -> dict[str, Item]:
         return {item.code: item for section in self.sections for item in section.items}
 
