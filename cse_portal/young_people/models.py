@@ -7,6 +7,7 @@ import uuid
 from datetime import date
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -63,6 +64,9 @@ class RiskLevel(models.TextChoices):
     LOW = "low", "Low"
     MEDIUM = "medium", "Medium"
     HIGH = "high", "High"
+
+
+MAX_ESTIMATED_AGE = 25
 
 
 class YoungPersonQuerySet(models.QuerySet["YoungPerson"]):
@@ -132,7 +136,8 @@ class YoungPerson(models.Model):
                 violation_error_message="Give a date of birth or an estimated age.",
             ),
             models.CheckConstraint(
-                condition=models.Q(estimated_age__isnull=True) | models.Q(estimated_age__lte=25),
+                condition=models.Q(estimated_age__isnull=True)
+                | models.Q(estimated_age__lte=MAX_ESTIMATED_AGE),
                 name="yp_estimated_age_range",
             ),
             models.CheckConstraint(
@@ -145,6 +150,17 @@ class YoungPerson(models.Model):
 
     def __str__(self) -> str:
         return f"{self.given_name} {self.family_name}"
+
+    def clean(self) -> None:
+        # The same rules as the form's, for every path (API, services, other apps' imports); the
+        # age constraint is also in the database, but its own message names no field.
+        errors = {}
+        if self.date_of_birth and self.date_of_birth > timezone.localdate():
+            errors["date_of_birth"] = "Date of birth must be today or in the past"
+        if self.estimated_age is not None and self.estimated_age > MAX_ESTIMATED_AGE:
+            errors["estimated_age"] = f"Estimated age must be {MAX_ESTIMATED_AGE} or less"
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def full_name(self) -> str:

@@ -183,3 +183,22 @@ def test_list_is_audited_as_a_search(people, api_client_for):
     api_client_for(people.manager).get(LIST, {"search": "Maya"})
     entry = AuditEntry.objects.filter(action=AuditAction.SEARCH).latest("id")
     assert entry.detail["results"] == 1
+
+
+def test_estimated_age_over_25_answers_400_naming_the_field(people, api_client_for):
+    data = {"given_name": "Jade", "family_name": "Holloway", "estimated_age": 30}
+    response = api_client_for(people.manager).post(LIST, data, format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == ["estimated_age"]
+
+
+def test_date_of_birth_in_the_future_is_refused_as_on_the_page(people, api_client_for):
+    response = api_client_for(people.manager).post(
+        LIST, NEW | {"date_of_birth": "2090-01-01"}, format="json"
+    )
+    assert response.status_code == 400
+    assert not YoungPerson.objects.filter(family_name="Holloway").exists()
+
+
+def test_a_page_beyond_the_last_answers_404(people, api_client_for):
+    assert api_client_for(people.manager).get(LIST, {"page": 99}).status_code == 404
