@@ -103,16 +103,18 @@ class StaffAdmin(ConfigurationAdmin, DjangoUserAdmin):
         self.message_user(request, f"Second factor reset for {queryset.count()} user(s).")
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
-        was_active = User.objects.filter(pk=obj.pk).values_list("is_active", flat=True).first()
+        before = services.user_access_snapshot(obj) if change else None
         if not change:
             obj.set_password(form.cleaned_data["password"])
-        deactivating = change and was_active and not obj.is_active
+        deactivating = bool(before and before["is_active"] and not obj.is_active)
         if deactivating:
             obj.is_active = True  # the service performs the deactivation and ends sessions
         super().save_model(request, obj, form, change)
         services.user_set_role(user=obj, role=form.cleaned_data["role"], changed_by=request.user)
         if deactivating:
             services.user_deactivate(user=obj, changed_by=request.user)
+        elif before is not None:
+            services.user_access_record_changes(user=obj, before=before, changed_by=request.user)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         # Groups are managed through the role field only.

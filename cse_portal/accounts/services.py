@@ -3,6 +3,8 @@ audit log records it in the same transaction."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
 from django.db import transaction
@@ -97,6 +99,32 @@ def user_reset_second_factor(*, user: User, changed_by: User | None) -> None:
     staff_access_changed.send(
         sender=User, user=user, changed_by=changed_by, changes={"second_factor": ["set", "reset"]}
     )
+
+
+_ACCESS_FIELDS = ("in_colocated_team", "is_active")
+
+
+def user_access_snapshot(user: User) -> dict[str, Any]:
+    """What of ``user``'s access is stored now (agency, team membership, active state)."""
+    stored = User.objects.filter(pk=user.pk).values("agency__name", *_ACCESS_FIELDS).first()
+    return stored or {}
+
+
+@transaction.atomic
+def user_access_record_changes(
+    *, user: User, before: dict[str, Any], changed_by: User | None
+) -> None:
+    """Announce the changes of agency, team membership or active state made since ``before``
+    (a ``user_access_snapshot``) by an edit outside these services, such as the admin form, so
+    the audit log records them as permission changes."""
+    after = user_access_snapshot(user)
+    changes = {
+        name: [before.get(name), value]
+        for name, value in after.items()
+        if before.get(name) != value
+    }
+    if changes:
+        staff_access_changed.send(sender=User, user=user, changed_by=changed_by, changes=changes)
 
 
 @transaction.atomic
