@@ -179,7 +179,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0) or None
+# Behind TRUSTED_PROXY_COUNT reverse proxies the client's address is read from X-Forwarded-For
+# (otherwise every client would share the proxy's address, and one person could lock a user out
+# for everyone); with none the header is ignored, so a client cannot forge its address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "cse_portal.accounts.client_address.client_address"
 
 GUARDIAN_RAISE_403 = False
 ANONYMOUS_USER_NAME = None

@@ -8,6 +8,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from cse_portal.accounts.client_address import client_address
 from cse_portal.accounts.signals import (
     api_token_issued,
     second_factor_failed,
@@ -20,7 +21,7 @@ from .services import audit_record
 
 
 def _address(request: HttpRequest | None) -> str | None:
-    return request.META.get("REMOTE_ADDR") if request is not None else None
+    return client_address(request) if request is not None else None
 
 
 @receiver(user_logged_in)
