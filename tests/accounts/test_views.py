@@ -108,3 +108,15 @@ def test_pages_carry_no_store_and_security_headers(people, client_for):
     assert "no-store" in response["Cache-Control"]
     assert response["X-Frame-Options"] == "DENY"
     assert "script-src 'self'" in response["Content-Security-Policy"]
+
+
+def test_not_found_page_is_in_the_portal_style(people, client_for):
+    response = client_for(people.alice).get("/young-people/00000000-0000-0000-0000-000000000000/")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+
+
+def test_refused_page_explains_what_to_do(people, client_for):
+    response = client_for(people.frank).get("/young-people/")
+    assert response.status_code == 403
+    assert "ask your team manager" in response.content.decode()

@@ -122,8 +122,9 @@ def test_anonymous_visitor_is_sent_to_login_or_refused_by_the_api(client, segmen
         assert client.get(path).status_code == 401, path
     else:
         first_status, final = _final_location(client, path)
-        assert first_status == 302, path
-        assert final == LOGIN_PATH, path
+        assert (first_status, final) == (302, LOGIN_PATH), (
+            f"{path} must send anonymous visitors to sign in (or be added to PUBLIC_PATHS)"
+        )
 
 
 @pytest.mark.django_db
