@@ -33,3 +33,17 @@ def test_healthz_answers_503_when_the_broker_is_unreachable(client, unreachable_
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json() == {"database": "ok", "broker": "unavailable"}
+
+
+class _DeadConnection:
+    def cursor(self):
+        from django.db import OperationalError
+
+        raise OperationalError("connection refused")
+
+
+def test_healthz_answers_503_when_the_database_is_unreachable(client, monkeypatch):
+    monkeypatch.setattr("cse_portal.health.connection", _DeadConnection())
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"database": "unavailable", "broker": "ok"}
