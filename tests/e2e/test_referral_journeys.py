@@ -1,0 +1,226 @@
+"""Referral journeys in a real browser: a young person refers themselves with JavaScript on and
+off, "Exit this page" by button and by Shift three times, a GP refers, the team manager triages
+and allocates and the practitioner then sees the young person; axe on every page on the way."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import re
+from collections.abc import Callable
+from urllib.parse import urlparse
+
+import pytest
+from django.apps import apps
+from django.utils import timezone
+from playwright.sync_api import Page, Route, expect
+
+from referrals import services
+from referrals.models import Consent, Referral, ReferralKind, ReferralStatus
+from tests.e2e.helpers import assert_no_axe_violations, login_as
+from tests.personas import People
+
+pytestmark = pytest.mark.e2e
+
+EXIT_URL = "https://www.bbc.co.uk/weather"
+
+
+@pytest.fixture(autouse=True)
+def _instrument(transactional_db: None) -> None:
+    """A live-server test starts from flushed tables: put back the published instrument whose
+    items the referral form offers as indicators (loaded by a data migration otherwise)."""
+    migration = importlib.import_module("assessments.migrations.0002_south_yorkshire_v1")
+    migration.load_v1(apps, None)
+
+
+def _path(page: Page) -> str:
+    return urlparse(page.url).path
+
+
+def _neutral_site(page: Page) -> None:
+    """Stand in for the neutral site: the tests never leave the machine."""
+
+    def fulfil(route: Route) -> None:
+        route.fulfill(
+            status=200,
+            content_type="text/html",
+            body="<!DOCTYPE html><html lang='en'><title>Weather</title><h1>Weather</h1></html>",
+        )
+
+    page.context.route(re.compile(r"^https://www\.bbc\.co\.uk/.*"), fulfil)
+
+
+def _self_refer(page: Page) -> str:
+    page.goto("/self-referral/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tell us what is happening")
+    expect(page.get_by_text("In danger right now?")).to_be_visible()
+    expect(page.get_by_text("0800 1111")).to_be_visible()
+    assert_no_axe_violations(page)
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_role("alert")).to_contain_text("Enter your age")
+    assert_no_axe_violations(page)
+    page.get_by_label("What should we call you?").fill("Jay")
+    page.get_by_label("How old are you?").fill("14")
+    page.get_by_label("Text message").check()
+    page.get_by_label("Your phone number, email address").fill("07700 900123")
+    page.get_by_label("When is it safe to contact you?").fill("After school")
+    page.get_by_label("Tell us what is happening").fill("A man online keeps asking for photos.")
+    page.get_by_label("Someone is asking me to send photos or videos").check()
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("We have got your message")
+    assert_no_axe_violations(page)
+    reference = page.locator(".govuk-panel__body strong").inner_text()
+    cookies = {c["name"] for c in page.context.cookies()}
+    assert cookies <= {"csrftoken"}, cookies
+    return reference
+
+
+def test_a_young_person_refers_themselves_with_javascript(page: Page, people: People) -> None:
+    reference = _self_refer(page)
+    referral = Referral.objects.get(reference=reference)
+    assert referral.kind == ReferralKind.SELF
+    assert referral.self_referral.name == "Jay"
+
+
+def test_a_young_person_refers_themselves_without_javascript(
+    page_without_js: Page, people: People
+) -> None:
+    reference = _self_refer(page_without_js)
+    assert Referral.objects.filter(reference=reference, kind=ReferralKind.SELF).exists()
+
+
+def test_exit_this_page_button_leaves_and_back_does_not_return(page: Page, people: People) -> None:
+    _neutral_site(page)
+    page.goto("/accounts/login/")
+    page.goto("/self-referral/")
+    page.get_by_role("button", name="Exit this page").click()
+    page.wait_for_url(EXIT_URL)
+    page.go_back()
+    assert _path(page) == "/accounts/login/"
+
+
+def test_shift_three_times_leaves_and_back_does_not_return(page: Page, people: People) -> None:
+    _neutral_site(page)
+    page.goto("/accounts/login/")
+    page.goto("/report-a-concern/")
+    page.get_by_label("When was it?").click()
+    for _ in range(3):
+        page.keyboard.press("Shift")
+    page.wait_for_url(EXIT_URL)
+    page.go_back()
+    assert _path(page) == "/accounts/login/"
+
+
+def test_exit_this_page_is_a_plain_link_without_javascript(
+    page_without_js: Page, people: People
+) -> None:
+    _neutral_site(page_without_js)
+    page_without_js.goto("/self-referral/")
+    page_without_js.get_by_role("button", name="Exit this page").click()
+    page_without_js.wait_for_url(EXIT_URL)
+
+
+def test_someone_reports_what_they_saw(page: Page, people: People) -> None:
+    page.goto("/report-a-concern/")
+    assert_no_axe_violations(page)
+    page.get_by_label("What did you see or hear?").fill("Girls in uniform with men at midnight.")
+    page.get_by_label("When was it?").fill("Friday, about midnight")
+    page.get_by_label("Name of the place").fill("Riverside Hotel")
+    page.get_by_label("Vehicles").fill("Silver Astra YA19 ABC")
+    page.get_by_label("No", exact=True).check()
+    page.get_by_label("Hotel, B&B or guest house").check()
+    page.get_by_role("button", name="Send report").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Report sent")
+    assert_no_axe_violations(page)
+    assert Referral.objects.filter(kind=ReferralKind.COMMUNITY).exists()
+
+
+def test_the_rate_limit_page_is_accessible(page: Page, people: People, settings) -> None:
+    settings.REFERRALS_PUBLIC_RATE_LIMIT = 0
+    page.goto("/report-a-concern/")
+    page.get_by_label("What did you see or hear?").fill("Something")
+    page.get_by_label("When was it?").fill("Today")
+    page.get_by_label("Postcode").fill("S60 2BB")
+    page.get_by_label("Not sure").check()
+    page.get_by_label("Member of the public").check()
+    page.get_by_role("button", name="Send report").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Please try again later")
+    assert_no_axe_violations(page)
+
+
+def test_a_gp_refers_a_young_person(page: Page, people: People) -> None:
+    login_as(page, people.frank)  # frontline, health
+    page.get_by_role("link", name="Make a referral").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Make a referral to the CSE team")
+    expect(page.get_by_text("We will check for an existing record")).to_be_visible()
+    assert_no_axe_violations(page)
+
+    page.get_by_label("First name").fill("Skye")
+    page.get_by_role("button", name="Save as draft").click()
+    expect(page.get_by_text(re.compile(r"Draft \w+ saved"))).to_be_visible()
+    assert_no_axe_violations(page)
+
+    page.get_by_role("button", name="Send referral").click()
+    expect(page.get_by_role("alert")).to_contain_text("Enter the young person's last name")
+    expect(page.get_by_label("First name")).to_have_value("Skye")
+    assert_no_axe_violations(page)
+
+    born = timezone.localdate() - dt.timedelta(days=14 * 365 + 30)
+    page.get_by_label("Last name").fill("Thornton")
+    page.get_by_label("Day").fill(str(born.day))
+    page.get_by_label("Month").fill(str(born.month))
+    page.get_by_label("Year").fill(str(born.year))
+    page.locator("input[name=indicators][value=groom_older_partner]").check()
+    page.get_by_label("Describe your concerns").fill("Came to surgery with an older man.")
+    page.locator("#id_immediate_danger_1").check()  # No
+    page.get_by_label("What does the young person know").fill("That I am referring.")
+    page.get_by_label("No, consent was not asked for").check()
+    page.get_by_label("If not, why are you sharing").fill("Risk of significant harm")
+    page.get_by_role("button", name="Send referral").click()
+
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Referral")
+    expect(page.get_by_text("Awaiting triage")).to_be_visible()
+    assert_no_axe_violations(page)
+    page.get_by_role("link", name="My referrals").first.click()
+    expect(page.get_by_role("table")).to_contain_text("Awaiting triage")
+    assert_no_axe_violations(page)
+    referral = Referral.objects.get(referred_by=people.frank)
+    assert referral.status == ReferralStatus.SUBMITTED
+    assert referral.young_person is not None
+
+
+def test_the_team_manager_triages_and_the_practitioner_then_sees_the_young_person(
+    page: Page, new_page: Callable[..., Page], people: People
+) -> None:
+    referral = services.referral_submit(
+        referred_by=people.frank,
+        given_name="Skye",
+        family_name="Thornton",
+        date_of_birth=timezone.localdate() - dt.timedelta(days=14 * 365 + 30),
+        concerns="Seen getting into cars with older men.",
+        immediate_danger=True,
+        consent=Consent.GIVEN,
+    )
+    login_as(page, people.manager)
+    page.get_by_role("link", name="Triage").first.click()
+    expect(page.get_by_role("table")).to_contain_text(referral.reference)
+    expect(page.get_by_role("table")).to_contain_text("Urgent")
+    assert_no_axe_violations(page)
+
+    page.get_by_role("link", name=referral.reference).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Referral {referral.reference}")
+    assert_no_axe_violations(page)
+    page.get_by_role("button", name="Record decision").click()
+    expect(page.get_by_role("alert")).to_contain_text("Select a decision")
+    assert_no_axe_violations(page)
+
+    page.get_by_label("Allocated to the CSE team").check()
+    page.get_by_label(re.compile(r"^Bob Tester")).check()
+    page.get_by_label("Reason for your decision").fill("Urgent: significant indicators")
+    page.get_by_role("button", name="Record decision").click()
+    expect(page.get_by_text("Nothing is waiting for triage")).to_be_visible()
+
+    practitioner = new_page()
+    login_as(practitioner, people.bob)
+    practitioner.goto(f"/young-people/{referral.young_person_id}/")
+    expect(practitioner.get_by_role("heading", level=1)).to_have_text("Skye Thornton")
