@@ -24,6 +24,8 @@ CONTROLLED = {
     "REQUIRE_SECOND_FACTOR",
     "SESSION_IDLE_MINUTES",
     "CELERY_TASK_ALWAYS_EAGER",
+    # Set for the browser tests in the same process; production must never inherit it.
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 }
 
 
