@@ -305,3 +305,32 @@ def test_the_partner_agencys_reply_is_recorded(people, client_for):
     client_for(people.manager).post(url, {"status": "accepted"})
     outcome.partner_offer.refresh_from_db()
     assert outcome.partner_offer.status == PartnerOfferStatus.ACCEPTED
+
+
+def _staff_urls(referral, outcome_pk: int = 1) -> list[tuple[str, str]]:
+    pk = {"pk": referral.pk}
+    return [
+        ("get", reverse("referrals:new")),
+        ("get", reverse("referrals:mine")),
+        ("get", reverse("referrals:detail", kwargs=pk)),
+        ("get", reverse("referrals:edit", kwargs=pk)),
+        ("get", reverse("referrals:queue")),
+        ("get", reverse("referrals:triage", kwargs=pk)),
+        (
+            "post",
+            reverse("referrals:offer_response", kwargs={**pk, "decision_pk": outcome_pk}),
+        ),
+    ]
+
+
+def test_every_staff_page_sends_the_anonymous_visitor_to_sign_in(people):
+    referral = submit(people.frank)
+    for method, url in _staff_urls(referral):
+        assert _signs_in_first(getattr(Client(), method)(url)), url
+
+
+def test_every_staff_page_asks_for_the_code_after_the_password(people, password_only_client_for):
+    referral = submit(people.frank)
+    client = password_only_client_for(people.manager)
+    for method, url in _staff_urls(referral):
+        assert _asks_for_code(getattr(client, method)(url)), url
