@@ -25,13 +25,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Group
-from django.db.models.signals import post_migrate
+from django.apps import apps as django_apps
+from django.core import serializers
+from django.db import DEFAULT_DB_ALIAS, connections, router
+from django.db.models import Model
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from cse_portal.accounts.roles import ALL_ROLES
-
 from ..personas import People, build_people
+from .helpers import PAGES_WITHOUT_JS
 
 # Playwright's sync API runs an event loop in this thread; Django would otherwise refuse every
 # database query the tests make between browser steps.
@@ -66,15 +67,58 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.xdist_group("e2e"))
 
 
-def _restore_role_groups(**kwargs: Any) -> None:
-    """A live-server test ends by emptying every table, which loses the role groups a data
-    migration created; the flush then sends ``post_migrate``, so put them back for later tests."""
-    if kwargs.get("app_config") and kwargs["app_config"].label == "accounts":
-        for role in sorted(ALL_ROLES):
-            Group.objects.using(kwargs.get("using", "default")).get_or_create(name=role)
+# A live-server test commits its data, so it ends by emptying every table. That also loses the rows
+# data migrations created (the role groups, the periodic tasks), which later tests on the same xdist
+# worker rely on. The flush sends post_migrate, which re-creates content types, permissions and
+# whatever an app's own handler seeds; every table still empty after that gets its rows back from
+# a snapshot taken before the first e2e test.
+_NOT_SNAPSHOTTED = {"contenttypes.ContentType", "auth.Permission", "sessions.Session"}
+_snapshot: dict[str, Any] = {}
 
 
-post_migrate.connect(_restore_role_groups, dispatch_uid="e2e_restore_role_groups")
+def _snapshot_models() -> list[type[Model]]:
+    models = [
+        model
+        for model in django_apps.get_models()
+        if model._meta.managed
+        and not model._meta.proxy
+        and model._meta.label not in _NOT_SNAPSHOTTED
+        and router.allow_migrate_model(DEFAULT_DB_ALIAS, model)
+    ]
+    return serializers.sort_dependencies([(None, models)])
+
+
+def _rows_of(model: type[Model]) -> str:
+    rows = model._base_manager.using(DEFAULT_DB_ALIAS).order_by("pk")
+    return serializers.serialize("json", rows.iterator(), use_natural_foreign_keys=True)
+
+
+def _restore_emptied_tables() -> None:
+    creation = connections[DEFAULT_DB_ALIAS].creation
+    for model, rows in _snapshot["rows"]:
+        if not model._base_manager.using(DEFAULT_DB_ALIAS).exists():
+            creation.deserialize_db_from_string(rows)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _rows_from_migrations(django_db_setup: None, django_db_blocker: Any) -> None:
+    with django_db_blocker.unblock():
+        _snapshot["rows"] = [
+            (model, _rows_of(model))
+            for model in _snapshot_models()
+            if model._base_manager.using(DEFAULT_DB_ALIAS).exists()
+        ]
+        _snapshot["blocker"] = django_db_blocker
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    result = yield
+    # After the last test the database is being destroyed; nothing to put back.
+    if nextitem is not None and item.path.is_relative_to(HERE) and "rows" in _snapshot:
+        with _snapshot["blocker"].unblock():
+            _restore_emptied_tables()
+    return result
 
 
 @pytest.fixture(scope="session")
@@ -113,7 +157,10 @@ def new_page(browser: Browser, live_server: Any) -> Iterator[Callable[..., Page]
         )
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        if not javascript:
+            PAGES_WITHOUT_JS.add(page)
+        return page
 
     yield make
     for context in contexts:
