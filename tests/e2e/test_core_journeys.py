@@ -82,6 +82,7 @@ def test_search_and_record_work_without_javascript(page_without_js: Page, people
     page_without_js.get_by_role("link", name="WHITFIELD, Maya").click()
 
     expect(page_without_js.get_by_role("heading", level=1)).to_have_text("Maya Whitfield")
+    assert_no_axe_violations(page_without_js)
 
 
 def test_practitioner_cannot_open_a_record_not_allocated_to_her(page: Page, people: People) -> None:
