@@ -24,6 +24,17 @@ from .models import (
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
+#: The decisions as the team manager takes them (``Decision`` labels are the outcomes shown).
+DECISION_ACTIONS = [
+    (Decision.ALLOCATE, "Allocate to practitioners of the co-located team"),
+    (Decision.ASSESS, "Request a CSE risk assessment"),
+    (Decision.PARTNER_AGENCY, "Refer to a partner agency for preventative work"),
+    (Decision.SIGNPOST, "Signpost to other services"),
+    (Decision.NO_FURTHER_ACTION, "No further action"),
+    (Decision.DUPLICATE, "Mark as a duplicate of another referral"),
+    (Decision.LINK, "Link to a young person's record (the referral stays in the queue)"),
+]
+
 
 def _yes_no(value: Any) -> bool | None:
     return {"yes": True, "no": False}.get(value)
@@ -300,7 +311,7 @@ class CommunityConcernForm(HoneypotMixin):
 class TriageForm(forms.Form):
     decision = forms.ChoiceField(
         label="Decision",
-        choices=[(value, label) for value, label in Decision.choices],
+        choices=DECISION_ACTIONS,
         widget=forms.RadioSelect,
         error_messages={"required": "Select a decision"},
     )
@@ -309,21 +320,21 @@ class TriageForm(forms.Form):
         queryset=colocated_practitioners(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="For 'Allocated to the CSE team'.",
+        help_text="When allocating.",
     )
     partner_agency = forms.ModelChoiceField(
         label="Partner agency",
         queryset=Agency.objects.filter(is_active=True, offers_preventative_work=True),
         required=False,
         empty_label="Select an agency",
-        help_text="For 'Referred to a partner agency for preventative work'.",
+        help_text="When referring to a partner agency.",
     )
     young_person = forms.UUIDField(required=False, widget=forms.HiddenInput)
     duplicate_of = forms.CharField(
         label="Reference of the original referral",
         required=False,
         max_length=12,
-        help_text="For 'Duplicate of another referral'.",
+        help_text="When marking a duplicate.",
     )
     reason = forms.CharField(
         label="Reason for your decision",

@@ -214,7 +214,7 @@ def test_the_team_manager_triages_and_the_practitioner_then_sees_the_young_perso
     expect(page.get_by_role("alert")).to_contain_text("Select a decision")
     assert_no_axe_violations(page)
 
-    page.get_by_label("Allocated to the CSE team").check()
+    page.get_by_label("Allocate to practitioners of the co-located team").check()
     page.get_by_label(re.compile(r"^Bob Tester")).check()
     page.get_by_label("Reason for your decision").fill("Urgent: significant indicators")
     page.get_by_role("button", name="Record decision").click()
