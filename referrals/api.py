@@ -108,6 +108,13 @@ class ReferralViewSet(
     def get_object(self) -> Referral:
         return permissions.get_referral_for_user(self.request.user, self.kwargs["pk"])
 
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().list(request, *args, **kwargs)
+        services.referrals_list_record(
+            user=request.user, channel="api", result_count=response.data["count"]
+        )
+        return response
+
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         referral = self.get_object()
         services.referral_consult(referral=referral, user=request.user, channel="api")

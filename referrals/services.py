@@ -266,6 +266,18 @@ def referral_consult(*, referral: Referral, user: User, channel: str) -> None:
     )
 
 
+@transaction.atomic
+def referrals_list_record(*, user: User, channel: str, result_count: int) -> None:
+    """Record that ``user`` listed referrals (the triage queue, the API list)."""
+    audit_record(
+        actor=user,
+        action=AuditAction.SEARCH,
+        object_type="referrals.referral",
+        summary=f"Referrals listed ({channel}, {result_count} results)",
+        detail={"channel": channel, "results": result_count},
+    )
+
+
 # --- Public doors --------------------------------------------------------------------------------
 
 

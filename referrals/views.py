@@ -162,6 +162,9 @@ def triage_queue(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.triage_queue(request.user), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    services.referrals_list_record(
+        user=request.user, channel="triage queue", result_count=page.paginator.count
+    )
     return render(
         request,
         "referrals/queue.html",
@@ -290,6 +293,15 @@ def offer_response(request: HttpRequest, pk: Any, decision_pk: int) -> HttpRespo
 
 
 def _client_address(request: HttpRequest) -> str:
+    """The visitor's address, for the rate limit. Behind ``TRUSTED_PROXY_COUNT`` proxies it is the
+    entry the outermost trusted proxy added to X-Forwarded-For; a client cannot forge that one."""
+    proxies = settings.AXES_IPWARE_PROXY_COUNT or 0
+    if proxies:
+        forwarded = [
+            part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        ]
+        if len(forwarded) >= proxies and forwarded[-proxies]:
+            return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR", "")
 
 

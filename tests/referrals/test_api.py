@@ -145,3 +145,13 @@ def test_triage_validation_errors_are_400_by_field(people, api_for):
     missing = client.post(f"{URL}{referral.pk}/triage/", {"decision": "assess"}, format="json")
     assert missing.status_code == 400
     assert "reason" in missing.json()
+
+
+def test_listing_referrals_is_audited(people, api_for):
+    from cse_portal.audit.models import AuditEntry
+
+    submit(people.frank)
+    api_for(people.manager).get(URL)
+    entry = AuditEntry.objects.filter(action="search", object_type="referrals.referral").get()
+    assert entry.actor == people.manager
+    assert entry.detail["results"] == 1

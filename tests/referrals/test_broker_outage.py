@@ -24,17 +24,19 @@ CLOSED_PORT_BROKER = "redis://127.0.0.1:1/0"
 @pytest.fixture
 def broker_down(settings, monkeypatch):
     """Eager mode off and the broker on a port nobody listens on."""
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    settings.CELERY_BROKER_URL = CLOSED_PORT_BROKER
-    # The Celery app read Django's settings once; point it at the dead broker too, with fresh
-    # connection pools so nothing reuses a connection made before.
     changes = {
         "task_always_eager": False,
         "broker_url": CLOSED_PORT_BROKER,
         "broker_transport_options": {},
         "broker_connection_timeout": 1,
     }
-    saved = {key: app.conf.get(key) for key in changes}
+    # Celery reads Django's settings through its own configuration: note what it sees now, before
+    # anything changes, to put it back afterwards.
+    saved = {key: getattr(app.conf, key) for key in changes}
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_BROKER_URL = CLOSED_PORT_BROKER
+    # Set on the Celery app too, with fresh connection pools so nothing reuses a connection made
+    # before.
     app.conf.update(changes)
     monkeypatch.setattr(app, "_pool", None)
     monkeypatch.setattr(app.amqp, "_producer_pool", None)

@@ -145,3 +145,18 @@ def test_a_community_concern_needs_somewhere(db):
     response = Client().post(reverse("community_concern"), {**CONCERN, "venue": "", "postcode": ""})
     assert 'href="#id_venue"' in response.text
     assert not Referral.objects.exists()
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_is_limited(db, settings):
+    settings.REFERRALS_PUBLIC_RATE_LIMIT = 1
+    settings.AXES_IPWARE_PROXY_COUNT = 1
+    proxy = "10.0.0.1"
+
+    def post(forwarded: str) -> int:
+        client = Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR=forwarded)
+        return client.post(reverse("self_referral"), SELF_REFERRAL).status_code
+
+    assert post("198.51.100.7") == 200
+    assert post("198.51.100.7") == 429
+    assert post("198.51.100.9") == 200  # another visitor behind the same proxy
+    assert post("203.0.113.1, 198.51.100.7") == 429  # a forged first entry changes nothing
