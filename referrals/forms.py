@@ -89,7 +89,7 @@ class ReferralForm(forms.Form):
         choices=YES_NO,
         required=False,
         widget=forms.RadioSelect,
-        help_text="If they are, call 999 now, then finish this referral.",
+        help_text="Someone is at risk of serious harm now, or may be very soon.",
     )
     young_person_knows = forms.CharField(
         label="What does the young person know about this referral?",

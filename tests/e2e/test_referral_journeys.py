@@ -172,6 +172,7 @@ def test_a_gp_refers_a_young_person(page: Page, people: People) -> None:
     page.get_by_label("Year").fill(str(born.year))
     page.locator("input[name=indicators][value=groom_older_partner]").check()
     page.get_by_label("Describe your concerns").fill("Came to surgery with an older man.")
+    expect(page.locator("#conditional-danger")).to_contain_text("If yes, call 999 now")
     page.locator("#id_immediate_danger_1").check()  # No
     page.get_by_label("What does the young person know").fill("That I am referring.")
     page.get_by_label("No, consent was not asked for").check()
