@@ -160,3 +160,12 @@ def test_behind_a_trusted_proxy_the_forwarded_address_is_limited(db, settings):
     assert post("198.51.100.7") == 429
     assert post("198.51.100.9") == 200  # another visitor behind the same proxy
     assert post("203.0.113.1, 198.51.100.7") == 429  # a forged first entry changes nothing
+
+
+@pytest.mark.parametrize("name", PUBLIC_PAGES)
+def test_public_page_titles_do_not_name_the_service(db, name):
+    """The title is what a browser's history shows to the next person at this computer."""
+    text = Client().get(reverse(name)).text
+    title = text[text.index("<title>") : text.index("</title>")]
+    assert "CSE" not in title
+    assert "exploitation" not in title.lower()
