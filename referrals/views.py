@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cse_portal.accounts.client_address import client_address
 from cse_portal.young_people import permissions as yp_permissions
 from cse_portal.young_people import services as yp_services
 
@@ -292,19 +293,6 @@ def offer_response(request: HttpRequest, pk: Any, decision_pk: int) -> HttpRespo
 # --- Public pages --------------------------------------------------------------------------------
 
 
-def _client_address(request: HttpRequest) -> str:
-    """The visitor's address, for the rate limit. Behind ``TRUSTED_PROXY_COUNT`` proxies it is the
-    entry the outermost trusted proxy added to X-Forwarded-For; a client cannot forge that one."""
-    proxies = settings.AXES_IPWARE_PROXY_COUNT or 0
-    if proxies:
-        forwarded = [
-            part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-        ]
-        if len(forwarded) >= proxies and forwarded[-proxies]:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def _public_form(
     request: HttpRequest,
     *,
@@ -318,7 +306,7 @@ def _public_form(
     in a cookie for the next person at this computer to find."""
     form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if not services.public_submission_allow(address=_client_address(request)):
+        if not services.public_submission_allow(address=client_address(request) or ""):
             return _public_render(request, "referrals/public/rate_limited.html", {}, status=429)
         if form.is_robot():
             # Looks accepted to the robot; nothing is kept.

@@ -149,7 +149,7 @@ def test_a_community_concern_needs_somewhere(db):
 
 def test_behind_a_trusted_proxy_the_forwarded_address_is_limited(db, settings):
     settings.REFERRALS_PUBLIC_RATE_LIMIT = 1
-    settings.AXES_IPWARE_PROXY_COUNT = 1
+    settings.TRUSTED_PROXY_COUNT = 1
     proxy = "10.0.0.1"
 
     def post(forwarded: str) -> int:
