@@ -1,1 +1,1 @@
-"""Benchmarks (``make bench``): performance targets, measured and printed, never timed unit tests."""
+"""Benchmarks (``make bench``): performance targets measured and printed, not timed unit tests."""

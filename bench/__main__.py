@@ -62,7 +62,9 @@ def build_rows() -> dict[str, object]:
     for index in range(YOUNG_PEOPLE):
         batch.append(
             YoungPerson(
-                id=uuid.uuid4(), given_name=faker.first_name(), family_name=faker.last_name(),
+                id=uuid.uuid4(),
+                given_name=faker.first_name(),
+                family_name=faker.last_name(),
                 date_of_birth=date(2008, 1, 1) + timedelta(days=index % 2500),
                 postcode=faker.postcode(),
             )
@@ -70,16 +72,27 @@ def build_rows() -> dict[str, object]:
     YoungPerson.objects.bulk_create(batch, batch_size=2000)
     now = timezone.now()
     entries = [
-        ChronologyEntry(young_person=people.maya, occurred_at=now - timedelta(hours=i),
-                        source_app="bench", title=f"Event {i}")
+        ChronologyEntry(
+            young_person=people.maya,
+            occurred_at=now - timedelta(hours=i),
+            source_app="bench",
+            title=f"Event {i}",
+        )
         for i in range(CHRONOLOGY_PER_PERSON * 100)
     ]
     ChronologyEntry.objects.bulk_create(entries, batch_size=2000)
     for i in range(AUDIT_ENTRIES):
-        audit_record(actor=people.manager, action="consult", object_type="bench",
-                     object_id=str(i), subject_id=people.maya.pk)
-    print(f"  built {YOUNG_PEOPLE:,} young people, {len(entries):,} chronology entries and "
-          f"{AUDIT_ENTRIES:,} audit entries in {time.perf_counter() - start:.1f} s")
+        audit_record(
+            actor=people.manager,
+            action="consult",
+            object_type="bench",
+            object_id=str(i),
+            subject_id=people.maya.pk,
+        )
+    print(
+        f"  built {YOUNG_PEOPLE:,} young people, {len(entries):,} chronology entries and "
+        f"{AUDIT_ENTRIES:,} audit entries in {time.perf_counter() - start:.1f} s"
+    )
     return {"people": people}
 
 
@@ -102,21 +115,35 @@ def main() -> int:
         from cse_portal.young_people.selectors import young_person_matches
 
         print("Pages and API (team manager, who sees every record):")
-        timed("GET /young-people/ (first page of all records)", lambda: manager.get("/young-people/"))
+        timed(
+            "GET /young-people/ (first page of all records)", lambda: manager.get("/young-people/")
+        )
         timed("GET /young-people/?name=smith", lambda: manager.get("/young-people/?name=smith"))
-        timed("GET /young-people/<id>/ (500 chronology entries)",
-              lambda: manager.get(f"/young-people/{maya}/"))
-        timed("GET /api/v1/young-people/?search=smith",
-              lambda: manager.get("/api/v1/young-people/?search=smith"))
+        timed(
+            "GET /young-people/<id>/ (500 chronology entries)",
+            lambda: manager.get(f"/young-people/{maya}/"),
+        )
+        timed(
+            "GET /api/v1/young-people/?search=smith",
+            lambda: manager.get("/api/v1/young-people/?search=smith"),
+        )
         print("Queries:")
-        timed("young_person_matches (name, DOB, postcode)", lambda: young_person_matches(
-            given_name="Maya", family_name="Whitfeld", date_of_birth=date(2010, 5, 1),
-            postcode="S1 2HH"))
+        timed(
+            "young_person_matches (name, DOB, postcode)",
+            lambda: young_person_matches(
+                given_name="Maya",
+                family_name="Whitfeld",
+                date_of_birth=date(2010, 5, 1),
+                postcode="S1 2HH",
+            ),
+        )
         start = time.perf_counter()
         checked, broken = verify_chain()
         elapsed = time.perf_counter() - start
-        print(f"  verify_audit: {checked:,} entries in {elapsed:.2f} s "
-              f"({checked / elapsed:,.0f} entries/s), intact={broken is None}")
+        print(
+            f"  verify_audit: {checked:,} entries in {elapsed:.2f} s "
+            f"({checked / elapsed:,.0f} entries/s), intact={broken is None}"
+        )
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
     return 0
