@@ -21,7 +21,10 @@ def test_healthz_needs_no_sign_in_and_is_not_cached(client):
 
 
 @pytest.fixture
-def unreachable_broker(settings):
+def unreachable_broker(settings, monkeypatch):
+    # Celery reads CELERY_BROKER_URL from the environment before its own configuration (CI sets
+    # it to the real Redis), so the variable goes too or the check would still reach Redis.
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
     previous = celery_app.conf.broker_url
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
     celery_app.conf.broker_url = "redis://127.0.0.1:1/0"

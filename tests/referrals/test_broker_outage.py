@@ -24,6 +24,9 @@ CLOSED_PORT_BROKER = "redis://127.0.0.1:1/0"
 @pytest.fixture
 def broker_down(settings, monkeypatch):
     """Eager mode off and the broker on a port nobody listens on."""
+    # Celery reads CELERY_BROKER_URL from the environment before its own configuration (CI sets
+    # it to the real Redis): without removing it the broker would never be down.
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
     changes = {
         "task_always_eager": False,
         "broker_url": CLOSED_PORT_BROKER,
