@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from celery import Celery
 
@@ -11,3 +12,13 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cse_portal.settings")
 app = Celery("cse_portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@app.on_after_configure.connect
+def _create_embedded_broker_folders(sender: Celery, **kwargs: object) -> None:
+    # The embedded filesystem broker needs its folders before the first message is sent, which
+    # may be by a management command (seed_demo) before any worker has started.
+    options = sender.conf.broker_transport_options or {}
+    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+        if options.get(key):
+            Path(options[key]).mkdir(parents=True, exist_ok=True)

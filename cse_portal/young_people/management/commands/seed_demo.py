@@ -55,6 +55,15 @@ STAFF = [
 ]
 FRONTLINE_PREFIX = "frontline"
 YOUNG_PEOPLE = 40
+CASE_NOTE_DETAILS = [
+    "Seen at home with carer present. Talked about friendships and staying safe online.",
+    "School reports improved attendance this half term; to review at the next meeting.",
+    "Did not attend the planned session; carer says was out with friends. Rebooked.",
+    "Talked about an older friend who gives lifts. Agreed safety plan and who to call.",
+    "Attended the sexual health clinic with youth worker support; follow-up booked.",
+    "Carer worried about new phone and late nights. Advice given; will share with police.",
+    "Return home interview offered after last episode; accepted, arranged for Thursday.",
+]
 SEED = 2013
 
 
@@ -242,7 +251,7 @@ class Command(BaseCommand):
                             "Return home interview offered",
                         ]
                     ),
-                    detail=faker.sentence(nb_words=14),
+                    detail=rng.choice(CASE_NOTE_DETAILS),
                     occurred_at=timezone.now() - timedelta(days=rng.randint(1, 200)),
                     audience=ChronologyAudience.MANAGERS
                     if rng.random() < 0.1
