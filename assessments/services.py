@@ -354,13 +354,30 @@ def review_due_for(level: str, approved_on: date) -> date | None:
 
 
 def _record_action(
-    assessment: Assessment, kind: str, detail: str, by: User, **extra: Any
+    assessment: Assessment,
+    kind: str,
+    detail: str,
+    by: User,
+    *,
+    chronology_title: str = "",
+    **extra: Any,
 ) -> AssessmentAction:
+    """Record what the assessment's outcome led to; with ``chronology_title`` the young person's
+    chronology says so too."""
     action = AssessmentAction(
         assessment=assessment, kind=kind, detail=detail, recorded_by=by, **extra
     )
     action.full_clean()
     action.save()
+    if chronology_title:
+        chronology_add(
+            young_person=assessment.young_person,
+            title=chronology_title,
+            detail=detail,
+            source_app=SOURCE_APP,
+            obj=assessment,
+            recorded_by=by,
+        )
     return action
 
 
@@ -453,14 +470,12 @@ def assessment_approve(
         )
     else:
         information = universal_information.strip() or settings.ASSESSMENT_UNIVERSAL_INFORMATION
-        _record_action(assessment, ActionKind.UNIVERSAL_INFORMATION, information, approved_by)
-        chronology_add(
-            young_person=young_person,
-            title="Universal information given",
-            detail=information,
-            source_app=SOURCE_APP,
-            obj=assessment,
-            recorded_by=approved_by,
+        _record_action(
+            assessment,
+            ActionKind.UNIVERSAL_INFORMATION,
+            information,
+            approved_by,
+            chronology_title="Universal information given",
         )
     if assessment.social_care_referral:
         floor = assessment.instrument.parsed.floor
@@ -472,14 +487,14 @@ def assessment_approve(
             reasons.append("with a learning disability")
         why = " and ".join(reasons)
         detail = f"The young person was assessed {why}: make a referral to children's social care."
-        _record_action(assessment, ActionKind.SOCIAL_CARE_REFERRAL, detail, approved_by)
-        chronology_add(
-            young_person=young_person,
-            title="Referral to children's social care prompted by the CSE risk assessment",
-            detail=detail,
-            source_app=SOURCE_APP,
-            obj=assessment,
-            recorded_by=approved_by,
+        _record_action(
+            assessment,
+            ActionKind.SOCIAL_CARE_REFERRAL,
+            detail,
+            approved_by,
+            chronology_title=(
+                "Referral to children's social care prompted by the CSE risk assessment"
+            ),
         )
     AssessmentRequest.objects.filter(young_person=young_person, status=RequestStatus.OPEN).update(
         status=RequestStatus.DONE, done_at=now, assessment=assessment

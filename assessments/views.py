@@ -6,11 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
+
+from cse_portal.view_helpers import require, show_service_errors
 
 from . import permissions, selectors, services
 from .forms import AssessmentForm, Decision, DecisionForm
@@ -26,29 +28,12 @@ LISTS = {
 }
 
 
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
-def _apply_errors(
-    form: Any, error: ValidationError, field_for: dict[str, str] | None = None
-) -> None:
-    field_for = field_for or {}
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            target = field_for.get(name, name)
-            form.add_error(target if target in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 @require_http_methods(["GET"])
 def team_list(request: HttpRequest) -> HttpResponse:
     """The team's assessment work: requests to do, assessments in progress, awaiting approval
     and overdue reviews, one paginated list at a time."""
     user = request.user
-    _require(permissions.can_see_team_lists(user))
+    require(permissions.can_see_team_lists(user))
     querysets = {
         "to_do": selectors.requests_to_do(user),
         "in_progress": selectors.assessments_in_progress(user),
@@ -74,7 +59,7 @@ def team_list(request: HttpRequest) -> HttpResponse:
 def start(request: HttpRequest, pk: Any) -> HttpResponse:
     """Start an assessment of a young person (optionally answering a request for one)."""
     young_person = permissions.get_young_person_to_assess(request.user, pk)
-    _require(permissions.can_assess(request.user, young_person))
+    require(permissions.can_assess(request.user, young_person))
     request_id = request.POST.get("request") or request.GET.get("request")
     assessment_request = (
         permissions.get_request_for_user(request.user, request_id) if request_id else None
@@ -122,7 +107,7 @@ def edit(request: HttpRequest, pk: Any) -> HttpResponse:
     """Answer the items; "Save and continue later" keeps a draft, "Submit" sends it for approval
     (the answers are saved first, so nothing typed is lost if something is missing)."""
     assessment = permissions.get_assessment_for_user(request.user, pk)
-    _require(permissions.can_edit_assessment(request.user, assessment))
+    require(permissions.can_edit_assessment(request.user, assessment))
     definition = assessment.instrument.parsed
     if request.method == "POST":
         form = AssessmentForm(request.POST, definition=definition)
@@ -137,7 +122,7 @@ def edit(request: HttpRequest, pk: Any) -> HttpResponse:
                     judgement_rationale=form.cleaned_data["judgement_rationale"],
                 )
             except ValidationError as error:
-                _apply_errors(form, error)
+                show_service_errors(form, error)
             else:
                 if not submitting:
                     messages.success(request, "Your answers have been saved")
@@ -152,7 +137,7 @@ def edit(request: HttpRequest, pk: Any) -> HttpResponse:
                     try:
                         services.assessment_submit(assessment=assessment, user=request.user)
                     except ValidationError as error:
-                        _apply_errors(form, error)
+                        show_service_errors(form, error)
                     else:
                         messages.success(request, "Assessment submitted for approval")
                         return redirect("assessments:detail", pk=assessment.pk)
@@ -170,7 +155,7 @@ def edit(request: HttpRequest, pk: Any) -> HttpResponse:
 def decide(request: HttpRequest, pk: Any) -> HttpResponse:
     """The team manager approves a submitted assessment, or returns it with comments."""
     assessment = permissions.get_assessment_for_user(request.user, pk)
-    _require(permissions.can_decide_assessment(request.user, assessment))
+    require(permissions.can_decide_assessment(request.user, assessment))
     form = DecisionForm(request.POST or None, assessment=assessment)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -191,7 +176,7 @@ def decide(request: HttpRequest, pk: Any) -> HttpResponse:
                 )
                 messages.success(request, "Assessment approved")
         except ValidationError as error:
-            _apply_errors(form, error)
+            show_service_errors(form, error)
         else:
             return redirect("assessments:detail", pk=assessment.pk)
     services.assessment_consult(assessment=assessment, user=request.user, channel="decision page")

@@ -8,13 +8,14 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cse_portal.accounts.client_address import client_address
+from cse_portal.view_helpers import require, show_service_errors
 from cse_portal.young_people import permissions as yp_permissions
 from cse_portal.young_people import services as yp_services
 
@@ -29,20 +30,6 @@ from .forms import (
 from .models import Decision, ReferralKind, TriageDecision
 
 PAGE_SIZE = 25
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
-def _apply_errors(form: Any, error: ValidationError) -> None:
-    """Show a service's validation error on the form, field by field where it names one."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 # --- Professional referral -----------------------------------------------------------------------
@@ -76,7 +63,7 @@ def _referral_form(request: HttpRequest, referral: Any = None) -> HttpResponse:
                 messages.success(request, f"Referral {referral.reference} sent")
                 return redirect("referrals:detail", pk=referral.pk)
         except ValidationError as error:
-            _apply_errors(form, error)
+            show_service_errors(form, error)
     danger = form.is_bound and form.data.get("immediate_danger") == "yes"
     return render(
         request,
@@ -115,7 +102,7 @@ def _record_choice(
 
 @require_http_methods(["GET", "POST"])
 def referral_new(request: HttpRequest) -> HttpResponse:
-    _require(permissions.can_make_referral(request.user))
+    require(permissions.can_make_referral(request.user))
     return _referral_form(request)
 
 
@@ -129,7 +116,7 @@ def referral_edit(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @require_http_methods(["GET"])
 def my_referrals(request: HttpRequest) -> HttpResponse:
-    _require(permissions.can_make_referral(request.user))
+    require(permissions.can_make_referral(request.user))
     page = Paginator(selectors.my_referrals(request.user), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -159,7 +146,7 @@ def referral_detail(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @require_http_methods(["GET"])
 def triage_queue(request: HttpRequest) -> HttpResponse:
-    _require(permissions.can_triage(request.user))
+    require(permissions.can_triage(request.user))
     page = Paginator(selectors.triage_queue(request.user), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -199,7 +186,7 @@ def triage(request: HttpRequest, pk: Any) -> HttpResponse:
                 duplicate_of=_original(user, data["duplicate_of"]),
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            show_service_errors(form, error)
         else:
             messages.success(
                 request, f"{Decision(data['decision']).label}: referral {referral.reference}"

@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cse_portal.audit.selectors import consultations_of_subject
+from cse_portal.view_helpers import require, show_service_errors
 
 from . import panels, permissions, selectors, services
 from .forms import (
@@ -33,23 +34,9 @@ PAGE_SIZE = 25
 CHRONOLOGY_PAGE_SIZE = 20
 
 
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
-def _apply_errors(form: Any, error: ValidationError) -> None:
-    """Show a service's validation error on the form, field by field where it names one."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 @require_http_methods(["GET"])
 def search(request: HttpRequest) -> HttpResponse:
-    _require(permissions.can_search_young_people(request.user))
+    require(permissions.can_search_young_people(request.user))
     form = SearchForm(request.GET or None)
     page = None
     searched = bool(request.GET) and form.is_valid()
@@ -77,7 +64,7 @@ def search(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def create(request: HttpRequest) -> HttpResponse:
     """Search before create: the details entered are first checked against every record."""
-    _require(permissions.can_create_young_person(request.user))
+    require(permissions.can_create_young_person(request.user))
     form = YoungPersonForm(request.POST or None)
     matches: list[selectors.Match] = []
     if request.method == "POST" and form.is_valid():
@@ -101,7 +88,7 @@ def create(request: HttpRequest) -> HttpResponse:
                     created_by=request.user, aliases=form.aliases(), **form.identity()
                 )
             except ValidationError as error:
-                _apply_errors(form, error)
+                show_service_errors(form, error)
             else:
                 messages.success(request, f"Record created for {record.full_name}")
                 return redirect("young_people:detail", pk=record.pk)
@@ -143,7 +130,7 @@ def detail(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def edit(request: HttpRequest, pk: Any) -> HttpResponse:
     record = permissions.get_young_person_for_user(request.user, pk)
-    _require(permissions.can_edit_young_person(request.user, record))
+    require(permissions.can_edit_young_person(request.user, record))
     initial = {name: getattr(record, name) for name in services.IDENTITY_FIELDS}
     initial["other_names"] = "\n".join(record.aliases.values_list("name", flat=True))
     form = YoungPersonForm(request.POST or None, initial=initial)
@@ -156,7 +143,7 @@ def edit(request: HttpRequest, pk: Any) -> HttpResponse:
                 **form.identity(),
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            show_service_errors(form, error)
         else:
             messages.success(request, "Identity details saved")
             return redirect("young_people:detail", pk=record.pk)
@@ -166,7 +153,7 @@ def edit(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def allocate(request: HttpRequest, pk: Any) -> HttpResponse:
     record = permissions.get_young_person_for_user(request.user, pk)
-    _require(permissions.can_allocate(request.user))
+    require(permissions.can_allocate(request.user))
     allocated = list(permissions.allocated_users(record))
     form = AllocateForm(request.POST or None, initial={"practitioners": allocated})
     if request.method == "POST" and form.is_valid():
@@ -178,7 +165,7 @@ def allocate(request: HttpRequest, pk: Any) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            show_service_errors(form, error)
         else:
             names = ", ".join(str(p) for p in added) or "nobody new"
             messages.success(request, f"Allocated to {names}")
@@ -193,7 +180,7 @@ def allocate(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_POST
 def deallocate(request: HttpRequest, pk: Any, user_pk: Any) -> HttpResponse:
     record = permissions.get_young_person_for_user(request.user, pk)
-    _require(permissions.can_allocate(request.user))
+    require(permissions.can_allocate(request.user))
     practitioner = permissions.allocated_users(record).filter(pk=user_pk).first()
     if practitioner is None:
         raise Http404
@@ -264,7 +251,7 @@ def flag_remove(request: HttpRequest, pk: Any, flag_pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def involvement_close(request: HttpRequest, pk: Any) -> HttpResponse:
     record = permissions.get_young_person_for_user(request.user, pk)
-    _require(permissions.can_manage_involvement(request.user))
+    require(permissions.can_manage_involvement(request.user))
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -272,7 +259,7 @@ def involvement_close(request: HttpRequest, pk: Any) -> HttpResponse:
                 young_person=record, closed_by=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            show_service_errors(form, error)
         else:
             messages.success(request, "Involvement closed")
             return redirect("young_people:detail", pk=record.pk)
@@ -296,7 +283,7 @@ def note_add(request: HttpRequest, pk: Any) -> HttpResponse:
         data = form.cleaned_data
         audience = ChronologyAudience.MANAGERS if data["managers_only"] else ChronologyAudience.CASE
         if audience == ChronologyAudience.MANAGERS:
-            _require(permissions.is_team_manager(request.user))
+            require(permissions.is_team_manager(request.user))
         occurred = dt.datetime.combine(
             data["occurred_on"], dt.time(12), tzinfo=timezone.get_current_timezone()
         )
@@ -321,7 +308,7 @@ def note_add(request: HttpRequest, pk: Any) -> HttpResponse:
 def merge(request: HttpRequest, pk: Any) -> HttpResponse:
     """Merge another record (the duplicate) into this one (the survivor)."""
     survivor = permissions.get_young_person_for_user(request.user, pk)
-    _require(permissions.can_merge(request.user))
+    require(permissions.can_merge(request.user))
     search_form = SearchForm(request.GET or None)
     candidates = None
     if request.GET and search_form.is_valid():
@@ -345,7 +332,7 @@ def merge(request: HttpRequest, pk: Any) -> HttpResponse:
                     reason=form.cleaned_data["reason"],
                 )
         except ValidationError as error:
-            _apply_errors(form, error)
+            show_service_errors(form, error)
         else:
             messages.success(request, f"{duplicate.full_name}'s record was merged into this one")
             return redirect("young_people:detail", pk=survivor.pk)
@@ -365,6 +352,6 @@ def merge(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_http_methods(["GET"])
 def access_log(request: HttpRequest, pk: Any) -> HttpResponse:
     record = permissions.get_young_person_for_user(request.user, pk)
-    _require(permissions.can_see_access_log(request.user))
+    require(permissions.can_see_access_log(request.user))
     entries = Paginator(consultations_of_subject(record.pk), 50).get_page(request.GET.get("page"))
     return render(request, "young_people/access_log.html", {"record": record, "entries": entries})
