@@ -27,14 +27,13 @@ from .validators import normalise_nhs_number, normalise_postcode
 
 
 def _name_filter(text: str) -> Q:
-    """Any word of ``text`` against given, family and alias names (and known-as names)."""
+    """Every word of ``text`` in a given, family, known-as or alias name. Aliases are matched with
+    EXISTS rather than a join, so no row is repeated and no DISTINCT is needed; on PostgreSQL the
+    trigram indexes on UPPER(name) serve each of these ``icontains``."""
     condition = Q()
     for word in text.split():
-        condition &= (
-            Q(given_name__icontains=word)
-            | Q(family_name__icontains=word)
-            | Q(aliases__name__icontains=word)
-        )
+        alias = Alias.objects.filter(young_person=OuterRef("pk"), name__icontains=word)
+        condition &= Q(given_name__icontains=word) | Q(family_name__icontains=word) | Exists(alias)
     return condition
 
 
@@ -56,13 +55,13 @@ def young_people_search(
     if nhs_number.strip():
         records = records.filter(nhs_number=normalise_nhs_number(nhs_number))
     if postcode.strip():
-        records = records.filter(postcode__iexact=normalise_postcode(postcode))
+        # Postcodes are stored normalised, so an exact match can use the index.
+        records = records.filter(postcode=normalise_postcode(postcode))
     open_involvement = Involvement.objects.filter(
         young_person=OuterRef("pk"), closed_at__isnull=True
     )
     return (
-        records.distinct()
-        .annotate(is_open=Exists(open_involvement))
+        records.annotate(is_open=Exists(open_involvement))
         .prefetch_related(
             Prefetch(
                 "flags",
@@ -119,27 +118,32 @@ class Match:
 MAX_CANDIDATES = 300
 
 
-def _candidate_filter(
+def _candidate_ids(
     given_name: str, family_name: str, date_of_birth: date | None, nhs_number: str, postcode: str
-) -> Q:
-    condition = Q(pk__in=[])
+) -> list[Any]:
+    """Ids of records sharing an identifier or a similar name: one UNION of lookups that each
+    use an index (an OR across them, with the alias join, would scan the whole table)."""
+    records = YoungPerson.objects.current()
+    lookups: list[QuerySet[YoungPerson]] = []
     if nhs_number:
-        condition |= Q(nhs_number=nhs_number)
+        lookups.append(records.filter(nhs_number=nhs_number))
     if date_of_birth:
-        condition |= Q(date_of_birth=date_of_birth)
+        lookups.append(records.filter(date_of_birth=date_of_birth))
     if postcode:
-        condition |= Q(postcode=postcode)
+        lookups.append(records.filter(postcode=postcode))
+    similar = "trigram_similar" if connection.vendor == "postgresql" else "istartswith"
     for name in (family_name, given_name):
         if len(name) < 2:
             continue
-        if connection.vendor == "postgresql":
-            condition |= Q(family_name__trigram_similar=name) | Q(given_name__trigram_similar=name)
-            condition |= Q(aliases__name__trigram_similar=name)
-        else:
-            stem = name[:3]
-            condition |= Q(family_name__istartswith=stem) | Q(given_name__istartswith=stem)
-            condition |= Q(aliases__name__icontains=stem)
-    return condition
+        term = name if similar == "trigram_similar" else name[:3]
+        lookups.append(records.filter(**{f"family_name__{similar}": term}))
+        lookups.append(records.filter(**{f"given_name__{similar}": term}))
+        alias_lookup = similar if similar == "trigram_similar" else "icontains"
+        lookups.append(records.filter(**{f"aliases__name__{alias_lookup}": term}))
+    if not lookups:
+        return []
+    ids = [lookup.order_by().values_list("pk", flat=True) for lookup in lookups]
+    return list(ids[0].union(*ids[1:])[:MAX_CANDIDATES])
 
 
 def young_person_matches(
@@ -159,11 +163,9 @@ def young_person_matches(
     """
     nhs_number = normalise_nhs_number(nhs_number)
     postcode = normalise_postcode(postcode)
-    condition = _candidate_filter(given_name, family_name, date_of_birth, nhs_number, postcode)
+    ids = _candidate_ids(given_name, family_name, date_of_birth, nhs_number, postcode)
     candidates = list(
-        YoungPerson.objects.current()
-        .filter(condition)
-        .distinct()
+        YoungPerson.objects.filter(pk__in=ids)
         .prefetch_related(
             Prefetch("aliases", queryset=Alias.objects.only("young_person_id", "name"))
         )
