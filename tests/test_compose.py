@@ -1,0 +1,45 @@
+"""docker-compose.yml describes the production-like stack. (``docker compose config`` validates
+the syntax where the Docker client is installed; this checks what the stack must contain.)"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+COMPOSE = yaml.safe_load(
+    (Path(__file__).resolve().parent.parent / "docker-compose.yml").read_text()
+)
+SERVICES = COMPOSE["services"]
+
+
+def test_the_stack_has_web_worker_beat_postgres_and_redis():
+    assert set(SERVICES) == {"web", "worker", "beat", "postgres", "redis"}
+
+
+@pytest.mark.parametrize("service", ["web", "worker", "beat", "postgres", "redis"])
+def test_every_service_has_a_health_check(service):
+    assert SERVICES[service]["healthcheck"]["test"]
+
+
+def test_web_is_served_by_gunicorn_and_the_workers_by_celery():
+    assert "gunicorn cse_portal.wsgi" in SERVICES["web"]["command"]
+    assert SERVICES["worker"]["command"].startswith("celery -A cse_portal worker")
+    assert SERVICES["beat"]["command"].startswith("celery -A cse_portal beat")
+
+
+def test_the_portal_waits_for_healthy_postgres_and_redis():
+    for service in ("web", "worker", "beat"):
+        depends = SERVICES[service]["depends_on"]
+        assert depends["postgres"]["condition"] == "service_healthy"
+        assert depends["redis"]["condition"] == "service_healthy"
+
+
+def test_secrets_come_from_the_environment_and_must_be_set():
+    environment = SERVICES["web"]["environment"]
+    assert environment["DEBUG"] == "false"
+    for name in ("SECRET_KEY", "ALLOWED_HOSTS"):
+        assert re.fullmatch(r"\$\{" + name + r":\?[^}]+\}", environment[name])
+    assert "${POSTGRES_PASSWORD:?" in environment["DATABASE_URL"]
