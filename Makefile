@@ -32,6 +32,7 @@ chromium:
 
 run: export DEBUG ?= true
 run: export REQUIRE_SECOND_FACTOR ?= false
+run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: install
 	mkdir -p var
 	$(PY) manage.py migrate --noinput
