@@ -19,6 +19,6 @@ def _create_embedded_broker_folders(sender: Celery, **kwargs: object) -> None:
     # The embedded filesystem broker needs its folders before the first message is sent, which
     # may be by a management command (seed_demo) before any worker has started.
     options = sender.conf.broker_transport_options or {}
-    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+    for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         if options.get(key):
             Path(options[key]).mkdir(parents=True, exist_ok=True)

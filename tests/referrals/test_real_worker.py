@@ -36,6 +36,7 @@ def real_broker(settings, monkeypatch, tmp_path):
             "broker_transport_options": {
                 "data_folder_in": str(folder),
                 "data_folder_out": str(folder),
+                "control_folder": str(tmp_path / "control"),
             },
         }
     queue = f"test-{uuid.uuid4().hex}"
