@@ -21,6 +21,7 @@ from .models import (
     ReporterSector,
     SelfReferralWorry,
 )
+from .services import REFERRAL_FIELDS
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
@@ -149,21 +150,9 @@ class ReferralForm(forms.Form):
 
     @staticmethod
     def initial_from(referral: Any) -> dict[str, Any]:
+        # Immediate danger is a yes/no radio here, a nullable boolean on the referral.
         initial = {
-            name: getattr(referral, name)
-            for name in (
-                "given_name",
-                "family_name",
-                "date_of_birth",
-                "estimated_age",
-                "postcode",
-                "indicators",
-                "concerns",
-                "young_person_knows",
-                "consent",
-                "sharing_basis",
-                "other_agencies",
-            )
+            name: getattr(referral, name) for name in REFERRAL_FIELDS if name != "immediate_danger"
         }
         if referral.immediate_danger is not None:
             initial["immediate_danger"] = "yes" if referral.immediate_danger else "no"
