@@ -3,41 +3,11 @@ minute, and the team managers get the overdue triage summary every morning."""
 
 from django.db import migrations
 
-OUTBOX = "referrals: send pending notifications"
-SUMMARY = "referrals: daily overdue triage summary"
+from referrals.schedule import OUTBOX, SUMMARY, ensure_beat_schedule
 
 
 def create(apps, schema_editor):
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    every_minute, _ = IntervalSchedule.objects.get_or_create(every=1, period="minutes")
-    PeriodicTask.objects.update_or_create(
-        name=OUTBOX,
-        defaults={
-            "task": "referrals.tasks.notifications_send_pending",
-            "interval": every_minute,
-            "crontab": None,
-            "enabled": True,
-        },
-    )
-    morning, _ = CrontabSchedule.objects.get_or_create(
-        minute="0",
-        hour="8",
-        day_of_week="*",
-        day_of_month="*",
-        month_of_year="*",
-        timezone="Europe/London",
-    )
-    PeriodicTask.objects.update_or_create(
-        name=SUMMARY,
-        defaults={
-            "task": "referrals.tasks.overdue_triage_summary",
-            "crontab": morning,
-            "interval": None,
-            "enabled": True,
-        },
-    )
+    ensure_beat_schedule(apps, schema_editor.connection.alias)
 
 
 def remove(apps, schema_editor):

@@ -25,10 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.apps import apps as django_apps
-from django.core import serializers
-from django.db import DEFAULT_DB_ALIAS, connections, router
-from django.db.models import Model
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from ..personas import People, build_people
@@ -67,58 +63,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.xdist_group("e2e"))
 
 
-# A live-server test commits its data, so it ends by emptying every table. That also loses the rows
-# data migrations created (the role groups, the periodic tasks), which later tests on the same xdist
-# worker rely on. The flush sends post_migrate, which re-creates content types, permissions and
-# whatever an app's own handler seeds; every table still empty after that gets its rows back from
-# a snapshot taken before the first e2e test.
-_NOT_SNAPSHOTTED = {"contenttypes.ContentType", "auth.Permission", "sessions.Session"}
-_snapshot: dict[str, Any] = {}
-
-
-def _snapshot_models() -> list[type[Model]]:
-    models = [
-        model
-        for model in django_apps.get_models()
-        if model._meta.managed
-        and not model._meta.proxy
-        and model._meta.label not in _NOT_SNAPSHOTTED
-        and router.allow_migrate_model(DEFAULT_DB_ALIAS, model)
-    ]
-    return serializers.sort_dependencies([(None, models)])
-
-
-def _rows_of(model: type[Model]) -> str:
-    rows = model._base_manager.using(DEFAULT_DB_ALIAS).order_by("pk")
-    return serializers.serialize("json", rows.iterator(), use_natural_foreign_keys=True)
-
-
-def _restore_emptied_tables() -> None:
-    creation = connections[DEFAULT_DB_ALIAS].creation
-    for model, rows in _snapshot["rows"]:
-        if not model._base_manager.using(DEFAULT_DB_ALIAS).exists():
-            creation.deserialize_db_from_string(rows)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _rows_from_migrations(django_db_setup: None, django_db_blocker: Any) -> None:
-    with django_db_blocker.unblock():
-        _snapshot["rows"] = [
-            (model, _rows_of(model))
-            for model in _snapshot_models()
-            if model._base_manager.using(DEFAULT_DB_ALIAS).exists()
-        ]
-        _snapshot["blocker"] = django_db_blocker
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
-    result = yield
-    # After the last test the database is being destroyed; nothing to put back.
-    if nextitem is not None and item.path.is_relative_to(HERE) and "rows" in _snapshot:
-        with _snapshot["blocker"].unblock():
-            _restore_emptied_tables()
-    return result
+# A live-server test commits its data, so it ends by emptying every table. Rows that data
+# migrations created (role groups, beat's schedule, instrument version 1) come back through each
+# app's own post_migrate receiver, which the flush triggers (tests/test_flush.py proves it).
 
 
 @pytest.fixture(scope="session")
