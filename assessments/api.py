@@ -166,7 +166,11 @@ class AssessmentViewSet(
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if not permissions.works_assessments(request.user):
             raise PermissionDenied
-        return super().list(request, *args, **kwargs)
+        response = super().list(request, *args, **kwargs)
+        services.assessments_list_record(
+            user=request.user, channel="api", result_count=response.data["count"]
+        )
+        return response
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         assessment = self.get_object()

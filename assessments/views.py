@@ -48,6 +48,9 @@ def team_list(request: HttpRequest) -> HttpResponse:
         for key, label in LISTS.items()
     ]
     page = Paginator(querysets[shown], PAGE_SIZE).get_page(request.GET.get("page"))
+    services.assessments_list_record(
+        user=user, channel=f"team list: {LISTS[shown]}", result_count=page.paginator.count
+    )
     return render(
         request,
         "assessments/team_list.html",

@@ -23,7 +23,7 @@ from assessments.services import assessment_request
 from cse_portal.accounts.models import Agency, User
 from cse_portal.accounts.roles import Role
 from cse_portal.audit.models import AuditAction
-from cse_portal.audit.services import audit_record
+from cse_portal.audit.services import audit_list_read, audit_record
 from cse_portal.young_people import permissions as yp_permissions
 from cse_portal.young_people import services as yp_services
 from cse_portal.young_people.models import YoungPerson
@@ -269,12 +269,12 @@ def referral_consult(*, referral: Referral, user: User, channel: str) -> None:
 @transaction.atomic
 def referrals_list_record(*, user: User, channel: str, result_count: int) -> None:
     """Record that ``user`` listed referrals (the triage queue, the API list)."""
-    audit_record(
+    audit_list_read(
         actor=user,
-        action=AuditAction.SEARCH,
         object_type="referrals.referral",
-        summary=f"Referrals listed ({channel}, {result_count} results)",
-        detail={"channel": channel, "results": result_count},
+        label="Referrals",
+        channel=channel,
+        result_count=result_count,
     )
 
 

@@ -75,3 +75,17 @@ def audit_record(
     entry.entry_hash = entry.compute_hash()
     entry.save(force_insert=True)
     return entry
+
+
+def audit_list_read(
+    *, actor: Any, object_type: str, label: str, channel: str, result_count: int
+) -> AuditEntry:
+    """Record that ``actor`` listed records of ``object_type`` (a queue, a team list, an API
+    list): who looked, where, and how many records came back."""
+    return audit_record(
+        actor=actor,
+        action=AuditAction.SEARCH,
+        object_type=object_type,
+        summary=f"{label} listed ({channel}, {result_count} results)",
+        detail={"channel": channel, "results": result_count},
+    )

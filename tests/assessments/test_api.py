@@ -148,3 +148,10 @@ def test_list_filters_by_young_person_and_name(people, make_assessment) -> None:
     assert [r["id"] for r in data["results"]] == [str(maya.pk)]
     response = client.get("/api/v1/assessments/", {"young_person": "x"})
     assert response.status_code == 400 and "young_person" in response.json()
+
+
+def test_listing_assessments_through_the_api_is_audited(people) -> None:
+    response = api(people.manager).get("/api/v1/assessments/")
+    entry = AuditEntry.objects.filter(action=AuditAction.SEARCH).first()
+    assert response.status_code == 200
+    assert entry.object_type == "assessments.assessment" and entry.actor == people.manager

@@ -250,3 +250,10 @@ def test_the_floor_warning_shows_on_the_assessment(people, client_for, make_asse
     assessment = make_assessment({})
     content = client_for(people.alice).get(reverse("assessments:detail", args=[assessment.pk]))
     assert "prompts a referral to children's social care" in content.content.decode()
+
+
+def test_opening_the_team_list_is_audited(people, client_for) -> None:
+    client_for(people.manager).get(reverse("assessments:list") + "?show=awaiting")
+    entry = AuditEntry.objects.filter(action=AuditAction.SEARCH).first()
+    assert entry.object_type == "assessments.assessment"
+    assert "Awaiting approval" in entry.summary
