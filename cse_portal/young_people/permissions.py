@@ -16,7 +16,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from cse_portal.accounts.models import User
 from cse_portal.accounts.roles import Role
 
-from .models import ChronologyAudience, YoungPerson, YoungPersonUserObjectPermission
+from .models import ChronologyAudience, Flag, YoungPerson, YoungPersonUserObjectPermission
 
 ALLOCATION_PERMISSION = "young_people.work_with_youngperson"
 ALLOCATION_CODENAME = "work_with_youngperson"
@@ -95,6 +95,16 @@ def get_young_person_for_user(user: Any, pk: Any) -> YoungPerson:
     if record is None:
         raise Http404("No such young person")
     return record
+
+
+def get_active_flag(young_person: YoungPerson, flag_pk: Any) -> Flag:
+    """A flag still raised on a record the caller was already allowed to open; 404 otherwise."""
+    flag = Flag.objects.filter(
+        young_person=young_person, pk=flag_pk, removed_at__isnull=True
+    ).first()
+    if flag is None:
+        raise Http404("No such flag")
+    return flag
 
 
 def visible_chronology_audiences(user: Any) -> list[str]:

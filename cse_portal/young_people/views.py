@@ -28,7 +28,7 @@ from .forms import (
     SearchForm,
     YoungPersonForm,
 )
-from .models import ChronologyAudience, Flag, YoungPerson
+from .models import ChronologyAudience, YoungPerson
 
 PAGE_SIZE = 25
 CHRONOLOGY_PAGE_SIZE = 20
@@ -228,9 +228,7 @@ def flag_raise(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def flag_remove(request: HttpRequest, pk: Any, flag_pk: int) -> HttpResponse:
     record = permissions.get_young_person_for_user(request.user, pk)
-    flag = Flag.objects.filter(young_person=record, pk=flag_pk, removed_at__isnull=True).first()
-    if flag is None:
-        raise Http404
+    flag = permissions.get_active_flag(record, flag_pk)
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.flag_remove(flag=flag, removed_by=request.user, reason=form.cleaned_data["reason"])
