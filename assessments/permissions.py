@@ -1,9 +1,19 @@
 """The one access funnel for CSE risk assessments.
 
-An assessment is seen by whoever may see the young person's record (team managers: every record;
-practitioners: the records allocated to them). Practitioners and team managers assess the young
-people they can see; the assessor edits a draft or returned assessment; team managers approve or
-return submitted ones; administrators publish instrument versions and see no case data.
+Who sees what (an assessment is seen by whoever may see the young person's record; anything else is
+a 404):
+
+=============  ==============================================================================
+role           assessments
+=============  ==============================================================================
+team_manager   every assessment; starts them for any record; approves or returns submitted ones
+practitioner   the assessments of the young people allocated to them; starts them; the assessor
+               edits a draft or returned assessment, nobody else does
+frontline,     none
+analyst,
+lscb_manager
+admin          no assessment; publishes instrument versions (configuration data)
+=============  ==============================================================================
 """
 
 from __future__ import annotations

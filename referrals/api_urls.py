@@ -1,4 +1,4 @@
-"""``/api/v1/referrals/`` (see ``contract.md``)."""
+"""``/api/v1/referrals/`` (see ``docs/contract.md``)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,19 @@
 """The one access funnel for referrals.
 
-Any staff user with a role may make a referral and sees the referrals they made (their status and
-outcome, never the case file). The team manager triages: sees every submitted referral, whatever
-the door it came through. Nobody sees another person's draft.
+Who sees what (anything else is a 404):
+
+=============  ==============================================================================
+role           referrals
+=============  ==============================================================================
+any staff      makes referrals; sees the referrals they made (drafts included), with their
+               status and the outcome the referrer is told, never the case file behind them
+team_manager   also every submitted referral, whatever the door it came through (professional,
+               self-referral, community concern), and triages them
+everyone       nobody sees another person's draft
+=============  ==============================================================================
+
+The public (no account) can only submit, through the self-referral and report-a-concern pages; what
+they sent is never shown back to them after the confirmation.
 """
 
 from __future__ import annotations

@@ -1,4 +1,13 @@
-"""Access rules for staff accounts."""
+"""Access rules for staff accounts.
+
+=============  ==============================================================================
+role           staff accounts
+=============  ==============================================================================
+team_manager   lists staff (name, agency, role) so work can be allocated, pages and API
+admin          manages agencies and staff in /admin/ (roles, deactivation, second-factor reset)
+everyone else  sees only their own account
+=============  ==============================================================================
+"""
 
 from __future__ import annotations
 

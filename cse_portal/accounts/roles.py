@@ -1,4 +1,4 @@
-"""The six roles of the portal. Each is a Django group of the same name (see ``contract.md``)."""
+"""The six roles of the portal, each a Django group of the same name (``docs/contract.md``)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,22 @@
 """The one access funnel for young people's records.
 
-Team managers see every record; practitioners the records allocated to them (a guardian object
-grant); frontline, analyst, LSCB and admin users none. Grants are made, revoked and read only here.
+Who sees what (every read starts from ``visible_young_people``; anything else is a 404):
+
+=============  ==============================================================================
+role           young people's records
+=============  ==============================================================================
+team_manager   every current record; creates, allocates, merges, closes involvement, and sees
+               who has read a record (the access log)
+practitioner   the records allocated to them (a guardian object grant); edits them, adds case
+               notes and flags
+frontline      none (sees the status and outcome of their own referrals in ``referrals``)
+analyst        none here (intelligence has its own funnel)
+lscb_manager   none (aggregate figures only, in ``reports``)
+admin          none (configuration only)
+=============  ==============================================================================
+
+Chronology entries carry an audience: the case team sees ``case`` entries, team managers also
+``managers``. A merged-away record is never handed out. Grants are made, revoked and read only here.
 """
 
 from __future__ import annotations
