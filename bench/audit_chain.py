@@ -9,7 +9,9 @@ stream, so ``verify_audit`` verifies the result and any change to the chaining a
 
 from __future__ import annotations
 
+import hashlib
 import io
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -37,7 +39,12 @@ COLUMNS = [
 ]
 
 
-def _rows(count: int, actor: Any, subject: Any, previous: str) -> Iterator[str]:
+def _young_person_id(number: int) -> str:
+    """The id the national builder gives young person ``number`` (``md5('yp' || number)``)."""
+    return str(uuid.UUID(hashlib.md5(f"yp{number}".encode()).hexdigest()))  # noqa: S324
+
+
+def _rows(count: int, actor: Any, people: int, previous: str) -> Iterator[str]:
     from cse_portal.audit.models import AuditAction, AuditEntry
 
     head = timezone.now().replace(microsecond=0)
@@ -47,8 +54,7 @@ def _rows(count: int, actor: Any, subject: Any, previous: str) -> Iterator[str]:
         actor_agency=actor.agency.name if actor.agency else "",
         actor_role=actor.role or "",
         action=AuditAction.CONSULT,
-        object_type="bench",
-        subject_id=str(subject.pk),
+        object_type="young_people.youngperson",
         recipients=[],
         detail={},
     )
@@ -62,7 +68,8 @@ def _rows(count: int, actor: Any, subject: Any, previous: str) -> Iterator[str]:
     ]
     for i in range(1, count + 1):
         entry.occurred_at = head - timedelta(seconds=count - i)
-        entry.object_id = str(i)
+        # Spread over the records, as real consultations are.
+        entry.subject_id = entry.object_id = _young_person_id(1 + i % people)
         entry.previous_hash = previous
         entry.entry_hash = entry.compute_hash()
         values = [
@@ -110,13 +117,13 @@ class _Stream(io.RawIOBase):
         return size
 
 
-def build(*, count: int, actor: Any, subject: Any) -> None:
-    """Append ``count`` consultation entries by ``actor`` about ``subject``, chained after the
-    newest entry already in the log."""
+def build(*, count: int, actor: Any, people: int) -> None:
+    """Append ``count`` consultations by ``actor`` of the ``people`` generated records, chained
+    after the newest entry already in the log."""
     from cse_portal.audit.models import GENESIS_HASH, AuditEntry
 
     last = AuditEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first()
-    rows = _rows(count, actor, subject, last or GENESIS_HASH)
+    rows = _rows(count, actor, people, last or GENESIS_HASH)
     with connection.cursor() as cursor:
         cursor.cursor.copy_expert(
             f"COPY audit_auditentry ({', '.join(COLUMNS)}) FROM STDIN",

@@ -219,7 +219,7 @@ def build(size: int, people: Any) -> None:
         )
         print(f"    referrals: {time.perf_counter() - step:.0f} s", flush=True)
     step = time.perf_counter()
-    audit_chain.build(count=10 * size, actor=people.manager, subject=people.maya)
+    audit_chain.build(count=10 * size, actor=people.manager, people=size)
     print(f"    audit entries (chained): {time.perf_counter() - step:.0f} s", flush=True)
     with connection.cursor() as cursor:
         cursor.execute("SET session_replication_role = origin")
