@@ -1,0 +1,311 @@
+"""The benchmark's data set and the pages it times."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import statistics
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.signals import request_started
+from django.db import connection, reset_queries
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+REPEAT = int(os.environ.get("BENCH_REPEAT", "20"))
+SQLITE_AUDIT_ENTRIES = 2000
+
+
+@dataclass
+class Data:
+    client: Client
+    maya: Any
+    postcode: str
+
+
+@dataclass
+class Row:
+    label: str
+    median: float
+    p95: float
+    floor_p95: float
+    queries: int
+    note: str = ""
+
+    @property
+    def ratio(self) -> float:
+        return self.p95 / self.floor_p95
+
+
+def _fingerprint(size: int) -> str:
+    from django.db.migrations.loader import MigrationLoader
+
+    leaves = sorted(MigrationLoader(None, ignore_no_migrations=True).graph.leaf_nodes())
+    digest = hashlib.sha256(repr((size, leaves)).encode())
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+def _built_maya(fingerprint: str) -> str | None:
+    """Maya's id if this database holds the data set ``fingerprint`` describes."""
+    with connection.cursor() as cursor:
+        if "bench_build" not in connection.introspection.table_names(cursor):
+            return None
+        cursor.execute("SELECT maya FROM bench_build WHERE fingerprint = %s", [fingerprint])
+        row = cursor.fetchone()
+    return str(row[0]) if row else None
+
+
+def _recreate_database() -> None:
+    """An empty database for a new build (the old one was built from another schema)."""
+    if connection.vendor == "postgresql":
+        import psycopg2
+        from psycopg2 import sql
+
+        name = connection.settings_dict["NAME"]
+        connection.close()
+        admin = psycopg2.connect(
+            dbname="postgres",
+            user=connection.settings_dict["USER"],
+            host=connection.settings_dict["HOST"],
+            port=connection.settings_dict["PORT"] or 5432,
+            password=connection.settings_dict["PASSWORD"] or None,
+        )
+        admin.autocommit = True
+        with admin.cursor() as cursor:
+            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        admin.close()
+    else:
+        connection.close()
+        Path(connection.settings_dict["NAME"]).unlink(missing_ok=True)
+
+
+def _build_sqlite(size: int, people: Any) -> None:
+    """Row by row through the ORM: the embedded engine at the smallest size."""
+    from faker import Faker
+
+    from cse_portal.audit.services import audit_record
+    from cse_portal.young_people.models import ChronologyEntry, YoungPerson
+    from referrals.models import Referral, ReferralKind, ReferralStatus
+
+    faker = Faker("en_GB")
+    faker.seed_instance(7)
+    YoungPerson.objects.bulk_create(
+        (
+            YoungPerson(
+                id=uuid.uuid4(),
+                given_name=faker.first_name(),
+                family_name=faker.last_name(),
+                date_of_birth=date(2005, 1, 1) + timedelta(days=index % 6500),
+                postcode=faker.postcode().upper(),
+            )
+            for index in range(size)
+        ),
+        batch_size=2000,
+    )
+    now = timezone.now()
+    ChronologyEntry.objects.bulk_create(
+        (
+            ChronologyEntry(
+                young_person=people.maya,
+                occurred_at=now - timedelta(hours=i),
+                source_app="bench",
+                title=f"Case note {i}",
+            )
+            for i in range(2000)
+        ),
+        batch_size=2000,
+    )
+    Referral.objects.bulk_create(
+        (
+            Referral(
+                kind=ReferralKind.PROFESSIONAL,
+                status=ReferralStatus.SUBMITTED if i % 50 == 0 else ReferralStatus.TRIAGED,
+                submitted_at=now - timedelta(minutes=i),
+                decided_at=None if i % 50 == 0 else now - timedelta(minutes=i - 180),
+                decision="" if i % 50 == 0 else "partner_agency",
+                referred_by=people.frank,
+                concerns="Seen getting into cars with older men near the retail park.",
+                consent="given",
+            )
+            for i in range(size)
+        ),
+        batch_size=2000,
+    )
+    for i in range(SQLITE_AUDIT_ENTRIES):
+        audit_record(actor=people.manager, action="consult", object_type="bench", object_id=str(i))
+
+
+def prepare(size: int, *, national: bool) -> Data:
+    """The signed-in team manager and what the pages need, building the data set if needed."""
+    settings.ROOT_URLCONF = "bench.urls"
+    # Django empties the query log when each request starts; the counts below need it whole.
+    request_started.disconnect(reset_queries)
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    fingerprint = _fingerprint(size)
+    maya_id = _built_maya(fingerprint)
+    if maya_id is None:
+        print("  building the data set (reused by later runs)", flush=True)
+        _recreate_database()
+        call_command("migrate", verbosity=0)
+        from tests.personas import build_people
+
+        started = time.perf_counter()
+        people = build_people()
+        if national:
+            from . import national as builder
+
+            builder.build(size, people)
+        else:
+            _build_sqlite(size, people)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE TABLE bench_build (fingerprint varchar(64) PRIMARY KEY,"
+                " maya varchar(36) NOT NULL, seconds double precision NOT NULL)"
+            )
+            cursor.execute(
+                "INSERT INTO bench_build VALUES (%s, %s, %s)",
+                [fingerprint, str(people.maya.pk), time.perf_counter() - started],
+            )
+        maya_id = str(people.maya.pk)
+    else:
+        print("  reusing the data set built earlier", flush=True)
+    from cse_portal.accounts.models import User
+    from cse_portal.young_people.models import YoungPerson
+    from tests.conftest import sign_in
+
+    client = sign_in(Client(), User.objects.get(username="manager"))
+    maya = YoungPerson.objects.get(pk=maya_id)
+    postcode = (
+        YoungPerson.objects.exclude(postcode="")
+        .order_by("-created_at")
+        .values_list("postcode", flat=True)
+    ).first()
+    return Data(client=client, maya=maya, postcode=postcode or "S1 2HH")
+
+
+@dataclass(frozen=True)
+class Page:
+    label: str
+    path: str
+    expected: str = ""  # text the response must hold: the page measured is the right one
+    form: dict[str, str] | None = None  # POSTed when given
+
+
+def _pages(data: Data) -> list[Page]:
+    maya = data.maya
+    dob = maya.date_of_birth or date(2010, 5, 1)
+    near_duplicate = {
+        "given_name": "Maya",
+        "family_name": "Whitfeld",
+        "date_of_birth_0": str(dob.day),
+        "date_of_birth_1": str(dob.month),
+        "date_of_birth_2": str(dob.year),
+        "gender": "female",
+        "ethnicity": "not_known",
+        "postcode": maya.postcode,
+    }
+    return [
+        Page("young people list", "/young-people/", "Young people"),
+        Page("young people list, page 2,000", "/young-people/?page=2000"),
+        Page("name search ?name=smith", "/young-people/?name=smith"),
+        Page("two-word search ?name=maya+whit", "/young-people/?name=maya+whit"),
+        Page("two-letter search ?name=jo", "/young-people/?name=jo"),
+        Page("postcode search", f"/young-people/?postcode={data.postcode}"),
+        Page("record page, 2,000 chronology entries", f"/young-people/{maya.pk}/", "Whitfield"),
+        Page("triage queue", "/referrals/triage/"),
+        Page("API young people ?search=smith", "/api/v1/young-people/?search=smith"),
+        Page("API referrals list", "/api/v1/referrals/"),
+        Page("search-before-create (POST)", "/young-people/new/", "Whitfield", near_duplicate),
+    ]
+
+
+def _requester(client: Client, page: Page) -> Callable[[], Any]:
+    if page.form is not None:
+        return lambda: client.post(page.path, page.form)
+    return lambda: client.get(page.path)
+
+
+def _floor(client: Client) -> None:
+    client.get("/bench/floor/")
+
+
+def _p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+def measure(data: Data) -> list[Row]:
+    rows = []
+    print(f"  {REPEAT} samples a page, each after a floor sample", flush=True)
+    for page in _pages(data):
+        label, expected, request = page.label, page.expected, _requester(data.client, page)
+        response = request()  # warm caches, and check the page is the right one
+        note = ""
+        if response.status_code != 200:
+            note = f"answered {response.status_code}"
+        elif expected and expected not in response.content.decode():
+            note = f"MISSING {expected!r}"
+        reset_queries()  # the log is a bounded deque: a full one would count nothing
+        with CaptureQueriesContext(connection) as queries:
+            request()
+        floor_samples, page_samples = [], []
+        for _ in range(REPEAT):
+            start = time.perf_counter()
+            _floor(data.client)
+            floor_samples.append((time.perf_counter() - start) * 1000)
+            start = time.perf_counter()
+            request()
+            page_samples.append((time.perf_counter() - start) * 1000)
+        row = Row(
+            label=label,
+            median=statistics.median(page_samples),
+            p95=_p95(page_samples),
+            floor_p95=_p95(floor_samples),
+            queries=len(queries),
+            note=note,
+        )
+        rows.append(row)
+        print(f"    {label}: p95 {row.p95:.0f} ms ({row.ratio:.1f} x floor)", flush=True)
+    return rows
+
+
+def print_table(rows: list[Row], target: float) -> None:
+    print()
+    print(
+        f"| page | median ms | p95 ms | floor p95 ms | p95 / floor | queries | within {target:g}x |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for row in rows:
+        verdict = "yes" if row.ratio <= target else "**OVER**"
+        if row.note:
+            verdict += f" ({row.note})"
+        print(
+            f"| {row.label} | {row.median:.1f} | {row.p95:.1f} | {row.floor_p95:.1f} | "
+            f"{row.ratio:.1f} | {row.queries} | {verdict} |"
+        )
+    print()
+
+
+def print_audit_verification() -> None:
+    from cse_portal.audit.selectors import verify_chain
+
+    start = time.perf_counter()
+    checked, broken = verify_chain()
+    elapsed = time.perf_counter() - start
+    print(
+        f"verify_audit: {checked:,} entries in {elapsed:.1f} s "
+        f"({checked / max(elapsed, 1e-9):,.0f} entries/s), intact={broken is None}"
+    )
