@@ -144,6 +144,11 @@ class Referral(models.Model):
     duplicate_of = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates"
     )
+    held = models.BooleanField(
+        default=False,
+        help_text="A public message over the hourly limit for its address: kept for the team "
+        "to read, but nobody was notified.",
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -393,3 +398,28 @@ class PublicSubmission(models.Model):
 
     def __str__(self) -> str:
         return self.address_hash[:12]
+
+
+class PublicAdmission(models.TextChoices):
+    """What the hourly limit of an address makes of one more public message."""
+
+    ACCEPT = "accept", "Accepted"
+    HOLD = "hold", "Kept, held without notifications"
+    REFUSE = "refuse", "Refused at the ceiling"
+
+
+class PublicReceipt(models.Model):
+    """The single-use ticket to a public confirmation page. The redirect after a public form
+    carries the random token (never the reference, which would then sit in the browser's history);
+    the page shows the reference once and deletes the row, so a reload or Back shows nothing.
+    Only a hash of the token is stored, so the table alone opens no confirmation."""
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    reference = models.CharField(max_length=12, blank=True, help_text="Empty for a robot.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"], name="public_receipt_age_idx")]
+
+    def __str__(self) -> str:
+        return self.token_hash[:12]
