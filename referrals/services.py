@@ -12,9 +12,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -40,6 +41,8 @@ from .models import (
     Notification,
     NotificationKind,
     PublicAdmission,
+    PublicFormState,
+    PublicFormUse,
     PublicReceipt,
     PublicSubmission,
     Referral,
@@ -313,12 +316,43 @@ def public_submission_admit(*, address: str) -> str:
 
 
 def public_submissions_prune() -> int:
-    """Forget rate-limit rows older than the window, and confirmations never opened."""
+    """Forget rate-limit rows older than the window, confirmations never opened and form tokens
+    past their age."""
     since = timezone.now() - timedelta(minutes=settings.REFERRALS_PUBLIC_RATE_WINDOW_MINUTES)
     deleted, _ = PublicSubmission.objects.filter(created_at__lt=since).delete()
     expired = timezone.now() - timedelta(minutes=settings.REFERRALS_PUBLIC_RECEIPT_MINUTES)
     receipts, _ = PublicReceipt.objects.filter(created_at__lt=expired).delete()
-    return deleted + receipts
+    # A token this old is refused by its signature, so its row is no longer needed.
+    too_old = timezone.now() - timedelta(hours=settings.REFERRALS_PUBLIC_FORM_HOURS)
+    uses, _ = PublicFormUse.objects.filter(created_at__lt=too_old).delete()
+    return deleted + receipts + uses
+
+
+PUBLIC_FORM_SALT = "referrals.public-form"
+
+
+def public_form_token() -> str:
+    """A fresh signed token for one render of a public form. Signed, so that issuing one writes
+    nothing (a page view costs no row); only a post records it, in ``public_form_token_use``."""
+    return signing.dumps(secrets.token_urlsafe(16), salt=PUBLIC_FORM_SALT, compress=False)
+
+
+def public_form_token_use(*, token: str) -> str:
+    """Record that a public form carrying ``token`` was posted, and say whether it was posted
+    before (``PublicFormState``). A token older than the time used tokens are kept, forged or
+    absent is UNKNOWN: the caller may still take a valid message, but must not echo one."""
+    hours = settings.REFERRALS_PUBLIC_FORM_HOURS
+    try:
+        nonce = signing.loads(token, salt=PUBLIC_FORM_SALT, max_age=timedelta(hours=hours))
+    except signing.BadSignature:  # SignatureExpired is one
+        return PublicFormState.UNKNOWN
+    nonce_hash = hashlib.sha256(f"referrals-form:{nonce}".encode()).hexdigest()
+    try:
+        with transaction.atomic():
+            PublicFormUse.objects.create(nonce_hash=nonce_hash)
+    except IntegrityError:
+        return PublicFormState.USED
+    return PublicFormState.FRESH
 
 
 def _receipt_hash(token: str) -> str:

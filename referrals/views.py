@@ -28,7 +28,7 @@ from .forms import (
     SelfReferralForm,
     TriageForm,
 )
-from .models import Decision, ReferralKind, TriageDecision
+from .models import Decision, PublicFormState, ReferralKind, TriageDecision
 
 PAGE_SIZE = 25
 
@@ -322,7 +322,9 @@ def _public_form(
     request: HttpRequest, *, kind: str, form_class: type, template: str, done: str
 ) -> HttpResponse:
     """Shared by both public doors. Whatever goes wrong, the form comes back with everything
-    typed: a field error, a post from another site, the flood ceiling of an address."""
+    typed (a field error, a post from another site, the flood ceiling of an address), except
+    when the same form is posted again: without JavaScript, Back or reload on the page that
+    answered a post re-sends it, and the next person at the computer would read the message."""
     form = form_class(request.POST or None)
     if request.method != "POST":
         return _public_render(request, template, {"form": form})
@@ -330,7 +332,11 @@ def _public_form(
         form.is_valid()
         context = {"form": form, "notice": "another_site"}
         return _public_render(request, template, context, status=403)
-    if not form.is_valid():
+    state = services.public_form_token_use(token=request.POST.get("form_token", ""))
+    valid = form.is_valid()
+    if state == PublicFormState.USED or (state == PublicFormState.UNKNOWN and not valid):
+        return _public_render(request, template, {"form": form_class(), "notice": "not_again"})
+    if not valid:
         return _public_render(request, template, {"form": form})
     token = services.public_message_receive(
         kind=kind,
@@ -354,6 +360,8 @@ def _public_render(
     request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
 ) -> HttpResponse:
     context["exit_url"] = settings.REFERRALS_EXIT_URL
+    if "form" in context:
+        context["form_token"] = services.public_form_token()
     return render(request, template, context, status=status)
 
 

@@ -5,6 +5,7 @@ against floods, robots turned away."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.core import mail
@@ -50,6 +51,12 @@ CONCERN = {
 
 DONE = {"self_referral": "self_referral_sent", "community_concern": "community_concern_sent"}
 DATA = {"self_referral": SELF_REFERRAL, "community_concern": CONCERN}
+
+
+def _form_token(client: Client, name: str) -> str:
+    """The single-use token of one render of the form, as a browser would send it back."""
+    text = client.get(reverse(name)).text
+    return re.search(r'name="form_token" value="([^"]+)"', text).group(1)
 
 
 def _assert_no_cookie(response) -> None:
@@ -211,8 +218,11 @@ def test_nothing_is_sent_to_the_young_person(people, django_capture_on_commit_ca
 
 
 def test_self_referral_errors_are_summarised_and_kept(db):
-    response = Client().post(
-        reverse("self_referral"), {"name": "Jay", "contact_method": "phone", "website": ""}
+    client = Client()
+    token = _form_token(client, "self_referral")
+    response = client.post(
+        reverse("self_referral"),
+        {"name": "Jay", "contact_method": "phone", "website": "", "form_token": token},
     )
     assert response.status_code == 200
     assert "There is a problem" in response.text
@@ -221,6 +231,51 @@ def test_self_referral_errors_are_summarised_and_kept(db):
     assert 'href="#id_contact_details"' in response.text
     assert 'value="Jay"' in response.text
     assert not Referral.objects.exists()
+
+
+@pytest.mark.parametrize("name", PUBLIC_PAGES)
+def test_posting_the_same_form_again_shows_nothing_of_it(db, name):
+    """Without JavaScript, Back or reload on an error page re-sends its post: the next person at
+    the computer must not read the message that way."""
+    client = Client()
+    data = {**DATA[name], "postcode": "not a postcode", "age": "", "form_token": ""}
+    data["form_token"] = _form_token(client, name)
+    secret = "Nobody else may read this sentence."
+    data["happening" if name == "self_referral" else "what_seen"] = secret
+    first = client.post(reverse(name), data)
+    assert secret in first.text  # the sender sees what they typed, with the error
+    again = client.post(reverse(name), data)
+    assert again.status_code == 200
+    assert secret not in again.text
+    assert "we do not show what was written again" in again.text
+    assert not Referral.objects.exists()
+
+
+def test_an_error_without_a_form_token_shows_nothing_of_it(db):
+    """No token (or a forged or too old one) cannot be told from a re-post: not echoed."""
+    data = {**SELF_REFERRAL, "age": "", "happening": "Nobody else may read this."}
+    response = Client().post(reverse("self_referral"), data)
+    assert "Nobody else may read this." not in response.text
+    assert "we do not show what was written again" in response.text
+
+
+def test_a_valid_message_without_a_form_token_is_still_kept(db):
+    _sent(Client(), "self_referral")
+    assert Referral.objects.count() == 1
+
+
+def test_a_second_click_on_send_makes_one_referral(db):
+    client = Client()
+    data = {**SELF_REFERRAL, "form_token": _form_token(client, "self_referral")}
+    _sent(client, "self_referral", data)
+    second = client.post(reverse("self_referral"), data)
+    assert second.status_code == 200
+    assert Referral.objects.count() == 1
+
+
+def test_each_render_of_a_form_has_its_own_token(db):
+    client = Client()
+    assert _form_token(client, "self_referral") != _form_token(client, "self_referral")
 
 
 def test_a_robot_filling_the_honeypot_is_not_saved(db):
@@ -291,7 +346,12 @@ def test_a_community_concern_reaches_the_queue_as_community_information(people, 
 
 
 def test_a_community_concern_needs_somewhere(db):
-    response = Client().post(reverse("community_concern"), {**CONCERN, "venue": "", "postcode": ""})
+    client = Client()
+    token = _form_token(client, "community_concern")
+    response = client.post(
+        reverse("community_concern"),
+        {**CONCERN, "venue": "", "postcode": "", "form_token": token},
+    )
     assert 'href="#id_venue"' in response.text
     assert not Referral.objects.exists()
 
