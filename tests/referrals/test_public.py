@@ -9,13 +9,16 @@ import re
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from referrals import services
 from referrals.models import (
     Notification,
+    PublicFormUse,
     PublicReceipt,
     PublicSubmission,
     Referral,
@@ -388,3 +391,36 @@ def test_public_page_titles_do_not_name_the_service(db, name):
     title = text[text.index("<title>") : text.index("</title>")]
     assert "CSE" not in title
     assert "exploitation" not in title.lower()
+
+
+def test_public_pages_cost_a_fixed_number_of_queries(db, django_assert_num_queries):
+    client = Client()
+    with django_assert_num_queries(0):  # the form token is signed, not stored
+        client.get(reverse("self_referral"))
+    location, _ = _sent(client, "self_referral")
+    with django_assert_num_queries(2):  # find the receipt, delete it
+        client.get(location)
+    with django_assert_num_queries(1):  # find nothing
+        client.get(location)
+
+
+def test_taking_a_message_costs_the_same_however_many_came_before(db, django_assert_num_queries):
+    client = Client()
+    first = CaptureQueriesContext(connection)
+    with first:
+        _sent(client, "self_referral")
+    with django_assert_num_queries(len(first)):
+        _sent(client, "self_referral")
+
+
+def test_used_form_tokens_are_forgotten_once_too_old_to_be_accepted(db, settings):
+    client = Client()
+    _sent(
+        client,
+        "self_referral",
+        {**SELF_REFERRAL, "form_token": _form_token(client, "self_referral")},
+    )
+    late = timezone.now() - dt.timedelta(hours=settings.REFERRALS_PUBLIC_FORM_HOURS, minutes=1)
+    PublicFormUse.objects.update(created_at=late)
+    services.public_submissions_prune()
+    assert not PublicFormUse.objects.exists()
