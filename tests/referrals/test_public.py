@@ -312,6 +312,8 @@ def test_over_the_limit_messages_are_held_without_notifications(
     queue = client_for(people.manager).get(reverse("referrals:queue")).text
     assert queue.count(">Held</strong>") == 1
     assert held.reference in queue
+    triage = client_for(people.manager).get(reverse("referrals:triage", args=[held.pk])).text
+    assert "nobody was notified" in triage
 
 
 def test_a_community_concern_over_the_limit_is_held(db, settings):
