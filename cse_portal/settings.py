@@ -363,4 +363,12 @@ REFERRALS_TRIAGE_URGENT_MINUTES = env.int("REFERRALS_TRIAGE_URGENT_MINUTES", def
 REFERRALS_TRIAGE_WORKING_DAYS = env.int("REFERRALS_TRIAGE_WORKING_DAYS", default=1)
 REFERRALS_PUBLIC_RATE_LIMIT = env.int("REFERRALS_PUBLIC_RATE_LIMIT", default=5)
 REFERRALS_PUBLIC_RATE_WINDOW_MINUTES = env.int("REFERRALS_PUBLIC_RATE_WINDOW_MINUTES", default=60)
+# Past the limit public messages are kept but held (no notifications); at the ceiling, a flood,
+# the form comes back with everything typed and the numbers to call.
+REFERRALS_PUBLIC_RATE_CEILING = env.int("REFERRALS_PUBLIC_RATE_CEILING", default=50)
+# How long an unopened public confirmation page can still be opened once.
+REFERRALS_PUBLIC_RECEIPT_MINUTES = env.int("REFERRALS_PUBLIC_RECEIPT_MINUTES", default=30)
+# How long a public form stays open with what was typed shown again after an error; past it an
+# error shows a fresh form (it could be a re-post by the next person at the computer).
+REFERRALS_PUBLIC_FORM_HOURS = env.int("REFERRALS_PUBLIC_FORM_HOURS", default=24)
 REFERRALS_EXIT_URL = env.str("REFERRALS_EXIT_URL", default="https://www.bbc.co.uk/weather")

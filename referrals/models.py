@@ -144,6 +144,11 @@ class Referral(models.Model):
     duplicate_of = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates"
     )
+    held = models.BooleanField(
+        default=False,
+        help_text="A public message over the hourly limit for its address: kept for the team "
+        "to read, but nobody was notified.",
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -393,3 +398,51 @@ class PublicSubmission(models.Model):
 
     def __str__(self) -> str:
         return self.address_hash[:12]
+
+
+class PublicAdmission(models.TextChoices):
+    """What the hourly limit of an address makes of one more public message."""
+
+    ACCEPT = "accept", "Accepted"
+    HOLD = "hold", "Kept, held without notifications"
+    REFUSE = "refuse", "Refused at the ceiling"
+
+
+class PublicFormState(models.TextChoices):
+    """What the single-use token of a posted public form says about the post."""
+
+    FRESH = "fresh", "First post of this form"
+    USED = "used", "Posted before: a reload, Back, or a second click"
+    UNKNOWN = "unknown", "No token, a forged one, or one too old to tell"
+
+
+class PublicFormUse(models.Model):
+    """A public form token that has been posted. Each render of a public form carries a fresh
+    signed token; posting it again (Back or reload on a page that answered a post, which re-sends
+    it) must not echo what was written to the next person at the computer."""
+
+    nonce_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"], name="public_form_use_age_idx")]
+
+    def __str__(self) -> str:
+        return self.nonce_hash[:12]
+
+
+class PublicReceipt(models.Model):
+    """The single-use ticket to a public confirmation page. The redirect after a public form
+    carries the random token (never the reference, which would then sit in the browser's history);
+    the page shows the reference once and deletes the row, so a reload or Back shows nothing.
+    Only a hash of the token is stored, so the table alone opens no confirmation."""
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    reference = models.CharField(max_length=12, blank=True, help_text="Empty for a robot.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"], name="public_receipt_age_idx")]
+
+    def __str__(self) -> str:
+        return self.token_hash[:12]

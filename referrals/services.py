@@ -6,14 +6,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -38,6 +40,10 @@ from .models import (
     Decision,
     Notification,
     NotificationKind,
+    PublicAdmission,
+    PublicFormState,
+    PublicFormUse,
+    PublicReceipt,
     PublicSubmission,
     Referral,
     ReferralKind,
@@ -288,27 +294,123 @@ def public_address_hash(address: str) -> str:
 
 
 @transaction.atomic
-def public_submission_allow(*, address: str) -> bool:
-    """Count one public submission from ``address``; False once the limit for the window is
-    reached (the submission must then be refused)."""
+def public_submission_admit(*, address: str) -> str:
+    """Count one public submission from ``address`` and say what becomes of it.
+
+    A school, a youth club or a library shares one address between many young people, so the
+    hourly limit never throws a message away: past it the message is still kept, but held
+    (nobody is notified, the team reads it in the triage queue). Only the ceiling, far above any
+    shared room, refuses, and the refused message is not counted or kept: the sender's form comes
+    back with everything typed and the numbers to call."""
     address_hash = public_address_hash(address)
     since = timezone.now() - timedelta(minutes=settings.REFERRALS_PUBLIC_RATE_WINDOW_MINUTES)
-    recent = PublicSubmission.objects.filter(address_hash=address_hash, created_at__gte=since)
-    if recent.count() >= settings.REFERRALS_PUBLIC_RATE_LIMIT:
-        return False
+    recent = PublicSubmission.objects.filter(
+        address_hash=address_hash, created_at__gte=since
+    ).count()
+    if recent >= settings.REFERRALS_PUBLIC_RATE_CEILING:
+        return PublicAdmission.REFUSE
     PublicSubmission.objects.create(address_hash=address_hash)
-    return True
+    if recent >= settings.REFERRALS_PUBLIC_RATE_LIMIT:
+        return PublicAdmission.HOLD
+    return PublicAdmission.ACCEPT
 
 
 def public_submissions_prune() -> int:
-    """Forget rate-limit rows older than the window."""
+    """Forget rate-limit rows older than the window, confirmations never opened and form tokens
+    past their age."""
     since = timezone.now() - timedelta(minutes=settings.REFERRALS_PUBLIC_RATE_WINDOW_MINUTES)
     deleted, _ = PublicSubmission.objects.filter(created_at__lt=since).delete()
-    return deleted
+    expired = timezone.now() - timedelta(minutes=settings.REFERRALS_PUBLIC_RECEIPT_MINUTES)
+    receipts, _ = PublicReceipt.objects.filter(created_at__lt=expired).delete()
+    # A token this old is refused by its signature, so its row is no longer needed.
+    too_old = timezone.now() - timedelta(hours=settings.REFERRALS_PUBLIC_FORM_HOURS)
+    uses, _ = PublicFormUse.objects.filter(created_at__lt=too_old).delete()
+    return deleted + receipts + uses
 
 
-def _new_public_referral(kind: str) -> Referral:
-    referral = Referral(kind=kind, status=ReferralStatus.SUBMITTED, submitted_at=timezone.now())
+PUBLIC_FORM_SALT = "referrals.public-form"
+
+
+def public_form_token() -> str:
+    """A fresh signed token for one render of a public form. Signed, so that issuing one writes
+    nothing (a page view costs no row); only a post records it, in ``public_form_token_use``."""
+    return signing.dumps(secrets.token_urlsafe(16), salt=PUBLIC_FORM_SALT, compress=False)
+
+
+def public_form_token_use(*, token: str) -> str:
+    """Record that a public form carrying ``token`` was posted, and say whether it was posted
+    before (``PublicFormState``). A token older than the time used tokens are kept, forged or
+    absent is UNKNOWN: the caller may still take a valid message, but must not echo one."""
+    hours = settings.REFERRALS_PUBLIC_FORM_HOURS
+    try:
+        nonce = signing.loads(token, salt=PUBLIC_FORM_SALT, max_age=timedelta(hours=hours))
+    except signing.BadSignature:  # SignatureExpired is one
+        return PublicFormState.UNKNOWN
+    nonce_hash = hashlib.sha256(f"referrals-form:{nonce}".encode()).hexdigest()
+    try:
+        with transaction.atomic():
+            PublicFormUse.objects.create(nonce_hash=nonce_hash)
+    except IntegrityError:
+        return PublicFormState.USED
+    return PublicFormState.FRESH
+
+
+def _receipt_hash(token: str) -> str:
+    return hashlib.sha256(f"referrals-receipt:{token}".encode()).hexdigest()
+
+
+def public_receipt_issue(*, reference: str) -> str:
+    """A random single-use token for the confirmation page of ``reference`` ("" for a robot)."""
+    token = secrets.token_urlsafe(32)
+    receipt = PublicReceipt(token_hash=_receipt_hash(token), reference=reference)
+    receipt.full_clean()
+    receipt.save()
+    return token
+
+
+def public_receipt_take(*, token: str) -> PublicReceipt | None:
+    """The receipt behind ``token``, deleted as it is handed out: the first view shows the
+    reference, any later one (a reload, Back, a second tab) gets None. Deleting by id and checking
+    the count makes two simultaneous views get one receipt between them."""
+    fresh = timezone.now() - timedelta(minutes=settings.REFERRALS_PUBLIC_RECEIPT_MINUTES)
+    receipt = PublicReceipt.objects.filter(
+        token_hash=_receipt_hash(token), created_at__gte=fresh
+    ).first()
+    if receipt is None:
+        return None
+    deleted, _ = PublicReceipt.objects.filter(pk=receipt.pk).delete()
+    return receipt if deleted else None
+
+
+@transaction.atomic
+def public_message_receive(
+    *, kind: str, address: str, fields: dict[str, Any], robot: bool = False
+) -> str | None:
+    """Receive one message through a public door (``kind``: self-referral or community concern)
+    and return the token of its confirmation page, or None when the address is at the ceiling
+    and nothing was kept. A robot (the honeypot was filled) is counted and answered like anyone
+    else, but nothing of its message is kept."""
+    admission = public_submission_admit(address=address)
+    if admission == PublicAdmission.REFUSE:
+        return None
+    if robot:
+        return public_receipt_issue(reference="")
+    submit = {
+        ReferralKind.SELF: self_referral_submit,
+        ReferralKind.COMMUNITY: community_concern_submit,
+    }[ReferralKind(kind)]
+    referral = submit(**fields, held=admission == PublicAdmission.HOLD)
+    return public_receipt_issue(reference=referral.reference)
+
+
+def _held_note(held: bool) -> str:
+    return " (held: over the hourly limit, nobody notified)" if held else ""
+
+
+def _new_public_referral(kind: str, *, held: bool) -> Referral:
+    referral = Referral(
+        kind=kind, status=ReferralStatus.SUBMITTED, submitted_at=timezone.now(), held=held
+    )
     referral.full_clean()
     referral.save()
     return referral
@@ -324,10 +426,13 @@ def self_referral_submit(
     contact_details: str = "",
     contact_times: str = "",
     worries: Iterable[str] = (),
+    held: bool = False,
 ) -> Referral:
     """A young person refers themselves. Saved first; the team is told through the outbox, so a
-    broker or worker outage delays the email but never loses the referral."""
-    referral = _new_public_referral(ReferralKind.SELF)
+    broker or worker outage delays the email but never loses the referral. A ``held`` message
+    (over the hourly limit of its address) is kept for the triage queue without telling anyone,
+    so a flood cannot become a flood of emails."""
+    referral = _new_public_referral(ReferralKind.SELF, held=held)
     details = SelfReferral(
         referral=referral,
         name=name.strip(),
@@ -345,16 +450,18 @@ def self_referral_submit(
         actor_username="public (self-referral)",
         action=AuditAction.COLLECT,
         obj=referral,
-        summary="Self-referral received",
+        summary=f"Self-referral received{_held_note(held)}",
     )
-    _notify(referral, NotificationKind.SELF_REFERRAL)
+    if not held:
+        _notify(referral, NotificationKind.SELF_REFERRAL)
     return referral
 
 
 @transaction.atomic
-def community_concern_submit(**fields: Any) -> Referral:
-    """Someone reports what they saw. It reaches the triage queue as community information."""
-    referral = _new_public_referral(ReferralKind.COMMUNITY)
+def community_concern_submit(*, held: bool = False, **fields: Any) -> Referral:
+    """Someone reports what they saw. It reaches the triage queue as community information
+    (marked held when over the hourly limit of its address)."""
+    referral = _new_public_referral(ReferralKind.COMMUNITY, held=held)
     cleaned = {k: v.strip() if isinstance(v, str) else v for k, v in fields.items()}
     if "postcode" in cleaned:
         cleaned["postcode"] = normalise_postcode(cleaned["postcode"])
@@ -366,7 +473,7 @@ def community_concern_submit(**fields: Any) -> Referral:
         actor_username="public (community concern)",
         action=AuditAction.COLLECT,
         obj=referral,
-        summary="Community information received",
+        summary=f"Community information received{_held_note(held)}",
         detail={"sector": concern.reporter_sector},
     )
     return referral

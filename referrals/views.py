@@ -12,7 +12,8 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cse_portal.accounts.client_address import client_address
 from cse_portal.view_helpers import require, show_service_errors
@@ -27,7 +28,7 @@ from .forms import (
     SelfReferralForm,
     TriageForm,
 )
-from .models import Decision, ReferralKind, TriageDecision
+from .models import Decision, PublicFormState, ReferralKind, TriageDecision
 
 PAGE_SIZE = 25
 
@@ -278,57 +279,125 @@ def offer_response(request: HttpRequest, pk: Any, decision_pk: int) -> HttpRespo
 
 
 # --- Public pages --------------------------------------------------------------------------------
+#
+# The public pages leave nothing behind for the next person at this computer, and set no cookie at
+# all (the footer says so): no session, and no CSRF cookie either, so Django's CSRF check, which
+# needs one, is replaced for these two forms by ``_sent_from_another_site`` below.
+#
+# Why that is enough: CSRF protects the authority a browser carries in its cookies. These forms
+# carry none: anyone may post them directly, so a forged cross-site post could do nothing its
+# author could not do alone, except borrow the victim's address to slip past the rate limit.
+# Browsers say where a request comes from (``Sec-Fetch-Site``, or ``Origin`` in older ones), so a
+# post from another site is turned back, with what was typed shown again to be sent from here.
+# A client that sends neither header is not a browser on another site: it is let through, and
+# the honeypot, the rate limit and its ceiling still apply. The strict CSP (no inline script,
+# ``form-action 'self'``, no framing) is unchanged.
+#
+# After a message is received the browser is redirected (POST-redirect-GET), so Back cannot send
+# it again, to a confirmation page reached through a random single-use token: the reference
+# never appears in an address, and a reload or Back shows nothing of it.
+
+
+def _sent_from_another_site(request: HttpRequest) -> bool:
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        # "none": typed or bookmarked; "same-origin": our own form. "same-site" (a sibling
+        # subdomain) and "cross-site" are somebody else's page.
+        return fetch_site not in ("same-origin", "none")
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return False
+    own = f"{request.scheme}://{request.get_host()}"
+    return origin != own and origin not in settings.CSRF_TRUSTED_ORIGINS
+
+
+def _see_other(url_name: str, **kwargs: Any) -> HttpResponse:
+    """303: the browser follows with a GET and keeps no history entry for the POST."""
+    response = redirect(url_name, **kwargs)
+    response.status_code = 303
+    return response
 
 
 def _public_form(
-    request: HttpRequest,
-    *,
-    form_class: type,
-    template: str,
-    done_template: str,
-    submit: Any,
+    request: HttpRequest, *, kind: str, form_class: type, template: str, done: str
 ) -> HttpResponse:
-    """Shared by both public doors. The confirmation is the POST's own response (no redirect):
-    the reference never appears in an address, and nothing is left in the browser's history or
-    in a cookie for the next person at this computer to find."""
+    """Shared by both public doors. Whatever goes wrong, the form comes back with everything
+    typed (a field error, a post from another site, the flood ceiling of an address), except
+    when the same form is posted again: without JavaScript, Back or reload on the page that
+    answered a post re-sends it, and the next person at the computer would read the message."""
     form = form_class(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if not services.public_submission_allow(address=client_address(request) or ""):
-            return _public_render(request, "referrals/public/rate_limited.html", {}, status=429)
-        if form.is_robot():
-            # Looks accepted to the robot; nothing is kept.
-            return _public_render(request, done_template, {"reference": None})
-        referral = submit(**form.submission())
-        return _public_render(request, done_template, {"reference": referral.reference})
-    return _public_render(request, template, {"form": form})
+    if request.method != "POST":
+        return _public_render(request, template, {"form": form})
+    if _sent_from_another_site(request):
+        form.is_valid()
+        context = {"form": form, "notice": "another_site"}
+        return _public_render(request, template, context, status=403)
+    state = services.public_form_token_use(token=request.POST.get("form_token", ""))
+    valid = form.is_valid()
+    if state == PublicFormState.USED or (state == PublicFormState.UNKNOWN and not valid):
+        return _public_render(request, template, {"form": form_class(), "notice": "not_again"})
+    if not valid:
+        return _public_render(request, template, {"form": form})
+    token = services.public_message_receive(
+        kind=kind,
+        address=client_address(request) or "",
+        fields=form.submission(),
+        robot=form.is_robot(),
+    )
+    if token is None:
+        return _public_render(request, template, {"form": form, "notice": "ceiling"}, status=429)
+    return _see_other(done, token=token)
+
+
+def _public_done(request: HttpRequest, token: str, template: str) -> HttpResponse:
+    receipt = services.public_receipt_take(token=token)
+    if receipt is None:
+        return _public_render(request, "referrals/public/receipt_gone.html", {}, status=410)
+    return _public_render(request, template, {"reference": receipt.reference})
 
 
 def _public_render(
     request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
 ) -> HttpResponse:
     context["exit_url"] = settings.REFERRALS_EXIT_URL
+    if "form" in context:
+        context["form_token"] = services.public_form_token()
     return render(request, template, context, status=status)
 
 
+@csrf_exempt  # cookie-less: see _sent_from_another_site
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def self_referral(request: HttpRequest) -> HttpResponse:
     return _public_form(
         request,
+        kind=ReferralKind.SELF,
         form_class=SelfReferralForm,
         template="referrals/public/self_referral.html",
-        done_template="referrals/public/self_referral_done.html",
-        submit=services.self_referral_submit,
+        done="self_referral_sent",
     )
 
 
+@login_not_required
+@require_GET
+def self_referral_sent(request: HttpRequest, token: str) -> HttpResponse:
+    return _public_done(request, token, "referrals/public/self_referral_done.html")
+
+
+@csrf_exempt  # cookie-less: see _sent_from_another_site
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def community_concern(request: HttpRequest) -> HttpResponse:
     return _public_form(
         request,
+        kind=ReferralKind.COMMUNITY,
         form_class=CommunityConcernForm,
         template="referrals/public/community_concern.html",
-        done_template="referrals/public/community_concern_done.html",
-        submit=services.community_concern_submit,
+        done="community_concern_sent",
     )
+
+
+@login_not_required
+@require_GET
+def community_concern_sent(request: HttpRequest, token: str) -> HttpResponse:
+    return _public_done(request, token, "referrals/public/community_concern_done.html")

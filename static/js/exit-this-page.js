@@ -5,6 +5,11 @@ const container = document.querySelector("[data-module='app-exit-this-page']");
 const button = container && container.querySelector(".govuk-exit-this-page__button");
 
 if (button) {
+  // Said only where it works: the sentence is hidden in the page and shown by this script.
+  document.querySelectorAll("[data-app-needs-javascript]").forEach((element) => {
+    element.hidden = false;
+  });
+
   const status = document.createElement("span");
   status.className = "govuk-visually-hidden";
   status.setAttribute("role", "status");
@@ -78,6 +83,12 @@ if (button) {
     },
     true,
   );
+
+  // A page kept whole in the back-forward cache would come back with what was typed: empty
+  // the forms as the page is left, whichever way it is left.
+  window.addEventListener("pagehide", () => {
+    document.querySelectorAll("form").forEach((form) => form.reset());
+  });
 
   // Coming back through the browser's cache: show the page again.
   window.addEventListener("pageshow", () => {

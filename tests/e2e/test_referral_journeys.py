@@ -70,9 +70,113 @@ def _self_refer(page: Page) -> str:
     expect(page.get_by_role("heading", level=1)).to_have_text("We have got your message")
     assert_no_axe_violations(page)
     reference = page.locator(".govuk-panel__body strong").inner_text()
-    cookies = {c["name"] for c in page.context.cookies()}
-    assert cookies <= {"csrftoken"}, cookies
+    assert _path(page).startswith("/self-referral/sent/")
+    assert reference not in page.url
+    assert page.context.cookies() == []
     return reference
+
+
+SECRET = "Nobody else may read this: a man online keeps asking for photos."
+
+
+def _write_message(page: Page, *, age: str = "14") -> None:
+    """Fill the self-referral form with a message the next person must never see."""
+    page.get_by_label("How old are you?").fill(age)
+    page.get_by_label("Do not contact me").check()
+    page.get_by_label("Tell us what is happening").fill(SECRET)
+
+
+def _shows_nothing_typed(page: Page) -> None:
+    assert SECRET not in page.content()
+    message = page.get_by_label("Tell us what is happening")
+    if message.count():
+        expect(message).to_have_value("")
+
+
+def _new_public_page(new_page: Callable[..., Page], javascript: bool) -> Page:
+    page = new_page(javascript=javascript)
+    _neutral_site(page)
+    page.goto("/accounts/login/")
+    page.context.clear_cookies()  # the staff sign-in page's own: any cookie now is the public's
+    page.goto("/self-referral/")
+    return page
+
+
+def _exit(page: Page) -> None:
+    page.get_by_role("button", name="Exit this page").click()
+    page.wait_for_url(EXIT_URL)
+
+
+JS_ON_AND_OFF = pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+
+
+@JS_ON_AND_OFF
+def test_back_after_exit_shows_nothing_typed(
+    new_page: Callable[..., Page], people: People, javascript: bool
+) -> None:
+    page = _new_public_page(new_page, javascript)
+    _write_message(page)
+    _exit(page)
+    page.go_back()
+    _shows_nothing_typed(page)
+    assert not Referral.objects.exists()
+
+
+@JS_ON_AND_OFF
+def test_back_after_an_error_shows_nothing_typed(
+    new_page: Callable[..., Page], people: People, javascript: bool
+) -> None:
+    page = _new_public_page(new_page, javascript)
+    _write_message(page, age="")
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_role("alert")).to_contain_text("Enter your age")
+    expect(page.get_by_label("Tell us what is happening")).to_have_value(SECRET)
+    _exit(page)
+    page.go_back()  # without JavaScript the browser sends the erroneous post again
+    _shows_nothing_typed(page)
+    page.reload()
+    _shows_nothing_typed(page)
+    assert_no_axe_violations(page)
+    assert not Referral.objects.exists()
+
+
+@JS_ON_AND_OFF
+def test_after_sending_reload_and_back_neither_show_nor_send_again(
+    new_page: Callable[..., Page], people: People, javascript: bool
+) -> None:
+    page = _new_public_page(new_page, javascript)
+    _write_message(page)
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("We have got your message")
+    reference = Referral.objects.get().reference
+    expect(page.get_by_text(reference)).to_be_visible()
+    page.reload()
+    expect(page.get_by_role("heading", level=1)).to_have_text("This page is not available")
+    assert reference not in page.content()
+    assert_no_axe_violations(page)
+    assert page.context.cookies() == []
+    _exit(page)
+    # With JavaScript the exit replaced the confirmation, so Back reaches the form at once.
+    page.go_back()
+    assert reference not in page.content()
+    if not javascript:
+        page.go_back()
+    assert _path(page) == "/self-referral/"
+    _shows_nothing_typed(page)
+    assert Referral.objects.count() == 1
+
+
+def test_the_footer_mentions_shift_only_when_it_works(
+    new_page: Callable[..., Page], people: People
+) -> None:
+    shift = "You can also press Shift three times."
+    with_js = new_page()
+    with_js.goto("/self-referral/")
+    expect(with_js.get_by_text(shift)).to_be_visible()
+    without_js = new_page(javascript=False)
+    without_js.goto("/self-referral/")
+    expect(without_js.get_by_text(shift)).to_be_hidden()
+    expect(without_js.get_by_text('Use "Exit this page" to leave quickly.')).to_be_visible()
 
 
 def test_a_young_person_refers_themselves_with_javascript(page: Page, people: People) -> None:
@@ -135,8 +239,10 @@ def test_someone_reports_what_they_saw(page: Page, people: People) -> None:
     assert Referral.objects.filter(kind=ReferralKind.COMMUNITY).exists()
 
 
-def test_the_rate_limit_page_is_accessible(page: Page, people: People, settings) -> None:
-    settings.REFERRALS_PUBLIC_RATE_LIMIT = 0
+def test_at_the_flood_ceiling_the_report_comes_back_typed(
+    page: Page, people: People, settings
+) -> None:
+    settings.REFERRALS_PUBLIC_RATE_CEILING = 0
     page.goto("/report-a-concern/")
     page.get_by_label("What did you see or hear?").fill("Something")
     page.get_by_label("When was it?").fill("Today")
@@ -144,8 +250,11 @@ def test_the_rate_limit_page_is_accessible(page: Page, people: People, settings)
     page.get_by_label("Not sure").check()
     page.get_by_label("Member of the public").check()
     page.get_by_role("button", name="Send report").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Please try again later")
+    expect(page.get_by_role("alert")).to_contain_text("cannot take this one right now")
+    expect(page.get_by_role("alert")).to_contain_text("0800 1111")
+    expect(page.get_by_label("What did you see or hear?")).to_have_value("Something")
     assert_no_axe_violations(page)
+    assert not Referral.objects.exists()
 
 
 def test_a_gp_refers_a_young_person(page: Page, people: People) -> None:

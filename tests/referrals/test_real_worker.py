@@ -71,7 +71,7 @@ def test_a_real_worker_sends_the_self_referral_notification(people, real_broker)
 
     with start_worker(app, pool="solo", perform_ping_check=False, queues=[real_broker]):
         response = Client().post(reverse("self_referral"), SELF_REFERRAL)
-        assert response.status_code == 200
+        assert response.status_code == 303  # to the confirmation page
         referral = Referral.objects.get()
         sent = _wait_for(
             lambda: Notification.objects.filter(referral=referral, sent_at__isnull=False).exists()

@@ -179,13 +179,17 @@ def test_a_community_concern_needs_a_place(people):
         community_concern(venue="", address="", postcode="")
 
 
-def test_the_rate_limit_stores_only_a_keyed_hash(settings, people):
-    settings.REFERRALS_PUBLIC_RATE_LIMIT = 2
-    assert services.public_submission_allow(address="203.0.113.9")
-    assert services.public_submission_allow(address="203.0.113.9")
-    assert not services.public_submission_allow(address="203.0.113.9")
-    assert services.public_submission_allow(address="203.0.113.10")
-    from referrals.models import PublicSubmission
+def test_the_rate_limit_holds_then_refuses_and_stores_only_a_keyed_hash(settings, people):
+    from referrals.models import PublicAdmission, PublicSubmission
+
+    settings.REFERRALS_PUBLIC_RATE_LIMIT = 1
+    settings.REFERRALS_PUBLIC_RATE_CEILING = 2
+    admit = services.public_submission_admit
+    assert admit(address="203.0.113.9") == PublicAdmission.ACCEPT
+    assert admit(address="203.0.113.9") == PublicAdmission.HOLD
+    assert admit(address="203.0.113.9") == PublicAdmission.REFUSE
+    assert admit(address="203.0.113.10") == PublicAdmission.ACCEPT
+    assert PublicSubmission.objects.count() == 3  # the refused one is not counted
 
     stored = set(PublicSubmission.objects.values_list("address_hash", flat=True))
     assert services.public_address_hash("203.0.113.9") in stored

@@ -28,6 +28,8 @@ PUBLIC_PATHS = {
     "/accounts/logout/",  # shows "you have signed out"; POST only
     "/self-referral/",
     "/report-a-concern/",
+    "/self-referral/sent/x/",  # a public confirmation, shown once to whoever holds its token
+    "/report-a-concern/sent/x/",
     "/admin/login/",  # redirects to the portal's own sign-in
 }
 #: Steps of the sign-in itself, reachable between the password and the code.
