@@ -3,6 +3,7 @@ of queries whatever the number of rows."""
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -106,6 +107,42 @@ def chronology_for(user: Any, young_person: YoungPerson) -> QuerySet[ChronologyE
         .select_related("recorded_by")
         .order_by("-occurred_at", "-id")
     )
+
+
+def normalise_name(name: str) -> str:
+    """A name as compared for exact identity: case, accents and spacing ignored ("Zoë  SMITH" is
+    "zoe smith"), nothing else, so two spellings are never the same child here."""
+    decomposed = unicodedata.normalize("NFKD", name or "")
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(plain.casefold().split())
+
+
+def young_people_with_identity(
+    *,
+    given_name: str,
+    family_name: str,
+    date_of_birth: date | None,
+    nhs_number: str = "",
+) -> list[YoungPerson]:
+    """Current records that are certainly this child: the same NHS number, or the same normalised
+    given and family names and the same date of birth. Anything fuzzier is only a possible match,
+    for a person to judge. Callers decide what of the result the user may see."""
+    nhs_number = normalise_nhs_number(nhs_number)
+    if nhs_number:
+        same_nhs = list(YoungPerson.objects.current().filter(nhs_number=nhs_number))
+        if same_nhs:
+            return same_nhs
+    wanted = (normalise_name(given_name), normalise_name(family_name))
+    if date_of_birth is None or not all(wanted):
+        return []
+    # The date of birth is indexed and narrows to a few hundred rows even nationally; names are
+    # compared in Python so accents and case fold the same way on SQLite and PostgreSQL.
+    born_that_day = YoungPerson.objects.current().filter(date_of_birth=date_of_birth)
+    return [
+        record
+        for record in born_that_day.order_by("id")
+        if (normalise_name(record.given_name), normalise_name(record.family_name)) == wanted
+    ]
 
 
 @dataclass
