@@ -4,6 +4,7 @@ user may not see); right role -> the page with its content. Then each page's beh
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -261,6 +262,38 @@ def test_create_refuses_an_invalid_nhs_number(people, client_for):
     response = client_for(people.manager).post(reverse("young_people:create"), data)
     assert response.status_code == 200
     assert not YoungPerson.objects.filter(family_name="Holloway").exists()
+
+
+def test_the_nhs_number_hints_example_is_accepted(people, client_for):
+    client = client_for(people.manager)
+    page = client.get(reverse("young_people:create"))
+    hint = page.context["form"].fields["nhs_number"].help_text
+    example = re.search(r"\d{3} \d{3} \d{4}", hint).group()
+    assert example in page.text
+    response = client.post(reverse("young_people:create"), NEW_PERSON | {"nhs_number": example})
+    assert response.status_code == 302
+    assert YoungPerson.objects.get(family_name="Holloway").nhs_number == example.replace(" ", "")
+
+
+def test_the_length_message_gives_a_valid_example(people, client_for):
+    data = NEW_PERSON | {"nhs_number": "12345", "confirmed_new": "1"}
+    response = client_for(people.manager).post(reverse("young_people:create"), data)
+    message = response.context["form"].errors["nhs_number"][0]
+    example = re.search(r"\d{3} \d{3} \d{4}", message).group()
+    client_for(people.manager).post(
+        reverse("young_people:create"), NEW_PERSON | {"nhs_number": example}
+    )
+    assert YoungPerson.objects.filter(nhs_number=example.replace(" ", "")).exists()
+
+
+def test_nhs_numbers_are_shown_three_three_four(people, client_for):
+    services.young_person_update(
+        young_person=people.maya, updated_by=people.manager, nhs_number="9434765919"
+    )
+    client = client_for(people.alice)
+    assert "943 476 5919" in client.get(_maya("detail")(people)).text
+    edit = client.get(_maya("edit")(people))
+    assert 'value="943 476 5919"' in edit.text
 
 
 def test_create_is_audited_as_a_collection(people, client_for):
