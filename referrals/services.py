@@ -212,9 +212,9 @@ def referral_submit(
 ) -> Referral:
     """Submit a professional referral (a new one, or the referrer's draft).
 
-    A referral about a new young person creates the record at once, or links the one with exactly its
-    identity, so the team manager can find it before triage. Immediate danger makes it urgent and
-    emails the team managers."""
+    A referral about a new young person creates the record at once, or links the one with exactly
+    its identity, so the team manager can find it before triage. Immediate danger makes it urgent
+    and emails the team managers."""
     referral = _draft(
         referred_by=referred_by, referral=referral, young_person=young_person, **fields
     )

@@ -148,6 +148,8 @@ def edit(request: HttpRequest, pk: Any) -> HttpResponse:
             show_service_errors(form, error)
         else:
             messages.success(request, "Identity details saved")
+            if form.cleaned_data["nhs_number"] != record.nhs_number:
+                messages.info(request, services.NHS_NUMBER_HELD_MESSAGE)
             return redirect("young_people:detail", pk=record.pk)
     return render(request, "young_people/form.html", {"form": form, "record": record})
 

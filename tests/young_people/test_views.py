@@ -380,6 +380,40 @@ def test_edit_saves_the_changes_and_audits_the_field_names(people, client_for):
     assert "family_name" in entry.detail["fields"]
 
 
+def test_an_nhs_number_on_a_record_the_practitioner_cannot_see_is_held_in_words_that_reveal_nothing(
+    people, client_for
+):
+    make_young_person(
+        people.manager, given_name="Ruby", family_name="Ashworth", nhs_number="9434765919"
+    )
+    data = NEW_PERSON | {
+        "given_name": "Maya",
+        "family_name": "Whitfield",
+        "nhs_number": "9434765919",
+    }
+    response = client_for(people.alice).post(_maya("edit")(people), data, follow=True)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Another record" not in page and "Ruby" not in page and "duplicate" not in page.lower()
+    assert services.NHS_NUMBER_HELD_MESSAGE in page
+    people.maya.refresh_from_db()
+    assert people.maya.nhs_number == "" and people.maya.postcode == "S1 1AA"
+
+
+def test_the_team_manager_is_told_plainly_of_an_nhs_number_clash(people, client_for):
+    make_young_person(
+        people.manager, given_name="Ruby", family_name="Ashworth", nhs_number="9434765919"
+    )
+    data = NEW_PERSON | {
+        "given_name": "Maya",
+        "family_name": "Whitfield",
+        "nhs_number": "9434765919",
+    }
+    response = client_for(people.manager).post(_maya("edit")(people), data)
+    assert response.status_code == 200
+    assert "Another record already has this NHS number" in response.content.decode()
+
+
 # --- Allocation ----------------------------------------------------------------------------------
 
 
