@@ -9,7 +9,20 @@ from datetime import date
 from typing import Any
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Case,
+    CharField,
+    Exists,
+    ExpressionWrapper,
+    FloatField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Concat
 from rapidfuzz import fuzz
 
 from .models import (
@@ -20,6 +33,7 @@ from .models import (
     PartnerAgencyOffer,
     YoungPerson,
 )
+from .name_matching import Similarity, sound_keys, sounds_like
 from .permissions import (
     visible_chronology_audiences,
     visible_young_people,
@@ -28,13 +42,23 @@ from .validators import normalise_nhs_number, normalise_postcode
 
 
 def _name_filter(text: str) -> Q:
-    """Every word of ``text`` in a given, family, known-as or alias name. Aliases are matched with
-    EXISTS rather than a join, so no row is repeated and no DISTINCT is needed; on PostgreSQL the
-    trigram indexes on UPPER(name) serve each of these ``icontains``."""
+    """Every word of ``text`` in, or sounding like, a given, family or alias name ("kaylee" finds
+    Kayleigh). Aliases are matched with EXISTS rather than a join, so no row is repeated and no
+    DISTINCT is needed; on PostgreSQL the trigram indexes on UPPER(name) serve each ``icontains``
+    and the double metaphone indexes each sound-alike."""
     condition = Q()
     for word in text.split():
-        alias = Alias.objects.filter(young_person=OuterRef("pk"), name__icontains=word)
-        condition &= Q(given_name__icontains=word) | Q(family_name__icontains=word) | Exists(alias)
+        keys = sound_keys(word)
+        alias = Alias.objects.filter(
+            Q(name__icontains=word) | sounds_like("name", keys), young_person=OuterRef("pk")
+        )
+        condition &= (
+            Q(given_name__icontains=word)
+            | Q(family_name__icontains=word)
+            | sounds_like("given_name", keys)
+            | sounds_like("family_name", keys)
+            | Exists(alias)
+        )
     return condition
 
 
@@ -152,14 +176,20 @@ class Match:
     reasons: list[str] = field(default_factory=list)
 
 
+#: Candidates scored in Python, the closest first as the database ranks them.
 MAX_CANDIDATES = 300
 
 
-def _candidate_ids(
+def _candidates(
     given_name: str, family_name: str, date_of_birth: date | None, nhs_number: str, postcode: str
-) -> list[Any]:
-    """Ids of records sharing an identifier or a similar name: one UNION of lookups that each
-    use an index (an OR across them, with the alias join, would scan the whole table)."""
+) -> QuerySet[YoungPerson]:
+    """Records sharing an identifier or a similar or sound-alike name, the closest first, at most
+    ``MAX_CANDIDATES``.
+
+    The candidates are one UNION of lookups that each use an index (an OR across them, with the
+    alias join, would scan the whole table). Nationally they number thousands, so the database
+    ranks them by the same measures the final score uses and only the closest are kept: cutting
+    the union unordered dropped the right record for a misspelt name among many similar ones."""
     records = YoungPerson.objects.current()
     lookups: list[QuerySet[YoungPerson]] = []
     if nhs_number:
@@ -177,10 +207,64 @@ def _candidate_ids(
         lookups.append(records.filter(**{f"given_name__{similar}": term}))
         alias_lookup = similar if similar == "trigram_similar" else "icontains"
         lookups.append(records.filter(**{f"aliases__name__{alias_lookup}": term}))
+        keys = sound_keys(name)
+        if keys:
+            lookups.append(records.filter(sounds_like("family_name", keys)))
+            lookups.append(records.filter(sounds_like("given_name", keys)))
     if not lookups:
-        return []
-    ids = [lookup.order_by().values_list("pk", flat=True) for lookup in lookups]
-    return list(ids[0].union(*ids[1:])[:MAX_CANDIDATES])
+        return YoungPerson.objects.none()
+    ids = [lookup.order_by().values("pk") for lookup in lookups]
+    union = ids[0].union(*ids[1:])
+    rank = _closeness(given_name, family_name, date_of_birth, nhs_number, postcode)
+    return (
+        YoungPerson.objects.filter(pk__in=union)
+        .annotate(closeness=rank)
+        .order_by("-closeness", "id")[:MAX_CANDIDATES]
+    )
+
+
+def _closeness(
+    given_name: str, family_name: str, date_of_birth: date | None, nhs_number: str, postcode: str
+) -> Any:
+    """The database's estimate of the final score: the same weights for the identifiers, trigram
+    similarity for the name, and a little for names that sound alike or an alias that does."""
+    wanted = f"{given_name} {family_name}".strip()
+    points: list[Any] = [Value(0.0)]
+    for column, value, weight in (
+        ("nhs_number", nhs_number, 100),
+        ("date_of_birth", date_of_birth, 40),
+        ("postcode", postcode, 20),
+    ):
+        if value:
+            points.append(Case(When(**{column: value}, then=Value(float(weight))), default=0.0))
+    if wanted:
+        full_name = Concat("given_name", Value(" "), "family_name", output_field=CharField())
+        points.append(Similarity(full_name, Value(wanted)) * 60)
+        for field, name in (("given_name", given_name), ("family_name", family_name)):
+            keys = sound_keys(name)
+            if keys:
+                points.append(Case(When(sounds_like(field, keys), then=10.0), default=0.0))
+        alias = Alias.objects.filter(
+            Q(name__iexact=wanted) | sounds_like("name", sound_keys(wanted)),
+            young_person=OuterRef("pk"),
+        )
+        points.append(Case(When(Exists(alias), then=30.0), default=0.0))
+    total = points[0]
+    for point in points[1:]:
+        total = total + point
+    return ExpressionWrapper(total, output_field=FloatField())
+
+
+#: What names that sound the same add to a match's score: as much as a fairly similar spelling.
+SOUND_ALIKE_POINTS = 45
+
+
+def _sound_alike(wanted_keys: tuple[list[str], list[str]], record: YoungPerson) -> bool:
+    """Both the given and the family name share a double metaphone key with the record's."""
+    given_keys, family_keys = wanted_keys
+    return bool(set(given_keys) & set(sound_keys(record.given_name))) and bool(
+        set(family_keys) & set(sound_keys(record.family_name))
+    )
 
 
 def young_person_matches(
@@ -194,21 +278,22 @@ def young_person_matches(
 ) -> list[Match]:
     """Likely existing records for new identity details, best first, across *all* records.
 
-    The database narrows the candidates (exact identifiers, trigram or prefix name matches); fuzzy
-    name scoring then ranks at most ``MAX_CANDIDATES`` of them. Callers decide what of a match the
+    The database narrows the candidates (exact identifiers, trigram, prefix or sound-alike name
+    matches) and keeps the ``MAX_CANDIDATES`` it ranks closest; fuzzy name scoring then orders
+    them. Callers decide what of a match the
     user may see.
     """
     nhs_number = normalise_nhs_number(nhs_number)
     postcode = normalise_postcode(postcode)
-    ids = _candidate_ids(given_name, family_name, date_of_birth, nhs_number, postcode)
     candidates = list(
-        YoungPerson.objects.filter(pk__in=ids)
-        .prefetch_related(
+        _candidates(given_name, family_name, date_of_birth, nhs_number, postcode).prefetch_related(
             Prefetch("aliases", queryset=Alias.objects.only("young_person_id", "name"))
         )
-        .order_by("id")[:MAX_CANDIDATES]
     )
     wanted = f"{given_name} {family_name}".strip().lower()
+    wanted_keys = (sound_keys(given_name), sound_keys(family_name))
+    if not all(wanted_keys):
+        wanted_keys = None
     matches = []
     for record in candidates:
         score, reasons = 0, []
@@ -220,6 +305,10 @@ def young_person_matches(
         if name_score >= 60:
             score += int(name_score * 0.6)
             reasons.append("similar name" if name_score < 100 else "same name")
+        elif wanted_keys and _sound_alike(wanted_keys, record):
+            # Spelt differently but said the same ("Kaylee Smyth", "Kayleigh Smith").
+            score += SOUND_ALIKE_POINTS
+            reasons.append("name sounds the same")
         if date_of_birth and record.date_of_birth == date_of_birth:
             score += 40
             reasons.append("same date of birth")
