@@ -44,22 +44,33 @@ from .validators import normalise_nhs_number, normalise_postcode
 def _name_filter(text: str) -> Q:
     """Every word of ``text`` in, or sounding like, a given, family or alias name ("kaylee" finds
     Kayleigh). Aliases are matched with EXISTS rather than a join, so no row is repeated and no
-    DISTINCT is needed; on PostgreSQL the trigram indexes on UPPER(name) serve each ``icontains``
-    and the double metaphone indexes each sound-alike."""
+    DISTINCT is needed; on PostgreSQL the trigram indexes on UPPER(name) serve each
+    ``icontains``."""
     condition = Q()
     for word in text.split():
-        keys = sound_keys(word)
-        alias = Alias.objects.filter(
-            Q(name__icontains=word) | sounds_like("name", keys), young_person=OuterRef("pk")
-        )
+        alias = Alias.objects.filter(young_person=OuterRef("pk"), name__icontains=word)
         condition &= (
             Q(given_name__icontains=word)
             | Q(family_name__icontains=word)
-            | sounds_like("given_name", keys)
-            | sounds_like("family_name", keys)
             | Exists(alias)
+            | _sounding_like(word)
         )
     return condition
+
+
+def _sounding_like(word: str) -> Q:
+    """Records with a given, family or alias name that sounds like ``word``. One uncorrelated
+    subquery of lookups that each use a double metaphone index, computed once per search: the
+    same tests written per row would compute the keys of every name in the table."""
+    keys = sound_keys(word)
+    if not keys:
+        return Q(pk__in=[])
+    by_name = [
+        YoungPerson.objects.filter(sounds_like(name, keys)).order_by().values("pk")
+        for name in ("given_name", "family_name")
+    ]
+    by_alias = Alias.objects.filter(sounds_like("name", keys)).order_by().values("young_person")
+    return Q(pk__in=by_name[0].union(by_name[1], by_alias))
 
 
 def young_people_search(
@@ -244,9 +255,9 @@ def _closeness(
             keys = sound_keys(name)
             if keys:
                 points.append(Case(When(sounds_like(field, keys), then=10.0), default=0.0))
+        # The same name in another case has the same keys; keys alone keep to their index.
         alias = Alias.objects.filter(
-            Q(name__iexact=wanted) | sounds_like("name", sound_keys(wanted)),
-            young_person=OuterRef("pk"),
+            sounds_like("name", sound_keys(wanted)), young_person=OuterRef("pk")
         )
         points.append(Case(When(Exists(alias), then=30.0), default=0.0))
     total = points[0]
