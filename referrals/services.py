@@ -29,7 +29,7 @@ from cse_portal.audit.services import audit_list_read, audit_record
 from cse_portal.young_people import permissions as yp_permissions
 from cse_portal.young_people import services as yp_services
 from cse_portal.young_people.models import YoungPerson
-from cse_portal.young_people.selectors import young_person_matches
+from cse_portal.young_people.selectors import young_people_with_identity
 from cse_portal.young_people.validators import normalise_postcode, validate_postcode
 
 from . import permissions
@@ -55,10 +55,6 @@ from .models import (
 logger = logging.getLogger(__name__)
 
 SOURCE_APP = "referrals"
-
-#: A match this strong (same NHS number, or the same name and date of birth) is the same young
-#: person: the referral is linked to the record without showing the referrer anything of it.
-STRONG_MATCH_SCORE = 100
 
 #: Fields of a professional referral the referrer fills in.
 REFERRAL_FIELDS = (
@@ -179,23 +175,26 @@ def referral_save_draft(
 def _resolve_young_person(
     referral: Referral, referred_by: User, *, confirmed_new: bool
 ) -> tuple[YoungPerson, bool]:
-    """The record this referral is about: a strong match, silently, or a new record.
+    """The record this referral is about: the one record with exactly this identity, silently, or
+    a new record.
 
-    When the referrer has seen the matches it may see and said "none of these", those are not
-    linked; a strong match to a record it cannot see still is (the team manager checks at triage).
+    Only exact identity links silently: a similar name with the same date of birth and postcode
+    may be a brother or a classmate, and another child's concerns in a chronology cannot be taken
+    back. Anything fuzzier gets a new record, and the team manager is offered the likely records
+    at triage (``selectors.possible_records``) to link, which merges the two. Two records with the
+    same identity are not guessed between either. When the referrer has seen the records it may
+    see and said "none of these", those are not linked; an exact match to a record it cannot see
+    still is.
     """
-    matches = young_person_matches(
+    same = young_people_with_identity(
         given_name=referral.given_name,
         family_name=referral.family_name,
         date_of_birth=referral.date_of_birth,
-        postcode=referral.postcode,
     )
-    for match in matches:
-        if match.score < STRONG_MATCH_SCORE:
-            break
-        if confirmed_new and yp_permissions.can_view_young_person(referred_by, match.record):
-            continue
-        return match.record, False
+    if confirmed_new:
+        same = [r for r in same if not yp_permissions.can_view_young_person(referred_by, r)]
+    if len(same) == 1:
+        return same[0], False
     record = yp_services.young_person_create(
         created_by=referred_by,
         given_name=referral.given_name,
@@ -219,9 +218,9 @@ def referral_submit(
 ) -> Referral:
     """Submit a professional referral (a new one, or the referrer's draft).
 
-    A referral about a new young person creates the record at once, or links the one it strongly
-    matches, so the team manager can find it before triage. Immediate danger makes it urgent and
-    emails the team managers."""
+    A referral about a new young person creates the record at once, or links the one with exactly
+    its identity, so the team manager can find it before triage. Immediate danger makes it urgent
+    and emails the team managers."""
     referral = _draft(
         referred_by=referred_by, referral=referral, young_person=young_person, **fields
     )

@@ -81,6 +81,16 @@ def _refuse_locked_out(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/locked_out.html", status=429)
 
 
+def _second_factor_done(request: HttpRequest, method: str) -> HttpResponseRedirect:
+    """Finish sign-in once the second step is met. The session key changes again here, as it did
+    at the password: a key seen between the two steps (on a shared computer, in a proxy log) must
+    not become a fully signed-in session."""
+    request.session.cycle_key()
+    _clear_sign_in_failures(request)
+    second_factor_passed.send(sender=__name__, user=request.user, request=request, method=method)
+    return HttpResponseRedirect(_next_url(request))
+
+
 def _clear_sign_in_failures(request: HttpRequest) -> None:
     """A complete sign-in (password and code) clears the failures counted against this username
     from this address. The password alone does not (``AXES_RESET_ON_SUCCESS`` is off): otherwise
@@ -120,20 +130,12 @@ def verify(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     if request.method == "POST" and "skip" in request.POST and not settings.REQUIRE_SECOND_FACTOR:
         request.session[SKIPPED_SESSION_KEY] = True
-        _clear_sign_in_failures(request)
-        second_factor_passed.send(
-            sender=__name__, user=request.user, request=request, method="skipped"
-        )
-        return HttpResponseRedirect(_next_url(request))
+        return _second_factor_done(request, "skipped")
     if request.method == "POST" and form.is_valid():
         allowed, _ = device.verify_is_allowed()
         if allowed and device.verify_token(form.cleaned_data["token"]):
             otp_login(request, device)
-            _clear_sign_in_failures(request)
-            second_factor_passed.send(
-                sender=__name__, user=request.user, request=request, method="totp"
-            )
-            return HttpResponseRedirect(_next_url(request))
+            return _second_factor_done(request, "totp")
         _code_failed(request, form)
         if _locked_out(request):
             return _refuse_locked_out(request)
@@ -183,11 +185,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
             device.save(update_fields=["confirmed"])
             request.session.pop(ENROLMENT_SESSION_KEY, None)
             otp_login(request, device)
-            _clear_sign_in_failures(request)
-            second_factor_passed.send(
-                sender=__name__, user=request.user, request=request, method="enrolment"
-            )
-            return HttpResponseRedirect(_next_url(request))
+            return _second_factor_done(request, "enrolment")
         if form.is_valid():
             _code_failed(request, form)
             if _locked_out(request):

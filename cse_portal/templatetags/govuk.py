@@ -13,6 +13,7 @@ from django import forms, template
 from django.forms.boundfield import BoundField
 
 from cse_portal.forms import GovukDateWidget
+from cse_portal.young_people.validators import format_nhs_number
 
 register = template.Library()
 
@@ -109,6 +110,12 @@ def govuk_error_summary(*forms_: forms.Form) -> dict[str, Any]:
 @register.filter
 def field_error_id(field: BoundField) -> str:
     return f"{field.auto_id}-error"
+
+
+@register.filter
+def nhs_number(value: str) -> str:
+    """``{{ record.nhs_number|nhs_number }}``: shown 3-3-4, as on NHS letters and cards."""
+    return format_nhs_number(value)
 
 
 @register.simple_tag

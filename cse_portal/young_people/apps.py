@@ -12,6 +12,10 @@ class YoungPeopleConfig(AppConfig):
         from cse_portal import navigation
         from cse_portal.accounts.roles import Role
 
+        from . import name_matching
+
+        name_matching.connect()
+
         navigation.register(
             label="Young people",
             url_name="young_people:search",

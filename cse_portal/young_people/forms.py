@@ -8,7 +8,12 @@ from cse_portal.accounts.selectors import colocated_practitioners
 from cse_portal.forms import GovukDateField
 
 from .models import Alias, Ethnicity, FlagKind, Gender
-from .validators import normalise_nhs_number, validate_nhs_number, validate_postcode
+from .validators import (
+    NHS_NUMBER_EXAMPLE,
+    normalise_nhs_number,
+    validate_nhs_number,
+    validate_postcode,
+)
 
 
 class SearchForm(forms.Form):
@@ -22,7 +27,11 @@ class SearchForm(forms.Form):
         label="Date of birth", required=False, past_only=True, help_text="For example, 27 3 2010"
     )
     nhs_number = forms.CharField(
-        label="NHS number", required=False, max_length=14, validators=[validate_nhs_number]
+        label="NHS number",
+        required=False,
+        max_length=14,
+        validators=[validate_nhs_number],
+        help_text=f"10 digits, for example {NHS_NUMBER_EXAMPLE}",
     )
     postcode = forms.CharField(
         label="Postcode", required=False, max_length=10, validators=[validate_postcode]
@@ -81,7 +90,7 @@ class YoungPersonForm(forms.Form):
         required=False,
         max_length=14,
         validators=[validate_nhs_number],
-        help_text="10 digits, for example 485 777 3456",
+        help_text=f"10 digits, for example {NHS_NUMBER_EXAMPLE}",
     )
     address = forms.CharField(label="Address", required=False, widget=forms.Textarea)
     postcode = forms.CharField(

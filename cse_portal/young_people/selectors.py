@@ -3,12 +3,26 @@ of queries whatever the number of rows."""
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Case,
+    CharField,
+    Exists,
+    ExpressionWrapper,
+    FloatField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Concat
 from rapidfuzz import fuzz
 
 from .models import (
@@ -19,6 +33,7 @@ from .models import (
     PartnerAgencyOffer,
     YoungPerson,
 )
+from .name_matching import Similarity, sound_keys, sounds_like
 from .permissions import (
     visible_chronology_audiences,
     visible_young_people,
@@ -27,14 +42,35 @@ from .validators import normalise_nhs_number, normalise_postcode
 
 
 def _name_filter(text: str) -> Q:
-    """Every word of ``text`` in a given, family, known-as or alias name. Aliases are matched with
-    EXISTS rather than a join, so no row is repeated and no DISTINCT is needed; on PostgreSQL the
-    trigram indexes on UPPER(name) serve each of these ``icontains``."""
+    """Every word of ``text`` in, or sounding like, a given, family or alias name ("kaylee" finds
+    Kayleigh). Aliases are matched with EXISTS rather than a join, so no row is repeated and no
+    DISTINCT is needed; on PostgreSQL the trigram indexes on UPPER(name) serve each
+    ``icontains``."""
     condition = Q()
     for word in text.split():
         alias = Alias.objects.filter(young_person=OuterRef("pk"), name__icontains=word)
-        condition &= Q(given_name__icontains=word) | Q(family_name__icontains=word) | Exists(alias)
+        condition &= (
+            Q(given_name__icontains=word)
+            | Q(family_name__icontains=word)
+            | Exists(alias)
+            | _sounding_like(word)
+        )
     return condition
+
+
+def _sounding_like(word: str) -> Q:
+    """Records with a given, family or alias name that sounds like ``word``. One uncorrelated
+    subquery of lookups that each use a double metaphone index, computed once per search: the
+    same tests written per row would compute the keys of every name in the table."""
+    keys = sound_keys(word)
+    if not keys:
+        return Q(pk__in=[])
+    by_name = [
+        YoungPerson.objects.filter(sounds_like(name, keys)).order_by().values("pk")
+        for name in ("given_name", "family_name")
+    ]
+    by_alias = Alias.objects.filter(sounds_like("name", keys)).order_by().values("young_person")
+    return Q(pk__in=by_name[0].union(by_name[1], by_alias))
 
 
 def young_people_search(
@@ -108,6 +144,42 @@ def chronology_for(user: Any, young_person: YoungPerson) -> QuerySet[ChronologyE
     )
 
 
+def normalise_name(name: str) -> str:
+    """A name as compared for exact identity: case, accents and spacing ignored ("Zoë  SMITH" is
+    "zoe smith"), nothing else, so two spellings are never the same child here."""
+    decomposed = unicodedata.normalize("NFKD", name or "")
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(plain.casefold().split())
+
+
+def young_people_with_identity(
+    *,
+    given_name: str,
+    family_name: str,
+    date_of_birth: date | None,
+    nhs_number: str = "",
+) -> list[YoungPerson]:
+    """Current records that are certainly this child: the same NHS number, or the same normalised
+    given and family names and the same date of birth. Anything fuzzier is only a possible match,
+    for a person to judge. Callers decide what of the result the user may see."""
+    nhs_number = normalise_nhs_number(nhs_number)
+    if nhs_number:
+        same_nhs = list(YoungPerson.objects.current().filter(nhs_number=nhs_number))
+        if same_nhs:
+            return same_nhs
+    wanted = (normalise_name(given_name), normalise_name(family_name))
+    if date_of_birth is None or not all(wanted):
+        return []
+    # The date of birth is indexed and narrows to a few hundred rows even nationally; names are
+    # compared in Python so accents and case fold the same way on SQLite and PostgreSQL.
+    born_that_day = YoungPerson.objects.current().filter(date_of_birth=date_of_birth)
+    return [
+        record
+        for record in born_that_day.order_by("id")
+        if (normalise_name(record.given_name), normalise_name(record.family_name)) == wanted
+    ]
+
+
 @dataclass
 class Match:
     record: YoungPerson
@@ -115,14 +187,20 @@ class Match:
     reasons: list[str] = field(default_factory=list)
 
 
+#: Candidates scored in Python, the closest first as the database ranks them.
 MAX_CANDIDATES = 300
 
 
-def _candidate_ids(
+def _candidates(
     given_name: str, family_name: str, date_of_birth: date | None, nhs_number: str, postcode: str
-) -> list[Any]:
-    """Ids of records sharing an identifier or a similar name: one UNION of lookups that each
-    use an index (an OR across them, with the alias join, would scan the whole table)."""
+) -> QuerySet[YoungPerson]:
+    """Records sharing an identifier or a similar or sound-alike name, the closest first, at most
+    ``MAX_CANDIDATES``.
+
+    The candidates are one UNION of lookups that each use an index (an OR across them, with the
+    alias join, would scan the whole table). Nationally they number thousands, so the database
+    ranks them by the same measures the final score uses and only the closest are kept: cutting
+    the union unordered dropped the right record for a misspelt name among many similar ones."""
     records = YoungPerson.objects.current()
     lookups: list[QuerySet[YoungPerson]] = []
     if nhs_number:
@@ -140,10 +218,64 @@ def _candidate_ids(
         lookups.append(records.filter(**{f"given_name__{similar}": term}))
         alias_lookup = similar if similar == "trigram_similar" else "icontains"
         lookups.append(records.filter(**{f"aliases__name__{alias_lookup}": term}))
+        keys = sound_keys(name)
+        if keys:
+            lookups.append(records.filter(sounds_like("family_name", keys)))
+            lookups.append(records.filter(sounds_like("given_name", keys)))
     if not lookups:
-        return []
-    ids = [lookup.order_by().values_list("pk", flat=True) for lookup in lookups]
-    return list(ids[0].union(*ids[1:])[:MAX_CANDIDATES])
+        return YoungPerson.objects.none()
+    ids = [lookup.order_by().values("pk") for lookup in lookups]
+    union = ids[0].union(*ids[1:])
+    rank = _closeness(given_name, family_name, date_of_birth, nhs_number, postcode)
+    return (
+        YoungPerson.objects.filter(pk__in=union)
+        .annotate(closeness=rank)
+        .order_by("-closeness", "id")[:MAX_CANDIDATES]
+    )
+
+
+def _closeness(
+    given_name: str, family_name: str, date_of_birth: date | None, nhs_number: str, postcode: str
+) -> Any:
+    """The database's estimate of the final score: the same weights for the identifiers, trigram
+    similarity for the name, and a little for names that sound alike or an alias that does."""
+    wanted = f"{given_name} {family_name}".strip()
+    points: list[Any] = [Value(0.0)]
+    for column, value, weight in (
+        ("nhs_number", nhs_number, 100),
+        ("date_of_birth", date_of_birth, 40),
+        ("postcode", postcode, 20),
+    ):
+        if value:
+            points.append(Case(When(**{column: value}, then=Value(float(weight))), default=0.0))
+    if wanted:
+        full_name = Concat("given_name", Value(" "), "family_name", output_field=CharField())
+        points.append(Similarity(full_name, Value(wanted)) * 60)
+        for field, name in (("given_name", given_name), ("family_name", family_name)):
+            keys = sound_keys(name)
+            if keys:
+                points.append(Case(When(sounds_like(field, keys), then=10.0), default=0.0))
+        # The same name in another case has the same keys; keys alone keep to their index.
+        alias = Alias.objects.filter(
+            sounds_like("name", sound_keys(wanted)), young_person=OuterRef("pk")
+        )
+        points.append(Case(When(Exists(alias), then=30.0), default=0.0))
+    total = points[0]
+    for point in points[1:]:
+        total = total + point
+    return ExpressionWrapper(total, output_field=FloatField())
+
+
+#: What names that sound the same add to a match's score: as much as a fairly similar spelling.
+SOUND_ALIKE_POINTS = 45
+
+
+def _sound_alike(wanted_keys: tuple[list[str], list[str]], record: YoungPerson) -> bool:
+    """Both the given and the family name share a double metaphone key with the record's."""
+    given_keys, family_keys = wanted_keys
+    return bool(set(given_keys) & set(sound_keys(record.given_name))) and bool(
+        set(family_keys) & set(sound_keys(record.family_name))
+    )
 
 
 def young_person_matches(
@@ -157,21 +289,22 @@ def young_person_matches(
 ) -> list[Match]:
     """Likely existing records for new identity details, best first, across *all* records.
 
-    The database narrows the candidates (exact identifiers, trigram or prefix name matches); fuzzy
-    name scoring then ranks at most ``MAX_CANDIDATES`` of them. Callers decide what of a match the
+    The database narrows the candidates (exact identifiers, trigram, prefix or sound-alike name
+    matches) and keeps the ``MAX_CANDIDATES`` it ranks closest; fuzzy name scoring then orders
+    them. Callers decide what of a match the
     user may see.
     """
     nhs_number = normalise_nhs_number(nhs_number)
     postcode = normalise_postcode(postcode)
-    ids = _candidate_ids(given_name, family_name, date_of_birth, nhs_number, postcode)
     candidates = list(
-        YoungPerson.objects.filter(pk__in=ids)
-        .prefetch_related(
+        _candidates(given_name, family_name, date_of_birth, nhs_number, postcode).prefetch_related(
             Prefetch("aliases", queryset=Alias.objects.only("young_person_id", "name"))
         )
-        .order_by("id")[:MAX_CANDIDATES]
     )
     wanted = f"{given_name} {family_name}".strip().lower()
+    wanted_keys = (sound_keys(given_name), sound_keys(family_name))
+    if not all(wanted_keys):
+        wanted_keys = None
     matches = []
     for record in candidates:
         score, reasons = 0, []
@@ -183,6 +316,10 @@ def young_person_matches(
         if name_score >= 60:
             score += int(name_score * 0.6)
             reasons.append("similar name" if name_score < 100 else "same name")
+        elif wanted_keys and _sound_alike(wanted_keys, record):
+            # Spelt differently but said the same ("Kaylee Smyth", "Kayleigh Smith").
+            score += SOUND_ALIKE_POINTS
+            reasons.append("name sounds the same")
         if date_of_birth and record.date_of_birth == date_of_birth:
             score += 40
             reasons.append("same date of birth")

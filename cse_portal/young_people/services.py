@@ -30,7 +30,7 @@ from .models import (
     YoungPerson,
     YoungPersonUserObjectPermission,
 )
-from .validators import normalise_nhs_number, normalise_postcode
+from .validators import format_nhs_number, normalise_nhs_number, normalise_postcode
 
 IDENTITY_FIELDS = (
     "given_name",
@@ -168,6 +168,9 @@ def young_person_update(
     if unknown:
         raise TypeError(f"unknown identity fields: {sorted(unknown)}")
     changes = _normalise_identity(changes)
+    held_against = _nhs_number_held_back(young_person, updated_by, changes)
+    if held_against is not None:
+        held_nhs_number = changes.pop("nhs_number")
     changed = [name for name, value in changes.items() if getattr(young_person, name) != value]
     for name in changed:
         setattr(young_person, name, changes[name])
@@ -198,7 +201,71 @@ def young_person_update(
             obj=young_person,
             recorded_by=updated_by,
         )
+    if held_against is not None:
+        _possible_duplicate_record(
+            young_person=young_person,
+            other=held_against,
+            nhs_number=held_nhs_number,
+            given_by=updated_by,
+        )
     return young_person
+
+
+#: What the user is told when the NHS number they gave is kept for a team manager. It names no
+#: other record and no reason, so it confirms nothing about records the user may not see.
+NHS_NUMBER_HELD_MESSAGE = (
+    "The NHS number has been sent to a team manager to check before it is added to the record."
+)
+
+
+def _nhs_number_held_back(
+    young_person: YoungPerson, user: User, changes: dict[str, Any]
+) -> YoungPerson | None:
+    """The record that already has the new NHS number, when ``user`` may not see it.
+
+    Refusing the number ("another record already has it") would tell the user that a CSE record
+    exists for a child they were not told about. The number is held back instead and the team
+    manager, who may see both, decides. A clash with a record the user can see is refused plainly
+    by the unique constraint, as it tells them nothing new."""
+    nhs_number = changes.get("nhs_number")
+    if not nhs_number or nhs_number == young_person.nhs_number:
+        return None
+    other = YoungPerson.objects.filter(nhs_number=nhs_number).exclude(pk=young_person.pk).first()
+    if other is None or permissions.can_view_young_person(user, other):
+        return None
+    return other
+
+
+def _possible_duplicate_record(
+    *, young_person: YoungPerson, other: YoungPerson, nhs_number: str, given_by: User
+) -> None:
+    """Keep a held-back NHS number where only team managers see it: a managers-only line in both
+    records' chronologies with the number, who gave it and the other record, and an audit entry."""
+    formatted = format_nhs_number(nhs_number)
+    detail = (
+        f"{given_by.get_full_name() or given_by.username} gave NHS number {formatted} for "
+        f"{young_person.full_name} ({young_person.pk}), but it is already the NHS number of "
+        f"{other.full_name} ({other.pk}). If they are the same young person, merge the records; "
+        "if not, correct the number on the record that is wrong."
+    )
+    for record, counterpart in ((young_person, other), (other, young_person)):
+        chronology_add(
+            young_person=record,
+            title="Possible duplicate: an NHS number waits for a team manager",
+            detail=detail,
+            source_app="young_people",
+            obj=counterpart,
+            recorded_by=given_by,
+            audience=ChronologyAudience.MANAGERS,
+        )
+    audit_record(
+        actor=given_by,
+        action=AuditAction.ALTER,
+        obj=young_person,
+        subject_id=young_person.pk,
+        summary="NHS number held for a team manager: possible duplicate",
+        detail={"held_back": ["nhs_number"], "possible_duplicate_of": str(other.pk)},
+    )
 
 
 @transaction.atomic

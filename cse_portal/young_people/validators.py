@@ -25,8 +25,22 @@ def validate_postcode(value: str) -> None:
         raise ValidationError("Enter a real UK postcode, like S1 2HH", code="invalid_postcode")
 
 
+#: The example hints and messages give: a number that passes the check digit, so a user who
+#: copies it to see the format is not told it is invalid (the usual 485 777 3456 fails it).
+NHS_NUMBER_EXAMPLE = "943 476 5919"
+
+
 def normalise_nhs_number(value: str) -> str:
     return re.sub(r"[\s-]", "", value or "")
+
+
+def format_nhs_number(value: str) -> str:
+    """An NHS number as people read and say it, 3-3-4 (``943 476 5919``); anything that is not
+    ten digits is shown as it was given, so nothing is hidden."""
+    digits = normalise_nhs_number(value)
+    if not re.fullmatch(r"\d{10}", digits):
+        return value or ""
+    return f"{digits[:3]} {digits[3:6]} {digits[6:]}"
 
 
 def nhs_number_is_valid(value: str) -> bool:
@@ -46,7 +60,9 @@ def validate_nhs_number(value: str) -> None:
     if not digits:
         return
     if not re.fullmatch(r"\d{10}", digits):
-        raise ValidationError("An NHS number is 10 digits, like 485 777 3456", code="nhs_length")
+        raise ValidationError(
+            f"An NHS number is 10 digits, like {NHS_NUMBER_EXAMPLE}", code="nhs_length"
+        )
     if not nhs_number_is_valid(digits):
         raise ValidationError(
             "This is not a valid NHS number: check each digit", code="nhs_check_digit"

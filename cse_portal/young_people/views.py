@@ -29,6 +29,7 @@ from .forms import (
     YoungPersonForm,
 )
 from .models import ChronologyAudience, YoungPerson
+from .validators import format_nhs_number
 
 PAGE_SIZE = 25
 CHRONOLOGY_PAGE_SIZE = 20
@@ -132,6 +133,7 @@ def edit(request: HttpRequest, pk: Any) -> HttpResponse:
     record = permissions.get_young_person_for_user(request.user, pk)
     require(permissions.can_edit_young_person(request.user, record))
     initial = {name: getattr(record, name) for name in services.IDENTITY_FIELDS}
+    initial["nhs_number"] = format_nhs_number(record.nhs_number)
     initial["other_names"] = "\n".join(record.aliases.values_list("name", flat=True))
     form = YoungPersonForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -146,6 +148,8 @@ def edit(request: HttpRequest, pk: Any) -> HttpResponse:
             show_service_errors(form, error)
         else:
             messages.success(request, "Identity details saved")
+            if form.cleaned_data["nhs_number"] != record.nhs_number:
+                messages.info(request, services.NHS_NUMBER_HELD_MESSAGE)
             return redirect("young_people:detail", pk=record.pk)
     return render(request, "young_people/form.html", {"form": form, "record": record})
 

@@ -86,6 +86,44 @@ def test_next_pointing_off_site_is_ignored(people, client):
     assert response["Location"] == "/"
 
 
+def _session_key(client: Client) -> str:
+    return client.cookies["sessionid"].value
+
+
+def _client_with_session(key: str) -> Client:
+    other = Client()
+    other.cookies["sessionid"] = key
+    return other
+
+
+def test_the_session_key_changes_at_the_password_and_again_at_the_code(people, client):
+    before = client.session.session_key  # a session as an anonymous visitor would have
+    password_step(client, "alice")
+    after_password = _session_key(client)
+    assert client.post(VERIFY, {"token": code_for(people.alice)}).status_code == 302
+    after_code = _session_key(client)
+    assert len({before, after_password, after_code}) == 3
+    assert client.get("/").status_code == 200
+
+
+def test_a_key_seen_between_the_two_steps_does_not_open_the_portal(people, client):
+    password_step(client, "alice")
+    seen = _client_with_session(_session_key(client))
+    client.post(VERIFY, {"token": code_for(people.alice)})
+    response = seen.get("/")
+    assert response.status_code == 302
+    assert urlsplit(response["Location"]).path == LOGIN
+
+
+def test_the_demo_skip_changes_the_session_key_too(people, client, settings):
+    settings.REQUIRE_SECOND_FACTOR = False
+    password_step(client, "alice")
+    after_password = _session_key(client)
+    client.post(VERIFY, {"skip": "1"})
+    assert _session_key(client) != after_password
+    assert client.get("/").status_code == 200
+
+
 # --- Enrolment -----------------------------------------------------------------------------------
 
 
@@ -122,6 +160,16 @@ def test_enrolment_confirms_the_device_with_a_right_code(newcomer, client):
     response = client.post(ENROL, {"token": f"{totp(device.bin_key):06d}"})
     assert response.status_code == 302
     assert TOTPDevice.objects.get(user=newcomer).confirmed
+    assert client.get("/").status_code == 200
+
+
+def test_enrolment_changes_the_session_key_when_the_device_is_confirmed(newcomer, client):
+    password_step(client, "newcomer")
+    client.get(ENROL)
+    after_password = _session_key(client)
+    device = TOTPDevice.objects.get(user=newcomer)
+    client.post(ENROL, {"token": f"{totp(device.bin_key):06d}"})
+    assert _session_key(client) != after_password
     assert client.get("/").status_code == 200
 
 

@@ -12,7 +12,7 @@ from assessments.models import AssessmentRequest
 from cse_portal.audit.models import AuditEntry
 from cse_portal.young_people.models import ChronologyEntry, PartnerAgencyOffer, YoungPerson
 from cse_portal.young_people.permissions import can_view_young_person
-from referrals import services
+from referrals import selectors, services
 from referrals.models import (
     Consent,
     Decision,
@@ -21,6 +21,7 @@ from referrals.models import (
     ReferralKind,
     ReferralStatus,
 )
+from tests.factories import make_young_person
 
 from .conftest import community_concern, referral_fields, self_referral, submit
 
@@ -91,7 +92,7 @@ def test_submission_is_audited_against_the_young_person(people):
     assert entry.subject_id == str(referral.young_person_id)
 
 
-def test_a_strong_match_is_linked_silently(people):
+def test_the_same_names_and_date_of_birth_link_silently(people):
     maya = people.maya
     referral = submit(
         people.frank,
@@ -102,6 +103,60 @@ def test_a_strong_match_is_linked_silently(people):
     assert referral.young_person == maya
     assert not referral.created_young_person
     assert YoungPerson.objects.count() == 2
+
+
+def test_case_accents_and_spacing_do_not_stop_an_exact_link(people):
+    zoe = make_young_person(people.manager, given_name="Zoë", family_name="De Souza")
+    referral = submit(
+        people.frank,
+        given_name="  ZOE ",
+        family_name="de  souza",
+        date_of_birth=zoe.date_of_birth,
+    )
+    assert referral.young_person == zoe
+    assert not referral.created_young_person
+
+
+def test_a_similar_name_with_the_same_birthday_and_postcode_is_a_new_record(people):
+    liam = make_young_person(people.manager, given_name="Liam", family_name="Carter")
+    referral = submit(
+        people.frank,
+        given_name="Liam",
+        family_name="Carver",
+        date_of_birth=liam.date_of_birth,
+        postcode=liam.postcode,
+    )
+    assert referral.young_person != liam
+    assert referral.created_young_person
+    assert not ChronologyEntry.objects.filter(young_person=liam, object_id=str(referral.pk))
+    # ... and the team manager is offered Liam Carter's record at triage, to link if it is him.
+    assert liam in [m.record for m in selectors.possible_records(referral)]
+
+
+def test_the_same_name_with_another_date_of_birth_is_a_new_record(people):
+    maya = people.maya
+    referral = submit(
+        people.frank,
+        given_name=maya.given_name,
+        family_name=maya.family_name,
+        date_of_birth=maya.date_of_birth - dt.timedelta(days=1),
+    )
+    assert referral.created_young_person
+    assert maya in [m.record for m in selectors.possible_records(referral)]
+
+
+def test_two_records_with_the_same_identity_are_not_guessed_between(people):
+    twin = make_young_person(
+        people.manager, given_name="Maya", family_name="Whitfield", postcode="S2 4QQ"
+    )
+    referral = submit(
+        people.frank,
+        given_name="Maya",
+        family_name="Whitfield",
+        date_of_birth=people.maya.date_of_birth,
+    )
+    assert referral.young_person not in (people.maya, twin)
+    assert {people.maya, twin} <= {m.record for m in selectors.possible_records(referral)}
 
 
 def test_a_weak_match_does_not_link(people):

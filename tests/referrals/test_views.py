@@ -10,6 +10,7 @@ from cse_portal.young_people.models import PartnerOfferStatus
 from cse_portal.young_people.permissions import can_view_young_person
 from referrals import services
 from referrals.models import Decision, Referral, ReferralStatus
+from tests.factories import make_young_person
 
 from .conftest import self_referral, submit
 
@@ -244,6 +245,20 @@ def test_the_triage_page_is_not_found_for_others(people, client_for, persona):
         reverse("referrals:triage", kwargs={"pk": referral.pk})
     )
     assert response.status_code == 404
+
+
+def test_triage_offers_the_similar_record_a_referral_was_not_linked_to(people, client_for):
+    liam = make_young_person(people.manager, given_name="Liam", family_name="Carter")
+    referral = submit(
+        people.frank,
+        given_name="Liam",
+        family_name="Carver",
+        date_of_birth=liam.date_of_birth,
+        postcode=liam.postcode,
+    )
+    page = client_for(people.manager).get(reverse("referrals:triage", kwargs={"pk": referral.pk}))
+    assert f'value="{liam.pk}"' in page.text
+    assert "Liam Carter, born" in page.text
 
 
 def test_opening_a_referral_for_triage_is_audited(people, client_for):

@@ -202,3 +202,15 @@ def test_date_of_birth_in_the_future_is_refused_as_on_the_page(people, api_clien
 
 def test_a_page_beyond_the_last_answers_404(people, api_client_for):
     assert api_client_for(people.manager).get(LIST, {"page": 99}).status_code == 404
+
+
+def test_an_nhs_number_clash_with_an_unseen_record_answers_nothing_of_it(people, api_client_for):
+    make_young_person(
+        people.manager, given_name="Ruby", family_name="Ashworth", nhs_number="9434765919"
+    )
+    response = api_client_for(people.alice).patch(
+        detail(people.maya), {"nhs_number": "9434765919", "school": "Northfield"}, format="json"
+    )
+    assert response.status_code == 200
+    assert response.json()["nhs_number"] == "" and response.json()["school"] == "Northfield"
+    assert "Ruby" not in response.content.decode()

@@ -7,7 +7,11 @@ import datetime as dt
 import pytest
 
 from cse_portal.young_people import services
-from cse_portal.young_people.selectors import young_people_search, young_person_matches
+from cse_portal.young_people.selectors import (
+    young_people_search,
+    young_people_with_identity,
+    young_person_matches,
+)
 from tests.factories import make_young_person
 
 pytestmark = pytest.mark.django_db
@@ -71,3 +75,34 @@ def test_a_merged_away_record_is_not_offered(people):
 
 def test_search_by_postcode_ignores_spacing_and_case(people):
     assert set(young_people_search(people.manager, postcode="s12hh")) == {people.maya, people.noah}
+
+
+# --- Exact identity (what may be linked without a person judging) ---------------------------------
+
+
+def test_the_same_nhs_number_is_exact_identity_whatever_the_name(people):
+    record = make_young_person(people.manager, nhs_number="9434765919")
+    found = young_people_with_identity(
+        given_name="Someone", family_name="Else", date_of_birth=None, nhs_number="943 476 5919"
+    )
+    assert found == [record]
+
+
+def test_a_one_letter_difference_is_not_exact_identity(people):
+    make_young_person(people.manager, given_name="Liam", family_name="Carter", date_of_birth=DOB)
+    assert not young_people_with_identity(
+        given_name="Liam", family_name="Carver", date_of_birth=DOB
+    )
+
+
+def test_a_merged_away_record_is_not_exact_identity(people):
+    survivor = make_young_person(people.manager, given_name="Liam", family_name="Carter")
+    duplicate = make_young_person(
+        people.manager, given_name="Liam", family_name="Carter", date_of_birth=DOB
+    )
+    services.young_person_merge(
+        survivor=survivor, duplicate=duplicate, merged_by=people.manager, reason="Same child"
+    )
+    assert not young_people_with_identity(
+        given_name="Liam", family_name="Carter", date_of_birth=DOB
+    )

@@ -13,6 +13,7 @@ from cse_portal.audit.models import AuditAction, AuditEntry
 from cse_portal.young_people import services
 from cse_portal.young_people.models import (
     Alias,
+    ChronologyAudience,
     ChronologyEntry,
     Flag,
     FlagKind,
@@ -21,6 +22,8 @@ from cse_portal.young_people.models import (
     YoungPerson,
 )
 from cse_portal.young_people.permissions import is_allocated, visible_young_people
+from cse_portal.young_people.selectors import chronology_for
+from tests.factories import make_young_person
 
 pytestmark = pytest.mark.django_db
 
@@ -191,3 +194,60 @@ def test_deallocation_is_audited_as_a_permission_change(people):
     )
     entry = AuditEntry.objects.filter(action=AuditAction.PERMISSION_CHANGE).latest("id")
     assert (entry.subject_id, entry.detail["revoke"]) == (str(people.maya.pk), "allocation")
+
+
+# --- An NHS number already on another record ------------------------------------------------------
+
+
+@pytest.fixture
+def unseen_with_nhs(people):
+    """A record alice may not see, holding the NHS number she is about to give Maya."""
+    return make_young_person(
+        people.manager, given_name="Ruby", family_name="Ashworth", nhs_number="9434765919"
+    )
+
+
+def test_a_clash_with_an_unseen_record_saves_the_rest_and_holds_the_number(people, unseen_with_nhs):
+    maya = services.young_person_update(
+        young_person=people.maya,
+        updated_by=people.alice,
+        nhs_number="943 476 5919",
+        school="Northfield Academy",
+    )
+    maya.refresh_from_db()
+    assert maya.school == "Northfield Academy"
+    assert maya.nhs_number == ""
+
+
+def test_a_held_nhs_number_is_put_before_the_team_manager_on_both_records(people, unseen_with_nhs):
+    services.young_person_update(
+        young_person=people.maya, updated_by=people.alice, nhs_number="9434765919"
+    )
+    for record in (people.maya, unseen_with_nhs):
+        entry = ChronologyEntry.objects.get(young_person=record, title__startswith="Possible dup")
+        assert entry.audience == ChronologyAudience.MANAGERS
+        assert "943 476 5919" in entry.detail
+        assert str(unseen_with_nhs.pk) in entry.detail and str(people.maya.pk) in entry.detail
+    audit = AuditEntry.objects.filter(actor=people.alice, subject_id=str(people.maya.pk)).latest(
+        "id"
+    )
+    assert audit.detail["possible_duplicate_of"] == str(unseen_with_nhs.pk)
+
+
+def test_the_practitioner_sees_nothing_of_the_held_number_in_the_chronology(
+    people, unseen_with_nhs
+):
+    services.young_person_update(
+        young_person=people.maya, updated_by=people.alice, nhs_number="9434765919"
+    )
+    shown = chronology_for(people.alice, people.maya)
+    assert not any("Ruby" in e.detail or "Possible" in e.title for e in shown)
+
+
+def test_a_clash_with_a_record_the_user_may_see_is_refused_plainly(people, unseen_with_nhs):
+    with pytest.raises(ValidationError) as error:
+        services.young_person_update(
+            young_person=people.maya, updated_by=people.manager, nhs_number="9434765919"
+        )
+    assert "Another record already has this NHS number" in str(error.value)
+    assert not ChronologyEntry.objects.filter(title__startswith="Possible dup").exists()

@@ -8,6 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cse_portal.young_people.validators import (
+    NHS_NUMBER_EXAMPLE,
+    format_nhs_number,
     nhs_number_is_valid,
     normalise_postcode,
     validate_nhs_number,
@@ -70,3 +72,15 @@ def test_postcodes_are_normalised_and_accepted(raw, normal):
 def test_invalid_postcodes_are_refused(value):
     with pytest.raises(ValidationError):
         validate_postcode(value)
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [("9434765919", "943 476 5919"), ("943-476-5919", "943 476 5919"), ("", ""), ("12", "12")],
+)
+def test_nhs_numbers_are_formatted_three_three_four(stored, shown):
+    assert format_nhs_number(stored) == shown
+
+
+def test_the_example_given_to_users_is_a_valid_nhs_number():
+    assert nhs_number_is_valid(NHS_NUMBER_EXAMPLE)

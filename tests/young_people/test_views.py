@@ -4,6 +4,7 @@ user may not see); right role -> the page with its content. Then each page's beh
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -263,6 +264,38 @@ def test_create_refuses_an_invalid_nhs_number(people, client_for):
     assert not YoungPerson.objects.filter(family_name="Holloway").exists()
 
 
+def test_the_nhs_number_hints_example_is_accepted(people, client_for):
+    client = client_for(people.manager)
+    page = client.get(reverse("young_people:create"))
+    hint = page.context["form"].fields["nhs_number"].help_text
+    example = re.search(r"\d{3} \d{3} \d{4}", hint).group()
+    assert example in page.text
+    response = client.post(reverse("young_people:create"), NEW_PERSON | {"nhs_number": example})
+    assert response.status_code == 302
+    assert YoungPerson.objects.get(family_name="Holloway").nhs_number == example.replace(" ", "")
+
+
+def test_the_length_message_gives_a_valid_example(people, client_for):
+    data = NEW_PERSON | {"nhs_number": "12345", "confirmed_new": "1"}
+    response = client_for(people.manager).post(reverse("young_people:create"), data)
+    message = response.context["form"].errors["nhs_number"][0]
+    example = re.search(r"\d{3} \d{3} \d{4}", message).group()
+    client_for(people.manager).post(
+        reverse("young_people:create"), NEW_PERSON | {"nhs_number": example}
+    )
+    assert YoungPerson.objects.filter(nhs_number=example.replace(" ", "")).exists()
+
+
+def test_nhs_numbers_are_shown_three_three_four(people, client_for):
+    services.young_person_update(
+        young_person=people.maya, updated_by=people.manager, nhs_number="9434765919"
+    )
+    client = client_for(people.alice)
+    assert "943 476 5919" in client.get(_maya("detail")(people)).text
+    edit = client.get(_maya("edit")(people))
+    assert 'value="943 476 5919"' in edit.text
+
+
 def test_create_is_audited_as_a_collection(people, client_for):
     client_for(people.manager).post(reverse("young_people:create"), NEW_PERSON)
     record = YoungPerson.objects.get(family_name="Holloway")
@@ -345,6 +378,40 @@ def test_edit_saves_the_changes_and_audits_the_field_names(people, client_for):
     assert people.maya.family_name == "Whitfield-Jones"
     entry = AuditEntry.objects.filter(action=AuditAction.ALTER).latest("id")
     assert "family_name" in entry.detail["fields"]
+
+
+def test_an_nhs_number_on_a_record_the_practitioner_cannot_see_is_held_in_words_that_reveal_nothing(
+    people, client_for
+):
+    make_young_person(
+        people.manager, given_name="Ruby", family_name="Ashworth", nhs_number="9434765919"
+    )
+    data = NEW_PERSON | {
+        "given_name": "Maya",
+        "family_name": "Whitfield",
+        "nhs_number": "9434765919",
+    }
+    response = client_for(people.alice).post(_maya("edit")(people), data, follow=True)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Another record" not in page and "Ruby" not in page and "duplicate" not in page.lower()
+    assert services.NHS_NUMBER_HELD_MESSAGE in page
+    people.maya.refresh_from_db()
+    assert people.maya.nhs_number == "" and people.maya.postcode == "S1 1AA"
+
+
+def test_the_team_manager_is_told_plainly_of_an_nhs_number_clash(people, client_for):
+    make_young_person(
+        people.manager, given_name="Ruby", family_name="Ashworth", nhs_number="9434765919"
+    )
+    data = NEW_PERSON | {
+        "given_name": "Maya",
+        "family_name": "Whitfield",
+        "nhs_number": "9434765919",
+    }
+    response = client_for(people.manager).post(_maya("edit")(people), data)
+    assert response.status_code == 200
+    assert "Another record already has this NHS number" in response.content.decode()
 
 
 # --- Allocation ----------------------------------------------------------------------------------

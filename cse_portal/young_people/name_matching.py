@@ -1,0 +1,113 @@
+"""Name matching in the database, the same on PostgreSQL and SQLite: sound-alike keys (double
+metaphone) and trigram similarity.
+
+"Kaylee" and "Kayleigh", "Whitfeld" and "Whitfield" share a key. PostgreSQL computes the keys with
+``fuzzystrmatch``'s ``dmetaphone``/``dmetaphone_alt`` (indexed, migration 0005); on SQLite the same
+two functions are registered on each connection from the ``doublemetaphone`` package, which wraps
+the same original C++ code as PostgreSQL's port and gives the same keys once cut to PostgreSQL's
+four characters (``tests/young_people/test_sound_alike.py`` checks both engines against each other
+on PostgreSQL). So one ORM expression serves both engines and no key column needs filling.
+
+Trigram similarity ranks the candidates of search-before-create in the database: pg_trgm's
+``similarity`` on PostgreSQL, the same measure written below for SQLite.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.backends.signals import connection_created
+from django.db.models import CharField, FloatField, Func, Q
+from django.db.models.lookups import In
+from doublemetaphone import doublemetaphone
+
+#: PostgreSQL's dmetaphone keeps four characters; the package keeps more.
+KEY_LENGTH = 4
+
+#: Shorter words are matched by their letters only: a two-letter word's key ("jo" is J or A)
+#: would bring back every short name with a J or a vowel sound.
+MIN_WORD_LENGTH = 3
+
+
+def dmetaphone(value: str | None) -> str | None:
+    """The primary key, as PostgreSQL's ``dmetaphone(value)`` gives it (NULL stays NULL)."""
+    if value is None:
+        return None
+    return doublemetaphone(value)[0][:KEY_LENGTH]
+
+
+def dmetaphone_alt(value: str | None) -> str | None:
+    """The alternate key, as PostgreSQL's ``dmetaphone_alt(value)`` gives it."""
+    if value is None:
+        return None
+    return doublemetaphone(value)[1][:KEY_LENGTH]
+
+
+def _trigrams(value: str) -> set[str]:
+    trigrams: set[str] = set()
+    for word in re.findall(r"[^\W_]+", value.lower()):
+        padded = f"  {word} "
+        trigrams.update(padded[i : i + 3] for i in range(len(padded) - 2))
+    return trigrams
+
+
+def similarity(left: str | None, right: str | None) -> float | None:
+    """pg_trgm's ``similarity``: shared trigrams of the words (each padded with two spaces before
+    and one after) over all their trigrams, from 0 to 1."""
+    if left is None or right is None:
+        return None
+    a, b = _trigrams(left), _trigrams(right)
+    union = len(a | b)
+    return len(a & b) / union if union else 0.0
+
+
+def sound_keys(word: str) -> list[str]:
+    """The distinct keys a searched word may sound like (none for a word too short to judge)."""
+    word = word.strip()
+    if len(word) < MIN_WORD_LENGTH:
+        return []
+    keys = {dmetaphone(word), dmetaphone_alt(word)}
+    return sorted(k for k in keys if k)
+
+
+class DMetaphone(Func):
+    function = "dmetaphone"
+    output_field = CharField()
+
+
+class DMetaphoneAlt(Func):
+    function = "dmetaphone_alt"
+    output_field = CharField()
+
+
+class Similarity(Func):
+    function = "similarity"
+    output_field = FloatField()
+
+
+def sounds_like(field: str, keys: Iterable[str]) -> Q:
+    """``field``'s primary or alternate key is one of ``keys`` (nothing matches no keys)."""
+    keys = list(keys)
+    if not keys:
+        return Q(pk__in=[])
+    return Q(In(DMetaphone(field), keys)) | Q(In(DMetaphoneAlt(field), keys))
+
+
+def register_sqlite_functions(sender: Any, connection: Any, **kwargs: Any) -> None:
+    if connection.vendor != "sqlite":
+        return
+    functions: tuple[tuple[str, int, Any], ...] = (
+        ("dmetaphone", 1, dmetaphone),
+        ("dmetaphone_alt", 1, dmetaphone_alt),
+        ("similarity", 2, similarity),
+    )
+    for name, arity, function in functions:
+        connection.connection.create_function(name, arity, function, deterministic=True)
+
+
+def connect() -> None:
+    """Called once from the app's ``ready``: every SQLite connection opened after it gets the
+    functions."""
+    connection_created.connect(register_sqlite_functions, dispatch_uid="young_people_dmetaphone")
