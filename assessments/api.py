@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -15,7 +13,6 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.serializers import as_serializer_error
 from rest_framework.views import APIView
 
 from cse_portal.accounts.models import Agency
@@ -23,10 +20,6 @@ from cse_portal.accounts.models import Agency
 from . import permissions, selectors, services
 from .instrument import LEVEL_ORDER
 from .models import Assessment
-
-
-def _validation_error(error: DjangoValidationError) -> serializers.ValidationError:
-    return serializers.ValidationError(as_serializer_error(error))
 
 
 class InstrumentView(APIView):
@@ -192,24 +185,17 @@ class AssessmentViewSet(
                 {"young_person": ["No such young person, or not one you may assess."]}
             ) from None
         answers = {a["item"]: a["value"] for a in data.get("answer_list", [])}
-        try:
-            with transaction.atomic():
-                assessment = services.assessment_start(
-                    young_person=young_person, assessor=request.user
-                )
-                services.assessment_save(
-                    assessment=assessment,
-                    user=request.user,
-                    answers=answers,
-                    judgement_level=data.get("judgement_level", ""),
-                    judgement_rationale=data.get("judgement_rationale", ""),
-                )
-                if data.get("submit"):
-                    services.assessment_submit(assessment=assessment, user=request.user)
-        except DjangoValidationError as error:
-            raise _validation_error(error) from error
-        except DjangoPermissionDenied:
-            raise PermissionDenied from None
+        with transaction.atomic():
+            assessment = services.assessment_start(young_person=young_person, assessor=request.user)
+            services.assessment_save(
+                assessment=assessment,
+                user=request.user,
+                answers=answers,
+                judgement_level=data.get("judgement_level", ""),
+                judgement_rationale=data.get("judgement_rationale", ""),
+            )
+            if data.get("submit"):
+                services.assessment_submit(assessment=assessment, user=request.user)
         return Response(self.get_serializer(assessment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=DecisionSerializer)
@@ -219,14 +205,9 @@ class AssessmentViewSet(
         assessment = self.get_object()
         serializer = DecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            services.assessment_approve(
-                assessment=assessment, approved_by=request.user, **serializer.validated_data
-            )
-        except DjangoValidationError as error:
-            raise _validation_error(error) from error
-        except DjangoPermissionDenied:
-            raise PermissionDenied from None
+        services.assessment_approve(
+            assessment=assessment, approved_by=request.user, **serializer.validated_data
+        )
         return Response(self.get_serializer(assessment).data)
 
     @extend_schema(request=DecisionSerializer)
@@ -236,14 +217,9 @@ class AssessmentViewSet(
         assessment = self.get_object()
         serializer = DecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            services.assessment_return(
-                assessment=assessment,
-                returned_by=request.user,
-                comments=serializer.validated_data.get("comments", ""),
-            )
-        except DjangoValidationError as error:
-            raise _validation_error(error) from error
-        except DjangoPermissionDenied:
-            raise PermissionDenied from None
+        services.assessment_return(
+            assessment=assessment,
+            returned_by=request.user,
+            comments=serializer.validated_data.get("comments", ""),
+        )
         return Response(self.get_serializer(assessment).data)

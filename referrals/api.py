@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
@@ -14,7 +13,6 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.serializers import as_serializer_error
 
 from cse_portal.accounts.models import Agency
 from cse_portal.accounts.selectors import colocated_practitioners
@@ -85,10 +83,6 @@ class TriageSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
-def _as_400(error: DjangoValidationError) -> serializers.ValidationError:
-    return serializers.ValidationError(as_serializer_error(error))
-
-
 class ReferralViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -141,12 +135,9 @@ class ReferralViewSet(
             details.setdefault("estimated_age", None)
             details["postcode"] = details.get("postcode") or ""
             data.update(details)
-        try:
-            referral = services.referral_submit(
-                referred_by=request.user, young_person=young_person, **data
-            )
-        except DjangoValidationError as error:
-            raise _as_400(error) from error
+        referral = services.referral_submit(
+            referred_by=request.user, young_person=young_person, **data
+        )
         return Response(self.get_serializer(referral).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=TriageSerializer, responses=ReferralSerializer)
@@ -185,18 +176,15 @@ class ReferralViewSet(
                 errors["duplicate_of"] = ["No such referral"]
         if errors:
             raise serializers.ValidationError(errors)
-        try:
-            services.referral_triage(
-                referral=referral,
-                decided_by=request.user,
-                decision=data["decision"],
-                reason=data["reason"],
-                practitioners=practitioners,
-                partner_agency=agency,
-                young_person=young_person,
-                duplicate_of=original,
-            )
-        except DjangoValidationError as error:
-            raise _as_400(error) from error
+        services.referral_triage(
+            referral=referral,
+            decided_by=request.user,
+            decision=data["decision"],
+            reason=data["reason"],
+            practitioners=practitioners,
+            partner_agency=agency,
+            young_person=young_person,
+            duplicate_of=original,
+        )
         referral.refresh_from_db()
         return Response(ReferralSerializer(referral).data)

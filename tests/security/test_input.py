@@ -1,0 +1,235 @@
+"""Input that cannot crash a page: deep JSON, NUL characters, over-large bodies, service errors
+turned into the API's 400, and error pages that render for everyone, in production mode too."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import Client
+from rest_framework.authtoken.models import Token
+
+from cse_portal.accounts.models import User
+from cse_portal.young_people.models import YoungPerson
+from tests.conftest import sign_in
+from tests.referrals.conftest import submit
+
+pytestmark = pytest.mark.django_db
+
+NUL_MESSAGE = "not allowed (NUL, %00)"
+
+
+def token_client(user: User) -> Client:
+    token, _ = Token.objects.get_or_create(user=user)
+    return Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+
+
+def deep(levels: int) -> str:
+    return "[" * levels + "]" * levels
+
+
+# --- Deep JSON -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/referrals/",
+        "/api/v1/young-people/",
+        "/api/v1/assessments/",
+        "/api/v1/referrals/{referral}/triage/",
+    ],
+)
+def test_json_nested_a_thousand_deep_answers_400_not_a_recursion_error(people, path):
+    referral = submit(people.frank)
+    url = path.format(referral=referral.pk)
+    response = token_client(people.manager).post(url, deep(1000), content_type="application/json")
+    assert response.status_code == 400
+    assert "nested more than 20 levels" in response.json()["detail"]
+
+
+def test_json_nested_within_the_limit_reaches_the_serializer(people):
+    body = json.dumps({"concerns": json.loads(deep(5))})
+    response = token_client(people.manager).post(
+        "/api/v1/referrals/", body, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "concerns" in response.json()
+
+
+# --- NUL characters ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/young-people/?search=a%00b",
+        "/api/v1/assessments/?search=a%00b",
+        "/api/v1/referrals/?page=1%00",
+        "/api/v1/users/?search=%00",
+        "/api/v1/young-people/?sea%00rch=a",
+    ],
+)
+def test_nul_in_an_api_query_string_answers_json_400(people, url):
+    response = token_client(people.manager).get(url)
+    assert response.status_code == 400
+    assert NUL_MESSAGE in response.json()["detail"]
+
+
+def test_nul_in_a_page_query_string_answers_the_portal_400_page(people, client_for):
+    referral = submit(people.frank)
+    client = client_for(people.manager)
+    for url in [
+        "/young-people/?name=a%00b",
+        "/assessments/?show=to_do%00",
+        f"/referrals/triage/{referral.pk}/?find=a%00b",
+    ]:
+        response = client.get(url)
+        assert response.status_code == 400, url
+        assert NUL_MESSAGE in response.content.decode(), url
+        assert "govuk-template" in response.content.decode(), url
+
+
+def test_nul_in_a_json_string_answers_400(people):
+    body = json.dumps({"given_name": "Ja\x00de", "family_name": "Holloway", "estimated_age": 14})
+    response = token_client(people.manager).post(
+        "/api/v1/young-people/", body, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "NUL" in response.json()["detail"]
+    assert not YoungPerson.objects.filter(family_name="Holloway").exists()
+
+
+def test_nul_in_a_form_field_is_a_field_error_and_keeps_what_was_typed(people, client_for):
+    response = client_for(people.manager).post(
+        "/young-people/new/",
+        {"given_name": "Ja\x00de", "family_name": "Holloway", "estimated_age": "14"},
+    )
+    assert response.status_code == 200
+    assert "Null characters are not allowed" in response.content.decode()
+    assert 'value="Holloway"' in response.content.decode()
+    assert not YoungPerson.objects.filter(family_name="Holloway").exists()
+
+
+# --- Request size --------------------------------------------------------------------------------
+
+
+def test_an_over_large_api_body_answers_413_json(people, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    body = json.dumps({"concerns": "x" * 20_000})
+    response = token_client(people.manager).post(
+        "/api/v1/referrals/", body, content_type="application/json"
+    )
+    assert response.status_code == 413
+    assert response.json() == {"detail": "The request is too large: send at most 9 KB at a time."}
+
+
+def test_an_over_large_form_answers_the_portal_413_page(people, client_for, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    response = client_for(people.manager).post(
+        "/young-people/new/", {"given_name": "x" * 20_000, "family_name": "Holloway"}
+    )
+    assert response.status_code == 413
+    assert "The form you sent is too large" in response.content.decode()
+    assert "govuk-template" in response.content.decode()
+
+
+# --- Service errors in the API -------------------------------------------------------------------
+
+
+def test_a_service_validation_error_answers_400_field_errors(people):
+    """``referral_submit`` refuses sharing without consent and without a basis; the API view does
+    not catch it, the core exception handler turns it into the documented 400."""
+    body = {
+        "young_person": str(people.maya.pk),
+        "concerns": "Seen with older men.",
+        "immediate_danger": False,
+        "consent": "refused",
+        "sharing_basis": "",
+    }
+    response = token_client(people.manager).post(
+        "/api/v1/referrals/", json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "sharing_basis" in response.json()
+
+
+def test_a_bare_list_of_messages_becomes_non_field_errors():
+    from rest_framework.exceptions import ValidationError
+
+    from cse_portal.api import exception_handler
+
+    response = exception_handler(ValidationError(["Wrong."]), {})
+    assert response is not None
+    assert response.data == {"non_field_errors": ["Wrong."]}
+
+
+# --- Error pages ---------------------------------------------------------------------------------
+
+
+def test_api_docs_open_with_a_token(people):
+    response = token_client(people.manager).get("/api/v1/docs/")
+    assert response.status_code == 200
+
+
+@pytest.fixture
+def production(settings) -> None:
+    settings.DEBUG = False
+
+
+def _clients(people) -> dict[str, Client]:
+    return {
+        "anonymous": Client(raise_request_exception=False),
+        "token": token_client(people.manager),
+        "signed in": sign_in(Client(raise_request_exception=False), people.manager),
+    }
+
+
+@pytest.mark.urls("tests.security.error_urls")
+@pytest.mark.usefixtures("production")
+@pytest.mark.parametrize(
+    ("path", "status", "title"),
+    [
+        ("/boom/", 500, "Sorry, there is a problem with the service"),
+        ("/forbidden/", 403, "You do not have permission to do that"),
+        ("/no-such-page/", 404, "Page not found"),
+        ("/?q=%00", 400, "Sorry, there is a problem with the request"),
+    ],
+)
+def test_error_pages_render_in_the_portal_style_for_everyone(people, path, status, title):
+    for who, client in _clients(people).items():
+        client.raise_request_exception = False
+        response = client.get(path)
+        content = response.content.decode()
+        assert response.status_code == status, who
+        assert title in content, who
+        assert 'class="govuk-template"' in content, who
+        assert "Go to the start page" in content, who
+
+
+@pytest.mark.urls("tests.security.error_urls")
+@pytest.mark.usefixtures("production")
+def test_api_server_error_answers_json_for_a_token_user(people):
+    client = token_client(people.manager)
+    client.raise_request_exception = False
+    response = client.get("/api/v1/boom/")
+    assert response.status_code == 500
+    assert response.json() == {"detail": "Sorry, there is a problem with the service"}
+
+
+@pytest.mark.urls("tests.security.error_urls")
+@pytest.mark.usefixtures("production")
+def test_the_500_page_survives_a_failing_layout(people, monkeypatch):
+    """When the layout itself fails (as it did on a token user's request), the plain error page is
+    shown, in the portal style, not Django's bare "Server Error"."""
+
+    def broken(request):
+        raise AttributeError("'User' object has no attribute 'is_verified'")
+
+    monkeypatch.setattr("cse_portal.accounts.context_processors.portal", broken)
+    client = sign_in(Client(raise_request_exception=False), people.manager)
+    response = client.get("/boom/")
+    content = response.content.decode()
+    assert response.status_code == 500
+    assert "Sorry, there is a problem with the service" in content
+    assert 'class="govuk-template"' in content
