@@ -39,8 +39,16 @@ class ReferralSerializer(serializers.ModelSerializer):
     young_person = serializers.UUIDField(required=False, allow_null=True, write_only=True)
     young_person_details = YoungPersonDetailsSerializer(required=False, write_only=True)
     indicators = serializers.ListField(child=serializers.CharField(), required=False)
-    immediate_danger = serializers.BooleanField()
-    consent = serializers.ChoiceField(choices=Consent.choices)
+    # Self-referrals and community concerns do not ask these, so they read as null there; a
+    # professional referral must give both (``referral_submit`` says so, field by field).
+    immediate_danger = serializers.BooleanField(
+        allow_null=True, help_text="Required; null only on self-referrals and community concerns."
+    )
+    consent = serializers.ChoiceField(
+        choices=Consent.choices,
+        allow_null=True,
+        help_text="Required; null only on self-referrals and community concerns.",
+    )
     outcome = serializers.CharField(read_only=True)
 
     class Meta:
@@ -66,11 +74,18 @@ class ReferralSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "reference", "kind", "status", "urgent", "created_at"]
         extra_kwargs = {"concerns": {"required": True, "allow_blank": False}}
 
+    def to_representation(self, instance: Referral) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["consent"] = data["consent"] or None
+        return data
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs.get("young_person") and not attrs.get("young_person_details"):
             raise serializers.ValidationError(
                 {"young_person": ["Give a young person's id or young_person_details"]}
             )
+        # The model stores "not answered" as blank; the service says it must be answered.
+        attrs["consent"] = attrs.get("consent") or ""
         return attrs
 
 

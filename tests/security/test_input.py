@@ -233,3 +233,43 @@ def test_the_500_page_survives_a_failing_layout(people, monkeypatch):
     assert response.status_code == 500
     assert "Sorry, there is a problem with the service" in content
     assert 'class="govuk-template"' in content
+
+
+# --- The API keeps its own schema ----------------------------------------------------------------
+
+
+def test_a_self_referral_reads_null_for_the_questions_it_does_not_ask(people):
+    from tests.referrals.conftest import self_referral
+
+    referral = self_referral()
+    response = token_client(people.manager).get(f"/api/v1/referrals/{referral.pk}/")
+    assert response.status_code == 200
+    assert response.json()["consent"] is None
+    assert response.json()["immediate_danger"] is None
+
+
+def test_a_professional_referral_still_needs_consent_and_immediate_danger(people):
+    body = {"young_person": str(people.maya.pk), "concerns": "Seen with older men."}
+    body |= {"consent": None, "immediate_danger": None}
+    response = token_client(people.manager).post(
+        "/api/v1/referrals/", json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert set(response.json()) >= {"consent", "immediate_danger"}
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "abc"])
+def test_a_page_number_that_cannot_exist_is_a_400_naming_page(people, page):
+    response = token_client(people.manager).get(f"/api/v1/young-people/?page={page}")
+    assert response.status_code == 400
+    assert response.json() == {"page": ["Give a page number from 1."]}
+
+
+def test_a_page_past_the_last_is_the_documented_404(people):
+    response = token_client(people.manager).get("/api/v1/young-people/?page=99")
+    assert response.status_code == 404
+    schema = token_client(people.manager).get("/api/v1/schema/?format=json").json()
+    operation = schema["paths"]["/api/v1/young-people/"]["get"]
+    assert {"400", "401", "403", "404", "413", "429"} <= set(operation["responses"])
+    page = next(p for p in operation["parameters"] if p["name"] == "page")
+    assert page["schema"]["minimum"] == 1
