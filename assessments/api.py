@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cse_portal.accounts.models import Agency
+from cse_portal.fields import REASON_MAX_LENGTH
 
 from . import permissions, selectors, services
 from .instrument import LEVEL_ORDER
@@ -52,7 +53,9 @@ class AssessmentSerializer(serializers.ModelSerializer):
     judgement_level = serializers.ChoiceField(
         choices=list(LEVEL_ORDER), required=False, allow_blank=True
     )
-    judgement_rationale = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    judgement_rationale = serializers.CharField(
+        required=False, allow_blank=True, max_length=REASON_MAX_LENGTH
+    )
     submit = serializers.BooleanField(
         required=False, default=False, write_only=True, help_text="Submit for approval at once."
     )
@@ -112,12 +115,14 @@ class AssessmentSerializer(serializers.ModelSerializer):
 
 
 class DecisionSerializer(serializers.Serializer):
-    comments = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    comments = serializers.CharField(required=False, allow_blank=True, max_length=REASON_MAX_LENGTH)
     partner_agency = serializers.PrimaryKeyRelatedField(
         queryset=Agency.objects.filter(is_active=True), required=False, allow_null=True
     )
     approve_lowering = serializers.BooleanField(required=False, default=False)
-    universal_information = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    universal_information = serializers.CharField(
+        required=False, allow_blank=True, max_length=REASON_MAX_LENGTH
+    )
 
 
 @extend_schema(

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from cse_portal.accounts.models import Agency
 from cse_portal.accounts.selectors import colocated_practitioners
+from cse_portal.fields import REASON_MAX_LENGTH
 from cse_portal.young_people import permissions as yp_permissions
 from cse_portal.young_people.validators import validate_postcode
 
@@ -95,7 +96,7 @@ class TriageSerializer(serializers.Serializer):
     partner_agency = serializers.UUIDField(required=False, allow_null=True)
     young_person = serializers.UUIDField(required=False, allow_null=True)
     duplicate_of = serializers.UUIDField(required=False, allow_null=True)
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH)
 
 
 class ReferralViewSet(

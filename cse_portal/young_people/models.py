@@ -13,6 +13,13 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from guardian.models import UserObjectPermissionBase
 
+from cse_portal.fields import (
+    NARRATIVE_MAX_LENGTH,
+    REASON_MAX_LENGTH,
+    SHORT_TEXT_MAX_LENGTH,
+    BoundedTextField,
+)
+
 from .validators import validate_nhs_number, validate_postcode
 
 
@@ -90,7 +97,7 @@ class YoungPerson(models.Model):
     nhs_number = models.CharField(
         "NHS number", max_length=10, blank=True, validators=[validate_nhs_number]
     )
-    address = models.TextField(blank=True)
+    address = BoundedTextField(blank=True, max_length=SHORT_TEXT_MAX_LENGTH)
     postcode = models.CharField(max_length=8, blank=True, validators=[validate_postcode])
     school = models.CharField(max_length=200, blank=True)
     looked_after = models.BooleanField("looked after (in care)", default=False)
@@ -214,12 +221,12 @@ class Involvement(models.Model):
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
-    open_reason = models.TextField(blank=True)
+    open_reason = BoundedTextField(blank=True, max_length=REASON_MAX_LENGTH)
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    close_reason = models.TextField(blank=True)
+    close_reason = BoundedTextField(blank=True, max_length=REASON_MAX_LENGTH)
 
     class Meta:
         ordering = ["-opened_at"]
@@ -268,7 +275,7 @@ class FlagKind(models.TextChoices):
 class Flag(models.Model):
     young_person = models.ForeignKey(YoungPerson, on_delete=models.CASCADE, related_name="flags")
     kind = models.CharField(max_length=30, choices=FlagKind.choices)
-    reason = models.TextField()
+    reason = BoundedTextField(max_length=REASON_MAX_LENGTH)
     raised_at = models.DateTimeField(default=timezone.now)
     raised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
@@ -277,7 +284,7 @@ class Flag(models.Model):
     removed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    removal_reason = models.TextField(blank=True)
+    removal_reason = BoundedTextField(blank=True, max_length=REASON_MAX_LENGTH)
 
     class Meta:
         ordering = ["-raised_at"]
@@ -319,7 +326,7 @@ class ChronologyEntry(models.Model):
     object_type = models.CharField(max_length=100, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
     title = models.CharField(max_length=200)
-    detail = models.TextField(blank=True)
+    detail = BoundedTextField(blank=True, max_length=NARRATIVE_MAX_LENGTH)
     audience = models.CharField(
         max_length=20, choices=ChronologyAudience.choices, default=ChronologyAudience.CASE
     )
@@ -355,7 +362,7 @@ class PartnerAgencyOffer(models.Model):
     agency = models.ForeignKey(
         "accounts.Agency", on_delete=models.PROTECT, related_name="partner_offers"
     )
-    reason = models.TextField()
+    reason = BoundedTextField(max_length=REASON_MAX_LENGTH)
     source_app = models.CharField(max_length=40)
     source_object_id = models.CharField(max_length=64, blank=True)
     offered_at = models.DateTimeField(default=timezone.now)
@@ -369,7 +376,7 @@ class PartnerAgencyOffer(models.Model):
     responded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    response_note = models.TextField(blank=True)
+    response_note = BoundedTextField(blank=True, max_length=REASON_MAX_LENGTH)
 
     class Meta:
         ordering = ["-offered_at"]

@@ -273,3 +273,67 @@ def test_a_page_past_the_last_is_the_documented_404(people):
     assert {"400", "401", "403", "404", "413", "429"} <= set(operation["responses"])
     page = next(p for p in operation["parameters"] if p["name"] == "page")
     assert page["schema"]["minimum"] == 1
+
+
+# --- Free text has a maximum length --------------------------------------------------------------
+
+
+def _referral_body(people, **overrides) -> str:
+    body = {
+        "young_person": str(people.maya.pk),
+        "concerns": "Seen with older men.",
+        "immediate_danger": False,
+        "consent": "given",
+    }
+    return json.dumps(body | overrides)
+
+
+def test_api_refuses_a_narrative_over_its_maximum_with_a_field_error(people):
+    from cse_portal.fields import NARRATIVE_MAX_LENGTH
+
+    client = token_client(people.manager)
+    too_long = client.post(
+        "/api/v1/referrals/",
+        _referral_body(people, concerns="x" * (NARRATIVE_MAX_LENGTH + 1)),
+        content_type="application/json",
+    )
+    assert too_long.status_code == 400
+    assert "10000 characters" in too_long.json()["concerns"][0]
+    at_limit = client.post(
+        "/api/v1/referrals/",
+        _referral_body(people, concerns="x" * NARRATIVE_MAX_LENGTH),
+        content_type="application/json",
+    )
+    assert at_limit.status_code == 201
+
+
+def test_the_schema_gives_each_free_text_field_its_maximum(people):
+    schema = token_client(people.manager).get("/api/v1/schema/?format=json").json()
+    request = schema["components"]["schemas"]["ReferralRequest"]["properties"]
+    assert request["concerns"]["maxLength"] == 10_000
+    assert request["sharing_basis"]["maxLength"] == 5_000
+    triage = schema["components"]["schemas"]["TriageRequest"]["properties"]
+    assert triage["reason"]["maxLength"] == 5_000
+
+
+def test_a_page_refuses_a_reason_over_its_maximum_and_keeps_the_text(people, client_for):
+    too_long = "Seen with older men. " * 300  # 6,300 characters
+    response = client_for(people.manager).post(
+        f"/young-people/{people.maya.pk}/flags/", {"kind": "other", "reason": too_long}
+    )
+    assert response.status_code == 400  # the record page again, with the form's errors
+    assert "Ensure this value has at most 5000 characters" in response.content.decode()
+    assert "Seen with older men." in response.content.decode()
+    assert not people.maya.flags.exists()
+
+
+def test_a_service_refuses_over_long_text_whatever_calls_it(people):
+    from django.core.exceptions import ValidationError
+
+    from cse_portal.young_people import services
+
+    with pytest.raises(ValidationError) as error:
+        services.flag_raise(
+            young_person=people.maya, kind="other", reason="x" * 5_001, raised_by=people.manager
+        )
+    assert "reason" in error.value.message_dict
