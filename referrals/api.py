@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from cse_portal.accounts.models import Agency
 from cse_portal.accounts.selectors import colocated_practitioners
+from cse_portal.dates import validate_new_date_of_birth
 from cse_portal.fields import REASON_MAX_LENGTH
 from cse_portal.young_people import permissions as yp_permissions
 from cse_portal.young_people.validators import validate_postcode
@@ -27,7 +28,9 @@ from .models import Consent, Decision, Referral
 class YoungPersonDetailsSerializer(serializers.Serializer):
     given_name = serializers.CharField(max_length=100)
     family_name = serializers.CharField(max_length=100)
-    date_of_birth = serializers.DateField(required=False, allow_null=True)
+    date_of_birth = serializers.DateField(
+        required=False, allow_null=True, validators=[validate_new_date_of_birth]
+    )
     estimated_age = serializers.IntegerField(
         required=False, allow_null=True, min_value=0, max_value=25
     )

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from cse_portal.dates import validate_date_of_birth
 from cse_portal.fields import (
     NARRATIVE_MAX_LENGTH,
     REASON_MAX_LENGTH,
@@ -129,7 +130,7 @@ class Referral(models.Model):
     )
     given_name = models.CharField(max_length=100, blank=True)
     family_name = models.CharField(max_length=100, blank=True)
-    date_of_birth = models.DateField(null=True, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True, validators=[validate_date_of_birth])
     estimated_age = models.PositiveSmallIntegerField(null=True, blank=True)
     postcode = models.CharField(max_length=8, blank=True)
 

@@ -13,6 +13,12 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from guardian.models import UserObjectPermissionBase
 
+from cse_portal.dates import (
+    EARLIEST,
+    validate_date_of_birth,
+    validate_new_date_of_birth,
+    validate_not_before_1900,
+)
 from cse_portal.fields import (
     NARRATIVE_MAX_LENGTH,
     REASON_MAX_LENGTH,
@@ -86,7 +92,7 @@ class YoungPerson(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
-    date_of_birth = models.DateField(null=True, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True, validators=[validate_date_of_birth])
     estimated_age = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="When the date of birth is not known."
     )
@@ -148,6 +154,11 @@ class YoungPerson(models.Model):
                 name="yp_estimated_age_range",
             ),
             models.CheckConstraint(
+                condition=models.Q(date_of_birth__isnull=True)
+                | models.Q(date_of_birth__gte=EARLIEST),
+                name="yp_dob_from_1900",
+            ),
+            models.CheckConstraint(
                 condition=~models.Q(merged_into=models.F("id")), name="yp_not_merged_into_self"
             ),
             models.CheckConstraint(
@@ -162,8 +173,13 @@ class YoungPerson(models.Model):
         # The same rules as the form's, for every path (API, services, other apps' imports); the
         # age constraint is also in the database, but its own message names no field.
         errors = {}
-        if self.date_of_birth and self.date_of_birth > timezone.localdate():
-            errors["date_of_birth"] = "Date of birth must be today or in the past"
+        # The field's own validator keeps any date of birth between 1900 and today; a new record
+        # is also held to the age the service works with (cse_portal.dates).
+        check = validate_new_date_of_birth if self._state.adding else validate_date_of_birth
+        try:
+            check(self.date_of_birth)
+        except ValidationError as error:
+            errors["date_of_birth"] = error.messages
         if self.estimated_age is not None and self.estimated_age > MAX_ESTIMATED_AGE:
             errors["estimated_age"] = f"Estimated age must be {MAX_ESTIMATED_AGE} or less"
         if errors:
@@ -317,7 +333,7 @@ class ChronologyEntry(models.Model):
     young_person = models.ForeignKey(
         YoungPerson, on_delete=models.CASCADE, related_name="chronology"
     )
-    occurred_at = models.DateTimeField()
+    occurred_at = models.DateTimeField(validators=[validate_not_before_1900])
     recorded_at = models.DateTimeField(default=timezone.now, editable=False)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

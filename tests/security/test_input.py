@@ -337,3 +337,97 @@ def test_a_service_refuses_over_long_text_whatever_calls_it(people):
             young_person=people.maya, kind="other", reason="x" * 5_001, raised_by=people.manager
         )
     assert "reason" in error.value.message_dict
+
+
+# --- Dates within sense --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("date_of_birth", "message"),
+    [
+        ("0001-01-01", "1900 or later"),
+        ("1899-12-31", "1900 or later"),
+        ("2999-01-01", "today or in the past"),
+        ("1980-05-01", "older than 25"),
+    ],
+)
+def test_api_refuses_a_date_of_birth_out_of_sense(people, date_of_birth, message):
+    body = {"given_name": "Jade", "family_name": "Holloway", "date_of_birth": date_of_birth}
+    response = token_client(people.manager).post(
+        "/api/v1/young-people/", json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert message in " ".join(response.json()["date_of_birth"])
+    assert not YoungPerson.objects.filter(family_name="Holloway").exists()
+
+
+def test_a_referral_for_a_new_young_person_refuses_a_date_of_birth_of_year_one(people):
+    body = {
+        "young_person_details": {
+            "given_name": "Jade",
+            "family_name": "Holloway",
+            "date_of_birth": "0001-01-01",
+        },
+        "concerns": "Seen with older men.",
+        "immediate_danger": False,
+        "consent": "given",
+    }
+    response = token_client(people.frank).post(
+        "/api/v1/referrals/", json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "1900 or later" in str(response.json()["young_person_details"])
+
+
+def test_the_page_refuses_a_year_before_1900_and_keeps_what_was_typed(people, client_for):
+    response = client_for(people.manager).post(
+        "/young-people/new/",
+        {
+            "given_name": "Jade",
+            "family_name": "Holloway",
+            "date_of_birth_0": "1",
+            "date_of_birth_1": "1",
+            "date_of_birth_2": "1899",
+        },
+    )
+    assert response.status_code == 200
+    assert "Date of birth must be in 1900 or later" in response.content.decode()
+    assert 'value="Holloway"' in response.content.decode()
+    assert not YoungPerson.objects.filter(family_name="Holloway").exists()
+
+
+def test_an_existing_record_stays_editable_as_its_young_person_passes_25(people):
+    """The age rule is for new records only: a record made years ago is still saved."""
+    import datetime as dt
+
+    from django.core.exceptions import ValidationError
+
+    people.maya.date_of_birth = dt.date(1990, 1, 1)
+    people.maya.full_clean()  # an existing record: no age rule
+    new = YoungPerson(given_name="Old", family_name="Record", date_of_birth=dt.date(1990, 1, 1))
+    with pytest.raises(ValidationError) as error:
+        new.full_clean()
+    assert "older than 25" in str(error.value.message_dict["date_of_birth"])
+
+
+def test_the_database_refuses_a_date_of_birth_before_1900(people):
+    import datetime as dt
+
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        YoungPerson.objects.filter(pk=people.maya.pk).update(date_of_birth=dt.date(1, 1, 1))
+
+
+def test_a_case_note_dated_before_1900_is_refused(people, client_for):
+    response = client_for(people.manager).post(
+        f"/young-people/{people.maya.pk}/notes/new/",
+        {
+            "title": "Seen at the station",
+            "occurred_on_0": "3",
+            "occurred_on_1": "4",
+            "occurred_on_2": "1066",
+        },
+    )
+    assert "Date must be in 1900 or later" in response.content.decode()
+    assert 'value="Seen at the station"' in response.content.decode()
