@@ -207,6 +207,17 @@ def test_error_pages_render_in_the_portal_style_for_everyone(people, path, statu
         assert "Go to the start page" in content, who
 
 
+@pytest.mark.usefixtures("production")
+def test_the_413_page_renders_in_the_portal_style_for_everyone(people, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    for who, client in _clients(people).items():
+        response = client.post("/self-referral/", {"happening": "x" * 20_000})
+        content = response.content.decode()
+        assert response.status_code == 413, who
+        assert "The form you sent is too large" in content, who
+        assert 'class="govuk-template"' in content, who
+
+
 @pytest.mark.urls("tests.security.error_urls")
 @pytest.mark.usefixtures("production")
 def test_api_server_error_answers_json_for_a_token_user(people):

@@ -31,7 +31,7 @@ from tests.referrals.conftest import community_concern, self_referral, submit
 
 pytestmark = pytest.mark.django_db
 
-EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "15"))
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "10"))
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
