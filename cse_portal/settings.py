@@ -73,7 +73,6 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "cse_portal.request_guard.RequestGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -86,6 +85,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "cse_portal.accounts.middleware.NoStoreMiddleware",
+    # Inside the header middleware, so its 400 and 413 pages carry the same policy headers; it
+    # still runs before any view or CSRF check reads the body.
+    "cse_portal.request_guard.RequestGuardMiddleware",
     # Axes must come last so that it sees the outcome of the authentication views.
     "axes.middleware.AxesMiddleware",
 ]

@@ -88,6 +88,8 @@ def test_nul_in_a_page_query_string_answers_the_portal_400_page(people, client_f
         assert response.status_code == 400, url
         assert NUL_MESSAGE in response.content.decode(), url
         assert "govuk-template" in response.content.decode(), url
+        assert "frame-ancestors 'none'" in response["Content-Security-Policy"], url
+        assert "no-store" in response["Cache-Control"], url
 
 
 def test_nul_in_a_json_string_answers_400(people):
