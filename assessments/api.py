@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -15,18 +13,14 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.serializers import as_serializer_error
 from rest_framework.views import APIView
 
 from cse_portal.accounts.models import Agency
+from cse_portal.fields import REASON_MAX_LENGTH
 
 from . import permissions, selectors, services
 from .instrument import LEVEL_ORDER
 from .models import Assessment
-
-
-def _validation_error(error: DjangoValidationError) -> serializers.ValidationError:
-    return serializers.ValidationError(as_serializer_error(error))
 
 
 class InstrumentView(APIView):
@@ -59,7 +53,9 @@ class AssessmentSerializer(serializers.ModelSerializer):
     judgement_level = serializers.ChoiceField(
         choices=list(LEVEL_ORDER), required=False, allow_blank=True
     )
-    judgement_rationale = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    judgement_rationale = serializers.CharField(
+        required=False, allow_blank=True, max_length=REASON_MAX_LENGTH
+    )
     submit = serializers.BooleanField(
         required=False, default=False, write_only=True, help_text="Submit for approval at once."
     )
@@ -119,12 +115,14 @@ class AssessmentSerializer(serializers.ModelSerializer):
 
 
 class DecisionSerializer(serializers.Serializer):
-    comments = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    comments = serializers.CharField(required=False, allow_blank=True, max_length=REASON_MAX_LENGTH)
     partner_agency = serializers.PrimaryKeyRelatedField(
         queryset=Agency.objects.filter(is_active=True), required=False, allow_null=True
     )
     approve_lowering = serializers.BooleanField(required=False, default=False)
-    universal_information = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    universal_information = serializers.CharField(
+        required=False, allow_blank=True, max_length=REASON_MAX_LENGTH
+    )
 
 
 @extend_schema(
@@ -192,24 +190,17 @@ class AssessmentViewSet(
                 {"young_person": ["No such young person, or not one you may assess."]}
             ) from None
         answers = {a["item"]: a["value"] for a in data.get("answer_list", [])}
-        try:
-            with transaction.atomic():
-                assessment = services.assessment_start(
-                    young_person=young_person, assessor=request.user
-                )
-                services.assessment_save(
-                    assessment=assessment,
-                    user=request.user,
-                    answers=answers,
-                    judgement_level=data.get("judgement_level", ""),
-                    judgement_rationale=data.get("judgement_rationale", ""),
-                )
-                if data.get("submit"):
-                    services.assessment_submit(assessment=assessment, user=request.user)
-        except DjangoValidationError as error:
-            raise _validation_error(error) from error
-        except DjangoPermissionDenied:
-            raise PermissionDenied from None
+        with transaction.atomic():
+            assessment = services.assessment_start(young_person=young_person, assessor=request.user)
+            services.assessment_save(
+                assessment=assessment,
+                user=request.user,
+                answers=answers,
+                judgement_level=data.get("judgement_level", ""),
+                judgement_rationale=data.get("judgement_rationale", ""),
+            )
+            if data.get("submit"):
+                services.assessment_submit(assessment=assessment, user=request.user)
         return Response(self.get_serializer(assessment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=DecisionSerializer)
@@ -219,14 +210,9 @@ class AssessmentViewSet(
         assessment = self.get_object()
         serializer = DecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            services.assessment_approve(
-                assessment=assessment, approved_by=request.user, **serializer.validated_data
-            )
-        except DjangoValidationError as error:
-            raise _validation_error(error) from error
-        except DjangoPermissionDenied:
-            raise PermissionDenied from None
+        services.assessment_approve(
+            assessment=assessment, approved_by=request.user, **serializer.validated_data
+        )
         return Response(self.get_serializer(assessment).data)
 
     @extend_schema(request=DecisionSerializer)
@@ -236,14 +222,9 @@ class AssessmentViewSet(
         assessment = self.get_object()
         serializer = DecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            services.assessment_return(
-                assessment=assessment,
-                returned_by=request.user,
-                comments=serializer.validated_data.get("comments", ""),
-            )
-        except DjangoValidationError as error:
-            raise _validation_error(error) from error
-        except DjangoPermissionDenied:
-            raise PermissionDenied from None
+        services.assessment_return(
+            assessment=assessment,
+            returned_by=request.user,
+            comments=serializer.validated_data.get("comments", ""),
+        )
         return Response(self.get_serializer(assessment).data)

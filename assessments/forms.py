@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 
 from cse_portal.accounts.models import Agency
+from cse_portal.fields import REASON_MAX_LENGTH
 from cse_portal.young_people.models import RiskLevel
 
 from .instrument import LEVEL_ORDER, Definition
@@ -36,7 +37,7 @@ class AssessmentForm(forms.Form):
         label="Rationale for the professional judgement",
         widget=forms.Textarea,
         required=False,
-        max_length=5000,
+        max_length=REASON_MAX_LENGTH,
     )
 
     def __init__(self, *args: Any, definition: Definition, **kwargs: Any) -> None:
@@ -96,7 +97,7 @@ class DecisionForm(forms.Form):
         label="Comments",
         widget=forms.Textarea,
         required=False,
-        max_length=5000,
+        max_length=REASON_MAX_LENGTH,
         help_text="Required when you return the assessment: say what needs to change.",
     )
 
@@ -116,7 +117,7 @@ class DecisionForm(forms.Form):
                 label="Universal information given",
                 widget=forms.Textarea,
                 required=False,
-                max_length=5000,
+                max_length=REASON_MAX_LENGTH,
                 initial=settings.ASSESSMENT_UNIVERSAL_INFORMATION,
             )
         if assessment.judgement_lowers:

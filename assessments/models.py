@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from cse_portal.fields import NARRATIVE_MAX_LENGTH, REASON_MAX_LENGTH, BoundedTextField
 from cse_portal.young_people.models import RiskLevel, YoungPerson
 
 from .instrument import LEVEL_ORDER, Definition, parse_definition
@@ -123,7 +124,7 @@ class Assessment(models.Model):
         "prompts a referral to children's social care", default=False
     )
     judgement_level = models.CharField(max_length=20, choices=ASSESSED_LEVELS, blank=True)
-    judgement_rationale = models.TextField(blank=True)
+    judgement_rationale = BoundedTextField(blank=True, max_length=REASON_MAX_LENGTH)
     level = models.CharField(
         max_length=20, choices=ASSESSED_LEVELS, default=RiskLevel.NO_APPARENT_RISK
     )
@@ -134,7 +135,7 @@ class Assessment(models.Model):
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    manager_comments = models.TextField(blank=True)
+    manager_comments = BoundedTextField(blank=True, max_length=REASON_MAX_LENGTH)
     review_due = models.DateField(null=True, blank=True)
 
     class Meta:
@@ -227,7 +228,7 @@ class AssessmentAction(models.Model):
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="actions")
     kind = models.CharField(max_length=30, choices=ActionKind.choices)
-    detail = models.TextField()
+    detail = BoundedTextField(max_length=NARRATIVE_MAX_LENGTH)
     recorded_at = models.DateTimeField(default=timezone.now)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -264,7 +265,7 @@ class AssessmentRequest(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    reason = models.TextField()
+    reason = BoundedTextField(max_length=REASON_MAX_LENGTH)
     source_app = models.CharField(max_length=40)
     source_object_type = models.CharField(max_length=100, blank=True)
     source_object_id = models.CharField(max_length=64, blank=True)

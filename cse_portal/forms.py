@@ -9,6 +9,8 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from .dates import EARLIEST
+
 
 class GovukDateWidget(forms.MultiWidget):
     """Day, month and year as three inputs, as the GOV.UK date input component asks."""
@@ -64,6 +66,10 @@ class GovukDateField(forms.MultiValueField):
             ) from None
         if len(year) != 4:
             raise forms.ValidationError("Year must include 4 numbers", code="invalid_year")
+        if value < EARLIEST:
+            raise forms.ValidationError(
+                f"{self._label_sentence()} must be in 1900 or later", code="before_1900"
+            )
         today = timezone.localdate()
         if self.past_only and value > today:
             raise forms.ValidationError(

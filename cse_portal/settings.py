@@ -85,6 +85,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "cse_portal.accounts.middleware.NoStoreMiddleware",
+    # Inside the header middleware, so its 400 and 413 pages carry the same policy headers; it
+    # still runs before any view or CSRF check reads the body.
+    "cse_portal.request_guard.RequestGuardMiddleware",
     # Axes must come last so that it sees the outcome of the authentication views.
     "axes.middleware.AxesMiddleware",
 ]
@@ -309,6 +312,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "cse_portal.api.PortalJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "EXCEPTION_HANDLER": "cse_portal.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"user": "600/minute"},
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -322,7 +331,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "cse_portal.api.document_error_responses",
+    ],
 }
+
+# The largest body any page or API operation needs: a handful of narrative fields of at most
+# 10,000 characters each, even at six bytes a character once escaped in JSON, stays well under
+# 512 KB. Anything larger answers 413 (cse_portal.request_guard).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("REQUEST_MAX_BYTES", default=512 * 1024)
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

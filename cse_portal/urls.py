@@ -37,7 +37,7 @@ urlpatterns = [
     path("api/v1/", include(api_patterns)),
 ]
 
-handler400 = "cse_portal.accounts.views.bad_request"
-handler403 = "cse_portal.accounts.views.permission_denied"
-handler404 = "cse_portal.accounts.views.page_not_found"
-handler500 = "cse_portal.accounts.views.server_error"
+handler400 = "cse_portal.errors.bad_request"
+handler403 = "cse_portal.errors.permission_denied"
+handler404 = "cse_portal.errors.page_not_found"
+handler500 = "cse_portal.errors.server_error"

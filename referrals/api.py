@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
@@ -14,10 +13,11 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.serializers import as_serializer_error
 
 from cse_portal.accounts.models import Agency
 from cse_portal.accounts.selectors import colocated_practitioners
+from cse_portal.dates import validate_new_date_of_birth
+from cse_portal.fields import REASON_MAX_LENGTH
 from cse_portal.young_people import permissions as yp_permissions
 from cse_portal.young_people.validators import validate_postcode
 
@@ -28,7 +28,9 @@ from .models import Consent, Decision, Referral
 class YoungPersonDetailsSerializer(serializers.Serializer):
     given_name = serializers.CharField(max_length=100)
     family_name = serializers.CharField(max_length=100)
-    date_of_birth = serializers.DateField(required=False, allow_null=True)
+    date_of_birth = serializers.DateField(
+        required=False, allow_null=True, validators=[validate_new_date_of_birth]
+    )
     estimated_age = serializers.IntegerField(
         required=False, allow_null=True, min_value=0, max_value=25
     )
@@ -41,8 +43,16 @@ class ReferralSerializer(serializers.ModelSerializer):
     young_person = serializers.UUIDField(required=False, allow_null=True, write_only=True)
     young_person_details = YoungPersonDetailsSerializer(required=False, write_only=True)
     indicators = serializers.ListField(child=serializers.CharField(), required=False)
-    immediate_danger = serializers.BooleanField()
-    consent = serializers.ChoiceField(choices=Consent.choices)
+    # Self-referrals and community concerns do not ask these, so they read as null there; a
+    # professional referral must give both (``referral_submit`` says so, field by field).
+    immediate_danger = serializers.BooleanField(
+        allow_null=True, help_text="Required; null only on self-referrals and community concerns."
+    )
+    consent = serializers.ChoiceField(
+        choices=Consent.choices,
+        allow_null=True,
+        help_text="Required; null only on self-referrals and community concerns.",
+    )
     outcome = serializers.CharField(read_only=True)
 
     class Meta:
@@ -68,11 +78,18 @@ class ReferralSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "reference", "kind", "status", "urgent", "created_at"]
         extra_kwargs = {"concerns": {"required": True, "allow_blank": False}}
 
+    def to_representation(self, instance: Referral) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["consent"] = data["consent"] or None
+        return data
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs.get("young_person") and not attrs.get("young_person_details"):
             raise serializers.ValidationError(
                 {"young_person": ["Give a young person's id or young_person_details"]}
             )
+        # The model stores "not answered" as blank; the service says it must be answered.
+        attrs["consent"] = attrs.get("consent") or ""
         return attrs
 
 
@@ -82,11 +99,7 @@ class TriageSerializer(serializers.Serializer):
     partner_agency = serializers.UUIDField(required=False, allow_null=True)
     young_person = serializers.UUIDField(required=False, allow_null=True)
     duplicate_of = serializers.UUIDField(required=False, allow_null=True)
-    reason = serializers.CharField()
-
-
-def _as_400(error: DjangoValidationError) -> serializers.ValidationError:
-    return serializers.ValidationError(as_serializer_error(error))
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH)
 
 
 class ReferralViewSet(
@@ -141,12 +154,9 @@ class ReferralViewSet(
             details.setdefault("estimated_age", None)
             details["postcode"] = details.get("postcode") or ""
             data.update(details)
-        try:
-            referral = services.referral_submit(
-                referred_by=request.user, young_person=young_person, **data
-            )
-        except DjangoValidationError as error:
-            raise _as_400(error) from error
+        referral = services.referral_submit(
+            referred_by=request.user, young_person=young_person, **data
+        )
         return Response(self.get_serializer(referral).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=TriageSerializer, responses=ReferralSerializer)
@@ -185,18 +195,15 @@ class ReferralViewSet(
                 errors["duplicate_of"] = ["No such referral"]
         if errors:
             raise serializers.ValidationError(errors)
-        try:
-            services.referral_triage(
-                referral=referral,
-                decided_by=request.user,
-                decision=data["decision"],
-                reason=data["reason"],
-                practitioners=practitioners,
-                partner_agency=agency,
-                young_person=young_person,
-                duplicate_of=original,
-            )
-        except DjangoValidationError as error:
-            raise _as_400(error) from error
+        services.referral_triage(
+            referral=referral,
+            decided_by=request.user,
+            decision=data["decision"],
+            reason=data["reason"],
+            practitioners=practitioners,
+            partner_agency=agency,
+            young_person=young_person,
+            duplicate_of=original,
+        )
         referral.refresh_from_db()
         return Response(ReferralSerializer(referral).data)

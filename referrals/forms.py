@@ -10,6 +10,7 @@ from django import forms
 from assessments.selectors import indicator_choices
 from cse_portal.accounts.models import Agency
 from cse_portal.accounts.selectors import colocated_practitioners
+from cse_portal.fields import NARRATIVE_MAX_LENGTH, REASON_MAX_LENGTH, SHORT_TEXT_MAX_LENGTH
 from cse_portal.forms import GovukDateField
 from cse_portal.young_people.validators import validate_postcode
 
@@ -84,6 +85,7 @@ class ReferralForm(forms.Form):
         required=False,
         widget=forms.Textarea,
         help_text="What you saw or were told, when, and by whom. Include names of adults involved.",
+        max_length=NARRATIVE_MAX_LENGTH,
     )
     immediate_danger = forms.ChoiceField(
         label="Is the young person in immediate danger?",
@@ -96,6 +98,7 @@ class ReferralForm(forms.Form):
         label="What does the young person know about this referral?",
         required=False,
         widget=forms.Textarea,
+        max_length=REASON_MAX_LENGTH,
     )
     consent = forms.ChoiceField(
         label="Has the young person agreed to this referral?",
@@ -108,12 +111,14 @@ class ReferralForm(forms.Form):
         required=False,
         widget=forms.Textarea,
         help_text="For example, the young person is at risk of significant harm.",
+        max_length=REASON_MAX_LENGTH,
     )
     other_agencies = forms.CharField(
         label="Other agencies involved",
         required=False,
         widget=forms.Textarea,
         help_text="Agencies and workers already involved with the young person, if you know.",
+        max_length=SHORT_TEXT_MAX_LENGTH,
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -200,6 +205,7 @@ class SelfReferralForm(HoneypotMixin):
         widget=forms.Textarea,
         help_text="Write as much or as little as you want. Nobody will be angry with you.",
         error_messages={"required": "Tell us what is happening"},
+        max_length=NARRATIVE_MAX_LENGTH,
     )
     worries = forms.MultipleChoiceField(
         label="Do any of these sound like what is happening? (optional)",
@@ -230,6 +236,7 @@ class CommunityConcernForm(HoneypotMixin):
         widget=forms.Textarea,
         help_text="Describe what happened, even if you are not sure it matters.",
         error_messages={"required": "Tell us what you saw or heard"},
+        max_length=NARRATIVE_MAX_LENGTH,
     )
     when_seen = forms.CharField(
         label="When was it?",
@@ -243,7 +250,9 @@ class CommunityConcernForm(HoneypotMixin):
         max_length=200,
         help_text="For example, the name of the hotel, shop or takeaway.",
     )
-    address = forms.CharField(label="Address", required=False, widget=forms.Textarea)
+    address = forms.CharField(
+        label="Address", required=False, widget=forms.Textarea, max_length=SHORT_TEXT_MAX_LENGTH
+    )
     postcode = forms.CharField(
         label="Postcode", required=False, max_length=10, validators=[validate_postcode]
     )
@@ -252,12 +261,14 @@ class CommunityConcernForm(HoneypotMixin):
         required=False,
         widget=forms.Textarea,
         help_text="Registration numbers, makes, models and colours, if you saw any.",
+        max_length=SHORT_TEXT_MAX_LENGTH,
     )
     people = forms.CharField(
         label="Describe the people involved",
         required=False,
         widget=forms.Textarea,
         help_text="Adults and young people: age, appearance, clothing, names you heard.",
+        max_length=SHORT_TEXT_MAX_LENGTH,
     )
     child_identifiable = forms.ChoiceField(
         label="Could you identify the child or young person?",
@@ -270,6 +281,7 @@ class CommunityConcernForm(HoneypotMixin):
         required=False,
         widget=forms.Textarea,
         help_text="Their name, or anything that would help us find them.",
+        max_length=REASON_MAX_LENGTH,
     )
     reporter_sector = forms.ChoiceField(
         label="Where do you work?",
@@ -329,6 +341,7 @@ class TriageForm(forms.Form):
         label="Reason for your decision",
         widget=forms.Textarea,
         error_messages={"required": "Enter the reason for your decision"},
+        max_length=REASON_MAX_LENGTH,
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -349,4 +362,6 @@ class OfferResponseForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Select the agency's reply"},
     )
-    note = forms.CharField(label="Note", required=False, widget=forms.Textarea)
+    note = forms.CharField(
+        label="Note", required=False, widget=forms.Textarea, max_length=REASON_MAX_LENGTH
+    )

@@ -10,6 +10,14 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from cse_portal.dates import validate_date_of_birth
+from cse_portal.fields import (
+    NARRATIVE_MAX_LENGTH,
+    REASON_MAX_LENGTH,
+    SHORT_TEXT_MAX_LENGTH,
+    BoundedTextField,
+)
+
 # Unambiguous characters only: a reference is read out over the phone.
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -122,18 +130,18 @@ class Referral(models.Model):
     )
     given_name = models.CharField(max_length=100, blank=True)
     family_name = models.CharField(max_length=100, blank=True)
-    date_of_birth = models.DateField(null=True, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True, validators=[validate_date_of_birth])
     estimated_age = models.PositiveSmallIntegerField(null=True, blank=True)
     postcode = models.CharField(max_length=8, blank=True)
 
     # The concerns (professional referrals).
     indicators = models.JSONField(default=list, blank=True)
-    concerns = models.TextField(blank=True)
+    concerns = BoundedTextField(blank=True, max_length=NARRATIVE_MAX_LENGTH)
     immediate_danger = models.BooleanField(null=True, blank=True)
-    young_person_knows = models.TextField(blank=True)
+    young_person_knows = BoundedTextField(blank=True, max_length=REASON_MAX_LENGTH)
     consent = models.CharField(max_length=20, choices=Consent.choices, blank=True)
-    sharing_basis = models.TextField(blank=True)
-    other_agencies = models.TextField(blank=True)
+    sharing_basis = BoundedTextField(blank=True, max_length=REASON_MAX_LENGTH)
+    other_agencies = BoundedTextField(blank=True, max_length=SHORT_TEXT_MAX_LENGTH)
 
     # Triage.
     decision = models.CharField(max_length=30, choices=Decision.choices, blank=True)
@@ -245,7 +253,7 @@ class SelfReferral(models.Model):
     contact_method = models.CharField(max_length=20, choices=ContactMethod.choices)
     contact_details = models.CharField(max_length=200, blank=True)
     contact_times = models.CharField(max_length=200, blank=True)
-    happening = models.TextField()
+    happening = BoundedTextField(max_length=NARRATIVE_MAX_LENGTH)
     worries = models.JSONField(default=list, blank=True)
 
     class Meta:
@@ -290,15 +298,15 @@ class CommunityConcern(models.Model):
     referral = models.OneToOneField(
         Referral, on_delete=models.CASCADE, primary_key=True, related_name="community_concern"
     )
-    what_seen = models.TextField()
+    what_seen = BoundedTextField(max_length=NARRATIVE_MAX_LENGTH)
     when_seen = models.CharField(max_length=200)
-    address = models.TextField(blank=True)
+    address = BoundedTextField(blank=True, max_length=SHORT_TEXT_MAX_LENGTH)
     postcode = models.CharField(max_length=8, blank=True)
     venue = models.CharField(max_length=200, blank=True)
-    vehicles = models.TextField(blank=True)
-    people = models.TextField(blank=True)
+    vehicles = BoundedTextField(blank=True, max_length=SHORT_TEXT_MAX_LENGTH)
+    people = BoundedTextField(blank=True, max_length=SHORT_TEXT_MAX_LENGTH)
     child_identifiable = models.CharField(max_length=20, choices=ChildIdentifiable.choices)
-    child_details = models.TextField(blank=True)
+    child_details = BoundedTextField(blank=True, max_length=REASON_MAX_LENGTH)
     reporter_sector = models.CharField(max_length=20, choices=ReporterSector.choices)
     reporter_name = models.CharField(max_length=200, blank=True)
     reporter_contact = models.CharField(max_length=200, blank=True)
@@ -332,7 +340,7 @@ class TriageDecision(models.Model):
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="decisions")
     decision = models.CharField(max_length=30, choices=Decision.choices)
-    reason = models.TextField()
+    reason = BoundedTextField(max_length=REASON_MAX_LENGTH)
     decided_at = models.DateTimeField(default=timezone.now)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

@@ -13,6 +13,9 @@ def second_factor_satisfied(request: HttpRequest) -> bool:
     user = request.user
     if not user.is_authenticated:
         return False
-    if user.is_verified():
+    # django-otp gives ``is_verified`` only to the session's user; a user authenticated by an API
+    # token (whose request may still render a page: the API docs, an error page) has none.
+    is_verified = getattr(user, "is_verified", None)
+    if is_verified is not None and is_verified():
         return True
     return not settings.REQUIRE_SECOND_FACTOR and bool(request.session.get(SKIPPED_SESSION_KEY))

@@ -214,36 +214,3 @@ def logout(request: HttpRequest) -> HttpResponse:
 @never_cache
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/home.html")
-
-
-def _error_page(request: HttpRequest, status: int, title: str, body: str) -> HttpResponse:
-    return render(request, "error.html", {"title": title, "body": body}, status=status)
-
-
-def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error_page(request, 400, "Sorry, there is a problem with the request", "")
-
-
-def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error_page(
-        request,
-        403,
-        "You do not have permission to do that",
-        "If you think you should, ask your team manager or system administrator.",
-    )
-
-
-def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error_page(
-        request,
-        404,
-        "Page not found",
-        "If you typed the web address, check it is correct. If you followed a link, the record "
-        "may not exist or you may not have access to it.",
-    )
-
-
-def server_error(request: HttpRequest) -> HttpResponse:
-    return _error_page(
-        request, 500, "Sorry, there is a problem with the service", "Try again later."
-    )

@@ -11,7 +11,6 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.serializers import as_serializer_error
 
 from . import permissions, selectors, services
 from .models import YoungPerson
@@ -115,12 +114,7 @@ class YoungPersonViewSet(
             raise PermissionDenied
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            record = services.young_person_create(
-                created_by=request.user, **serializer.validated_data
-            )
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(as_serializer_error(error)) from error
+        record = services.young_person_create(created_by=request.user, **serializer.validated_data)
         return Response(self.get_serializer(record).data, status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -129,10 +123,7 @@ class YoungPersonViewSet(
             record, data=request.data, partial=kwargs.get("partial", False)
         )
         serializer.is_valid(raise_exception=True)
-        try:
-            services.young_person_update(
-                young_person=record, updated_by=request.user, **serializer.validated_data
-            )
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(as_serializer_error(error)) from error
+        services.young_person_update(
+            young_person=record, updated_by=request.user, **serializer.validated_data
+        )
         return Response(self.get_serializer(record).data)

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 
 from cse_portal.accounts.selectors import colocated_practitioners
+from cse_portal.fields import NARRATIVE_MAX_LENGTH, REASON_MAX_LENGTH, SHORT_TEXT_MAX_LENGTH
 from cse_portal.forms import GovukDateField
 
 from .models import Alias, Ethnicity, FlagKind, Gender
@@ -63,6 +64,7 @@ class YoungPersonForm(forms.Form):
         required=False,
         widget=forms.Textarea,
         help_text="One per line: nicknames, street names, previous names, social media names",
+        max_length=SHORT_TEXT_MAX_LENGTH,
     )
     date_of_birth = GovukDateField(
         label="Date of birth", required=False, past_only=True, help_text="For example, 27 3 2010"
@@ -92,7 +94,9 @@ class YoungPersonForm(forms.Form):
         validators=[validate_nhs_number],
         help_text=f"10 digits, for example {NHS_NUMBER_EXAMPLE}",
     )
-    address = forms.CharField(label="Address", required=False, widget=forms.Textarea)
+    address = forms.CharField(
+        label="Address", required=False, widget=forms.Textarea, max_length=SHORT_TEXT_MAX_LENGTH
+    )
     postcode = forms.CharField(
         label="Postcode", required=False, max_length=10, validators=[validate_postcode]
     )
@@ -136,7 +140,9 @@ class AllocateForm(forms.Form):
         error_messages={"required": "Select at least one practitioner"},
         help_text="Practitioners of the co-located team. Each will be able to open this record.",
     )
-    reason = forms.CharField(label="Reason", widget=forms.Textarea, required=False)
+    reason = forms.CharField(
+        label="Reason", widget=forms.Textarea, required=False, max_length=REASON_MAX_LENGTH
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -146,7 +152,10 @@ class AllocateForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
-        label="Reason", widget=forms.Textarea, error_messages={"required": "Enter a reason"}
+        label="Reason",
+        widget=forms.Textarea,
+        error_messages={"required": "Enter a reason"},
+        max_length=REASON_MAX_LENGTH,
     )
 
 
@@ -156,6 +165,7 @@ class FlagForm(forms.Form):
         label="Reason",
         widget=forms.Textarea,
         error_messages={"required": "Enter why you are raising this flag"},
+        max_length=REASON_MAX_LENGTH,
     )
 
 
@@ -165,6 +175,7 @@ class MergeForm(forms.Form):
         label="Why are these the same young person?",
         widget=forms.Textarea,
         error_messages={"required": "Enter why these records are the same young person"},
+        max_length=REASON_MAX_LENGTH,
     )
 
 
@@ -175,7 +186,9 @@ class NoteForm(forms.Form):
     occurred_on = GovukDateField(
         label="Date", past_only=True, error_messages={"required": "Enter the date"}
     )
-    detail = forms.CharField(label="Details", widget=forms.Textarea, required=False)
+    detail = forms.CharField(
+        label="Details", widget=forms.Textarea, required=False, max_length=NARRATIVE_MAX_LENGTH
+    )
     managers_only = forms.BooleanField(
         label="Only team managers may see this entry",
         required=False,

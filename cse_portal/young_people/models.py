@@ -13,6 +13,19 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from guardian.models import UserObjectPermissionBase
 
+from cse_portal.dates import (
+    EARLIEST,
+    validate_date_of_birth,
+    validate_new_date_of_birth,
+    validate_not_before_1900,
+)
+from cse_portal.fields import (
+    NARRATIVE_MAX_LENGTH,
+    REASON_MAX_LENGTH,
+    SHORT_TEXT_MAX_LENGTH,
+    BoundedTextField,
+)
+
 from .validators import validate_nhs_number, validate_postcode
 
 
@@ -79,7 +92,7 @@ class YoungPerson(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
-    date_of_birth = models.DateField(null=True, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True, validators=[validate_date_of_birth])
     estimated_age = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="When the date of birth is not known."
     )
@@ -90,7 +103,7 @@ class YoungPerson(models.Model):
     nhs_number = models.CharField(
         "NHS number", max_length=10, blank=True, validators=[validate_nhs_number]
     )
-    address = models.TextField(blank=True)
+    address = BoundedTextField(blank=True, max_length=SHORT_TEXT_MAX_LENGTH)
     postcode = models.CharField(max_length=8, blank=True, validators=[validate_postcode])
     school = models.CharField(max_length=200, blank=True)
     looked_after = models.BooleanField("looked after (in care)", default=False)
@@ -141,6 +154,11 @@ class YoungPerson(models.Model):
                 name="yp_estimated_age_range",
             ),
             models.CheckConstraint(
+                condition=models.Q(date_of_birth__isnull=True)
+                | models.Q(date_of_birth__gte=EARLIEST),
+                name="yp_dob_from_1900",
+            ),
+            models.CheckConstraint(
                 condition=~models.Q(merged_into=models.F("id")), name="yp_not_merged_into_self"
             ),
             models.CheckConstraint(
@@ -155,8 +173,13 @@ class YoungPerson(models.Model):
         # The same rules as the form's, for every path (API, services, other apps' imports); the
         # age constraint is also in the database, but its own message names no field.
         errors = {}
-        if self.date_of_birth and self.date_of_birth > timezone.localdate():
-            errors["date_of_birth"] = "Date of birth must be today or in the past"
+        # The field's own validator keeps any date of birth between 1900 and today; a new record
+        # is also held to the age the service works with (cse_portal.dates).
+        check = validate_new_date_of_birth if self._state.adding else validate_date_of_birth
+        try:
+            check(self.date_of_birth)
+        except ValidationError as error:
+            errors["date_of_birth"] = error.messages
         if self.estimated_age is not None and self.estimated_age > MAX_ESTIMATED_AGE:
             errors["estimated_age"] = f"Estimated age must be {MAX_ESTIMATED_AGE} or less"
         if errors:
@@ -214,12 +237,12 @@ class Involvement(models.Model):
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
-    open_reason = models.TextField(blank=True)
+    open_reason = BoundedTextField(blank=True, max_length=REASON_MAX_LENGTH)
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    close_reason = models.TextField(blank=True)
+    close_reason = BoundedTextField(blank=True, max_length=REASON_MAX_LENGTH)
 
     class Meta:
         ordering = ["-opened_at"]
@@ -268,7 +291,7 @@ class FlagKind(models.TextChoices):
 class Flag(models.Model):
     young_person = models.ForeignKey(YoungPerson, on_delete=models.CASCADE, related_name="flags")
     kind = models.CharField(max_length=30, choices=FlagKind.choices)
-    reason = models.TextField()
+    reason = BoundedTextField(max_length=REASON_MAX_LENGTH)
     raised_at = models.DateTimeField(default=timezone.now)
     raised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
@@ -277,7 +300,7 @@ class Flag(models.Model):
     removed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    removal_reason = models.TextField(blank=True)
+    removal_reason = BoundedTextField(blank=True, max_length=REASON_MAX_LENGTH)
 
     class Meta:
         ordering = ["-raised_at"]
@@ -310,7 +333,7 @@ class ChronologyEntry(models.Model):
     young_person = models.ForeignKey(
         YoungPerson, on_delete=models.CASCADE, related_name="chronology"
     )
-    occurred_at = models.DateTimeField()
+    occurred_at = models.DateTimeField(validators=[validate_not_before_1900])
     recorded_at = models.DateTimeField(default=timezone.now, editable=False)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -319,7 +342,7 @@ class ChronologyEntry(models.Model):
     object_type = models.CharField(max_length=100, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
     title = models.CharField(max_length=200)
-    detail = models.TextField(blank=True)
+    detail = BoundedTextField(blank=True, max_length=NARRATIVE_MAX_LENGTH)
     audience = models.CharField(
         max_length=20, choices=ChronologyAudience.choices, default=ChronologyAudience.CASE
     )
@@ -355,7 +378,7 @@ class PartnerAgencyOffer(models.Model):
     agency = models.ForeignKey(
         "accounts.Agency", on_delete=models.PROTECT, related_name="partner_offers"
     )
-    reason = models.TextField()
+    reason = BoundedTextField(max_length=REASON_MAX_LENGTH)
     source_app = models.CharField(max_length=40)
     source_object_id = models.CharField(max_length=64, blank=True)
     offered_at = models.DateTimeField(default=timezone.now)
@@ -369,7 +392,7 @@ class PartnerAgencyOffer(models.Model):
     responded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    response_note = models.TextField(blank=True)
+    response_note = BoundedTextField(blank=True, max_length=REASON_MAX_LENGTH)
 
     class Meta:
         ordering = ["-offered_at"]
