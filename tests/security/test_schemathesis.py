@@ -9,11 +9,14 @@ budget. Each role's figures (operations fuzzed, cases run, 5xx seen) are printed
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.cache import cache
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
@@ -108,6 +111,19 @@ def _fuzz(
     run()
 
 
+@pytest.fixture
+def wsgi_in_test_transaction() -> Iterator[None]:
+    """Schemathesis calls the WSGI application itself, whose request signals would close the
+    database connection that holds the test's transaction (on PostgreSQL); Django's own test
+    client disconnects them in the same way."""
+    for signal in (signals.request_started, signals.request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (signals.request_started, signals.request_finished):
+        signal.connect(close_old_connections)
+
+
+@pytest.mark.usefixtures("wsgi_in_test_transaction")
 @pytest.mark.parametrize("role", list(ROLES))
 def test_every_operation_keeps_to_the_schema(people: People, role: str, capsys) -> None:
     user = getattr(people, ROLES[role])
