@@ -1,11 +1,75 @@
-"""API pagination shared by every app: ``{"count", "next", "previous", "results"}``."""
+"""Every list of case data is paged here, pages and API alike, and every page is audited here: a
+list is recorded because it was paged, naming the records on the page, so none can forget.
+
+The API's page shape is ``{"count", "next", "previous", "results"}``."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
 from rest_framework.pagination import PageNumberPagination
+
+from cse_portal.audit.services import audit_page_shown
+
+#: Query parameters that choose the page, not the records: left out of the audited criteria.
+PAGING_PARAMETERS = frozenset({"page", "page_size"})
+
+
+def record_page_shown(
+    request: Any,
+    shown: Sequence[Model],
+    *,
+    model: type[Model],
+    result_count: int,
+    channel: str,
+) -> None:
+    """Audit one page of ``model`` records shown to ``request.user``, with the criteria asked."""
+    params: Mapping[str, Any] = request.GET
+    audit_page_shown(
+        actor=request.user,
+        object_type=model._meta.label_lower,
+        label=str(model._meta.verbose_name_plural).capitalize(),
+        channel=channel,
+        shown=[str(record.pk) for record in shown],
+        result_count=result_count,
+        criteria={k: v for k, v in params.items() if k not in PAGING_PARAMETERS and v},
+    )
+
+
+def audited_page(
+    request: HttpRequest, records: QuerySet[Any], *, per_page: int, channel: str
+) -> Page:
+    """The page of ``records`` the ``page`` parameter asks for, audited. Its rows are fetched once,
+    here, and the template reuses them."""
+    page = Paginator(records, per_page).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    record_page_shown(
+        request,
+        page.object_list,
+        model=records.model,
+        result_count=page.paginator.count,
+        channel=channel,
+    )
+    return page
 
 
 class PortalPagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> list[Any] | None:
+        rows = super().paginate_queryset(queryset, request, view)
+        if rows is not None:
+            record_page_shown(
+                request,
+                rows,
+                model=queryset.model,
+                result_count=self.page.paginator.count,
+                channel="api",
+            )
+        return rows

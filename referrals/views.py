@@ -9,12 +9,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cse_portal.accounts.client_address import client_address
+from cse_portal.pagination import audited_page
 from cse_portal.view_helpers import require, show_service_errors
 from cse_portal.young_people import permissions as yp_permissions
 from cse_portal.young_people import services as yp_services
@@ -94,6 +94,12 @@ def _record_choice(
         date_of_birth=fields["date_of_birth"],
         postcode=fields["postcode"],
     )
+    if yp_permissions.works_cases(request.user) and (fields["given_name"] or fields["family_name"]):
+        yp_services.young_people_search_record(
+            user=request.user,
+            criteria={"referral matching": f"{fields['given_name']} {fields['family_name']}"},
+            result_count=len(matches),
+        )
     for match in matches:
         if str(match.record.pk) == chosen:
             return match.record, False, []
@@ -117,8 +123,8 @@ def referral_edit(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_http_methods(["GET"])
 def my_referrals(request: HttpRequest) -> HttpResponse:
     require(permissions.can_make_referral(request.user))
-    page = Paginator(selectors.my_referrals(request.user), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    page = audited_page(
+        request, selectors.my_referrals(request.user), per_page=PAGE_SIZE, channel="my referrals"
     )
     return render(request, "referrals/mine.html", {"page": page, "query": request.GET.copy()})
 
@@ -127,7 +133,6 @@ def my_referrals(request: HttpRequest) -> HttpResponse:
 def referral_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     """The referrer's view: what they sent, its status and outcome; never the case file."""
     referral = permissions.get_own_referral(request.user, pk)
-    services.referral_consult(referral=referral, user=request.user, channel="referrer page")
     form = ReferralForm()
     chosen = set(referral.indicators)
     indicators = [
@@ -147,11 +152,8 @@ def referral_detail(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_http_methods(["GET"])
 def triage_queue(request: HttpRequest) -> HttpResponse:
     require(permissions.can_triage(request.user))
-    page = Paginator(selectors.triage_queue(request.user), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    services.referrals_list_record(
-        user=request.user, channel="triage queue", result_count=page.paginator.count
+    page = audited_page(
+        request, selectors.triage_queue(request.user), per_page=PAGE_SIZE, channel="triage queue"
     )
     return render(
         request,
@@ -195,8 +197,12 @@ def triage(request: HttpRequest, pk: Any) -> HttpResponse:
                 return redirect("referrals:triage", pk=referral.pk)
             return redirect("referrals:queue")
     referral = selectors.referral_for_triage(referral)
-    services.referral_consult(referral=referral, user=user, channel="triage page")
     find = request.GET.get("find", "")
+    found = selectors.find_records(user, find)
+    if find.strip():
+        yp_services.young_people_search_record(
+            user=user, criteria={"referral link": find}, result_count=len(found)
+        )
     return render(
         request,
         "referrals/triage.html",
@@ -206,7 +212,7 @@ def triage(request: HttpRequest, pk: Any) -> HttpResponse:
             "waiting": selectors.with_waiting_times([referral])[0],
             "possible": selectors.possible_records(referral),
             "find": find,
-            "found": selectors.find_records(user, find),
+            "found": found,
             "indicators": _chosen_indicators(referral),
             "offer_form": OfferResponseForm(),
             "is_self": referral.kind == ReferralKind.SELF,
