@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cse_portal.accounts.client_address import client_address
-from cse_portal.pagination import audited_page
+from cse_portal.pagination import audited_page, record_page_shown
 from cse_portal.view_helpers import require, show_service_errors
 from cse_portal.young_people import permissions as yp_permissions
 from cse_portal.young_people import services as yp_services
@@ -27,7 +27,7 @@ from .forms import (
     SelfReferralForm,
     TriageForm,
 )
-from .models import Decision, ReferralKind, TriageDecision
+from .models import Decision, Referral, ReferralKind, TriageDecision
 
 PAGE_SIZE = 25
 
@@ -155,13 +155,21 @@ def triage_queue(request: HttpRequest) -> HttpResponse:
     page = audited_page(
         request, selectors.triage_queue(request.user), per_page=PAGE_SIZE, channel="triage queue"
     )
+    recent = selectors.recently_decided(request.user)
+    record_page_shown(
+        request,
+        recent,
+        model=Referral,
+        result_count=len(recent),
+        channel="triage queue: recent decisions",
+    )
     return render(
         request,
         "referrals/queue.html",
         {
             "page": page,
             "rows": selectors.with_waiting_times(page.object_list),
-            "recent": selectors.recently_decided(request.user),
+            "recent": recent,
             "query": request.GET.copy(),
             "urgent_minutes": settings.REFERRALS_TRIAGE_URGENT_MINUTES,
             "working_days": settings.REFERRALS_TRIAGE_WORKING_DAYS,
