@@ -19,6 +19,14 @@ from cse_portal.audit.services import audit_page_shown
 PAGING_PARAMETERS = frozenset({"page", "page_size"})
 
 
+def _subject(record: Model) -> Any:
+    """The young person a record concerns (the audit log's subject): a young person's record is
+    its own; case records name theirs in ``young_person_id``; anything else has none."""
+    if record._meta.label_lower == "young_people.youngperson":
+        return record.pk
+    return getattr(record, "young_person_id", None)
+
+
 def record_page_shown(
     request: Any,
     shown: Sequence[Model],
@@ -35,6 +43,7 @@ def record_page_shown(
         label=str(model._meta.verbose_name_plural).capitalize(),
         channel=channel,
         shown=[str(record.pk) for record in shown],
+        subjects=sorted({str(s) for s in map(_subject, shown) if s is not None}),
         result_count=result_count,
         criteria={k: v for k, v in params.items() if k not in PAGING_PARAMETERS and v},
     )

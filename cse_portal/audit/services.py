@@ -100,11 +100,13 @@ def audit_page_shown(
     label: str,
     channel: str,
     shown: list[str],
+    subjects: list[str],
     result_count: int,
     criteria: dict[str, str] | None = None,
 ) -> AuditEntry:
     """Record one page of a list: who looked, where, with what criteria, how many records matched
-    and exactly which were on the page (``shown``), so a list is as accountable as a record."""
+    and exactly which were on the page (``shown``) about which young people (``subjects``), so a
+    list is as accountable as a record."""
     return audit_record(
         actor=actor,
         action=AuditAction.SEARCH,
@@ -114,6 +116,7 @@ def audit_page_shown(
             "channel": channel,
             "results": result_count,
             "shown": shown,
+            "subjects": subjects,
             "criteria": criteria or {},
         },
     )
