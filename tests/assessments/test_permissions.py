@@ -9,7 +9,12 @@ import pytest
 from django.http import Http404
 
 from assessments import permissions, services
-from cse_portal.audit.models import AuditAction, AuditEntry
+from tests.funnels import (
+    RECORD_LADDER,
+    assert_funnel_answers,
+    assert_last_entry_is_consultation,
+    assert_refusal_writes_nothing,
+)
 
 from .conftest import LOW_ANSWERS
 
@@ -49,11 +54,9 @@ def test_the_funnel_hands_out_only_what_the_rules_allow(
     assert permissions.can_edit_assessment(user, assessment) is edits
     assert permissions.can_decide_assessment(user, assessment) is decides
     assert (assessment in permissions.visible_assessments(user)) is sees
-    if sees:
-        assert permissions.get_assessment_for_user(user, str(assessment.pk)) == assessment
-    else:
-        with pytest.raises(Http404, match="No such assessment"):
-            permissions.get_assessment_for_user(user, assessment.pk)
+    assert_funnel_answers(
+        permissions.get_assessment_for_user, user, assessment, allowed=sees, what="assessment"
+    )
 
 
 def test_missing_forbidden_and_malformed_ids_give_the_same_404(people, assessments):
@@ -65,23 +68,16 @@ def test_missing_forbidden_and_malformed_ids_give_the_same_404(people, assessmen
     assert messages == {"No such assessment"}
 
 
-@pytest.mark.parametrize(
-    ("persona", "record", "may_assess"),
-    [
-        ("manager", "noah", True),
-        ("alice", "maya", True),
-        ("alice", "noah", False),
-        ("frank", "maya", False),
-        ("adam", "maya", False),
-    ],
-)
+@pytest.mark.parametrize(("persona", "record", "may_assess"), RECORD_LADDER)
 def test_only_who_may_see_the_record_may_start_an_assessment(people, persona, record, may_assess):
     user, young_person = getattr(people, persona), getattr(people, record)
-    if may_assess:
-        assert permissions.get_young_person_to_assess(user, young_person.pk) == young_person
-    else:
-        with pytest.raises(Http404, match="No such young person"):
-            permissions.get_young_person_to_assess(user, young_person.pk)
+    assert_funnel_answers(
+        permissions.get_young_person_to_assess,
+        user,
+        young_person,
+        allowed=may_assess,
+        what="young person",
+    )
 
 
 def test_a_malformed_request_id_is_a_404(people):
@@ -92,18 +88,12 @@ def test_a_malformed_request_id_is_a_404(people):
 def test_handing_out_an_assessment_records_its_consultation(people, assessments):
     assessment = assessments["maya_draft"]
     permissions.get_assessment_for_user(people.alice, assessment.pk, channel="api")
-    entry = AuditEntry.objects.latest("id")
-    assert (entry.action, entry.actor, entry.object_id, entry.subject_id) == (
-        AuditAction.CONSULT,
-        people.alice,
-        str(assessment.pk),
-        str(people.maya.pk),
+    assert_last_entry_is_consultation(
+        actor=people.alice, record=assessment, subject_id=people.maya.pk, channel="api"
     )
-    assert entry.detail == {"channel": "api"}
 
 
 def test_a_refused_assessment_records_no_consultation(people, assessments):
-    before = AuditEntry.objects.count()
-    with pytest.raises(Http404):
-        permissions.get_assessment_for_user(people.bob, assessments["maya_draft"].pk)
-    assert AuditEntry.objects.count() == before
+    assert_refusal_writes_nothing(
+        permissions.get_assessment_for_user, people.bob, assessments["maya_draft"]
+    )

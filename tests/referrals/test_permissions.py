@@ -8,8 +8,12 @@ import uuid
 import pytest
 from django.http import Http404
 
-from cse_portal.audit.models import AuditAction, AuditEntry
 from referrals import permissions, services
+from tests.funnels import (
+    assert_funnel_answers,
+    assert_last_entry_is_consultation,
+    assert_refusal_writes_nothing,
+)
 
 from .conftest import referral_fields, submit
 
@@ -52,11 +56,7 @@ def test_each_funnel_hands_out_only_what_the_rules_allow(
 ):
     user, referral = getattr(people, persona), referrals[which]
     for getter, allowed in zip(GETTERS, (see, own, triage), strict=True):
-        if allowed:
-            assert getter(user, str(referral.pk)) == referral
-        else:
-            with pytest.raises(Http404, match="No such referral"):
-                getter(user, referral.pk)
+        assert_funnel_answers(getter, user, referral, allowed=allowed, what="referral")
 
 
 @pytest.mark.parametrize("getter", GETTERS)
@@ -78,18 +78,15 @@ def test_only_the_referrer_edits_and_only_a_draft(people, referrals):
 def test_handing_out_a_referral_records_its_consultation(people, referrals):
     referral = referrals["submitted"]
     permissions.get_referral_for_triage(people.manager, referral.pk)
-    entry = AuditEntry.objects.latest("id")
-    assert (entry.action, entry.actor, entry.object_id, entry.subject_id) == (
-        AuditAction.CONSULT,
-        people.manager,
-        str(referral.pk),
-        str(referral.young_person_id),
+    assert_last_entry_is_consultation(
+        actor=people.manager,
+        record=referral,
+        subject_id=referral.young_person_id,
+        channel="triage page",
     )
-    assert entry.detail == {"channel": "triage page"}
 
 
 def test_a_refused_referral_records_no_consultation(people, referrals):
-    before = AuditEntry.objects.count()
-    with pytest.raises(Http404):
-        permissions.get_referral_for_user(people.bob, referrals["submitted"].pk)
-    assert AuditEntry.objects.count() == before
+    assert_refusal_writes_nothing(
+        permissions.get_referral_for_user, people.bob, referrals["submitted"]
+    )

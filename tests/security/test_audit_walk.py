@@ -158,19 +158,25 @@ def _last_id() -> int:
     return AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
 
+def _shown(client, path: str) -> tuple[str, list[AuditEntry]] | None:
+    """What a 200 showed and the audit entries it wrote; None for any other answer."""
+    before = _last_id()
+    response = client.get(path)
+    if response.status_code != 200:
+        return None
+    return response.content.decode(errors="replace"), _new_entries(before)
+
+
 def _walk_one_record(clients, segments, scene: Scene) -> tuple[int, list[str]]:
     """Request the pattern with each record's id in turn: (how many 200s, what went unaudited)."""
-    names = _parameter_names(segments)
     answered, faults = 0, []
     for label, record_id in scene.ids.items():
         path = _fill(segments, scene.parameters | {"pk": record_id})
         for walker, client in clients.items():
-            before = _last_id()
-            response = client.get(path)
-            if response.status_code != 200:
+            if (shown := _shown(client, path)) is None:
                 continue
             answered += 1
-            entries = _new_entries(before)
+            entries = shown[1]
             consultations = [
                 e for e in entries if e.action == AuditAction.CONSULT and e.object_id == record_id
             ]
@@ -178,7 +184,6 @@ def _walk_one_record(clients, segments, scene: Scene) -> tuple[int, list[str]]:
                 faults.append(f"{walker} GET {path} ({label}): 200 with no entry naming it")
             elif len(consultations) > 1:
                 faults.append(f"{walker} GET {path} ({label}): {len(consultations)} consultations")
-    assert "pk" in names
     return answered, faults
 
 
@@ -187,13 +192,10 @@ def _walk_list(clients, segments, scene: Scene) -> tuple[int, list[str]]:
     path = _fill(segments, scene.parameters)
     answered, faults = 0, []
     for walker, client in clients.items():
-        before = _last_id()
-        response = client.get(path)
-        if response.status_code != 200:
+        if (shown := _shown(client, path)) is None:
             continue
         answered += 1
-        body = response.content.decode(errors="replace")
-        entries = _new_entries(before)
+        body, entries = shown
         for label, record_id in scene.ids.items():
             if record_id in body and not any(_names(e, record_id) for e in entries):
                 faults.append(f"{walker} GET {path} shows {label} with no entry naming it")

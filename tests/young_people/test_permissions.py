@@ -5,12 +5,17 @@ import uuid
 import pytest
 from django.http import Http404
 
-from cse_portal.audit.models import AuditAction, AuditEntry
 from cse_portal.young_people import services
 from cse_portal.young_people.permissions import (
     can_view_young_person,
     get_young_person_for_user,
     visible_young_people,
+)
+from tests.funnels import (
+    RECORD_LADDER,
+    assert_funnel_answers,
+    assert_last_entry_is_consultation,
+    assert_refusal_writes_nothing,
 )
 
 pytestmark = pytest.mark.django_db
@@ -42,28 +47,13 @@ def test_malformed_id_is_a_404_not_an_error(people):
         get_young_person_for_user(people.manager, "not-a-uuid")
 
 
-@pytest.mark.parametrize(
-    ("persona", "record", "sees"),
-    [
-        ("manager", "maya", True),
-        ("manager", "noah", True),
-        ("alice", "maya", True),  # allocated
-        ("alice", "noah", False),
-        ("bob", "maya", False),  # practitioner with nothing allocated
-        ("frank", "maya", False),
-        ("ana", "maya", False),
-        ("lucy", "maya", False),
-        ("adam", "maya", False),
-    ],
-)
+@pytest.mark.parametrize(("persona", "record", "sees"), RECORD_LADDER)
 def test_the_funnel_hands_out_only_what_the_rules_allow(people, persona, record, sees):
     user, young_person = getattr(people, persona), getattr(people, record)
     assert can_view_young_person(user, young_person) is sees
-    if sees:
-        assert get_young_person_for_user(user, str(young_person.pk)) == young_person
-    else:
-        with pytest.raises(Http404, match="No such young person"):
-            get_young_person_for_user(user, young_person.pk)
+    assert_funnel_answers(
+        get_young_person_for_user, user, young_person, allowed=sees, what="young person"
+    )
 
 
 def test_a_merged_away_record_is_not_found_even_by_the_manager(people):
@@ -75,21 +65,11 @@ def test_a_merged_away_record_is_not_found_even_by_the_manager(people):
 
 
 def test_handing_out_a_record_records_its_consultation(people):
-    before = AuditEntry.objects.count()
     get_young_person_for_user(people.alice, people.maya.pk, channel="api")
-    entry = AuditEntry.objects.latest("id")
-    assert AuditEntry.objects.count() == before + 1
-    assert (entry.action, entry.actor, entry.object_id, entry.subject_id) == (
-        AuditAction.CONSULT,
-        people.alice,
-        str(people.maya.pk),
-        str(people.maya.pk),
+    assert_last_entry_is_consultation(
+        actor=people.alice, record=people.maya, subject_id=people.maya.pk, channel="api"
     )
-    assert entry.detail == {"channel": "api"}
 
 
 def test_a_refusal_records_no_consultation(people):
-    before = AuditEntry.objects.count()
-    with pytest.raises(Http404):
-        get_young_person_for_user(people.bob, people.maya.pk)
-    assert AuditEntry.objects.count() == before
+    assert_refusal_writes_nothing(get_young_person_for_user, people.bob, people.maya)
