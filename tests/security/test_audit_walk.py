@@ -284,3 +284,14 @@ def test_the_merge_page_audits_the_duplicate_shown_beside_the_record(people, cli
     assert response.status_code == 200
     consulted = {e.object_id for e in _new_entries(before) if e.action == AuditAction.CONSULT}
     assert consulted == {str(people.maya.pk), str(people.noah.pk)}
+
+
+def test_a_frontline_referrers_own_list_names_the_referrals_shown(people, client_for):
+    referral = referral_services.referral_submit(referred_by=people.frank, **referral_fields())
+    client = client_for(people.frank)
+    before = _last_id()
+    response = client.get(reverse("referrals:mine"))
+    assert referral.reference in response.content.decode()
+    (entry,) = _new_entries(before)
+    assert entry.detail["shown"] == [str(referral.pk)]
+    assert entry.detail["channel"] == "my referrals"
