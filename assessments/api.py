@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from cse_portal.accounts.models import Agency
 from cse_portal.fields import REASON_MAX_LENGTH
+from cse_portal.funnel import id_or_404
 
 from . import permissions, selectors, services
 from .instrument import LEVEL_ORDER
@@ -148,7 +149,9 @@ class AssessmentViewSet(
         young_person = self.request.query_params.get("young_person")
         if young_person:
             try:
-                queryset = queryset.filter(young_person_id=permissions.parse_uuid(young_person))
+                queryset = queryset.filter(
+                    young_person_id=id_or_404(young_person, what="young person")
+                )
             except Http404:
                 raise serializers.ValidationError({"young_person": ["Not a valid id."]}) from None
         for word in self.request.query_params.get("search", "").split():
@@ -159,21 +162,14 @@ class AssessmentViewSet(
         return queryset.defer("instrument__definition").order_by("-created_at", "id")
 
     def get_object(self) -> Assessment:
-        return permissions.get_assessment_for_user(self.request.user, self.kwargs["pk"])
+        return permissions.get_assessment_for_user(
+            self.request.user, self.kwargs["pk"], channel="api"
+        )
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if not permissions.works_assessments(request.user):
             raise PermissionDenied
-        response = super().list(request, *args, **kwargs)
-        services.assessments_list_record(
-            user=request.user, channel="api", result_count=response.data["count"]
-        )
-        return response
-
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        assessment = self.get_object()
-        services.assessment_consult(assessment=assessment, user=request.user, channel="api")
-        return Response(self.get_serializer(assessment).data)
+        return super().list(request, *args, **kwargs)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if not permissions.works_assessments(request.user):
@@ -183,7 +179,7 @@ class AssessmentViewSet(
         data = serializer.validated_data
         try:
             young_person = permissions.get_young_person_to_assess(
-                request.user, data["young_person_id"]
+                request.user, data["young_person_id"], channel="api"
             )
         except Http404:
             raise serializers.ValidationError(

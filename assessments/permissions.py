@@ -18,13 +18,13 @@ admin          no assessment; publishes instrument versions (configuration data)
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
 
 from cse_portal.accounts.roles import Role
+from cse_portal.funnel import consult_or_404, id_or_404
 from cse_portal.young_people import permissions as yp_permissions
 from cse_portal.young_people.models import YoungPerson
 
@@ -95,36 +95,35 @@ def visible_requests(user: Any) -> QuerySet[AssessmentRequest]:
     )
 
 
-def parse_uuid(pk: Any) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(pk))
-    except ValueError:
-        raise Http404("No such assessment") from None
-
-
-def get_assessment_for_user(user: Any, pk: Any) -> Assessment:
-    """The assessment, if ``user`` may see it; ``Http404`` for missing and forbidden alike."""
-    assessment = (
-        visible_assessments(user)
-        .filter(pk=parse_uuid(pk))
-        .select_related("young_person", "instrument", "assessor", "decided_by")
-        .first()
+def get_assessment_for_user(user: Any, pk: Any, *, channel: str = "page") -> Assessment:
+    """The assessment, if ``user`` may see it, its consultation audited; ``Http404`` for missing
+    and forbidden alike."""
+    return consult_or_404(
+        user,
+        visible_assessments(user).select_related(
+            "young_person", "instrument", "assessor", "decided_by"
+        ),
+        pk,
+        what="assessment",
+        channel=channel,
+        subject_id=lambda assessment: assessment.young_person_id,
     )
-    if assessment is None:
-        raise Http404("No such assessment")
-    return assessment
 
 
-def get_young_person_to_assess(user: Any, pk: Any) -> YoungPerson:
-    """The young person, if ``user`` may assess them; ``Http404`` otherwise."""
+def get_young_person_to_assess(user: Any, pk: Any, *, channel: str = "page") -> YoungPerson:
+    """The young person, if ``user`` may assess them (its consultation audited); ``Http404``
+    otherwise."""
     if not works_assessments(user):
         raise Http404("No such young person")
-    return yp_permissions.get_young_person_for_user(user, pk)
+    return yp_permissions.get_young_person_for_user(user, pk, channel=channel)
 
 
 def get_request_for_user(user: Any, pk: Any) -> AssessmentRequest:
     request = (
-        visible_requests(user).filter(pk=parse_uuid(pk)).select_related("young_person").first()
+        visible_requests(user)
+        .filter(pk=id_or_404(pk, what="request"))
+        .select_related("young_person")
+        .first()
     )
     if request is None:
         raise Http404("No such request")

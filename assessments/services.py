@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from cse_portal.accounts.models import Agency, User
 from cse_portal.audit.models import AuditAction
-from cse_portal.audit.services import audit_list_read, audit_record
+from cse_portal.audit.services import audit_record
 from cse_portal.young_people.models import FlagKind, RiskLevel, YoungPerson
 from cse_portal.young_people.services import (
     chronology_add,
@@ -523,31 +523,6 @@ def assessment_approve(
         recorded_by=approved_by,
     )
     return assessment
-
-
-@transaction.atomic
-def assessments_list_record(*, user: User, channel: str, result_count: int) -> None:
-    """Record that ``user`` listed assessments (the team's lists, the API list)."""
-    audit_list_read(
-        actor=user,
-        object_type="assessments.assessment",
-        label="CSE risk assessments",
-        channel=channel,
-        result_count=result_count,
-    )
-
-
-@transaction.atomic
-def assessment_consult(*, assessment: Assessment, user: User, channel: str) -> None:
-    """Record that ``user`` read the assessment (page, API)."""
-    audit_record(
-        actor=user,
-        action=AuditAction.CONSULT,
-        obj=assessment,
-        subject_id=assessment.young_person_id,
-        summary=f"CSE risk assessment viewed ({channel})",
-        detail={"channel": channel},
-    )
 
 
 @transaction.atomic

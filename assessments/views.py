@@ -7,11 +7,11 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from cse_portal.pagination import audited_page
 from cse_portal.view_helpers import require, show_service_errors
 
 from . import permissions, selectors, services
@@ -47,9 +47,8 @@ def team_list(request: HttpRequest) -> HttpResponse:
         {"key": key, "label": label, "count": querysets[key].count(), "current": key == shown}
         for key, label in LISTS.items()
     ]
-    page = Paginator(querysets[shown], PAGE_SIZE).get_page(request.GET.get("page"))
-    services.assessments_list_record(
-        user=user, channel=f"team list: {LISTS[shown]}", result_count=page.paginator.count
+    page = audited_page(
+        request, querysets[shown], per_page=PAGE_SIZE, channel=f"team list: {LISTS[shown]}"
     )
     return render(
         request,
@@ -90,7 +89,6 @@ def start(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_http_methods(["GET"])
 def detail(request: HttpRequest, pk: Any) -> HttpResponse:
     assessment = permissions.get_assessment_for_user(request.user, pk)
-    services.assessment_consult(assessment=assessment, user=request.user, channel="page")
     return render(request, "assessments/detail.html", _detail_context(request.user, assessment))
 
 
@@ -146,7 +144,6 @@ def edit(request: HttpRequest, pk: Any) -> HttpResponse:
                         return redirect("assessments:detail", pk=assessment.pk)
     else:
         form = AssessmentForm(initial=AssessmentForm.initial_for(assessment), definition=definition)
-    services.assessment_consult(assessment=assessment, user=request.user, channel="edit page")
     return render(
         request,
         "assessments/edit.html",
@@ -182,7 +179,6 @@ def decide(request: HttpRequest, pk: Any) -> HttpResponse:
             show_service_errors(form, error)
         else:
             return redirect("assessments:detail", pk=assessment.pk)
-    services.assessment_consult(assessment=assessment, user=request.user, channel="decision page")
     context = _detail_context(request.user, assessment)
     context["form"] = form
     return render(request, "assessments/decide.html", context)

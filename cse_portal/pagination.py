@@ -1,13 +1,71 @@
-"""API pagination shared by every app: ``{"count", "next", "previous", "results"}``."""
+"""Every list of case data is paged here, pages and API alike, and every page is audited here: a
+list is recorded because it was paged, naming the records on the page, so none can forget.
+
+The API's page shape is ``{"count", "next", "previous", "results"}``."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.db.models import QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
+
+from cse_portal.audit.services import audit_page_shown
+
+#: Query parameters that choose the page, not the records: left out of the audited criteria.
+PAGING_PARAMETERS = frozenset({"page", "page_size"})
+
+
+def _subject(record: Model) -> Any:
+    """The young person a record concerns (the audit log's subject): a young person's record is
+    its own; case records name theirs in ``young_person_id``; anything else has none."""
+    if record._meta.label_lower == "young_people.youngperson":
+        return record.pk
+    return getattr(record, "young_person_id", None)
+
+
+def record_page_shown(
+    request: Any,
+    shown: Sequence[Model],
+    *,
+    model: type[Model],
+    result_count: int,
+    channel: str,
+) -> None:
+    """Audit one page of ``model`` records shown to ``request.user``, with the criteria asked."""
+    params: Mapping[str, Any] = request.GET
+    audit_page_shown(
+        actor=request.user,
+        object_type=model._meta.label_lower,
+        label=str(model._meta.verbose_name_plural).capitalize(),
+        channel=channel,
+        shown=[str(record.pk) for record in shown],
+        subjects=sorted({str(s) for s in map(_subject, shown) if s is not None}),
+        result_count=result_count,
+        criteria={k: v for k, v in params.items() if k not in PAGING_PARAMETERS and v},
+    )
+
+
+def audited_page(
+    request: HttpRequest, records: QuerySet[Any], *, per_page: int, channel: str
+) -> Page:
+    """The page of ``records`` the ``page`` parameter asks for, audited. Its rows are fetched once,
+    here, and the template reuses them."""
+    page = Paginator(records, per_page).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    record_page_shown(
+        request,
+        page.object_list,
+        model=records.model,
+        result_count=page.paginator.count,
+        channel=channel,
+    )
+    return page
 
 
 class PortalPagination(PageNumberPagination):
@@ -25,7 +83,16 @@ class PortalPagination(PageNumberPagination):
         valid = valid or (number.isascii() and number.isdigit() and int(number) >= 1)
         if not valid:
             raise ValidationError({self.page_query_param: ["Give a page number from 1."]})
-        return super().paginate_queryset(queryset, request, view)
+        rows = super().paginate_queryset(queryset, request, view)
+        if rows is not None:
+            record_page_shown(
+                request,
+                rows,
+                model=queryset.model,
+                result_count=self.page.paginator.count,
+                channel="api",
+            )
+        return rows
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         parameters = super().get_schema_operation_parameters(view)

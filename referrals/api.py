@@ -119,19 +119,9 @@ class ReferralViewSet(
         return permissions.visible_referrals(self.request.user).order_by("-created_at", "-id")
 
     def get_object(self) -> Referral:
-        return permissions.get_referral_for_user(self.request.user, self.kwargs["pk"])
-
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        response = super().list(request, *args, **kwargs)
-        services.referrals_list_record(
-            user=request.user, channel="api", result_count=response.data["count"]
+        return permissions.get_referral_for_user(
+            self.request.user, self.kwargs["pk"], channel="api"
         )
-        return response
-
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        referral = self.get_object()
-        services.referral_consult(referral=referral, user=request.user, channel="api")
-        return Response(self.get_serializer(referral).data)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if not permissions.can_make_referral(request.user):
@@ -144,7 +134,9 @@ class ReferralViewSet(
         young_person = None
         if record_id:
             try:
-                young_person = yp_permissions.get_young_person_for_user(request.user, record_id)
+                young_person = yp_permissions.get_young_person_for_user(
+                    request.user, record_id, channel="api"
+                )
             except Http404:
                 raise serializers.ValidationError(
                     {"young_person": ["Select a young person whose record you can see"]}
@@ -163,7 +155,7 @@ class ReferralViewSet(
     @action(detail=True, methods=["post"])
     def triage(self, request: Request, pk: str | None = None) -> Response:
         """The team manager's decision on a submitted referral."""
-        referral = permissions.get_referral_for_triage(request.user, pk)
+        referral = permissions.get_referral_for_triage(request.user, pk, channel="api")
         serializer = TriageSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

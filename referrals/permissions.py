@@ -18,13 +18,12 @@ they sent is never shown back to them after the confirmation.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
 from cse_portal.accounts.roles import ALL_ROLES, Role
+from cse_portal.funnel import consult_or_404
 
 from .models import Referral, ReferralStatus
 
@@ -38,13 +37,6 @@ def can_make_referral(user: Any) -> bool:
 
 def can_triage(user: Any) -> bool:
     return bool(user.is_authenticated and user.has_role(Role.TEAM_MANAGER))
-
-
-def _key(pk: Any) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(pk))
-    except ValueError:
-        raise Http404("No such referral") from None
 
 
 def own_referrals(user: Any) -> QuerySet[Referral]:
@@ -67,28 +59,33 @@ def triage_referrals(user: Any) -> QuerySet[Referral]:
     return Referral.objects.exclude(status=ReferralStatus.DRAFT)
 
 
-def get_referral_for_user(user: Any, pk: Any) -> Referral:
-    """A referral ``user`` may see; ``Http404`` for missing and forbidden alike."""
-    referral = visible_referrals(user).filter(pk=_key(pk)).first()
-    if referral is None:
-        raise Http404("No such referral")
-    return referral
+def _consult(user: Any, visible: QuerySet[Referral], pk: Any, channel: str) -> Referral:
+    return consult_or_404(
+        user,
+        visible,
+        pk,
+        what="referral",
+        channel=channel,
+        subject_id=lambda referral: referral.young_person_id,
+    )
 
 
-def get_own_referral(user: Any, pk: Any) -> Referral:
-    """One of ``user``'s own referrals (the referrer's view); ``Http404`` otherwise."""
-    referral = own_referrals(user).filter(pk=_key(pk)).first()
-    if referral is None:
-        raise Http404("No such referral")
-    return referral
+def get_referral_for_user(user: Any, pk: Any, *, channel: str = "page") -> Referral:
+    """A referral ``user`` may see, its consultation audited; ``Http404`` for missing and
+    forbidden alike."""
+    return _consult(user, visible_referrals(user), pk, channel)
 
 
-def get_referral_for_triage(user: Any, pk: Any) -> Referral:
-    """A submitted referral, for the team manager; ``Http404`` for anyone else."""
-    referral = triage_referrals(user).filter(pk=_key(pk)).first()
-    if referral is None:
-        raise Http404("No such referral")
-    return referral
+def get_own_referral(user: Any, pk: Any, *, channel: str = "referrer page") -> Referral:
+    """One of ``user``'s own referrals (the referrer's view), its consultation audited;
+    ``Http404`` otherwise."""
+    return _consult(user, own_referrals(user), pk, channel)
+
+
+def get_referral_for_triage(user: Any, pk: Any, *, channel: str = "triage page") -> Referral:
+    """A submitted referral, for the team manager, its consultation audited; ``Http404`` for
+    anyone else."""
+    return _consult(user, triage_referrals(user), pk, channel)
 
 
 def can_edit_referral(user: Any, referral: Referral) -> bool:

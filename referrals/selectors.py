@@ -11,7 +11,6 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from cse_portal.young_people import permissions as yp_permissions
-from cse_portal.young_people import services as yp_services
 from cse_portal.young_people.selectors import Match, young_people_search, young_person_matches
 
 from . import permissions
@@ -106,7 +105,7 @@ def visible_matches(
     postcode: str,
 ) -> list[Match]:
     """The likely existing records the referrer may see (none for a frontline user: it learns
-    nothing of records it may not see). The search is audited."""
+    nothing of records it may not see). The caller audits the search."""
     if not yp_permissions.works_cases(user) or not (given_name or family_name):
         return []
     matches = young_person_matches(
@@ -120,24 +119,14 @@ def visible_matches(
         .filter(pk__in=[m.record.pk for m in matches])
         .values_list("pk", flat=True)
     )
-    shown = [m for m in matches if m.record.pk in visible]
-    yp_services.young_people_search_record(
-        user=user,
-        criteria={"referral matching": f"{given_name} {family_name}"},
-        result_count=len(shown),
-    )
-    return shown
+    return [m for m in matches if m.record.pk in visible]
 
 
 def find_records(user: Any, text: str, limit: int = 10) -> list[Any]:
-    """Records the team manager may link a referral to, by name (audited)."""
+    """Records the team manager may link a referral to, by name (the caller audits the search)."""
     if not text.strip():
         return []
-    results = list(young_people_search(user, text=text)[:limit])
-    yp_services.young_people_search_record(
-        user=user, criteria={"referral link": text}, result_count=len(results)
-    )
-    return results
+    return list(young_people_search(user, text=text)[:limit])
 
 
 def referral_by_reference(user: Any, reference: str) -> Referral | None:

@@ -25,7 +25,7 @@ from assessments.services import assessment_request
 from cse_portal.accounts.models import Agency, User
 from cse_portal.accounts.roles import Role
 from cse_portal.audit.models import AuditAction
-from cse_portal.audit.services import audit_list_read, audit_record
+from cse_portal.audit.services import audit_record
 from cse_portal.young_people import permissions as yp_permissions
 from cse_portal.young_people import services as yp_services
 from cse_portal.young_people.models import YoungPerson
@@ -256,31 +256,6 @@ def referral_submit(
     if referral.urgent:
         _notify(referral, NotificationKind.URGENT)
     return referral
-
-
-@transaction.atomic
-def referral_consult(*, referral: Referral, user: User, channel: str) -> None:
-    """Record that ``user`` opened the referral (the referrer's page, triage, the API)."""
-    audit_record(
-        actor=user,
-        action=AuditAction.CONSULT,
-        obj=referral,
-        subject_id=referral.young_person_id,
-        summary=f"Referral viewed ({channel})",
-        detail={"channel": channel},
-    )
-
-
-@transaction.atomic
-def referrals_list_record(*, user: User, channel: str, result_count: int) -> None:
-    """Record that ``user`` listed referrals (the triage queue, the API list)."""
-    audit_list_read(
-        actor=user,
-        object_type="referrals.referral",
-        label="Referrals",
-        channel=channel,
-        result_count=result_count,
-    )
 
 
 # --- Public doors --------------------------------------------------------------------------------

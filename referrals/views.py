@@ -9,13 +9,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cse_portal.accounts.client_address import client_address
+from cse_portal.pagination import audited_page, record_page_shown
 from cse_portal.view_helpers import require, show_service_errors
 from cse_portal.young_people import permissions as yp_permissions
 from cse_portal.young_people import services as yp_services
@@ -28,7 +28,7 @@ from .forms import (
     SelfReferralForm,
     TriageForm,
 )
-from .models import Decision, PublicFormState, ReferralKind, TriageDecision
+from .models import Decision, PublicFormState, Referral, ReferralKind, TriageDecision
 
 PAGE_SIZE = 25
 
@@ -95,6 +95,12 @@ def _record_choice(
         date_of_birth=fields["date_of_birth"],
         postcode=fields["postcode"],
     )
+    if yp_permissions.works_cases(request.user) and (fields["given_name"] or fields["family_name"]):
+        yp_services.young_people_search_record(
+            user=request.user,
+            criteria={"referral matching": f"{fields['given_name']} {fields['family_name']}"},
+            result_count=len(matches),
+        )
     for match in matches:
         if str(match.record.pk) == chosen:
             return match.record, False, []
@@ -118,8 +124,8 @@ def referral_edit(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_http_methods(["GET"])
 def my_referrals(request: HttpRequest) -> HttpResponse:
     require(permissions.can_make_referral(request.user))
-    page = Paginator(selectors.my_referrals(request.user), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    page = audited_page(
+        request, selectors.my_referrals(request.user), per_page=PAGE_SIZE, channel="my referrals"
     )
     return render(request, "referrals/mine.html", {"page": page, "query": request.GET.copy()})
 
@@ -128,7 +134,6 @@ def my_referrals(request: HttpRequest) -> HttpResponse:
 def referral_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     """The referrer's view: what they sent, its status and outcome; never the case file."""
     referral = permissions.get_own_referral(request.user, pk)
-    services.referral_consult(referral=referral, user=request.user, channel="referrer page")
     form = ReferralForm()
     chosen = set(referral.indicators)
     indicators = [
@@ -148,11 +153,16 @@ def referral_detail(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_http_methods(["GET"])
 def triage_queue(request: HttpRequest) -> HttpResponse:
     require(permissions.can_triage(request.user))
-    page = Paginator(selectors.triage_queue(request.user), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    page = audited_page(
+        request, selectors.triage_queue(request.user), per_page=PAGE_SIZE, channel="triage queue"
     )
-    services.referrals_list_record(
-        user=request.user, channel="triage queue", result_count=page.paginator.count
+    recent = selectors.recently_decided(request.user)
+    record_page_shown(
+        request,
+        recent,
+        model=Referral,
+        result_count=len(recent),
+        channel="triage queue: recent decisions",
     )
     return render(
         request,
@@ -160,7 +170,7 @@ def triage_queue(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "rows": selectors.with_waiting_times(page.object_list),
-            "recent": selectors.recently_decided(request.user),
+            "recent": recent,
             "query": request.GET.copy(),
             "urgent_minutes": settings.REFERRALS_TRIAGE_URGENT_MINUTES,
             "working_days": settings.REFERRALS_TRIAGE_WORKING_DAYS,
@@ -196,8 +206,12 @@ def triage(request: HttpRequest, pk: Any) -> HttpResponse:
                 return redirect("referrals:triage", pk=referral.pk)
             return redirect("referrals:queue")
     referral = selectors.referral_for_triage(referral)
-    services.referral_consult(referral=referral, user=user, channel="triage page")
     find = request.GET.get("find", "")
+    found = selectors.find_records(user, find)
+    if find.strip():
+        yp_services.young_people_search_record(
+            user=user, criteria={"referral link": find}, result_count=len(found)
+        )
     return render(
         request,
         "referrals/triage.html",
@@ -207,7 +221,7 @@ def triage(request: HttpRequest, pk: Any) -> HttpResponse:
             "waiting": selectors.with_waiting_times([referral])[0],
             "possible": selectors.possible_records(referral),
             "find": find,
-            "found": selectors.find_records(user, find),
+            "found": found,
             "indicators": _chosen_indicators(referral),
             "offer_form": OfferResponseForm(),
             "is_self": referral.kind == ReferralKind.SELF,

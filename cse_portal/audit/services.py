@@ -77,15 +77,46 @@ def audit_record(
     return entry
 
 
-def audit_list_read(
-    *, actor: Any, object_type: str, label: str, channel: str, result_count: int
+def audit_consultation(
+    *, actor: Any, obj: models.Model, subject_id: Any, channel: str
 ) -> AuditEntry:
-    """Record that ``actor`` listed records of ``object_type`` (a queue, a team list, an API
-    list): who looked, where, and how many records came back."""
+    """Record that ``actor`` was handed ``obj`` to read. Written by each app's access funnel, so a
+    page or API view that fetched a record is audited because it fetched it."""
+    label = obj._meta.verbose_name.capitalize()
+    return audit_record(
+        actor=actor,
+        action=AuditAction.CONSULT,
+        obj=obj,
+        subject_id=subject_id,
+        summary=f"{label} viewed ({channel})",
+        detail={"channel": channel},
+    )
+
+
+def audit_page_shown(
+    *,
+    actor: Any,
+    object_type: str,
+    label: str,
+    channel: str,
+    shown: list[str],
+    subjects: list[str],
+    result_count: int,
+    criteria: dict[str, str] | None = None,
+) -> AuditEntry:
+    """Record one page of a list: who looked, where, with what criteria, how many records matched
+    and exactly which were on the page (``shown``) about which young people (``subjects``), so a
+    list is as accountable as a record."""
     return audit_record(
         actor=actor,
         action=AuditAction.SEARCH,
         object_type=object_type,
-        summary=f"{label} listed ({channel}, {result_count} results)",
-        detail={"channel": channel, "results": result_count},
+        summary=f"{label} listed ({channel}, {len(shown)} shown of {result_count})",
+        detail={
+            "channel": channel,
+            "results": result_count,
+            "shown": shown,
+            "subjects": subjects,
+            "criteria": criteria or {},
+        },
     )

@@ -91,23 +91,14 @@ class YoungPersonViewSet(
         return {"postcode": text} if any(c.isdigit() for c in text) else {"text": text}
 
     def get_object(self) -> YoungPerson:
-        return permissions.get_young_person_for_user(self.request.user, self.kwargs["pk"])
+        return permissions.get_young_person_for_user(
+            self.request.user, self.kwargs["pk"], channel="api"
+        )
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if not permissions.can_search_young_people(request.user):
             raise PermissionDenied
-        response = super().list(request, *args, **kwargs)
-        services.young_people_search_record(
-            user=request.user,
-            criteria={"api": request.query_params.get("search", "")},
-            result_count=response.data["count"],
-        )
-        return response
-
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        record = self.get_object()
-        services.young_person_consult(young_person=record, user=request.user, channel="api")
-        return Response(self.get_serializer(record).data)
+        return super().list(request, *args, **kwargs)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if not permissions.can_create_young_person(request.user):

@@ -21,7 +21,6 @@ Chronology entries carry an audience: the case team sees ``case`` entries, team 
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.db.models import QuerySet
@@ -30,6 +29,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from cse_portal.accounts.models import User
 from cse_portal.accounts.roles import Role
+from cse_portal.funnel import consult_or_404
 
 from .models import ChronologyAudience, Flag, YoungPerson, YoungPersonUserObjectPermission
 
@@ -100,16 +100,17 @@ def is_allocated(user: Any, young_person: YoungPerson) -> bool:
     ).exists()
 
 
-def get_young_person_for_user(user: Any, pk: Any) -> YoungPerson:
-    """The record, if ``user`` may see it; ``Http404`` for missing and forbidden alike."""
-    try:
-        key = uuid.UUID(str(pk))
-    except ValueError:
-        raise Http404("No such young person") from None
-    record = visible_young_people(user).filter(pk=key).first()
-    if record is None:
-        raise Http404("No such young person")
-    return record
+def get_young_person_for_user(user: Any, pk: Any, *, channel: str = "page") -> YoungPerson:
+    """The record, if ``user`` may see it, its consultation audited (``channel`` says where it
+    was shown); ``Http404`` for missing and forbidden alike."""
+    return consult_or_404(
+        user,
+        visible_young_people(user),
+        pk,
+        what="young person",
+        channel=channel,
+        subject_id=lambda record: record.pk,
+    )
 
 
 def get_active_flag(young_person: YoungPerson, flag_pk: Any) -> Flag:

@@ -269,22 +269,6 @@ def _possible_duplicate_record(
 
 
 @transaction.atomic
-def young_person_consult(
-    *, young_person: YoungPerson, user: User, channel: str, justification: str = ""
-) -> None:
-    """Record that ``user`` read the record (page, API, print, export...)."""
-    audit_record(
-        actor=user,
-        action=AuditAction.CONSULT,
-        obj=young_person,
-        subject_id=young_person.pk,
-        summary=f"Record viewed ({channel})",
-        justification=justification,
-        detail={"channel": channel},
-    )
-
-
-@transaction.atomic
 def young_people_search_record(*, user: User, criteria: dict[str, Any], result_count: int) -> None:
     """Record a search of young people's records: who searched, for what, how many came back."""
     audit_record(

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cse_portal.audit.selectors import consultations_of_subject
+from cse_portal.pagination import audited_page
 from cse_portal.view_helpers import require, show_service_errors
 
 from . import panels, permissions, selectors, services
@@ -44,11 +45,7 @@ def search(request: HttpRequest) -> HttpResponse:
     if searched or not request.GET:
         criteria = form.criteria() if searched else {}
         results = selectors.young_people_search(request.user, **criteria)
-        page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
-        if searched and any(criteria.values()):
-            services.young_people_search_record(
-                user=request.user, criteria=criteria, result_count=page.paginator.count
-            )
+        page = audited_page(request, results, per_page=PAGE_SIZE, channel="search page")
     return render(
         request,
         "young_people/search.html",
@@ -124,7 +121,6 @@ def _record_context(request: HttpRequest, record: YoungPerson) -> dict[str, Any]
 def detail(request: HttpRequest, pk: Any) -> HttpResponse:
     record = permissions.get_young_person_for_user(request.user, pk)
     record = selectors.young_person_record(record)
-    services.young_person_consult(young_person=record, user=request.user, channel="record page")
     return render(request, "young_people/detail.html", _record_context(request, record))
 
 
@@ -314,9 +310,10 @@ def merge(request: HttpRequest, pk: Any) -> HttpResponse:
     search_form = SearchForm(request.GET or None)
     candidates = None
     if request.GET and search_form.is_valid():
-        candidates = selectors.young_people_search(request.user, **search_form.criteria()).exclude(
-            pk=survivor.pk
-        )[:20]
+        found = selectors.young_people_search(request.user, **search_form.criteria())
+        candidates = audited_page(
+            request, found.exclude(pk=survivor.pk), per_page=20, channel="merge search"
+        )
     duplicate = None
     form = MergeForm(request.POST or None, initial={"duplicate": request.GET.get("duplicate")})
     chosen = request.POST.get("duplicate") or request.GET.get("duplicate")

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('referrals', '0002_periodic_tasks'),
+        ('referrals', '0003_public_pages_leave_no_trace'),
     ]
 
     operations = [

@@ -169,7 +169,8 @@ def test_search_is_audited_with_its_criteria(people, client_for):
     client_for(people.manager).get(reverse("young_people:search"), {"name": "Maya"})
     entry = AuditEntry.objects.filter(action=AuditAction.SEARCH).latest("id")
     assert entry.actor == people.manager
-    assert entry.detail["criteria"] == {"text": "Maya"}
+    assert entry.detail["criteria"] == {"name": "Maya"}
+    assert entry.detail["shown"] == [str(people.maya.pk)]
 
 
 def test_search_with_an_invalid_nhs_number_shows_the_error_and_no_results(people, client_for):

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('young_people', '0004_trigram_upper_indexes'),
+        ('young_people', '0005_sound_alike_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

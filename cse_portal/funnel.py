@@ -1,0 +1,43 @@
+"""Plumbing every app's access funnel shares (``<app>/permissions.py``): an id that cannot be one is
+a 404 like any other record that is not there, and handing a record out records its consultation,
+so a page or API view is audited because it fetched the record and none can forget to be."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.db.models import Model, QuerySet
+from django.http import Http404
+
+from cse_portal.audit.services import audit_consultation
+
+M = TypeVar("M", bound=Model)
+
+
+def id_or_404(value: Any, *, what: str) -> uuid.UUID:
+    """The UUID ``value`` spells, or the same ``Http404`` a missing ``what`` gets."""
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise Http404(f"No such {what}") from None
+
+
+def consult_or_404(
+    user: Any,
+    visible: QuerySet[M],
+    pk: Any,
+    *,
+    what: str,
+    channel: str,
+    subject_id: Callable[[M], Any],
+) -> M:
+    """The record of ``visible`` (what ``user`` may see) with this id, its consultation recorded;
+    the same ``Http404`` for missing and forbidden alike. ``subject_id`` names the young person the
+    record concerns, so that the young person's access log lists the consultation."""
+    record = visible.filter(pk=id_or_404(pk, what=what)).first()
+    if record is None:
+        raise Http404(f"No such {what}")
+    audit_consultation(actor=user, obj=record, subject_id=subject_id(record), channel=channel)
+    return record
