@@ -41,6 +41,14 @@ NOT_WALKED = {
     "accounts/logout/": "signs the walker out; shows no record",
     "api/v1/schema/": "the API's description; shows no record",
     "api/v1/docs/": "the API's description; shows no record",
+    "self-referral/sent/<str:token>/": (
+        "public: the sender's one-time confirmation (its reference only), for no staff user "
+        "(tests/referrals/test_public.py)"
+    ),
+    "report-a-concern/sent/<str:token>/": (
+        "public: the sender's one-time confirmation (its reference only), for no staff user "
+        "(tests/referrals/test_public.py)"
+    ),
     "young-people/<uuid:pk>/allocation/<uuid:user_pk>/end/": (
         "POST only: ends an allocation; an invalid one re-renders the allocation page, fetched "
         "through the same funnel as the GET walked here"
