@@ -28,7 +28,11 @@ from cse_portal.young_people import permissions as yp_permissions
 from cse_portal.young_people import services as yp_services
 from cse_portal.young_people.models import YoungPerson
 from cse_portal.young_people.selectors import young_person_matches
-from cse_portal.young_people.validators import normalise_postcode, validate_postcode
+from cse_portal.young_people.validators import (
+    normalise_postcode,
+    validate_date_of_birth_or_age,
+    validate_postcode,
+)
 
 from . import permissions
 from .models import (
@@ -98,18 +102,18 @@ def _apply_fields(referral: Referral, fields: dict[str, Any]) -> None:
         raise ValidationError(errors)
 
 
-def _completeness_errors(referral: Referral) -> dict[str, str]:
+def _completeness_errors(referral: Referral) -> dict[str, str | list[str]]:
     """What a professional referral must say before it is submitted (a draft may lack any of it)."""
-    errors: dict[str, str] = {}
+    errors: dict[str, str | list[str]] = {}
     if referral.young_person_id is None:
         if not referral.given_name:
             errors["given_name"] = "Enter the young person's first name"
         if not referral.family_name:
             errors["family_name"] = "Enter the young person's last name"
-        if referral.date_of_birth is None and referral.estimated_age is None:
-            errors["date_of_birth"] = (
-                "Enter the young person's date of birth, or their age if you do not know it"
-            )
+        try:
+            validate_date_of_birth_or_age(referral.date_of_birth, referral.estimated_age)
+        except ValidationError as error:
+            errors.update(error.message_dict)
     if not referral.concerns:
         errors["concerns"] = "Describe your concerns"
     if referral.immediate_danger is None:

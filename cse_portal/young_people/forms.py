@@ -3,12 +3,18 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from cse_portal.accounts.selectors import colocated_practitioners
 from cse_portal.forms import GovukDateField
 
 from .models import Alias, Ethnicity, FlagKind, Gender
-from .validators import normalise_nhs_number, validate_nhs_number, validate_postcode
+from .validators import (
+    normalise_nhs_number,
+    validate_date_of_birth_or_age,
+    validate_nhs_number,
+    validate_postcode,
+)
 
 
 class SearchForm(forms.Form):
@@ -99,14 +105,11 @@ class YoungPersonForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if (
-            not data.get("date_of_birth")
-            and data.get("estimated_age") is None
-            and "date_of_birth" not in self.errors
-        ):
-            self.add_error(
-                "date_of_birth", "Enter a date of birth, or an estimated age if it is not known"
-            )
+        if "date_of_birth" not in self.errors:
+            try:
+                validate_date_of_birth_or_age(data.get("date_of_birth"), data.get("estimated_age"))
+            except ValidationError as error:
+                self.add_error(None, error)
         return data
 
     def identity(self) -> dict[str, Any]:
