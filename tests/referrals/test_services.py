@@ -245,6 +245,29 @@ def test_a_decision_needs_a_reason(people):
     assert "reason" in error.value.message_dict
 
 
+def test_every_decision_has_its_rule():
+    assert set(services.TRIAGE_RULES) == set(Decision.values)
+
+
+@pytest.mark.parametrize(
+    ("decision", "missing"),
+    [
+        (Decision.ALLOCATE, {"decision", "practitioners", "reason"}),
+        (Decision.PARTNER_AGENCY, {"decision", "partner_agency", "reason"}),
+        (Decision.ASSESS, {"decision", "reason"}),
+        (Decision.LINK, {"young_person", "reason"}),
+        (Decision.DUPLICATE, {"duplicate_of", "reason"}),
+    ],
+)
+def test_every_missing_piece_of_a_decision_is_reported_at_once(people, decision, missing):
+    referral = self_referral()
+    with pytest.raises(ValidationError) as error:
+        services.referral_triage(
+            referral=referral, decided_by=people.manager, decision=decision, reason=" "
+        )
+    assert set(error.value.message_dict) == missing
+
+
 @pytest.mark.parametrize("persona", ["alice", "frank", "ana"])
 def test_only_the_team_manager_triages(people, persona):
     referral = submit(people.frank)
