@@ -16,8 +16,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 
-from cse_portal.accounts.models import Agency
-from cse_portal.accounts.selectors import colocated_practitioners
 from cse_portal.young_people import permissions as yp_permissions
 from cse_portal.young_people.validators import validate_postcode
 
@@ -157,44 +155,20 @@ class ReferralViewSet(
         serializer = TriageSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        errors: dict[str, list[str]] = {}
-        practitioner_ids = set(data.get("practitioners") or [])
-        practitioners = list(colocated_practitioners().filter(pk__in=practitioner_ids))
-        if len(practitioners) != len(practitioner_ids):
-            errors["practitioners"] = ["Every practitioner must be in the co-located team"]
-        agency = None
-        if data.get("partner_agency"):
-            agency = Agency.objects.filter(pk=data["partner_agency"]).first()
-            if agency is None:
-                errors["partner_agency"] = ["No such agency"]
-        young_person = None
-        if data.get("young_person"):
-            young_person = (
-                yp_permissions.visible_young_people(request.user)
-                .filter(pk=data["young_person"])
-                .first()
-            )
-            if young_person is None:
-                errors["young_person"] = ["No such young person"]
-        original = None
-        if data.get("duplicate_of"):
-            original = (
-                permissions.triage_referrals(request.user).filter(pk=data["duplicate_of"]).first()
-            )
-            if original is None:
-                errors["duplicate_of"] = ["No such referral"]
-        if errors:
-            raise serializers.ValidationError(errors)
         try:
+            chosen = permissions.triage_choices(
+                request.user,
+                practitioners=data.get("practitioners") or [],
+                partner_agency=data.get("partner_agency"),
+                young_person=data.get("young_person"),
+                duplicate_of=data.get("duplicate_of"),
+            )
             services.referral_triage(
                 referral=referral,
                 decided_by=request.user,
                 decision=data["decision"],
                 reason=data["reason"],
-                practitioners=practitioners,
-                partner_agency=agency,
-                young_person=young_person,
-                duplicate_of=original,
+                **chosen,
             )
         except DjangoValidationError as error:
             raise _as_400(error) from error
