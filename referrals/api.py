@@ -12,11 +12,13 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.fields import empty
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 
 from cse_portal.young_people import permissions as yp_permissions
+from cse_portal.young_people.models import YoungPerson
 from cse_portal.young_people.validators import validate_postcode
 
 from . import permissions, services
@@ -39,8 +41,10 @@ class ReferralSerializer(serializers.ModelSerializer):
     young_person = serializers.UUIDField(required=False, allow_null=True, write_only=True)
     young_person_details = YoungPersonDetailsSerializer(required=False, write_only=True)
     indicators = serializers.ListField(child=serializers.CharField(), required=False)
-    immediate_danger = serializers.BooleanField()
-    consent = serializers.ChoiceField(choices=Consent.choices)
+    # What a submitted referral must say is the service's rule (one wording, every error at
+    # once); the serializer checks only that what is given is well-formed.
+    immediate_danger = serializers.BooleanField(required=False, allow_null=True)
+    consent = serializers.ChoiceField(choices=Consent.choices, required=False, allow_blank=True)
     outcome = serializers.CharField(read_only=True)
 
     class Meta:
@@ -64,7 +68,7 @@ class ReferralSerializer(serializers.ModelSerializer):
             "other_agencies",
         ]
         read_only_fields = ["id", "reference", "kind", "status", "urgent", "created_at"]
-        extra_kwargs = {"concerns": {"required": True, "allow_blank": False}}
+        extra_kwargs = {"concerns": {"required": False, "allow_blank": True}}
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs.get("young_person") and not attrs.get("young_person_details"):
@@ -81,6 +85,27 @@ class TriageSerializer(serializers.Serializer):
     young_person = serializers.UUIDField(required=False, allow_null=True)
     duplicate_of = serializers.UUIDField(required=False, allow_null=True)
     reason = serializers.CharField()
+
+
+def _parsed_fields(fields: Any, data: Any, errors: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The fields of a refused request that are well-formed on their own, by name (nested
+    details field by field), so the service can say what is still missing."""
+    errors = errors or {}
+    parsed: dict[str, Any] = {}
+    for name, field in fields.items():
+        value = field.get_value(data)
+        if field.read_only or value is empty:
+            continue
+        if isinstance(field, serializers.Serializer) and isinstance(value, dict):
+            parsed[name] = _parsed_fields(field.fields, value, errors.get(name))
+            continue
+        if name in errors:
+            continue
+        try:
+            parsed[name] = field.run_validation(value)
+        except serializers.ValidationError:
+            continue
+    return parsed
 
 
 def _as_400(error: DjangoValidationError) -> serializers.ValidationError:
@@ -122,30 +147,43 @@ class ReferralViewSet(
         if not permissions.can_make_referral(request.user):
             raise PermissionDenied
         serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        record_id = data.pop("young_person", None)
-        details = data.pop("young_person_details", None) or {}
-        young_person = None
-        if record_id:
-            try:
-                young_person = yp_permissions.get_young_person_for_user(request.user, record_id)
-            except Http404:
-                raise serializers.ValidationError(
-                    {"young_person": ["Select a young person whose record you can see"]}
-                ) from None
-        else:
-            details.setdefault("date_of_birth", None)
-            details.setdefault("estimated_age", None)
-            details["postcode"] = details.get("postcode") or ""
-            data.update(details)
+        if not serializer.is_valid():
+            # Beside what was malformed, what the referral still lacks: every error at once.
+            young_person, fields = self._referral_fields(
+                _parsed_fields(serializer.fields, serializer.initial_data, serializer.errors),
+                strict=False,
+            )
+            problems = services.referral_submission_errors(young_person=young_person, **fields)
+            raise serializers.ValidationError({**problems, **serializer.errors})
+        young_person, fields = self._referral_fields(dict(serializer.validated_data), strict=True)
         try:
             referral = services.referral_submit(
-                referred_by=request.user, young_person=young_person, **data
+                referred_by=request.user, young_person=young_person, **fields
             )
         except DjangoValidationError as error:
             raise _as_400(error) from error
         return Response(self.get_serializer(referral).data, status=status.HTTP_201_CREATED)
+
+    def _referral_fields(
+        self, data: dict[str, Any], *, strict: bool
+    ) -> tuple[YoungPerson | None, dict[str, Any]]:
+        """(the record named by id, the referral's fields). A record the caller may not see is a
+        400 when ``strict``; otherwise it is left out and the names are asked for."""
+        record_id = data.pop("young_person", None)
+        details = data.pop("young_person_details", None) or {}
+        if record_id:
+            try:
+                return yp_permissions.get_young_person_for_user(self.request.user, record_id), data
+            except Http404:
+                if strict:
+                    raise serializers.ValidationError(
+                        {"young_person": ["Select a young person whose record you can see"]}
+                    ) from None
+                return None, data
+        details.setdefault("date_of_birth", None)
+        details.setdefault("estimated_age", None)
+        details["postcode"] = details.get("postcode") or ""
+        return None, {**data, **details}
 
     @extend_schema(request=TriageSerializer, responses=ReferralSerializer)
     @action(detail=True, methods=["post"])

@@ -126,6 +126,30 @@ def _completeness_errors(referral: Referral) -> dict[str, str | list[str]]:
     return errors
 
 
+def referral_submission_errors(
+    *, referral: Referral | None = None, young_person: YoungPerson | None = None, **fields: Any
+) -> dict[str, list[str]]:
+    """Every reason a submission of these fields (over the draft ``referral``, if any) would be
+    refused, without saving anything: the format of each field given and what a submitted
+    referral must say. The page and the API add these to their own format errors, so a referrer
+    sees every error at once rather than one round after another."""
+    candidate = Referral(kind=ReferralKind.PROFESSIONAL)
+    if referral is not None:
+        for name in REFERRAL_FIELDS:
+            setattr(candidate, name, getattr(referral, name))
+        candidate.young_person_id = referral.young_person_id
+    if young_person is not None:
+        candidate.young_person_id = young_person.pk
+    errors: dict[str, list[str]] = {}
+    try:
+        _apply_fields(candidate, fields)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    for name, message in _completeness_errors(candidate).items():
+        errors.setdefault(name, [message] if isinstance(message, str) else message)
+    return errors
+
+
 def _check_record_choice(referred_by: User, young_person: YoungPerson | None) -> None:
     if young_person is not None and not yp_permissions.can_view_young_person(
         referred_by, young_person
@@ -133,15 +157,19 @@ def _check_record_choice(referred_by: User, young_person: YoungPerson | None) ->
         raise ValidationError({"young_person": "Select a young person whose record you can see"})
 
 
+def _check_may_write(referred_by: User, referral: Referral | None) -> None:
+    if not permissions.can_make_referral(referred_by):
+        raise PermissionDenied
+    if referral is not None and not permissions.can_edit_referral(referred_by, referral):
+        raise PermissionDenied
+
+
 def _draft(
     *, referred_by: User, referral: Referral | None, young_person: YoungPerson | None, **fields: Any
 ) -> Referral:
-    if not permissions.can_make_referral(referred_by):
-        raise PermissionDenied
+    _check_may_write(referred_by, referral)
     if referral is None:
         referral = Referral(kind=ReferralKind.PROFESSIONAL, referred_by=referred_by)
-    elif not permissions.can_edit_referral(referred_by, referral):
-        raise PermissionDenied
     _check_record_choice(referred_by, young_person)
     if young_person is not None:
         referral.young_person = young_person
@@ -221,12 +249,13 @@ def referral_submit(
     A referral about a new young person creates the record at once, or links the one it strongly
     matches, so the team manager can find it before triage. Immediate danger makes it urgent and
     emails the team managers."""
+    _check_may_write(referred_by, referral)
+    errors = referral_submission_errors(referral=referral, young_person=young_person, **fields)
+    if errors:
+        raise ValidationError(errors)
     referral = _draft(
         referred_by=referred_by, referral=referral, young_person=young_person, **fields
     )
-    errors = _completeness_errors(referral)
-    if errors:
-        raise ValidationError(errors)
     if referral.young_person_id is None:
         referral.young_person, referral.created_young_person = _resolve_young_person(
             referral, referred_by, confirmed_new=confirmed_new

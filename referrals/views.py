@@ -67,6 +67,8 @@ def _referral_form(request: HttpRequest, referral: Any = None) -> HttpResponse:
                 return redirect("referrals:detail", pk=referral.pk)
         except ValidationError as error:
             show_service_errors(form, error)
+    elif request.method == "POST" and request.POST.get("action") != "draft":
+        _add_submission_errors(form, referral)
     danger = form.is_bound and form.data.get("immediate_danger") == "yes"
     return render(
         request,
@@ -79,6 +81,15 @@ def _referral_form(request: HttpRequest, referral: Any = None) -> HttpResponse:
             "frontline": not yp_permissions.works_cases(user),
         },
     )
+
+
+def _add_submission_errors(form: ReferralForm, referral: Any) -> None:
+    """Beside the form's own errors (what was typed wrongly), what the submission still lacks,
+    so that every error shows at once."""
+    problems = services.referral_submission_errors(referral=referral, **form.referral_fields())
+    for name, errors in problems.items():
+        if name not in form.errors:
+            form.add_error(name if name in form.fields else None, errors)
 
 
 def _record_choice(

@@ -158,6 +158,26 @@ def test_every_error_is_summarised_and_nothing_typed_is_lost(people, client_for)
     assert not Referral.objects.exists()
 
 
+def test_format_errors_and_what_is_missing_are_shown_in_one_round(people, client_for):
+    response = client_for(people.frank).post(
+        reverse("referrals:new"),
+        {
+            "action": "submit",
+            "given_name": "Skye",
+            "family_name": "Thornton",
+            "date_of_birth_0": "31",
+            "date_of_birth_1": "2",
+            "date_of_birth_2": "2011",
+            "postcode": "not a postcode",
+            "consent": "refused",
+        },
+    )
+    for field_id in ("date_of_birth_0", "postcode", "concerns", "immediate_danger_0"):
+        assert f'href="#id_{field_id}"' in response.text
+    assert "Enter why you are sharing this information without consent" in response.text
+    assert not Referral.objects.exists()
+
+
 def test_a_draft_is_saved_and_shown_again(people, client_for):
     client = client_for(people.frank)
     response = client.post(
