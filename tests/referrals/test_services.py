@@ -22,7 +22,7 @@ from referrals.models import (
     ReferralStatus,
 )
 
-from .conftest import community_concern, referral_fields, self_referral, submit
+from .conftest import community_concern, offer_to_partner, referral_fields, self_referral, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -308,15 +308,8 @@ def test_requesting_an_assessment_goes_through_the_assessments_service(people):
 
 
 def test_a_partner_agency_offer_is_kept_in_the_record(people):
-    referral = submit(people.frank)
-    outcome = services.referral_triage(
-        referral=referral,
-        decided_by=people.manager,
-        decision=Decision.PARTNER_AGENCY,
-        partner_agency=people.vcs,
-        reason="Low risk: preventative work",
-    )
-    offer = PartnerAgencyOffer.objects.get(young_person=referral.young_person)
+    outcome = offer_to_partner(people)
+    offer = PartnerAgencyOffer.objects.get(young_person=outcome.referral.young_person)
     assert outcome.partner_offer == offer
     assert offer.agency == people.vcs
 

@@ -1,13 +1,9 @@
-"""Ladder tests for every staff page of referrals (djangoproject.com style): anonymous -> sign-in
-page; password but no code -> code page; wrong role -> 403 (or 404 for a referral the user may not
-see); right role -> the page with its content. Then each page's behaviour."""
+"""The staff pages of referrals: the ladder (``tests/ladder.py``) over the table of pages, then
+each page's behaviour."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from django.urls import reverse
@@ -16,25 +12,14 @@ from cse_portal.young_people.models import PartnerOfferStatus
 from cse_portal.young_people.permissions import can_view_young_person
 from referrals import services
 from referrals.models import Decision, Referral, ReferralStatus
+from tests.ladder import Ladder, Page
 from tests.personas import People
 
-from .conftest import self_referral, submit
+from .conftest import offer_to_partner, self_referral, submit
 
 pytestmark = pytest.mark.django_db
 
 STAFF = ["manager", "alice", "bob", "frank", "fiona", "ana", "lucy", "adam"]
-
-
-@dataclass(frozen=True)
-class Page:
-    name: str
-    url: Callable[[People], str]
-    allowed: str
-    refused: str
-    refused_status: int
-    content: str
-    method: str = "get"
-    data: dict[str, Any] = field(default_factory=dict)
 
 
 def _franks(name: str, make: Callable[[People], Referral]) -> Callable[[People], str]:
@@ -50,16 +35,9 @@ def _submitted(people: People) -> Referral:
 
 
 def _offer_response(people: People) -> str:
-    referral = submit(people.frank)
-    outcome = services.referral_triage(
-        referral=referral,
-        decided_by=people.manager,
-        decision=Decision.PARTNER_AGENCY,
-        partner_agency=people.vcs,
-        reason="Low risk",
-    )
+    outcome = offer_to_partner(people)
     return reverse(
-        "referrals:offer_response", kwargs={"pk": referral.pk, "decision_pk": outcome.pk}
+        "referrals:offer_response", kwargs={"pk": outcome.referral_id, "decision_pk": outcome.pk}
     )
 
 
@@ -82,49 +60,11 @@ PAGES = [
         data={"status": "accepted"},
     ),
 ]
-PAGE_IDS = [page.name for page in PAGES]
-REFUSING = [page for page in PAGES if page.refused]
 
 
-def _request(client, page: Page, people: People):
-    url = page.url(people)
-    if page.method == "post":
-        return client.post(url, page.data)
-    return client.get(url)
-
-
-@pytest.mark.parametrize("page", PAGES, ids=PAGE_IDS)
-def test_anonymous_visitor_is_sent_to_sign_in(people, client, page):
-    response = _request(client, page, people)
-    assert response.status_code == 302
-    assert urlsplit(response["Location"]).path == reverse("accounts:login")
-
-
-@pytest.mark.parametrize("page", PAGES, ids=PAGE_IDS)
-def test_user_without_second_factor_is_sent_to_the_code_page(
-    people, password_only_client_for, page
-):
-    client = password_only_client_for(getattr(people, page.allowed))
-    response = _request(client, page, people)
-    assert response.status_code == 302
-    assert urlsplit(response["Location"]).path == reverse("accounts:verify")
-
-
-@pytest.mark.parametrize("page", REFUSING, ids=[page.name for page in REFUSING])
-def test_wrong_role_is_refused(people, client_for, page):
-    response = _request(client_for(getattr(people, page.refused)), page, people)
-    assert response.status_code == page.refused_status
-
-
-@pytest.mark.parametrize("page", PAGES, ids=PAGE_IDS)
-def test_right_role_gets_the_page(people, client_for, page):
-    response = _request(client_for(getattr(people, page.allowed)), page, people)
-    if page.method == "post":
-        assert response.status_code == 302
-        assert urlsplit(response["Location"]).path.startswith("/referrals/")
-    else:
-        assert response.status_code == 200
-        assert page.content in response.text
+class TestLadder(Ladder):
+    PAGES = PAGES
+    HOME = "/referrals/"
 
 
 # --- Make a referral -----------------------------------------------------------------------------
@@ -459,15 +399,10 @@ def test_the_team_manager_links_a_self_referral_found_by_name(people, client_for
 
 
 def test_the_partner_agencys_reply_is_recorded(people, client_for):
-    referral = submit(people.frank)
-    outcome = services.referral_triage(
-        referral=referral,
-        decided_by=people.manager,
-        decision=Decision.PARTNER_AGENCY,
-        partner_agency=people.vcs,
-        reason="Low risk",
+    outcome = offer_to_partner(people)
+    url = reverse(
+        "referrals:offer_response", kwargs={"pk": outcome.referral_id, "decision_pk": outcome.pk}
     )
-    url = reverse("referrals:offer_response", kwargs={"pk": referral.pk, "decision_pk": outcome.pk})
     assert client_for(people.frank).post(url, {"status": "accepted"}).status_code == 404
     client_for(people.manager).post(url, {"status": "accepted"})
     outcome.partner_offer.refresh_from_db()
