@@ -11,14 +11,14 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.fields import empty
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cse_portal.accounts.models import Agency
-from cse_portal.accounts.selectors import colocated_practitioners
 from cse_portal.dates import validate_new_date_of_birth
 from cse_portal.fields import REASON_MAX_LENGTH
 from cse_portal.young_people import permissions as yp_permissions
+from cse_portal.young_people.models import YoungPerson
 from cse_portal.young_people.validators import validate_postcode
 
 from . import permissions, services
@@ -43,15 +43,19 @@ class ReferralSerializer(serializers.ModelSerializer):
     young_person = serializers.UUIDField(required=False, allow_null=True, write_only=True)
     young_person_details = YoungPersonDetailsSerializer(required=False, write_only=True)
     indicators = serializers.ListField(child=serializers.CharField(), required=False)
-    # Self-referrals and community concerns do not ask these, so they read as null there; a
-    # professional referral must give both (``referral_submit`` says so, field by field).
+    # What a submitted referral must say is the service's rule (one wording, every error at
+    # once); the serializer checks only that what is given is well-formed. Self-referrals and
+    # community concerns do not ask these, so they read as null there.
     immediate_danger = serializers.BooleanField(
-        allow_null=True, help_text="Required; null only on self-referrals and community concerns."
+        required=False,
+        allow_null=True,
+        help_text="Required on a professional referral; null on self-referrals and concerns.",
     )
     consent = serializers.ChoiceField(
         choices=Consent.choices,
+        required=False,
         allow_null=True,
-        help_text="Required; null only on self-referrals and community concerns.",
+        help_text="Required on a professional referral; null on self-referrals and concerns.",
     )
     outcome = serializers.CharField(read_only=True)
 
@@ -76,7 +80,7 @@ class ReferralSerializer(serializers.ModelSerializer):
             "other_agencies",
         ]
         read_only_fields = ["id", "reference", "kind", "status", "urgent", "created_at"]
-        extra_kwargs = {"concerns": {"required": True, "allow_blank": False}}
+        extra_kwargs = {"concerns": {"required": False, "allow_blank": True}}
 
     def to_representation(self, instance: Referral) -> dict[str, Any]:
         data = super().to_representation(instance)
@@ -100,6 +104,27 @@ class TriageSerializer(serializers.Serializer):
     young_person = serializers.UUIDField(required=False, allow_null=True)
     duplicate_of = serializers.UUIDField(required=False, allow_null=True)
     reason = serializers.CharField(max_length=REASON_MAX_LENGTH)
+
+
+def _parsed_fields(fields: Any, data: Any, errors: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The fields of a refused request that are well-formed on their own, by name (nested
+    details field by field), so the service can say what is still missing."""
+    errors = errors or {}
+    parsed: dict[str, Any] = {}
+    for name, field in fields.items():
+        value = field.get_value(data)
+        if field.read_only or value is empty:
+            continue
+        if isinstance(field, serializers.Serializer) and isinstance(value, dict):
+            parsed[name] = _parsed_fields(field.fields, value, errors.get(name))
+            continue
+        if name in errors:
+            continue
+        try:
+            parsed[name] = field.run_validation(value)
+        except serializers.ValidationError:
+            continue
+    return parsed
 
 
 class ReferralViewSet(
@@ -127,29 +152,43 @@ class ReferralViewSet(
         if not permissions.can_make_referral(request.user):
             raise PermissionDenied
         serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        record_id = data.pop("young_person", None)
-        details = data.pop("young_person_details", None) or {}
-        young_person = None
-        if record_id:
-            try:
-                young_person = yp_permissions.get_young_person_for_user(
-                    request.user, record_id, channel="api"
-                )
-            except Http404:
-                raise serializers.ValidationError(
-                    {"young_person": ["Select a young person whose record you can see"]}
-                ) from None
-        else:
-            details.setdefault("date_of_birth", None)
-            details.setdefault("estimated_age", None)
-            details["postcode"] = details.get("postcode") or ""
-            data.update(details)
+        if not serializer.is_valid():
+            # Beside what was malformed, what the referral still lacks: every error at once.
+            young_person, fields = self._referral_fields(
+                _parsed_fields(serializer.fields, serializer.initial_data, serializer.errors),
+                strict=False,
+            )
+            problems = services.referral_submission_errors(young_person=young_person, **fields)
+            raise serializers.ValidationError({**problems, **serializer.errors})
+        young_person, fields = self._referral_fields(dict(serializer.validated_data), strict=True)
         referral = services.referral_submit(
-            referred_by=request.user, young_person=young_person, **data
+            referred_by=request.user, young_person=young_person, **fields
         )
         return Response(self.get_serializer(referral).data, status=status.HTTP_201_CREATED)
+
+    def _referral_fields(
+        self, data: dict[str, Any], *, strict: bool
+    ) -> tuple[YoungPerson | None, dict[str, Any]]:
+        """(the record named by id, the referral's fields). A record the caller may not see is a
+        400 when ``strict``; otherwise it is left out and the names are asked for."""
+        record_id = data.pop("young_person", None)
+        details = data.pop("young_person_details", None) or {}
+        if record_id:
+            try:
+                record = yp_permissions.get_young_person_for_user(
+                    self.request.user, record_id, channel="api"
+                )
+                return record, data
+            except Http404:
+                if strict:
+                    raise serializers.ValidationError(
+                        {"young_person": ["Select a young person whose record you can see"]}
+                    ) from None
+                return None, data
+        details.setdefault("date_of_birth", None)
+        details.setdefault("estimated_age", None)
+        details["postcode"] = details.get("postcode") or ""
+        return None, {**data, **details}
 
     @extend_schema(request=TriageSerializer, responses=ReferralSerializer)
     @action(detail=True, methods=["post"])
@@ -159,43 +198,19 @@ class ReferralViewSet(
         serializer = TriageSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        errors: dict[str, list[str]] = {}
-        practitioner_ids = set(data.get("practitioners") or [])
-        practitioners = list(colocated_practitioners().filter(pk__in=practitioner_ids))
-        if len(practitioners) != len(practitioner_ids):
-            errors["practitioners"] = ["Every practitioner must be in the co-located team"]
-        agency = None
-        if data.get("partner_agency"):
-            agency = Agency.objects.filter(pk=data["partner_agency"]).first()
-            if agency is None:
-                errors["partner_agency"] = ["No such agency"]
-        young_person = None
-        if data.get("young_person"):
-            young_person = (
-                yp_permissions.visible_young_people(request.user)
-                .filter(pk=data["young_person"])
-                .first()
-            )
-            if young_person is None:
-                errors["young_person"] = ["No such young person"]
-        original = None
-        if data.get("duplicate_of"):
-            original = (
-                permissions.triage_referrals(request.user).filter(pk=data["duplicate_of"]).first()
-            )
-            if original is None:
-                errors["duplicate_of"] = ["No such referral"]
-        if errors:
-            raise serializers.ValidationError(errors)
+        chosen = permissions.triage_choices(
+            request.user,
+            practitioners=data.get("practitioners") or [],
+            partner_agency=data.get("partner_agency"),
+            young_person=data.get("young_person"),
+            duplicate_of=data.get("duplicate_of"),
+        )
         services.referral_triage(
             referral=referral,
             decided_by=request.user,
             decision=data["decision"],
             reason=data["reason"],
-            practitioners=practitioners,
-            partner_agency=agency,
-            young_person=young_person,
-            duplicate_of=original,
+            **chosen,
         )
         referral.refresh_from_db()
         return Response(ReferralSerializer(referral).data)

@@ -309,46 +309,91 @@ class CommunityConcernForm(HoneypotMixin):
         return data
 
 
-class TriageForm(forms.Form):
+class DecisionChoiceForm(forms.Form):
+    """The first step of triage: which decision. The next shows only what that decision needs."""
+
     decision = forms.ChoiceField(
-        label="Decision",
+        label="What is your decision?",
         choices=DECISION_ACTIONS,
         widget=forms.RadioSelect,
-        error_messages={"required": "Select a decision"},
+        error_messages={
+            "required": "Select a decision",
+            "invalid_choice": "Select a decision",
+        },
     )
-    practitioners = forms.ModelMultipleChoiceField(
-        label="Practitioners to allocate",
-        queryset=colocated_practitioners(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text="When allocating.",
-    )
-    partner_agency = forms.ModelChoiceField(
-        label="Partner agency",
-        queryset=Agency.objects.filter(is_active=True, offers_preventative_work=True),
-        required=False,
-        empty_label="Select an agency",
-        help_text="When referring to a partner agency.",
-    )
-    young_person = forms.UUIDField(required=False, widget=forms.HiddenInput)
-    duplicate_of = forms.CharField(
-        label="Reference of the original referral",
-        required=False,
-        max_length=12,
-        help_text="When marking a duplicate.",
-    )
+
+
+class TriageForm(forms.Form):
+    """A decision that needs only its reason. Fields are optional here: ``referral_triage``
+    says what each decision needs, every missing piece at once."""
+
+    button = "Record decision"
     reason = forms.CharField(
         label="Reason for your decision",
+        required=False,
         widget=forms.Textarea,
-        error_messages={"required": "Enter the reason for your decision"},
         max_length=REASON_MAX_LENGTH,
+    )
+
+    def choices(self) -> dict[str, Any]:
+        """What the decision names by id, for ``permissions.triage_choices`` to resolve."""
+        return {
+            name: self.cleaned_data[name]
+            for name in ("practitioners", "partner_agency", "young_person", "duplicate_of")
+            if name in self.cleaned_data
+        }
+
+
+class AllocateForm(TriageForm):
+    button = "Allocate"
+    practitioners = forms.MultipleChoiceField(
+        label="Practitioners to allocate", required=False, widget=forms.CheckboxSelectMultiple
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["practitioners"].label_from_instance = lambda u: (
-            f"{u.get_full_name() or u.username} ({u.agency})"
-        )
+        self.fields["practitioners"].choices = [
+            (str(u.pk), f"{u.get_full_name() or u.username} ({u.agency})")
+            for u in colocated_practitioners().order_by("first_name", "last_name", "username")
+        ]
+
+
+class PartnerAgencyForm(TriageForm):
+    button = "Refer to the partner agency"
+    partner_agency = forms.ChoiceField(label="Partner agency", required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        agencies = Agency.objects.filter(is_active=True, offers_preventative_work=True)
+        self.fields["partner_agency"].choices = [("", "Select an agency")] + [
+            (str(a.pk), a.name) for a in agencies.order_by("name")
+        ]
+
+
+class DuplicateForm(TriageForm):
+    button = "Mark as a duplicate"
+    duplicate_of = forms.CharField(
+        label="Reference of the original referral", required=False, max_length=12
+    )
+
+
+class LinkForm(TriageForm):
+    """The record is chosen from the matches and search results the page lists as radios."""
+
+    button = "Link to this record"
+    young_person = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+#: The form of each decision (those that need only a reason share the plain one).
+TRIAGE_FORMS: dict[str, type[TriageForm]] = {
+    Decision.ALLOCATE: AllocateForm,
+    Decision.ASSESS: TriageForm,
+    Decision.PARTNER_AGENCY: PartnerAgencyForm,
+    Decision.SIGNPOST: TriageForm,
+    Decision.NO_FURTHER_ACTION: TriageForm,
+    Decision.DUPLICATE: DuplicateForm,
+    Decision.LINK: LinkForm,
+}
 
 
 class OfferResponseForm(forms.Form):

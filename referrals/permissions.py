@@ -18,12 +18,19 @@ they sent is never shown back to them after the confirmation.
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.http import Http404
 
+from cse_portal.accounts.models import Agency
 from cse_portal.accounts.roles import ALL_ROLES, Role
+from cse_portal.accounts.selectors import colocated_practitioners
 from cse_portal.funnel import consult_or_404
+from cse_portal.young_people import permissions as yp_permissions
 
 from .models import Referral, ReferralStatus
 
@@ -37,6 +44,13 @@ def can_make_referral(user: Any) -> bool:
 
 def can_triage(user: Any) -> bool:
     return bool(user.is_authenticated and user.has_role(Role.TEAM_MANAGER))
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
 
 
 def own_referrals(user: Any) -> QuerySet[Referral]:
@@ -92,3 +106,80 @@ def can_edit_referral(user: Any, referral: Referral) -> bool:
     return bool(
         can_make_referral(user) and referral.is_draft and referral.referred_by_id == user.pk
     )
+
+
+# --- What a triage request names -----------------------------------------------------------------
+
+
+def _triage_practitioners(ids: Iterable[Any]) -> list[Any]:
+    keys = {_uuid(value) for value in ids}
+    found = list(colocated_practitioners().filter(pk__in=keys - {None}))
+    if len(found) != len(keys):
+        raise ValidationError(
+            {"practitioners": "Every practitioner must be in the co-located team"}
+        )
+    return found
+
+
+def _triage_partner_agency(pk: Any) -> Agency:
+    agency = Agency.objects.filter(
+        pk=_uuid(pk), is_active=True, offers_preventative_work=True
+    ).first()
+    if agency is None:
+        raise ValidationError({"partner_agency": "Select an agency that takes preventative work"})
+    return agency
+
+
+def _triage_record(user: Any, pk: Any) -> Any:
+    try:
+        return yp_permissions.get_young_person_for_user(user, pk)
+    except Http404:
+        raise ValidationError({"young_person": "Select a young person's record"}) from None
+
+
+def _triage_original(user: Any, key: Any) -> Referral:
+    """The original of a duplicate, by id (the API) or by the reference a person types."""
+    pk = _uuid(key)
+    lookup = {"pk": pk} if pk is not None else {"reference": str(key).strip().upper()}
+    original = triage_referrals(user).filter(**lookup).first()
+    if original is None:
+        raise ValidationError(
+            {"duplicate_of": "There is no submitted referral with that reference"}
+        )
+    return original
+
+
+def triage_choices(
+    user: Any,
+    *,
+    practitioners: Iterable[Any] = (),
+    partner_agency: Any = None,
+    young_person: Any = None,
+    duplicate_of: Any = None,
+) -> dict[str, Any]:
+    """The records a triage request names by id (or, for the original of a duplicate, by
+    reference), resolved to those the team manager may use, ready for ``referral_triage``.
+
+    ``Http404`` for anyone but the team manager. An id it may not use is a ``ValidationError``
+    on its field, every one reported together; an empty value resolves to nothing and the
+    service says whether the decision needs it."""
+    if not can_triage(user):
+        raise Http404("No such referral")
+    resolvers = {
+        "practitioners": (practitioners, _triage_practitioners),
+        "partner_agency": (partner_agency, _triage_partner_agency),
+        "young_person": (young_person, lambda pk: _triage_record(user, pk)),
+        "duplicate_of": (duplicate_of, lambda key: _triage_original(user, key)),
+    }
+    chosen: dict[str, Any] = {"practitioners": []}
+    errors: dict[str, list[str]] = {}
+    for name, (value, resolve) in resolvers.items():
+        if not value:
+            continue
+        try:
+            chosen[name] = resolve(value)
+        except ValidationError as error:
+            errors.update(error.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    return chosen

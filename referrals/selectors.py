@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from cse_portal.young_people import permissions as yp_permissions
@@ -129,8 +130,19 @@ def find_records(user: Any, text: str, limit: int = 10) -> list[Any]:
     return list(young_people_search(user, text=text)[:limit])
 
 
-def referral_by_reference(user: Any, reference: str) -> Referral | None:
-    reference = reference.strip().upper()
-    if not reference:
-        return None
-    return permissions.triage_referrals(user).filter(reference=reference).first()
+def partner_offer_decision(user: Any, referral: Referral, pk: Any) -> TriageDecision:
+    """A decision on ``referral`` that offered preventative work to a partner agency, with the
+    offer, for the team manager recording the agency's reply; ``Http404`` otherwise."""
+    decision = (
+        TriageDecision.objects.filter(
+            referral__in=permissions.triage_referrals(user),
+            referral=referral,
+            pk=pk,
+            partner_offer__isnull=False,
+        )
+        .select_related("partner_offer__agency", "partner_offer__young_person")
+        .first()
+    )
+    if decision is None:
+        raise Http404("No such decision")
+    return decision

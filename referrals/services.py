@@ -7,7 +7,8 @@ import hashlib
 import hmac
 import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -30,7 +31,11 @@ from cse_portal.young_people import permissions as yp_permissions
 from cse_portal.young_people import services as yp_services
 from cse_portal.young_people.models import YoungPerson
 from cse_portal.young_people.selectors import young_people_with_identity
-from cse_portal.young_people.validators import normalise_postcode, validate_postcode
+from cse_portal.young_people.validators import (
+    normalise_postcode,
+    validate_date_of_birth_or_age,
+    validate_postcode,
+)
 
 from . import permissions
 from .models import (
@@ -100,18 +105,18 @@ def _apply_fields(referral: Referral, fields: dict[str, Any]) -> None:
         raise ValidationError(errors)
 
 
-def _completeness_errors(referral: Referral) -> dict[str, str]:
+def _completeness_errors(referral: Referral) -> dict[str, str | list[str]]:
     """What a professional referral must say before it is submitted (a draft may lack any of it)."""
-    errors: dict[str, str] = {}
+    errors: dict[str, str | list[str]] = {}
     if referral.young_person_id is None:
         if not referral.given_name:
             errors["given_name"] = "Enter the young person's first name"
         if not referral.family_name:
             errors["family_name"] = "Enter the young person's last name"
-        if referral.date_of_birth is None and referral.estimated_age is None:
-            errors["date_of_birth"] = (
-                "Enter the young person's date of birth, or their age if you do not know it"
-            )
+        try:
+            validate_date_of_birth_or_age(referral.date_of_birth, referral.estimated_age)
+        except ValidationError as error:
+            errors.update(error.message_dict)
     if not referral.concerns:
         errors["concerns"] = "Describe your concerns"
     if referral.immediate_danger is None:
@@ -123,6 +128,30 @@ def _completeness_errors(referral: Referral) -> dict[str, str]:
     return errors
 
 
+def referral_submission_errors(
+    *, referral: Referral | None = None, young_person: YoungPerson | None = None, **fields: Any
+) -> dict[str, list[str]]:
+    """Every reason a submission of these fields (over the draft ``referral``, if any) would be
+    refused, without saving anything: the format of each field given and what a submitted
+    referral must say. The page and the API add these to their own format errors, so a referrer
+    sees every error at once rather than one round after another."""
+    candidate = Referral(kind=ReferralKind.PROFESSIONAL)
+    if referral is not None:
+        for name in REFERRAL_FIELDS:
+            setattr(candidate, name, getattr(referral, name))
+        candidate.young_person_id = referral.young_person_id
+    if young_person is not None:
+        candidate.young_person_id = young_person.pk
+    errors: dict[str, list[str]] = {}
+    try:
+        _apply_fields(candidate, fields)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    for name, message in _completeness_errors(candidate).items():
+        errors.setdefault(name, [message] if isinstance(message, str) else message)
+    return errors
+
+
 def _check_record_choice(referred_by: User, young_person: YoungPerson | None) -> None:
     if young_person is not None and not yp_permissions.can_view_young_person(
         referred_by, young_person
@@ -130,15 +159,19 @@ def _check_record_choice(referred_by: User, young_person: YoungPerson | None) ->
         raise ValidationError({"young_person": "Select a young person whose record you can see"})
 
 
+def _check_may_write(referred_by: User, referral: Referral | None) -> None:
+    if not permissions.can_make_referral(referred_by):
+        raise PermissionDenied
+    if referral is not None and not permissions.can_edit_referral(referred_by, referral):
+        raise PermissionDenied
+
+
 def _draft(
     *, referred_by: User, referral: Referral | None, young_person: YoungPerson | None, **fields: Any
 ) -> Referral:
-    if not permissions.can_make_referral(referred_by):
-        raise PermissionDenied
+    _check_may_write(referred_by, referral)
     if referral is None:
         referral = Referral(kind=ReferralKind.PROFESSIONAL, referred_by=referred_by)
-    elif not permissions.can_edit_referral(referred_by, referral):
-        raise PermissionDenied
     _check_record_choice(referred_by, young_person)
     if young_person is not None:
         referral.young_person = young_person
@@ -221,12 +254,13 @@ def referral_submit(
     A referral about a new young person creates the record at once, or links the one with exactly
     its identity, so the team manager can find it before triage. Immediate danger makes it urgent
     and emails the team managers."""
+    _check_may_write(referred_by, referral)
+    errors = referral_submission_errors(referral=referral, young_person=young_person, **fields)
+    if errors:
+        raise ValidationError(errors)
     referral = _draft(
         referred_by=referred_by, referral=referral, young_person=young_person, **fields
     )
-    errors = _completeness_errors(referral)
-    if errors:
-        raise ValidationError(errors)
     if referral.young_person_id is None:
         referral.young_person, referral.created_young_person = _resolve_young_person(
             referral, referred_by, confirmed_new=confirmed_new
@@ -475,6 +509,160 @@ def _link(referral: Referral, young_person: YoungPerson, decided_by: User, reaso
     referral.save(update_fields=["young_person", "created_young_person", "updated_at"])
 
 
+@dataclass
+class _Triage:
+    """One triage decision being taken: what the team manager chose, and the outcome row."""
+
+    referral: Referral
+    decided_by: User
+    reason: str
+    practitioners: list[User]
+    partner_agency: Agency | None
+    young_person: YoungPerson | None
+    duplicate_of: Referral | None
+    outcome: TriageDecision
+
+
+def _needs_record(triage: _Triage) -> dict[str, str]:
+    if triage.referral.young_person_id is None:
+        return {"decision": "Link this referral to a young person's record first"}
+    return {}
+
+
+def _check_link(triage: _Triage) -> dict[str, str]:
+    if triage.young_person is None:
+        return {"young_person": "Select the young person's record"}
+    return {}
+
+
+def _check_allocate(triage: _Triage) -> dict[str, str]:
+    errors = _needs_record(triage)
+    if not triage.practitioners:
+        errors["practitioners"] = "Select at least one practitioner"
+    return errors
+
+
+def _check_partner_agency(triage: _Triage) -> dict[str, str]:
+    errors = _needs_record(triage)
+    if triage.partner_agency is None:
+        errors["partner_agency"] = "Select the partner agency"
+    return errors
+
+
+def _check_duplicate(triage: _Triage) -> dict[str, str]:
+    original = triage.duplicate_of
+    if original is None:
+        return {"duplicate_of": "Enter the reference of the original referral"}
+    if original.pk == triage.referral.pk or original.status == ReferralStatus.DRAFT:
+        return {"duplicate_of": "Choose another submitted referral"}
+    return {}
+
+
+def _nothing_needed(triage: _Triage) -> dict[str, str]:
+    return {}
+
+
+def _link_record(triage: _Triage) -> None:
+    _link(triage.referral, triage.young_person, triage.decided_by, triage.reason)
+    triage.outcome.detail = {"young_person": str(triage.young_person.pk)}
+
+
+def _allocate(triage: _Triage) -> None:
+    added = yp_services.young_person_allocate(
+        young_person=triage.referral.young_person,
+        practitioners=triage.practitioners,
+        allocated_by=triage.decided_by,
+        reason=triage.reason,
+        source_app=SOURCE_APP,
+    )
+    triage.outcome.detail = {"practitioners": [str(p.pk) for p in added]}
+
+
+def _request_assessment(triage: _Triage) -> None:
+    request = assessment_request(
+        young_person=triage.referral.young_person,
+        requested_by=triage.decided_by,
+        reason=triage.reason,
+        source_app=SOURCE_APP,
+        source_object=triage.referral,
+    )
+    triage.outcome.assessment_request_id = str(request.pk)
+
+
+def _offer_partner_work(triage: _Triage) -> None:
+    triage.outcome.partner_offer = yp_services.partner_offer_make(
+        young_person=triage.referral.young_person,
+        agency=triage.partner_agency,
+        offered_by=triage.decided_by,
+        reason=triage.reason,
+        source_app=SOURCE_APP,
+        source_object=triage.referral,
+    )
+
+
+def _mark_duplicate(triage: _Triage) -> None:
+    triage.referral.duplicate_of = triage.duplicate_of
+    triage.outcome.detail = {"duplicate_of": triage.duplicate_of.reference}
+
+
+def _no_action(triage: _Triage) -> None:
+    """Signposting and no further action are the outcome and its reason; nothing else changes."""
+
+
+#: Each decision: what it needs (every missing piece reported at once), then what it does.
+TRIAGE_RULES: dict[str, tuple[Callable[[_Triage], dict[str, str]], Callable[[_Triage], None]]] = {
+    Decision.LINK: (_check_link, _link_record),
+    Decision.ALLOCATE: (_check_allocate, _allocate),
+    Decision.ASSESS: (_needs_record, _request_assessment),
+    Decision.PARTNER_AGENCY: (_check_partner_agency, _offer_partner_work),
+    Decision.SIGNPOST: (_nothing_needed, _no_action),
+    Decision.NO_FURTHER_ACTION: (_nothing_needed, _no_action),
+    Decision.DUPLICATE: (_check_duplicate, _mark_duplicate),
+}
+
+
+def _close_triage(triage: _Triage) -> None:
+    referral, outcome = triage.referral, triage.outcome
+    referral.status = ReferralStatus.TRIAGED
+    referral.decision = outcome.decision
+    referral.decided_at = outcome.decided_at
+    referral.decided_by = triage.decided_by
+    referral.full_clean()
+    referral.save(
+        update_fields=[
+            "status",
+            "decision",
+            "decided_at",
+            "decided_by",
+            "duplicate_of",
+            "updated_at",
+        ]
+    )
+
+
+def _record_triage(triage: _Triage) -> None:
+    referral, outcome = triage.referral, triage.outcome
+    label = Decision(outcome.decision).label
+    audit_record(
+        actor=triage.decided_by,
+        action=AuditAction.ALTER,
+        obj=referral,
+        subject_id=referral.young_person_id,
+        summary=f"Triage: {label}",
+        justification=triage.reason,
+        detail={"decision": outcome.decision, **outcome.detail},
+    )
+    if referral.young_person_id is not None:
+        yp_services.chronology_add(
+            young_person=referral.young_person,
+            title=f"Referral {referral.reference} triaged: {label}",
+            detail=triage.reason,
+            source_app=SOURCE_APP,
+            obj=referral,
+            recorded_by=triage.decided_by,
+        )
+
+
 @transaction.atomic
 def referral_triage(
     *,
@@ -489,107 +677,41 @@ def referral_triage(
 ) -> TriageDecision:
     """The team manager's decision on a submitted referral, with its reason: audited, written to
     the chronology and shown to the referrer as the outcome. ``link`` attaches a record and leaves
-    the referral in the queue for its decision."""
+    the referral in the queue for its decision. What each decision needs and does is
+    ``TRIAGE_RULES``; every missing piece is reported together."""
     if not permissions.can_triage(decided_by):
         raise PermissionDenied
     referral = Referral.objects.select_for_update().get(pk=referral.pk)
     if referral.status != ReferralStatus.SUBMITTED:
         raise ValidationError("A decision has already been made on this referral.")
-    if decision not in Decision.values:
+    if decision not in TRIAGE_RULES:
         raise ValidationError({"decision": "Select a decision"})
+    check, act = TRIAGE_RULES[decision]
     reason = reason.strip()
+    triage = _Triage(
+        referral=referral,
+        decided_by=decided_by,
+        reason=reason,
+        practitioners=list(practitioners),
+        partner_agency=partner_agency,
+        young_person=young_person,
+        duplicate_of=duplicate_of,
+        outcome=TriageDecision(
+            referral=referral, decision=decision, reason=reason, decided_by=decided_by
+        ),
+    )
+    errors = check(triage)
     if not reason:
-        raise ValidationError({"reason": "Enter the reason for your decision"})
-
-    outcome = TriageDecision(
-        referral=referral, decision=decision, reason=reason, decided_by=decided_by
-    )
-    if decision == Decision.LINK:
-        if young_person is None:
-            raise ValidationError({"young_person": "Select the young person's record"})
-        _link(referral, young_person, decided_by, reason)
-        outcome.detail = {"young_person": str(young_person.pk)}
-    elif decision in {Decision.ALLOCATE, Decision.ASSESS, Decision.PARTNER_AGENCY}:
-        record = referral.young_person
-        if record is None:
-            raise ValidationError(
-                {"decision": "Link this referral to a young person's record first"}
-            )
-        if decision == Decision.ALLOCATE:
-            added = yp_services.young_person_allocate(
-                young_person=record,
-                practitioners=list(practitioners),
-                allocated_by=decided_by,
-                reason=reason,
-                source_app=SOURCE_APP,
-            )
-            outcome.detail = {"practitioners": [str(p.pk) for p in added]}
-        elif decision == Decision.ASSESS:
-            request = assessment_request(
-                young_person=record,
-                requested_by=decided_by,
-                reason=reason,
-                source_app=SOURCE_APP,
-                source_object=referral,
-            )
-            outcome.assessment_request_id = str(request.pk)
-        else:
-            if partner_agency is None:
-                raise ValidationError({"partner_agency": "Select the partner agency"})
-            outcome.partner_offer = yp_services.partner_offer_make(
-                young_person=record,
-                agency=partner_agency,
-                offered_by=decided_by,
-                reason=reason,
-                source_app=SOURCE_APP,
-                source_object=referral,
-            )
-    elif decision == Decision.DUPLICATE:
-        if duplicate_of is None:
-            raise ValidationError({"duplicate_of": "Enter the reference of the original referral"})
-        if duplicate_of.pk == referral.pk or duplicate_of.status == ReferralStatus.DRAFT:
-            raise ValidationError({"duplicate_of": "Choose another submitted referral"})
-        referral.duplicate_of = duplicate_of
-        outcome.detail = {"duplicate_of": duplicate_of.reference}
-    outcome.full_clean()
-    outcome.save()
-
+        errors["reason"] = "Enter the reason for your decision"
+    if errors:
+        raise ValidationError(errors)
+    act(triage)
+    triage.outcome.full_clean()
+    triage.outcome.save()
     if decision in FINAL_DECISIONS:
-        referral.status = ReferralStatus.TRIAGED
-        referral.decision = decision
-        referral.decided_at = outcome.decided_at
-        referral.decided_by = decided_by
-        referral.full_clean()
-        referral.save(
-            update_fields=[
-                "status",
-                "decision",
-                "decided_at",
-                "decided_by",
-                "duplicate_of",
-                "updated_at",
-            ]
-        )
-    label = Decision(decision).label
-    audit_record(
-        actor=decided_by,
-        action=AuditAction.ALTER,
-        obj=referral,
-        subject_id=referral.young_person_id,
-        summary=f"Triage: {label}",
-        justification=reason,
-        detail={"decision": decision, **outcome.detail},
-    )
-    if referral.young_person_id is not None:
-        yp_services.chronology_add(
-            young_person=referral.young_person,
-            title=f"Referral {referral.reference} triaged: {label}",
-            detail=reason,
-            source_app=SOURCE_APP,
-            obj=referral,
-            recorded_by=decided_by,
-        )
-    return outcome
+        _close_triage(triage)
+    _record_triage(triage)
+    return triage.outcome
 
 
 # --- Triage targets ------------------------------------------------------------------------------

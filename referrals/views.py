@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -22,13 +22,16 @@ from cse_portal.young_people import services as yp_services
 
 from . import permissions, selectors, services
 from .forms import (
+    DECISION_ACTIONS,
+    TRIAGE_FORMS,
     CommunityConcernForm,
+    DecisionChoiceForm,
     OfferResponseForm,
     ReferralForm,
     SelfReferralForm,
     TriageForm,
 )
-from .models import Decision, PublicFormState, Referral, ReferralKind, TriageDecision
+from .models import Decision, PublicFormState, Referral, ReferralKind
 
 PAGE_SIZE = 25
 
@@ -65,6 +68,8 @@ def _referral_form(request: HttpRequest, referral: Any = None) -> HttpResponse:
                 return redirect("referrals:detail", pk=referral.pk)
         except ValidationError as error:
             show_service_errors(form, error)
+    elif request.method == "POST" and request.POST.get("action") != "draft":
+        _add_submission_errors(form, referral)
     danger = form.is_bound and form.data.get("immediate_danger") == "yes"
     return render(
         request,
@@ -77,6 +82,15 @@ def _referral_form(request: HttpRequest, referral: Any = None) -> HttpResponse:
             "frontline": not yp_permissions.works_cases(user),
         },
     )
+
+
+def _add_submission_errors(form: ReferralForm, referral: Any) -> None:
+    """Beside the form's own errors (what was typed wrongly), what the submission still lacks,
+    so that every error shows at once."""
+    problems = services.referral_submission_errors(referral=referral, **form.referral_fields())
+    for name, errors in problems.items():
+        if name not in form.errors:
+            form.add_error(name if name in form.fields else None, errors)
 
 
 def _record_choice(
@@ -178,35 +192,44 @@ def triage_queue(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _decision_form(request: HttpRequest) -> tuple[DecisionChoiceForm, str, TriageForm | None]:
+    """(the decision choice, the decision chosen, that decision's own form). The decision comes
+    from the first step's GET, or from the hidden field of the decision's own form."""
+    source = request.POST if request.method == "POST" else request.GET
+    # A GET without "choose" is the page opened afresh: no "Select a decision" error yet.
+    chosen = "decision" in source or "choose" in source
+    choice = DecisionChoiceForm(source if chosen else None)
+    if not choice.is_valid():
+        return choice, "", None
+    decision = choice.cleaned_data["decision"]
+    form_class = TRIAGE_FORMS[decision]
+    return choice, decision, form_class(request.POST or None, prefix=decision)
+
+
 @require_http_methods(["GET", "POST"])
 def triage(request: HttpRequest, pk: Any) -> HttpResponse:
     user = request.user
     referral = permissions.get_referral_for_triage(user, pk)
-    form = TriageForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+    choice, decision, form = _decision_form(request)
+    if request.method == "POST" and form is not None and form.is_valid():
         try:
             services.referral_triage(
                 referral=referral,
                 decided_by=user,
-                decision=data["decision"],
-                reason=data["reason"],
-                practitioners=data["practitioners"] or [],
-                partner_agency=data["partner_agency"],
-                young_person=_record_to_link(user, data["young_person"]),
-                duplicate_of=_original(user, data["duplicate_of"]),
+                decision=decision,
+                reason=form.cleaned_data["reason"],
+                **permissions.triage_choices(user, **form.choices()),
             )
         except ValidationError as error:
             show_service_errors(form, error)
         else:
-            messages.success(
-                request, f"{Decision(data['decision']).label}: referral {referral.reference}"
-            )
-            if data["decision"] == Decision.LINK:
+            messages.success(request, f"{Decision(decision).label}: referral {referral.reference}")
+            if decision == Decision.LINK:
                 return redirect("referrals:triage", pk=referral.pk)
             return redirect("referrals:queue")
     referral = selectors.referral_for_triage(referral)
-    find = request.GET.get("find", "")
+    linking = decision == Decision.LINK
+    find = request.GET.get("find", "") if linking else ""
     found = selectors.find_records(user, find)
     if find.strip():
         yp_services.young_people_search_record(
@@ -217,9 +240,12 @@ def triage(request: HttpRequest, pk: Any) -> HttpResponse:
         "referrals/triage.html",
         {
             "referral": referral,
+            "choice": choice,
+            "decision": decision,
+            "decision_title": dict(DECISION_ACTIONS).get(decision, ""),
             "form": form,
             "waiting": selectors.with_waiting_times([referral])[0],
-            "possible": selectors.possible_records(referral),
+            "possible": selectors.possible_records(referral) if linking else [],
             "find": find,
             "found": found,
             "indicators": _chosen_indicators(referral),
@@ -240,37 +266,11 @@ def _chosen_indicators(referral: Any) -> list[dict[str, Any]]:
     ]
 
 
-def _record_to_link(user: Any, pk: Any) -> Any:
-    if pk is None:
-        return None
-    try:
-        return yp_permissions.get_young_person_for_user(user, pk)
-    except Http404:
-        raise ValidationError({"young_person": "Select the young person's record"}) from None
-
-
-def _original(user: Any, reference: str) -> Any:
-    if not reference:
-        return None
-    original = selectors.referral_by_reference(user, reference)
-    if original is None:
-        raise ValidationError({"duplicate_of": "There is no referral with that reference"})
-    return original
-
-
 @require_POST
 def offer_response(request: HttpRequest, pk: Any, decision_pk: int) -> HttpResponse:
     """Record the partner agency's acceptance or refusal of the preventative work offered."""
     referral = permissions.get_referral_for_triage(request.user, pk)
-    decision = (
-        TriageDecision.objects.filter(
-            referral=referral, pk=decision_pk, partner_offer__isnull=False
-        )
-        .select_related("partner_offer__agency", "partner_offer__young_person")
-        .first()
-    )
-    if decision is None:
-        raise Http404
+    decision = selectors.partner_offer_decision(request.user, referral, decision_pk)
     form = OfferResponseForm(request.POST)
     if form.is_valid():
         try:

@@ -11,11 +11,17 @@ from typing import Any
 
 from django import forms, template
 from django.forms.boundfield import BoundField
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from cse_portal.forms import GovukDateWidget
+from cse_portal.young_people.models import RiskLevel
 from cse_portal.young_people.validators import format_nhs_number
 
 register = template.Library()
+
+#: Tag colours by severity; "not assessed" and "no apparent risk" stay grey.
+RISK_TAG_COLOURS = {RiskLevel.HIGH: "red", RiskLevel.MEDIUM: "orange", RiskLevel.LOW: "yellow"}
 
 
 def _component(field: BoundField) -> str:
@@ -123,3 +129,12 @@ def page_title(title: str, form: forms.Form | None = None) -> str:
     """``Error: `` in front of the title when the form has errors, as the pattern asks."""
     prefix = "Error: " if form is not None and form.is_bound and form.errors else ""
     return f"{prefix}{title} – CSE portal"
+
+
+@register.simple_tag
+def risk_level_tag(level: str, label: str, prefix: str = "") -> SafeString:
+    """``{% risk_level_tag record.current_risk_level record.get_current_risk_level_display %}``:
+    the CSE risk level as a GOV.UK tag, the same colour wherever a level is shown."""
+    colour = RISK_TAG_COLOURS.get(level, "grey")
+    html = '<strong class="govuk-tag govuk-tag--{}">{}{}</strong>'
+    return format_html(html, colour, prefix, label)

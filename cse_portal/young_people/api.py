@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from . import permissions, selectors, services
 from .models import YoungPerson
-from .validators import validate_nhs_number, validate_postcode
+from .validators import validate_date_of_birth_or_age, validate_nhs_number, validate_postcode
 
 
 class YoungPersonSerializer(serializers.ModelSerializer):
@@ -51,10 +51,7 @@ class YoungPersonSerializer(serializers.ModelSerializer):
         creating = self.instance is None
         dob = attrs.get("date_of_birth", None if creating else self.instance.date_of_birth)
         age = attrs.get("estimated_age", None if creating else self.instance.estimated_age)
-        if dob is None and age is None:
-            raise serializers.ValidationError(
-                {"date_of_birth": ["Give a date of birth, or an estimated age if it is not known."]}
-            )
+        validate_date_of_birth_or_age(dob, age)
         return attrs
 
 

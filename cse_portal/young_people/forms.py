@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from cse_portal.accounts.selectors import colocated_practitioners
 from cse_portal.fields import NARRATIVE_MAX_LENGTH, REASON_MAX_LENGTH, SHORT_TEXT_MAX_LENGTH
@@ -12,6 +13,7 @@ from .models import Alias, Ethnicity, FlagKind, Gender
 from .validators import (
     NHS_NUMBER_EXAMPLE,
     normalise_nhs_number,
+    validate_date_of_birth_or_age,
     validate_nhs_number,
     validate_postcode,
 )
@@ -112,14 +114,11 @@ class YoungPersonForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if (
-            not data.get("date_of_birth")
-            and data.get("estimated_age") is None
-            and "date_of_birth" not in self.errors
-        ):
-            self.add_error(
-                "date_of_birth", "Enter a date of birth, or an estimated age if it is not known"
-            )
+        if "date_of_birth" not in self.errors:
+            try:
+                validate_date_of_birth_or_age(data.get("date_of_birth"), data.get("estimated_age"))
+            except ValidationError as error:
+                self.add_error(None, error)
         return data
 
     def identity(self) -> dict[str, Any]:

@@ -26,7 +26,12 @@ from cse_portal.fields import (
     BoundedTextField,
 )
 
-from .validators import validate_nhs_number, validate_postcode
+from .validators import (
+    DATE_OF_BIRTH_OR_AGE,
+    validate_date_of_birth_or_age,
+    validate_nhs_number,
+    validate_postcode,
+)
 
 
 class Gender(models.TextChoices):
@@ -146,7 +151,7 @@ class YoungPerson(models.Model):
                 condition=models.Q(date_of_birth__isnull=False)
                 | models.Q(estimated_age__isnull=False),
                 name="yp_dob_or_estimated_age",
-                violation_error_message="Give a date of birth or an estimated age.",
+                violation_error_message=DATE_OF_BIRTH_OR_AGE,
             ),
             models.CheckConstraint(
                 condition=models.Q(estimated_age__isnull=True)
@@ -182,6 +187,11 @@ class YoungPerson(models.Model):
             errors["date_of_birth"] = error.messages
         if self.estimated_age is not None and self.estimated_age > MAX_ESTIMATED_AGE:
             errors["estimated_age"] = f"Estimated age must be {MAX_ESTIMATED_AGE} or less"
+        if "date_of_birth" not in errors:
+            try:
+                validate_date_of_birth_or_age(self.date_of_birth, self.estimated_age)
+            except ValidationError as error:
+                errors.update(error.message_dict)
         if errors:
             raise ValidationError(errors)
 

@@ -70,6 +70,11 @@ def can_manage_involvement(user: Any) -> bool:
     return is_team_manager(user)
 
 
+def can_respond_to_partner_offers(user: Any) -> bool:
+    """The team manager records a partner agency's reply, or withdraws the offer."""
+    return is_team_manager(user)
+
+
 def visible_young_people(user: Any) -> QuerySet[YoungPerson]:
     """Every current (unmerged) record ``user`` may see; the base of every read."""
     records = YoungPerson.objects.current()

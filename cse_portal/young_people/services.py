@@ -432,10 +432,11 @@ def young_person_deallocate(
 
 
 @transaction.atomic
-def flag_raise(
-    *, young_person: YoungPerson, kind: str, reason: str, raised_by: User | None
-) -> Flag:
-    """Raise a flag (returns the active one if that kind is already raised)."""
+def flag_raise(*, young_person: YoungPerson, kind: str, reason: str, raised_by: User) -> Flag:
+    """Raise a flag (returns the active one if that kind is already raised). Whoever may work the
+    record may flag it."""
+    if not permissions.can_edit_young_person(raised_by, young_person):
+        raise PermissionDenied
     current = young_person.flags.filter(kind=kind, removed_at__isnull=True).first()
     if current is not None:
         return current
@@ -462,7 +463,10 @@ def flag_raise(
 
 
 @transaction.atomic
-def flag_remove(*, flag: Flag, removed_by: User | None, reason: str) -> Flag:
+def flag_remove(*, flag: Flag, removed_by: User, reason: str) -> Flag:
+    """Take a flag down, with the reason. Whoever may work the record may remove its flags."""
+    if not permissions.can_edit_young_person(removed_by, flag.young_person):
+        raise PermissionDenied
     if not reason.strip():
         raise ValidationError({"reason": "Enter why the flag is being removed"})
     if flag.removed_at is not None:
@@ -495,7 +499,7 @@ def young_person_set_risk_level(
     *,
     young_person: YoungPerson,
     level: str,
-    set_by: User | None,
+    set_by: User,
     source_app: str,
     obj: models.Model | None = None,
     reason: str = "",
@@ -591,6 +595,8 @@ def partner_offer_respond(
     *, offer: PartnerAgencyOffer, status: str, responded_by: User, note: str = ""
 ) -> PartnerAgencyOffer:
     """Record the agency's acceptance or refusal (or the team's withdrawal) of an offer."""
+    if not permissions.can_respond_to_partner_offers(responded_by):
+        raise PermissionDenied
     if status not in {
         PartnerOfferStatus.ACCEPTED,
         PartnerOfferStatus.DECLINED,

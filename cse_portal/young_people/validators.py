@@ -1,8 +1,9 @@
-"""Validation of NHS numbers and UK postcodes."""
+"""Validation of NHS numbers, UK postcodes and how a young person's age is known."""
 
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from django.core.exceptions import ValidationError
 
@@ -67,3 +68,13 @@ def validate_nhs_number(value: str) -> None:
         raise ValidationError(
             "This is not a valid NHS number: check each digit", code="nhs_check_digit"
         )
+
+
+DATE_OF_BIRTH_OR_AGE = "Enter a date of birth, or an estimated age if it is not known"
+
+
+def validate_date_of_birth_or_age(date_of_birth: date | None, estimated_age: int | None) -> None:
+    """A young person is known by a date of birth or, failing that, an estimated age. The one
+    statement of the rule, for the record, its form, the API and referrals alike."""
+    if date_of_birth is None and estimated_age is None:
+        raise ValidationError({"date_of_birth": DATE_OF_BIRTH_OR_AGE}, code="date_of_birth_or_age")

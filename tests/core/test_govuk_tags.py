@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from django import forms
 from django.template import Context, Template
 
@@ -57,3 +58,14 @@ def test_the_error_summary_links_to_the_first_input_of_each_field():
     html = Template("{% govuk_error_summary form %}").render(Context({"form": form}))
     assert 'href="#id_several_0"' in html
     assert 'href="#id_when_0"' in html
+
+
+@pytest.mark.parametrize(
+    ("level", "colour"),
+    [("high", "red"), ("medium", "orange"), ("low", "yellow"), ("not_assessed", "grey")],
+)
+def test_a_risk_level_is_one_tag_coloured_by_severity(level, colour):
+    html = Template("{% risk_level_tag level 'Label' prefix='CSE risk: ' %}").render(
+        Context({"level": level})
+    )
+    assert html == f'<strong class="govuk-tag govuk-tag--{colour}">CSE risk: Label</strong>'

@@ -320,17 +320,52 @@ def test_the_team_manager_triages_and_the_practitioner_then_sees_the_young_perso
     page.get_by_role("link", name=referral.reference).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Referral {referral.reference}")
     assert_no_axe_violations(page)
-    page.get_by_role("button", name="Record decision").click()
+    expect(page.get_by_label("Reason for your decision")).to_have_count(0)
+    page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("alert")).to_contain_text("Select a decision")
     assert_no_axe_violations(page)
 
     page.get_by_label("Allocate to practitioners of the co-located team").check()
+    page.get_by_role("button", name="Continue").click()
+    # Only what allocation needs: no agency, no original referral, no record to link.
+    expect(page.get_by_label("Partner agency")).to_have_count(0)
+    expect(page.get_by_label("Reference of the original referral")).to_have_count(0)
+    assert_no_axe_violations(page)
+    page.get_by_role("button", name="Allocate").click()
+    expect(page.get_by_role("alert")).to_contain_text("Select at least one practitioner")
+    expect(page.get_by_role("alert")).to_contain_text("Enter the reason for your decision")
+    assert_no_axe_violations(page)
     page.get_by_label(re.compile(r"^Bob Tester")).check()
     page.get_by_label("Reason for your decision").fill("Urgent: significant indicators")
-    page.get_by_role("button", name="Record decision").click()
+    page.get_by_role("button", name="Allocate").click()
     expect(page.get_by_text("Nothing is waiting for triage")).to_be_visible()
 
     practitioner = new_page()
     login_as(practitioner, people.bob)
     practitioner.goto(f"/young-people/{referral.young_person_id}/")
     expect(practitioner.get_by_role("heading", level=1)).to_have_text("Skye Thornton")
+
+
+def test_the_team_manager_links_a_self_referral_without_javascript(
+    page_without_js: Page, people: People
+) -> None:
+    page = page_without_js
+    referral = services.self_referral_submit(
+        name="Noah", age=14, contact_method="none", happening="Someone keeps messaging me."
+    )
+    login_as(page, people.manager)
+    page.goto(f"/referrals/triage/{referral.pk}/")
+    page.get_by_label("Link to a young person's record").check()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_label("Reason for your decision")).to_have_count(1)
+    expect(page.get_by_label("Practitioners to allocate")).to_have_count(0)
+    page.get_by_label("Find a record by name").fill("Noah")
+    page.get_by_role("button", name="Search").click()
+    assert_no_axe_violations(page)
+    page.get_by_label(re.compile(r"^Noah Ellison")).check()
+    page.get_by_label("Reason for your decision").fill("Known to the team")
+    page.get_by_role("button", name="Link to this record").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Linked to a young")
+    assert_no_axe_violations(page)
+    referral.refresh_from_db()
+    assert referral.young_person == people.noah

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from cse_portal.accounts.models import User
 from referrals import services
-from referrals.models import Consent, Referral
+from referrals.models import Consent, Decision, Referral, TriageDecision
 
 
 def referral_fields(**overrides: Any) -> dict[str, Any]:
@@ -37,6 +37,17 @@ def referral_fields(**overrides: Any) -> dict[str, Any]:
 
 def submit(user: User, **overrides: Any) -> Referral:
     return services.referral_submit(referred_by=user, **referral_fields(**overrides))
+
+
+def offer_to_partner(people: Any, reason: str = "Low risk") -> TriageDecision:
+    """A referral from frank, triaged as preventative work offered to the VCS agency."""
+    return services.referral_triage(
+        referral=submit(people.frank),
+        decided_by=people.manager,
+        decision=Decision.PARTNER_AGENCY,
+        partner_agency=people.vcs,
+        reason=reason,
+    )
 
 
 def self_referral(**overrides: Any) -> Referral:

@@ -155,3 +155,41 @@ def test_listing_referrals_is_audited(people, api_for):
     entry = AuditEntry.objects.filter(action="search", object_type="referrals.referral").get()
     assert entry.actor == people.manager
     assert entry.detail["results"] == 1
+
+
+def test_malformed_fields_and_what_is_missing_are_reported_at_once(people, api_for):
+    response = api_for(people.frank).post(
+        URL,
+        {
+            "young_person_details": {
+                "given_name": "Skye",
+                "family_name": "Thornton",
+                "postcode": "not a postcode",
+            },
+            "immediate_danger": "perhaps",
+            "consent": "not_sought",
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    errors = response.json()
+    assert {"young_person_details", "immediate_danger", "concerns", "sharing_basis"} <= set(errors)
+    assert errors["sharing_basis"] == ["Enter why you are sharing this information without consent"]
+    assert "given_name" not in errors  # given, inside the details whose postcode is wrong
+    assert not Referral.objects.exists()
+
+
+def test_a_triage_request_hears_of_every_id_it_may_not_use_at_once(people, api_for):
+    referral = submit(people.frank)
+    response = api_for(people.manager).post(
+        f"{URL}{referral.pk}/triage/",
+        {
+            "decision": "allocate",
+            "practitioners": [str(people.frank.pk)],
+            "young_person": str(uuid.uuid4()),
+            "reason": "x",
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert {"practitioners", "young_person"} <= set(response.json())

@@ -23,7 +23,7 @@ from referrals.models import (
 )
 from tests.factories import make_young_person
 
-from .conftest import community_concern, referral_fields, self_referral, submit
+from .conftest import community_concern, offer_to_partner, referral_fields, self_referral, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -304,6 +304,29 @@ def test_a_decision_needs_a_reason(people):
     assert "reason" in error.value.message_dict
 
 
+def test_every_decision_has_its_rule():
+    assert set(services.TRIAGE_RULES) == set(Decision.values)
+
+
+@pytest.mark.parametrize(
+    ("decision", "missing"),
+    [
+        (Decision.ALLOCATE, {"decision", "practitioners", "reason"}),
+        (Decision.PARTNER_AGENCY, {"decision", "partner_agency", "reason"}),
+        (Decision.ASSESS, {"decision", "reason"}),
+        (Decision.LINK, {"young_person", "reason"}),
+        (Decision.DUPLICATE, {"duplicate_of", "reason"}),
+    ],
+)
+def test_every_missing_piece_of_a_decision_is_reported_at_once(people, decision, missing):
+    referral = self_referral()
+    with pytest.raises(ValidationError) as error:
+        services.referral_triage(
+            referral=referral, decided_by=people.manager, decision=decision, reason=" "
+        )
+    assert set(error.value.message_dict) == missing
+
+
 @pytest.mark.parametrize("persona", ["alice", "frank", "ana"])
 def test_only_the_team_manager_triages(people, persona):
     referral = submit(people.frank)
@@ -344,15 +367,8 @@ def test_requesting_an_assessment_goes_through_the_assessments_service(people):
 
 
 def test_a_partner_agency_offer_is_kept_in_the_record(people):
-    referral = submit(people.frank)
-    outcome = services.referral_triage(
-        referral=referral,
-        decided_by=people.manager,
-        decision=Decision.PARTNER_AGENCY,
-        partner_agency=people.vcs,
-        reason="Low risk: preventative work",
-    )
-    offer = PartnerAgencyOffer.objects.get(young_person=referral.young_person)
+    outcome = offer_to_partner(people)
+    offer = PartnerAgencyOffer.objects.get(young_person=outcome.referral.young_person)
     assert outcome.partner_offer == offer
     assert offer.agency == people.vcs
 

@@ -251,3 +251,61 @@ def test_a_clash_with_a_record_the_user_may_see_is_refused_plainly(people, unsee
         )
     assert "Another record already has this NHS number" in str(error.value)
     assert not ChronologyEntry.objects.filter(title__startswith="Possible dup").exists()
+
+
+# --- Services refuse what the acting user may not do, whoever calls them --------------------------
+
+
+@pytest.mark.parametrize("persona", ["bob", "frank", "adam"])
+def test_flag_raise_is_refused_to_anyone_who_may_not_work_the_record(people, persona):
+    with pytest.raises(PermissionDenied):
+        services.flag_raise(
+            young_person=people.maya,
+            kind=FlagKind.REPEAT_MISSING,
+            reason="x",
+            raised_by=getattr(people, persona),
+        )
+    assert not Flag.objects.exists()
+
+
+def test_the_allocated_practitioner_may_raise_a_flag(people):
+    flag = services.flag_raise(
+        young_person=people.maya, kind=FlagKind.REPEAT_MISSING, reason="x", raised_by=people.alice
+    )
+    assert flag.raised_by == people.alice
+
+
+@pytest.mark.parametrize("persona", ["bob", "frank", "adam"])
+def test_flag_remove_is_refused_to_anyone_who_may_not_work_the_record(people, persona):
+    flag = services.flag_raise(
+        young_person=people.maya, kind=FlagKind.REPEAT_MISSING, reason="x", raised_by=people.alice
+    )
+    with pytest.raises(PermissionDenied):
+        services.flag_remove(flag=flag, removed_by=getattr(people, persona), reason="Gone")
+    flag.refresh_from_db()
+    assert flag.removed_at is None
+
+
+def _offer(people) -> PartnerAgencyOffer:
+    return services.partner_offer_make(
+        young_person=people.maya,
+        agency=people.vcs,
+        offered_by=people.manager,
+        reason="Low risk",
+        source_app="young_people",
+    )
+
+
+@pytest.mark.parametrize("persona", ["alice", "frank", "adam"])
+def test_only_a_team_manager_records_a_partner_agencys_reply(people, persona):
+    offer = _offer(people)
+    with pytest.raises(PermissionDenied):
+        services.partner_offer_respond(
+            offer=offer, status="accepted", responded_by=getattr(people, persona)
+        )
+    offer.refresh_from_db()
+    assert offer.status == "offered"
+    answered = services.partner_offer_respond(
+        offer=offer, status="accepted", responded_by=people.manager
+    )
+    assert answered.responded_by == people.manager

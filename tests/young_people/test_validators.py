@@ -84,3 +84,50 @@ def test_nhs_numbers_are_formatted_three_three_four(stored, shown):
 
 def test_the_example_given_to_users_is_a_valid_nhs_number():
     assert nhs_number_is_valid(NHS_NUMBER_EXAMPLE)
+
+
+# --- A date of birth or an estimated age: one rule, one wording, on every path -------------------
+
+
+def _record_without_age(people, api_client_for):
+    from cse_portal.young_people.models import YoungPerson
+
+    record = YoungPerson(given_name="Jade", family_name="Holloway")
+    with pytest.raises(ValidationError) as caught:
+        record.full_clean()
+    return caught.value.message_dict["date_of_birth"]
+
+
+def _page_without_age(people, api_client_for):
+    from cse_portal.young_people.forms import YoungPersonForm
+
+    form = YoungPersonForm(data={"given_name": "Jade", "family_name": "Holloway"})
+    form.is_valid()
+    return form.errors["date_of_birth"]
+
+
+def _api_without_age(people, api_client_for):
+    client = api_client_for(people.manager)
+    body = {"given_name": "Jade", "family_name": "Holloway", "gender": "female"}
+    return client.post("/api/v1/young-people/", body, format="json").json()["date_of_birth"]
+
+
+def _referral_without_age(people, api_client_for):
+    from referrals.services import referral_submit
+    from tests.referrals.conftest import referral_fields
+
+    with pytest.raises(ValidationError) as caught:
+        referral_submit(referred_by=people.frank, **referral_fields(date_of_birth=None))
+    return caught.value.message_dict["date_of_birth"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path", [_record_without_age, _page_without_age, _api_without_age, _referral_without_age]
+)
+def test_a_missing_date_of_birth_and_age_gets_the_same_words_everywhere(
+    people, api_client_for, path
+):
+    from cse_portal.young_people.validators import DATE_OF_BIRTH_OR_AGE
+
+    assert list(path(people, api_client_for)) == [DATE_OF_BIRTH_OR_AGE]

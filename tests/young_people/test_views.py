@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from django.urls import reverse
@@ -24,6 +22,7 @@ from cse_portal.young_people.models import (
 )
 from cse_portal.young_people.permissions import is_allocated
 from tests.factories import make_young_person
+from tests.ladder import Ladder, Page
 from tests.personas import People
 
 pytestmark = pytest.mark.django_db
@@ -36,18 +35,6 @@ def _maya_flag(people: People) -> Flag:
         reason="Three episodes in 90 days",
         raised_by=people.manager,
     )
-
-
-@dataclass(frozen=True)
-class Page:
-    name: str
-    url: Callable[[People], str]
-    allowed: str
-    refused: str
-    refused_status: int
-    content: str
-    method: str = "get"
-    data: dict[str, Any] = field(default_factory=dict)
 
 
 def _maya(name: str, **extra: Any) -> Callable[[People], str]:
@@ -104,48 +91,11 @@ PAGES = [
     Page("merge", _maya("merge"), "manager", "alice", 403, "Merge a duplicate record"),
     Page("access_log", _maya("access_log"), "manager", "alice", 403, "Who has accessed"),
 ]
-PAGE_IDS = [page.name for page in PAGES]
 
 
-def _request(client, page: Page, people: People):
-    url = page.url(people)
-    if page.method == "post":
-        return client.post(url, page.data)
-    return client.get(url)
-
-
-@pytest.mark.parametrize("page", PAGES, ids=PAGE_IDS)
-def test_anonymous_visitor_is_sent_to_sign_in(people, client, page):
-    response = _request(client, page, people)
-    assert response.status_code == 302
-    assert urlsplit(response["Location"]).path == reverse("accounts:login")
-
-
-@pytest.mark.parametrize("page", PAGES, ids=PAGE_IDS)
-def test_user_without_second_factor_is_sent_to_the_code_page(
-    people, password_only_client_for, page
-):
-    client = password_only_client_for(getattr(people, page.allowed))
-    response = _request(client, page, people)
-    assert response.status_code == 302
-    assert urlsplit(response["Location"]).path == reverse("accounts:verify")
-
-
-@pytest.mark.parametrize("page", PAGES, ids=PAGE_IDS)
-def test_wrong_role_is_refused(people, client_for, page):
-    response = _request(client_for(getattr(people, page.refused)), page, people)
-    assert response.status_code == page.refused_status
-
-
-@pytest.mark.parametrize("page", PAGES, ids=PAGE_IDS)
-def test_right_role_gets_the_page(people, client_for, page):
-    response = _request(client_for(getattr(people, page.allowed)), page, people)
-    if page.method == "post":
-        assert response.status_code == 302
-        assert urlsplit(response["Location"]).path.startswith("/young-people/")
-    else:
-        assert response.status_code == 200
-        assert page.content in response.content.decode()
+class TestLadder(Ladder):
+    PAGES = PAGES
+    HOME = "/young-people/"
 
 
 # --- Search --------------------------------------------------------------------------------------
