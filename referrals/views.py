@@ -31,7 +31,7 @@ from .forms import (
     SelfReferralForm,
     TriageForm,
 )
-from .models import Decision, PublicFormState, Referral, ReferralKind
+from .models import Decision, PublicFormState, Referral, ReferralKind, ReferralStatus
 
 PAGE_SIZE = 25
 
@@ -229,6 +229,7 @@ def triage(request: HttpRequest, pk: Any) -> HttpResponse:
             return redirect("referrals:queue")
     referral = selectors.referral_for_triage(referral)
     linking = decision == Decision.LINK
+    submitted = referral.status == ReferralStatus.SUBMITTED
     find = request.GET.get("find", "") if linking else ""
     found = selectors.find_records(user, find)
     if find.strip():
@@ -245,7 +246,8 @@ def triage(request: HttpRequest, pk: Any) -> HttpResponse:
             "decision_title": dict(DECISION_ACTIONS).get(decision, ""),
             "form": form,
             "waiting": selectors.with_waiting_times([referral])[0],
-            "possible": selectors.possible_records(referral) if linking else [],
+            # Shown before any decision too: a likely existing record changes what to decide.
+            "possible": selectors.possible_records(referral) if submitted else [],
             "find": find,
             "found": found,
             "indicators": _chosen_indicators(referral),

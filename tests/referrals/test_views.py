@@ -301,9 +301,12 @@ def test_triage_offers_the_similar_record_a_referral_was_not_linked_to(people, c
         date_of_birth=liam.date_of_birth,
         postcode=liam.postcode,
     )
-    page = client_for(people.manager).get(reverse("referrals:triage", kwargs={"pk": referral.pk}))
-    assert f'value="{liam.pk}"' in page.text
-    assert "Liam Carter, born" in page.text
+    url = reverse("referrals:triage", kwargs={"pk": referral.pk})
+    page = client_for(people.manager).get(url)
+    assert reverse("young_people:detail", kwargs={"pk": liam.pk}) in page.text
+    linking = client_for(people.manager).get(url, {"decision": "link"})
+    assert f'value="{liam.pk}"' in linking.text
+    assert "Liam Carter</a>, born" in page.text
 
 
 def test_opening_a_referral_for_triage_is_audited(people, client_for):
