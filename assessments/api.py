@@ -6,7 +6,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -191,21 +190,15 @@ class AssessmentViewSet(
             raise serializers.ValidationError(
                 {"young_person": ["No such young person, or not one you may assess."]}
             ) from None
-        answers = {a["item"]: a["value"] for a in data.get("answer_list", [])}
         try:
-            with transaction.atomic():
-                assessment = services.assessment_start(
-                    young_person=young_person, assessor=request.user
-                )
-                services.assessment_save(
-                    assessment=assessment,
-                    user=request.user,
-                    answers=answers,
-                    judgement_level=data.get("judgement_level", ""),
-                    judgement_rationale=data.get("judgement_rationale", ""),
-                )
-                if data.get("submit"):
-                    services.assessment_submit(assessment=assessment, user=request.user)
+            assessment = services.assessment_create(
+                young_person=young_person,
+                assessor=request.user,
+                answers={a["item"]: a["value"] for a in data.get("answer_list", [])},
+                judgement_level=data.get("judgement_level", ""),
+                judgement_rationale=data.get("judgement_rationale", ""),
+                submit=data.get("submit", False),
+            )
         except DjangoValidationError as error:
             raise _validation_error(error) from error
         except DjangoPermissionDenied:

@@ -450,6 +450,7 @@ def referral_triage(
                 reason=reason,
                 source_app=SOURCE_APP,
                 source_object=referral,
+                suggested_indicators=referral.indicators,
             )
             outcome.assessment_request_id = str(request.pk)
         else:

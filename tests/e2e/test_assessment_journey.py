@@ -128,3 +128,29 @@ def test_answers_save_without_javascript(page_without_js: Page, people: People) 
     page_without_js.get_by_role("button", name="Save and continue later").click()
     expect(page_without_js.get_by_text("Your answers have been saved")).to_be_visible()
     assert Assessment.objects.get().answers == {"groom_cars": "6_to_12_months"}
+
+
+def test_an_answer_ticked_is_kept_without_pressing_save(page: Page, people: People) -> None:
+    # htmx must work within the content security policy (no inline styles or scripts).
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    login_as(page, people.alice)
+    page.goto(f"/assessments/young-people/{people.maya.pk}/start/")
+    page.get_by_role("button", name="Start assessment").click()
+    question = "Seen getting into cars driven by unknown adults"
+    page.get_by_role("group", name=question).get_by_label("6 to 12 months ago").check()
+    expect(page.locator("#autosave-status")).to_contain_text("Answers saved at")
+    violations = axe_violations(page)
+    assert not violations, format_violations(violations)
+
+    page.reload()
+    expect(
+        page.get_by_role("group", name=question).get_by_label("6 to 12 months ago")
+    ).to_be_checked()
+    assert Assessment.objects.get().answers == {"groom_cars": "6_to_12_months"}
+    assert refused == []
