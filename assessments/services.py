@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
@@ -313,27 +313,23 @@ def assessment_save(
     return assessment
 
 
+class Answering(TypedDict, total=False):
+    """What ``assessment_save`` takes besides the assessment and the user."""
+
+    answers: Required[dict[str, str]]
+    judgement_level: str
+    judgement_rationale: str
+    submit: bool
+
+
 @transaction.atomic
 def assessment_create(
-    *,
-    young_person: YoungPerson,
-    assessor: User,
-    answers: dict[str, str],
-    judgement_level: str = "",
-    judgement_rationale: str = "",
-    submit: bool = False,
+    *, young_person: YoungPerson, assessor: User, **answering: Unpack[Answering]
 ) -> Assessment:
     """Start, answer and (with ``submit``) submit an assessment in one go, as the API does: all
     of it or nothing."""
     assessment = assessment_start(young_person=young_person, assessor=assessor)
-    return assessment_save(
-        assessment=assessment,
-        user=assessor,
-        answers=answers,
-        judgement_level=judgement_level,
-        judgement_rationale=judgement_rationale,
-        submit=submit,
-    )
+    return assessment_save(assessment=assessment, user=assessor, **answering)
 
 
 def unanswered_items(assessment: Assessment) -> list[str]:
