@@ -175,18 +175,15 @@ def _judgement_errors(assessment: Assessment) -> dict[str, str]:
     return {}
 
 
-def _suggestions_for(
-    young_person: YoungPerson, instrument: Instrument, request: AssessmentRequest | None
-) -> list[str]:
+def _suggestions_for(young_person: YoungPerson, instrument: Instrument) -> list[str]:
     """The item codes that open requests for an assessment of ``young_person`` suggest, in the
     instrument's order; codes the instrument does not know are dropped."""
-    requests = AssessmentRequest.objects.filter(
-        young_person=young_person, status=RequestStatus.OPEN
-    )
-    if request is not None:
-        requests = requests | AssessmentRequest.objects.filter(pk=request.pk)
     suggested = {
-        code for codes in requests.values_list("suggested_indicators", flat=True) for code in codes
+        code
+        for codes in AssessmentRequest.objects.filter(
+            young_person=young_person, status=RequestStatus.OPEN
+        ).values_list("suggested_indicators", flat=True)
+        for code in codes
     }
     return [code for code in instrument.parsed.items if code in suggested]
 
@@ -213,7 +210,7 @@ def assessment_start(
         assessor=assessor,
         age_at_assessment=young_person.age,
         learning_disability=young_person.learning_disability,
-        suggested_items=_suggestions_for(young_person, instrument, request),
+        suggested_items=_suggestions_for(young_person, instrument),
     )
     _score(assessment)
     assessment.full_clean()

@@ -179,7 +179,7 @@ def autosave(request: HttpRequest, pk: Any) -> HttpResponse:
         request,
         "assessments/_autosave_status.html",
         {"assessment": assessment, "form": form, "saved_at": timezone.localtime()},
-        # 422 so that htmx (configured on the page) shows the message but a script can tell.
+        # 422 says the save failed; the page's htmx configuration still shows the message.
         status=422 if form.errors else 200,
     )
 

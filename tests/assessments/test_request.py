@@ -67,6 +67,13 @@ def test_suggestions_keep_only_codes_the_instrument_knows(people) -> None:
     assert assessment.suggested_items == ["health_sti"]
 
 
-def test_an_assessment_without_a_request_has_no_suggestions(people) -> None:
+def test_another_young_persons_request_suggests_nothing(people) -> None:
+    services.assessment_request(
+        young_person=people.noah,
+        requested_by=people.manager,
+        reason="Referral triage",
+        source_app="referrals",
+        suggested_indicators=["health_sti"],
+    )
     assessment = services.assessment_start(young_person=people.maya, assessor=people.alice)
     assert assessment.suggested_items == []
