@@ -125,8 +125,11 @@ def test_answers_save_without_javascript(page_without_js: Page, people: People) 
     page_without_js.get_by_role(
         "group", name="Seen getting into cars driven by unknown adults"
     ).get_by_label("6 to 12 months ago").check()
-    page_without_js.get_by_role("button", name="Save and continue later").click()
+    page_without_js.get_by_role(
+        "button", name="Save and continue after Grooming and relationships"
+    ).click()
     expect(page_without_js.get_by_text("Your answers have been saved")).to_be_visible()
+    assert page_without_js.url.endswith("/answers/#section-4")  # the next section: Health
     assert Assessment.objects.get().answers == {"groom_cars": "6_to_12_months"}
 
 
