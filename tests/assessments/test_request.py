@@ -55,25 +55,22 @@ def test_referral_indicators_arrive_as_suggestions_to_confirm(people, client_for
     assert page.content.decode().count(SUGGESTED_HINT) == 2
 
 
-def test_suggestions_keep_only_codes_the_instrument_knows(people) -> None:
+@pytest.mark.parametrize(
+    ("requested_for", "indicators", "suggested"),
+    [
+        ("maya", ["health_sti", "retired_code"], ["health_sti"]),  # codes the instrument knows
+        ("noah", ["health_sti"], []),  # only the assessed young person's requests
+    ],
+)
+def test_suggestions_come_from_the_young_persons_requests_for_this_instrument(
+    people, requested_for, indicators, suggested
+) -> None:
     services.assessment_request(
-        young_person=people.maya,
+        young_person=getattr(people, requested_for),
         requested_by=people.manager,
         reason="Missing return",
         source_app="missing",
-        suggested_indicators=["health_sti", "retired_code"],
+        suggested_indicators=indicators,
     )
     assessment = services.assessment_start(young_person=people.maya, assessor=people.alice)
-    assert assessment.suggested_items == ["health_sti"]
-
-
-def test_another_young_persons_request_suggests_nothing(people) -> None:
-    services.assessment_request(
-        young_person=people.noah,
-        requested_by=people.manager,
-        reason="Referral triage",
-        source_app="referrals",
-        suggested_indicators=["health_sti"],
-    )
-    assessment = services.assessment_start(young_person=people.maya, assessor=people.alice)
-    assert assessment.suggested_items == []
+    assert assessment.suggested_items == suggested
