@@ -139,6 +139,25 @@ def _check_answers(instrument: Instrument, answers: dict[str, str]) -> dict[str,
     return clean
 
 
+# What scoring sets: saved with the answers and again on submission.
+SCORED_FIELDS = [
+    "score",
+    "calculated_level",
+    "floor_applied",
+    "social_care_referral",
+    "judgement_level",
+    "judgement_rationale",
+    "level",
+]
+
+
+def _lock(assessment: Assessment) -> None:
+    """Re-read ``assessment`` under a row lock. Answers saved as they are ticked can arrive while
+    the same assessment is being submitted; each write starts from the other's result, so a late
+    save never turns a submitted assessment back into a draft or drops an answer."""
+    assessment.refresh_from_db(from_queryset=Assessment.objects.select_for_update())
+
+
 def _score(assessment: Assessment) -> None:
     """Score with the assessment's own instrument and its recorded age and learning disability."""
     result = assessment.instrument.parsed.score(
@@ -247,6 +266,7 @@ def _answers_save(
     judgement_level: str | None,
     judgement_rationale: str,
 ) -> None:
+    _lock(assessment)
     if not permissions.can_edit_assessment(user, assessment):
         raise PermissionDenied
     clean = _check_answers(assessment.instrument, answers)
@@ -270,7 +290,7 @@ def _answers_save(
     if errors:
         raise ValidationError(errors)
     assessment.full_clean()
-    assessment.save()
+    assessment.save(update_fields=["answers", *SCORED_FIELDS, "updated_at"])
     audit_record(
         actor=user,
         action=AuditAction.ALTER,
@@ -337,6 +357,7 @@ def unanswered_items(assessment: Assessment) -> list[str]:
 def assessment_submit(*, assessment: Assessment, user: User) -> Assessment:
     """Send a complete assessment to the team manager for approval. Every unanswered item is
     named under its own code, so a page can show each error beside its question."""
+    _lock(assessment)
     if not permissions.can_edit_assessment(user, assessment):
         raise PermissionDenied
     _score(assessment)
@@ -351,7 +372,7 @@ def assessment_submit(*, assessment: Assessment, user: User) -> Assessment:
     assessment.status = AssessmentStatus.SUBMITTED
     assessment.submitted_at = timezone.now()
     assessment.full_clean()
-    assessment.save()
+    assessment.save(update_fields=[*SCORED_FIELDS, "status", "submitted_at", "updated_at"])
     audit_record(
         actor=user,
         action=AuditAction.ALTER,

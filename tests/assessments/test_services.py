@@ -305,3 +305,17 @@ def test_approval_names_everything_missing_at_once(people, make_assessment) -> N
 
 def test_every_level_has_its_action_on_approval() -> None:
     assert set(services.LEVEL_ACTIONS) == set(LEVEL_ORDER)
+
+
+def test_a_late_save_of_answers_never_undoes_a_submission(people) -> None:
+    # An answer saved as it is ticked can still be on its way when the assessment is submitted.
+    assessment = services.assessment_start(young_person=people.maya, assessor=people.alice)
+    services.assessment_save(assessment=assessment, user=people.alice, answers=complete({}))
+    stale = Assessment.objects.get(pk=assessment.pk)
+    services.assessment_submit(assessment=assessment, user=people.alice)
+    with pytest.raises(PermissionDenied):
+        services.assessment_save(
+            assessment=stale, user=people.alice, answers={"groom_cars": "within_6_months"}
+        )
+    assessment.refresh_from_db()
+    assert (assessment.status, assessment.score) == (AssessmentStatus.SUBMITTED, 0)
