@@ -178,7 +178,12 @@ def autosave(request: HttpRequest, pk: Any) -> HttpResponse:
     return render(
         request,
         "assessments/_autosave_status.html",
-        {"assessment": assessment, "form": form, "saved_at": timezone.localtime()},
+        {
+            "assessment": assessment,
+            "form": form,
+            "saved_at": timezone.localtime(),
+            "item_count": len(form.definition.items),
+        },
         # 422 says the save failed; the page's htmx configuration still shows the message.
         status=422 if form.errors else 200,
     )

@@ -42,6 +42,12 @@ def _answer_every_item(page: Page, answers: dict[str, str]) -> None:
         group.get_by_label(answers.get(code, "Not present"), exact=True).check()
 
 
+def _wait_for_saved_answers(page: Page, answered: int) -> None:
+    """Wait until the answers saved as they were ticked have all arrived, as a person would see
+    before pressing a button: the last save reports how many items are answered."""
+    expect(page.locator("#autosave-status")).to_contain_text(f": {answered} of ")
+
+
 def test_practitioner_assesses_and_manager_approves(
     page: Page, new_page: Callable[..., Page], people: People
 ) -> None:
@@ -62,6 +68,7 @@ def test_practitioner_assesses_and_manager_approves(
     page.get_by_role("group", name="Seen getting into cars driven by unknown adults").get_by_label(
         HIGH["groom_cars"]
     ).check()
+    _wait_for_saved_answers(page, 1)
     page.get_by_role("button", name="Submit for approval").click()
     expect(page.get_by_role("alert")).to_contain_text("Select an answer for: Regularly missing")
     expect(
@@ -72,6 +79,7 @@ def test_practitioner_assesses_and_manager_approves(
     _check(page, "answers with errors", found)
 
     _answer_every_item(page, HIGH)
+    _wait_for_saved_answers(page, len(selectors.current_definition().items))
     page.get_by_role("button", name="Submit for approval").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("CSE risk assessment")
     expect(page.get_by_text("Awaiting approval", exact=True)).to_be_visible()
