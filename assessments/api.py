@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -185,18 +184,14 @@ class AssessmentViewSet(
             raise serializers.ValidationError(
                 {"young_person": ["No such young person, or not one you may assess."]}
             ) from None
-        answers = {a["item"]: a["value"] for a in data.get("answer_list", [])}
-        with transaction.atomic():
-            assessment = services.assessment_start(young_person=young_person, assessor=request.user)
-            services.assessment_save(
-                assessment=assessment,
-                user=request.user,
-                answers=answers,
-                judgement_level=data.get("judgement_level", ""),
-                judgement_rationale=data.get("judgement_rationale", ""),
-            )
-            if data.get("submit"):
-                services.assessment_submit(assessment=assessment, user=request.user)
+        assessment = services.assessment_create(
+            young_person=young_person,
+            assessor=request.user,
+            answers={a["item"]: a["value"] for a in data.get("answer_list", [])},
+            judgement_level=data.get("judgement_level", ""),
+            judgement_rationale=data.get("judgement_rationale", ""),
+            submit=data.get("submit", False),
+        )
         return Response(self.get_serializer(assessment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=DecisionSerializer)

@@ -114,5 +114,6 @@ def seed(context: Any) -> None:
             requested_by=manager,
             reason="Missing episode with CSE indicators: screen for CSE risk.",
             source_app="assessments",
+            suggested_indicators=["missing_overnight", "groom_older_partner"],
         )
     context.log.append("Created demo CSE risk assessments")

@@ -3,6 +3,7 @@ instrument version."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from django import forms
@@ -14,8 +15,11 @@ from cse_portal.young_people.models import RiskLevel
 
 from .instrument import LEVEL_ORDER, Definition
 from .models import Assessment
+from .services import PREVENTATIVE_WORK_LEVELS
 
 ITEM_PREFIX = "item_"
+SUGGESTED_HINT = "Suggested by the referral: choose an answer to confirm it."
+JUDGEMENT_ANCHOR = "judgement"
 
 JUDGEMENT_CHOICES = [("", "No, use the calculated level")] + [
     (level, RiskLevel(level).label) for level in LEVEL_ORDER
@@ -40,7 +44,13 @@ class AssessmentForm(forms.Form):
         max_length=REASON_MAX_LENGTH,
     )
 
-    def __init__(self, *args: Any, definition: Definition, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        definition: Definition,
+        suggested: Collection[str] = (),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.definition = definition
         self.sections: list[tuple[str, list[str]]] = []
@@ -48,9 +58,12 @@ class AssessmentForm(forms.Form):
             names = []
             for item in section.items:
                 name = f"{ITEM_PREFIX}{item.code}"
+                hint = item.guidance
+                if item.code in suggested:
+                    hint = f"{SUGGESTED_HINT} {hint}".strip()
                 self.fields[name] = forms.ChoiceField(
                     label=item.text,
-                    help_text=item.guidance,
+                    help_text=hint,
                     choices=[(o.value, o.label) for o in item.options],
                     widget=forms.RadioSelect,
                     required=False,
@@ -74,8 +87,18 @@ class AssessmentForm(forms.Form):
             for code in self.definition.items
         }
 
-    def item_field(self, code: str) -> str:
-        return f"{ITEM_PREFIX}{code}"
+    def given_answers(self) -> dict[str, str]:
+        """Only the items answered in this request: a partial save never clears an answer."""
+        return {code: value for code, value in self.answers().items() if value}
+
+    def item_fields(self) -> dict[str, str]:
+        """The service names an item by its code; the form's field for it."""
+        return {code: f"{ITEM_PREFIX}{code}" for code in self.definition.items}
+
+    def continue_to(self, anchor: str) -> str:
+        """The section a "Save and continue" button leads to, if it names one of this form's."""
+        anchors = {f"section-{number}" for number in range(2, len(self.sections) + 1)}
+        return anchor if anchor in anchors | {JUDGEMENT_ANCHOR} else ""
 
 
 class Decision:
@@ -84,6 +107,9 @@ class Decision:
 
 
 class DecisionForm(forms.Form):
+    """Parses the manager's decision; what a decision needs is the services' rule, and their
+    errors are shown on these fields."""
+
     decision = forms.ChoiceField(
         label="Your decision",
         choices=[
@@ -105,7 +131,7 @@ class DecisionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.assessment = assessment
         level = assessment.level
-        if level in {RiskLevel.MEDIUM, RiskLevel.LOW}:
+        if level in PREVENTATIVE_WORK_LEVELS:
             self.fields["partner_agency"] = forms.ModelChoiceField(
                 label="Partner agency to offer preventative work to",
                 queryset=Agency.objects.filter(is_active=True, offers_preventative_work=True),
@@ -125,19 +151,3 @@ class DecisionForm(forms.Form):
                 label="I approve lowering the calculated level by professional judgement",
                 required=False,
             )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if data.get("decision") == Decision.RETURN and not data.get("comments", "").strip():
-            self.add_error("comments", "Say what needs to change")
-        if data.get("decision") == Decision.APPROVE:
-            if "partner_agency" in self.fields and not data.get("partner_agency"):
-                self.add_error(
-                    "partner_agency", "Choose the partner agency to offer preventative work to"
-                )
-            if "approve_lowering" in self.fields and not data.get("approve_lowering"):
-                self.add_error(
-                    "approve_lowering",
-                    "Confirm that you approve lowering the calculated level",
-                )
-        return data

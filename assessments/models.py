@@ -113,6 +113,9 @@ class Assessment(models.Model):
         max_length=20, choices=AssessmentStatus.choices, default=AssessmentStatus.DRAFT
     )
     answers = models.JSONField(default=dict, blank=True)
+    # Item codes a request suggested (the indicators ticked on a referral): shown to the assessor
+    # to confirm, never scored until the assessor answers the item.
+    suggested_items = models.JSONField(default=list, blank=True)
     age_at_assessment = models.PositiveSmallIntegerField(null=True, blank=True)
     learning_disability = models.BooleanField(default=False)
     score = models.PositiveIntegerField(default=0)
@@ -266,6 +269,9 @@ class AssessmentRequest(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     reason = BoundedTextField(max_length=REASON_MAX_LENGTH)
+    suggested_indicators = models.JSONField(
+        default=list, blank=True, help_text="Item codes the requester saw, to confirm."
+    )
     source_app = models.CharField(max_length=40)
     source_object_type = models.CharField(max_length=100, blank=True)
     source_object_id = models.CharField(max_length=64, blank=True)

@@ -3,8 +3,10 @@ write, and record the audit and chronology entries."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
@@ -48,14 +50,19 @@ def assessment_request(
     reason: str,
     source_app: str,
     source_object: models.Model | None = None,
+    suggested_indicators: Sequence[str] = (),
 ) -> AssessmentRequest:
     """Ask the team for a CSE risk assessment of ``young_person`` (referral triage, a missing
     return...). The request shows in the team's list of assessments to do until an assessment of
-    the young person is approved."""
+    the young person is approved.
+
+    ``suggested_indicators`` are instrument item codes the requester saw (the indicators ticked on
+    a referral): the assessment shows them as suggestions to confirm, never as answers."""
     request = AssessmentRequest(
         young_person=young_person,
         requested_by=requested_by,
         reason=reason.strip(),
+        suggested_indicators=list(dict.fromkeys(suggested_indicators)),
         source_app=source_app,
         source_object_type=source_object._meta.label_lower if source_object is not None else "",
         source_object_id=str(source_object.pk) if source_object is not None else "",
@@ -132,6 +139,25 @@ def _check_answers(instrument: Instrument, answers: dict[str, str]) -> dict[str,
     return clean
 
 
+# What scoring sets: saved with the answers and again on submission.
+SCORED_FIELDS = [
+    "score",
+    "calculated_level",
+    "floor_applied",
+    "social_care_referral",
+    "judgement_level",
+    "judgement_rationale",
+    "level",
+]
+
+
+def _lock(assessment: Assessment) -> None:
+    """Re-read ``assessment`` under a row lock. Answers saved as they are ticked can arrive while
+    the same assessment is being submitted; each write starts from the other's result, so a late
+    save never turns a submitted assessment back into a draft or drops an answer."""
+    assessment.refresh_from_db(from_queryset=Assessment.objects.select_for_update())
+
+
 def _score(assessment: Assessment) -> None:
     """Score with the assessment's own instrument and its recorded age and learning disability."""
     result = assessment.instrument.parsed.score(
@@ -150,7 +176,7 @@ def _score(assessment: Assessment) -> None:
     assessment.level = assessment.judgement_level or assessment.calculated_level
 
 
-def _check_judgement(assessment: Assessment) -> None:
+def _judgement_errors(assessment: Assessment) -> dict[str, str]:
     definition = assessment.instrument.parsed
     floored = definition.floor_applies(
         age=assessment.age_at_assessment, learning_disability=assessment.learning_disability
@@ -161,12 +187,24 @@ def _check_judgement(assessment: Assessment) -> None:
         and level_rank(assessment.judgement_level) < level_rank(definition.floor.minimum_level)
     ):
         minimum = RiskLevel(definition.floor.minimum_level).label.lower()
-        raise ValidationError(
-            {
-                "judgement_level": "A child under 13 or with a learning disability is never rated "
-                f"below {minimum}"
-            }
-        )
+        return {
+            "judgement_level": "A child under 13 or with a learning disability is never rated "
+            f"below {minimum}"
+        }
+    return {}
+
+
+def _suggestions_for(young_person: YoungPerson, instrument: Instrument) -> list[str]:
+    """The item codes that open requests for an assessment of ``young_person`` suggest, in the
+    instrument's order; codes the instrument does not know are dropped."""
+    suggested = {
+        code
+        for codes in AssessmentRequest.objects.filter(
+            young_person=young_person, status=RequestStatus.OPEN
+        ).values_list("suggested_indicators", flat=True)
+        for code in codes
+    }
+    return [code for code in instrument.parsed.items if code in suggested]
 
 
 @transaction.atomic
@@ -177,7 +215,9 @@ def assessment_start(
     request: AssessmentRequest | None = None,
 ) -> Assessment:
     """Start a draft with the current published instrument. The young person's age and learning
-    disability are recorded with it: the floor is judged as things stood when assessed."""
+    disability are recorded with it: the floor is judged as things stood when assessed. The
+    indicators open requests suggest (a referral's ticked indicators) come with it as
+    suggestions, not answers."""
     if not permissions.can_assess(assessor, young_person):
         raise PermissionDenied
     instrument = Instrument.objects.current()
@@ -189,6 +229,7 @@ def assessment_start(
         assessor=assessor,
         age_at_assessment=young_person.age,
         learning_disability=young_person.learning_disability,
+        suggested_items=_suggestions_for(young_person, instrument),
     )
     _score(assessment)
     assessment.full_clean()
@@ -217,17 +258,15 @@ def assessment_start(
 
 
 @transaction.atomic
-def assessment_save(
+def _answers_save(
     *,
     assessment: Assessment,
     user: User,
     answers: dict[str, str],
-    judgement_level: str = "",
-    judgement_rationale: str = "",
-) -> Assessment:
-    """Save the assessor's answers so far (a draft is saved as the assessor goes) and re-score.
-
-    ``answers`` maps item codes to option values; an empty value clears the answer."""
+    judgement_level: str | None,
+    judgement_rationale: str,
+) -> None:
+    _lock(assessment)
     if not permissions.can_edit_assessment(user, assessment):
         raise PermissionDenied
     clean = _check_answers(assessment.instrument, answers)
@@ -236,20 +275,22 @@ def assessment_save(
         for code, value in {**assessment.answers, **clean}.items()
         if answers.get(code, value) not in (None, "")
     }
+    if judgement_level is None:
+        judgement_level = assessment.judgement_level
+        judgement_rationale = assessment.judgement_rationale
     if judgement_level and judgement_level not in LEVEL_ORDER:
         raise ValidationError({"judgement_level": "Choose a risk level"})
     assessment.answers = merged
-    assessment.judgement_level = judgement_level or ""
+    assessment.judgement_level = judgement_level
     assessment.judgement_rationale = judgement_rationale.strip() if judgement_level else ""
     _score(assessment)
-    if assessment.judgement_level:
-        _check_judgement(assessment)
+    errors = _judgement_errors(assessment)
     if assessment.judgement_level and not assessment.judgement_rationale:
-        raise ValidationError(
-            {"judgement_rationale": "Give the rationale for the professional judgement"}
-        )
+        errors["judgement_rationale"] = "Give the rationale for the professional judgement"
+    if errors:
+        raise ValidationError(errors)
     assessment.full_clean()
-    assessment.save()
+    assessment.save(update_fields=["answers", *SCORED_FIELDS, "updated_at"])
     audit_record(
         actor=user,
         action=AuditAction.ALTER,
@@ -258,7 +299,54 @@ def assessment_save(
         summary="CSE risk assessment saved",
         detail={"answered": len(merged), "score": assessment.score},
     )
+
+
+def assessment_save(
+    *,
+    assessment: Assessment,
+    user: User,
+    answers: dict[str, str],
+    judgement_level: str | None = None,
+    judgement_rationale: str = "",
+    submit: bool = False,
+) -> Assessment:
+    """Save the assessor's answers so far and re-score; with ``submit``, then send the assessment
+    to the team manager. The page and the API both save and submit through here.
+
+    ``answers`` maps item codes to option values; an empty value clears the answer. A
+    ``judgement_level`` of None keeps the recorded judgement (saving answers as they are ticked).
+    The answers are committed before the submission is tried, so an assessment that cannot be
+    submitted yet keeps them; inside a caller's transaction (``assessment_create``) a refused
+    submission undoes everything."""
+    _answers_save(
+        assessment=assessment,
+        user=user,
+        answers=answers,
+        judgement_level=judgement_level,
+        judgement_rationale=judgement_rationale,
+    )
+    if submit:
+        assessment_submit(assessment=assessment, user=user)
     return assessment
+
+
+class Answering(TypedDict, total=False):
+    """What ``assessment_save`` takes besides the assessment and the user."""
+
+    answers: Required[dict[str, str]]
+    judgement_level: str
+    judgement_rationale: str
+    submit: bool
+
+
+@transaction.atomic
+def assessment_create(
+    *, young_person: YoungPerson, assessor: User, **answering: Unpack[Answering]
+) -> Assessment:
+    """Start, answer and (with ``submit``) submit an assessment in one go, as the API does: all
+    of it or nothing."""
+    assessment = assessment_start(young_person=young_person, assessor=assessor)
+    return assessment_save(assessment=assessment, user=assessor, **answering)
 
 
 def unanswered_items(assessment: Assessment) -> list[str]:
@@ -267,20 +355,24 @@ def unanswered_items(assessment: Assessment) -> list[str]:
 
 @transaction.atomic
 def assessment_submit(*, assessment: Assessment, user: User) -> Assessment:
-    """Send a complete assessment to the team manager for approval."""
+    """Send a complete assessment to the team manager for approval. Every unanswered item is
+    named under its own code, so a page can show each error beside its question."""
+    _lock(assessment)
     if not permissions.can_edit_assessment(user, assessment):
         raise PermissionDenied
+    _score(assessment)
+    errors: dict[str, Any] = _judgement_errors(assessment)
     missing = unanswered_items(assessment)
     if missing:
-        raise ValidationError(
-            {"answers": f"Answer every item before submitting ({len(missing)} not answered)"}
-        )
-    _score(assessment)
-    _check_judgement(assessment)
+        items = assessment.instrument.parsed.items
+        errors["answers"] = f"Answer every item before submitting ({len(missing)} not answered)"
+        errors.update({code: f"Select an answer for: {items[code].text}" for code in missing})
+    if errors:
+        raise ValidationError(errors)
     assessment.status = AssessmentStatus.SUBMITTED
     assessment.submitted_at = timezone.now()
     assessment.full_clean()
-    assessment.save()
+    assessment.save(update_fields=[*SCORED_FIELDS, "status", "submitted_at", "updated_at"])
     audit_record(
         actor=user,
         action=AuditAction.ALTER,
@@ -381,6 +473,154 @@ def _record_action(
     return action
 
 
+# --- Approval: one small function per level's action ---------------------------------------------
+
+# Medium and low risk lead to preventative work by a partner agency, which the manager chooses.
+PREVENTATIVE_WORK_LEVELS = frozenset({RiskLevel.MEDIUM, RiskLevel.LOW})
+
+
+@dataclass(frozen=True)
+class Approval:
+    """What the team manager decided, as each level's action needs it."""
+
+    assessment: Assessment
+    approved_by: User
+    partner_agency: Agency | None
+    universal_information: str
+
+    @property
+    def level_label(self) -> str:
+        return RiskLevel(self.assessment.level).label.lower()
+
+    @property
+    def reason(self) -> str:
+        return f"CSE risk assessment approved: {self.level_label}"
+
+
+def _keep_open_and_hold_strategy_discussion(approval: Approval) -> None:
+    assessment, by = approval.assessment, approval.approved_by
+    involvement_open(young_person=assessment.young_person, opened_by=by, reason=approval.reason)
+    _record_action(
+        assessment,
+        ActionKind.KEEP_OPEN,
+        "Open to the co-located CSE team because the assessed risk is high.",
+        by,
+    )
+    flag_raise(
+        young_person=assessment.young_person,
+        kind=FlagKind.STRATEGY_DISCUSSION,
+        reason="High CSE risk: hold a strategy discussion",
+        raised_by=by,
+    )
+    _record_action(
+        assessment,
+        ActionKind.STRATEGY_DISCUSSION,
+        "A strategy discussion is to be held (flag raised on the record).",
+        by,
+    )
+
+
+def _offer_preventative_work(approval: Approval) -> None:
+    assessment, by = approval.assessment, approval.approved_by
+    offer = partner_offer_make(
+        young_person=assessment.young_person,
+        agency=approval.partner_agency,
+        offered_by=by,
+        reason=f"Preventative work after a CSE risk assessment ({approval.level_label} risk)",
+        source_app=SOURCE_APP,
+        source_object=assessment,
+    )
+    _record_action(
+        assessment,
+        ActionKind.PREVENTATIVE_WORK,
+        f"Preventative work offered to {approval.partner_agency}.",
+        by,
+        partner_offer_id=offer.pk,
+    )
+
+
+def _give_universal_information(approval: Approval) -> None:
+    information = (
+        approval.universal_information.strip() or settings.ASSESSMENT_UNIVERSAL_INFORMATION
+    )
+    _record_action(
+        approval.assessment,
+        ActionKind.UNIVERSAL_INFORMATION,
+        information,
+        approval.approved_by,
+        chronology_title="Universal information given",
+    )
+
+
+LEVEL_ACTIONS: dict[str, Callable[[Approval], None]] = {
+    RiskLevel.HIGH: _keep_open_and_hold_strategy_discussion,
+    RiskLevel.MEDIUM: _offer_preventative_work,
+    RiskLevel.LOW: _offer_preventative_work,
+    RiskLevel.NO_APPARENT_RISK: _give_universal_information,
+}
+
+
+def _prompt_social_care_referral(approval: Approval) -> None:
+    """A child under 13 or with a learning disability prompts a referral whatever the level."""
+    assessment = approval.assessment
+    floor = assessment.instrument.parsed.floor
+    reasons = []
+    age = assessment.age_at_assessment
+    if floor.under_age is not None and age is not None and age < floor.under_age:
+        reasons.append(f"aged {age}")
+    if floor.learning_disability and assessment.learning_disability:
+        reasons.append("with a learning disability")
+    why = " and ".join(reasons)
+    _record_action(
+        assessment,
+        ActionKind.SOCIAL_CARE_REFERRAL,
+        f"The young person was assessed {why}: make a referral to children's social care.",
+        approval.approved_by,
+        chronology_title="Referral to children's social care prompted by the CSE risk assessment",
+    )
+
+
+def _approval_errors(
+    assessment: Assessment, *, partner_agency: Agency | None, approve_lowering: bool
+) -> dict[str, str]:
+    """Everything the manager still has to give, all at once."""
+    errors = {}
+    if assessment.judgement_lowers and not approve_lowering:
+        errors["approve_lowering"] = (
+            "Confirm that you approve lowering the calculated level by professional judgement"
+        )
+    if assessment.level in PREVENTATIVE_WORK_LEVELS and partner_agency is None:
+        errors["partner_agency"] = "Choose the partner agency to offer preventative work to"
+    return errors
+
+
+def _record_approval(approval: Approval) -> None:
+    assessment = approval.assessment
+    audit_record(
+        actor=approval.approved_by,
+        action=AuditAction.ALTER,
+        obj=assessment,
+        subject_id=assessment.young_person_id,
+        summary=approval.reason,
+        justification=assessment.manager_comments,
+        detail={
+            "score": assessment.score,
+            "calculated_level": assessment.calculated_level,
+            "level": assessment.level,
+            "review_due": assessment.review_due,
+        },
+    )
+    review = f" Review due {assessment.review_due:%d %B %Y}." if assessment.review_due else ""
+    chronology_add(
+        young_person=assessment.young_person,
+        title=f"CSE risk assessment approved: {RiskLevel(assessment.level).label}",
+        detail=_level_sentence(assessment) + review,
+        source_app=SOURCE_APP,
+        obj=assessment,
+        recorded_by=approval.approved_by,
+    )
+
+
 @transaction.atomic
 def assessment_approve(
     *,
@@ -392,8 +632,8 @@ def assessment_approve(
     universal_information: str = "",
 ) -> Assessment:
     """Approve a submitted assessment: its level becomes the young person's current level (and
-    flag), the review is scheduled by level, the level's action is taken and recorded, and any
-    request for an assessment of the young person is done.
+    flag), the review is scheduled by level, the level's action (``LEVEL_ACTIONS``) is taken and
+    recorded, and any request for an assessment of the young person is done.
 
     High keeps the young person open to the co-located team and records a strategy discussion to
     hold; medium and low offer preventative work to ``partner_agency``; no apparent risk records
@@ -401,127 +641,35 @@ def assessment_approve(
     a referral to children's social care."""
     if not permissions.can_decide_assessment(approved_by, assessment):
         raise PermissionDenied
-    if assessment.judgement_lowers and not approve_lowering:
-        raise ValidationError(
-            {
-                "approve_lowering": "Confirm that you approve lowering the calculated level by "
-                "professional judgement"
-            }
-        )
-    level = assessment.level
-    if level in {RiskLevel.MEDIUM, RiskLevel.LOW} and partner_agency is None:
-        raise ValidationError(
-            {"partner_agency": "Choose the partner agency to offer preventative work to"}
-        )
-    young_person = assessment.young_person
+    errors = _approval_errors(
+        assessment, partner_agency=partner_agency, approve_lowering=approve_lowering
+    )
+    if errors:
+        raise ValidationError(errors)
     now = timezone.now()
     assessment.status = AssessmentStatus.APPROVED
     assessment.decided_at = now
     assessment.decided_by = approved_by
     assessment.manager_comments = comments.strip()
-    assessment.review_due = review_due_for(level, timezone.localdate(now))
+    assessment.review_due = review_due_for(assessment.level, timezone.localdate(now))
     assessment.full_clean()
     assessment.save()
-    level_label = RiskLevel(level).label.lower()
-    reason = f"CSE risk assessment approved: {level_label}"
+    approval = Approval(assessment, approved_by, partner_agency, universal_information)
     young_person_set_risk_level(
-        young_person=young_person,
-        level=level,
+        young_person=assessment.young_person,
+        level=assessment.level,
         set_by=approved_by,
         source_app=SOURCE_APP,
         obj=assessment,
-        reason=reason,
+        reason=approval.reason,
     )
-    if level == RiskLevel.HIGH:
-        involvement_open(young_person=young_person, opened_by=approved_by, reason=reason)
-        _record_action(
-            assessment,
-            ActionKind.KEEP_OPEN,
-            "Open to the co-located CSE team because the assessed risk is high.",
-            approved_by,
-        )
-        flag_raise(
-            young_person=young_person,
-            kind=FlagKind.STRATEGY_DISCUSSION,
-            reason="High CSE risk: hold a strategy discussion",
-            raised_by=approved_by,
-        )
-        _record_action(
-            assessment,
-            ActionKind.STRATEGY_DISCUSSION,
-            "A strategy discussion is to be held (flag raised on the record).",
-            approved_by,
-        )
-    elif level in {RiskLevel.MEDIUM, RiskLevel.LOW}:
-        offer = partner_offer_make(
-            young_person=young_person,
-            agency=partner_agency,
-            offered_by=approved_by,
-            reason=f"Preventative work after a CSE risk assessment ({level_label} risk)",
-            source_app=SOURCE_APP,
-            source_object=assessment,
-        )
-        _record_action(
-            assessment,
-            ActionKind.PREVENTATIVE_WORK,
-            f"Preventative work offered to {partner_agency}.",
-            approved_by,
-            partner_offer_id=offer.pk,
-        )
-    else:
-        information = universal_information.strip() or settings.ASSESSMENT_UNIVERSAL_INFORMATION
-        _record_action(
-            assessment,
-            ActionKind.UNIVERSAL_INFORMATION,
-            information,
-            approved_by,
-            chronology_title="Universal information given",
-        )
+    LEVEL_ACTIONS[assessment.level](approval)
     if assessment.social_care_referral:
-        floor = assessment.instrument.parsed.floor
-        reasons = []
-        age = assessment.age_at_assessment
-        if floor.under_age is not None and age is not None and age < floor.under_age:
-            reasons.append(f"aged {age}")
-        if floor.learning_disability and assessment.learning_disability:
-            reasons.append("with a learning disability")
-        why = " and ".join(reasons)
-        detail = f"The young person was assessed {why}: make a referral to children's social care."
-        _record_action(
-            assessment,
-            ActionKind.SOCIAL_CARE_REFERRAL,
-            detail,
-            approved_by,
-            chronology_title=(
-                "Referral to children's social care prompted by the CSE risk assessment"
-            ),
-        )
-    AssessmentRequest.objects.filter(young_person=young_person, status=RequestStatus.OPEN).update(
-        status=RequestStatus.DONE, done_at=now, assessment=assessment
-    )
-    audit_record(
-        actor=approved_by,
-        action=AuditAction.ALTER,
-        obj=assessment,
-        subject_id=young_person.pk,
-        summary=f"CSE risk assessment approved: {level_label}",
-        justification=assessment.manager_comments,
-        detail={
-            "score": assessment.score,
-            "calculated_level": assessment.calculated_level,
-            "level": level,
-            "review_due": assessment.review_due,
-        },
-    )
-    chronology_add(
-        young_person=young_person,
-        title=f"CSE risk assessment approved: {RiskLevel(level).label}",
-        detail=_level_sentence(assessment)
-        + (f" Review due {assessment.review_due:%d %B %Y}." if assessment.review_due else ""),
-        source_app=SOURCE_APP,
-        obj=assessment,
-        recorded_by=approved_by,
-    )
+        _prompt_social_care_referral(approval)
+    AssessmentRequest.objects.filter(
+        young_person_id=assessment.young_person_id, status=RequestStatus.OPEN
+    ).update(status=RequestStatus.DONE, done_at=now, assessment=assessment)
+    _record_approval(approval)
     return assessment
 
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("young-people/<uuid:pk>/start/", views.start, name="start"),
     path("<uuid:pk>/", views.detail, name="detail"),
     path("<uuid:pk>/answers/", views.edit, name="edit"),
+    path("<uuid:pk>/answers/autosave/", views.autosave, name="autosave"),
     path("<uuid:pk>/decision/", views.decide, name="decide"),
     path("<uuid:pk>/pdf/", views.pdf, name="pdf"),
 ]

@@ -9,6 +9,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from cse_portal.pagination import audited_page
@@ -16,6 +18,7 @@ from cse_portal.view_helpers import require, show_service_errors
 
 from . import permissions, selectors, services
 from .forms import AssessmentForm, Decision, DecisionForm
+from .models import Assessment
 from .pdf import render_assessment_pdf
 
 PAGE_SIZE = 25
@@ -103,17 +106,27 @@ def _detail_context(user: Any, assessment: Any) -> dict[str, Any]:
     }
 
 
+def _answers_form(assessment: Assessment, data: Any = None) -> AssessmentForm:
+    initial = None if data is not None else AssessmentForm.initial_for(assessment)
+    return AssessmentForm(
+        data,
+        initial=initial,
+        definition=assessment.instrument.parsed,
+        suggested=assessment.suggested_items,
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def edit(request: HttpRequest, pk: Any) -> HttpResponse:
-    """Answer the items; "Save and continue later" keeps a draft, "Submit" sends it for approval
-    (the answers are saved first, so nothing typed is lost if something is missing)."""
+    """Answer the items; each section's "Save and continue" and "Save and continue later" keep a
+    draft, "Submit" sends it for approval (the answers are saved first, so nothing entered is lost
+    if something is missing)."""
     assessment = permissions.get_assessment_for_user(request.user, pk)
     require(permissions.can_edit_assessment(request.user, assessment))
-    definition = assessment.instrument.parsed
     if request.method == "POST":
-        form = AssessmentForm(request.POST, definition=definition)
+        form = _answers_form(assessment, request.POST)
+        submitting = request.POST.get("action") == "submit"
         if form.is_valid():
-            submitting = request.POST.get("action") == "submit"
             try:
                 services.assessment_save(
                     assessment=assessment,
@@ -121,33 +134,55 @@ def edit(request: HttpRequest, pk: Any) -> HttpResponse:
                     answers=form.answers(),
                     judgement_level=form.cleaned_data["judgement_level"],
                     judgement_rationale=form.cleaned_data["judgement_rationale"],
+                    submit=submitting,
                 )
             except ValidationError as error:
-                show_service_errors(form, error)
+                show_service_errors(form, error, form.item_fields())
             else:
-                if not submitting:
-                    messages.success(request, "Your answers have been saved")
-                    return redirect("assessments:edit", pk=assessment.pk)
-                missing = services.unanswered_items(assessment)
-                for code in missing:
-                    form.add_error(
-                        form.item_field(code),
-                        f"Select an answer for: {definition.items[code].text}",
-                    )
-                if not missing:
-                    try:
-                        services.assessment_submit(assessment=assessment, user=request.user)
-                    except ValidationError as error:
-                        show_service_errors(form, error)
-                    else:
-                        messages.success(request, "Assessment submitted for approval")
-                        return redirect("assessments:detail", pk=assessment.pk)
+                if submitting:
+                    messages.success(request, "Assessment submitted for approval")
+                    return redirect("assessments:detail", pk=assessment.pk)
+                messages.success(request, "Your answers have been saved")
+                anchor = form.continue_to(request.POST.get("continue_to", ""))
+                url = reverse("assessments:edit", args=[assessment.pk])
+                return redirect(f"{url}#{anchor}" if anchor else url)
     else:
-        form = AssessmentForm(initial=AssessmentForm.initial_for(assessment), definition=definition)
+        form = _answers_form(assessment)
     return render(
         request,
         "assessments/edit.html",
         {"assessment": assessment, "young_person": assessment.young_person, "form": form},
+    )
+
+
+@require_http_methods(["POST"])
+def autosave(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Save the answers as they are ticked: the edit page posts its form here with htmx on each
+    change. The judgement is left as recorded: a level chosen before its rationale is typed is
+    not an error yet, and the page's buttons save it."""
+    assessment = permissions.get_assessment_for_user(request.user, pk)
+    require(permissions.can_edit_assessment(request.user, assessment))
+    if not request.htmx:
+        return redirect("assessments:edit", pk=assessment.pk)
+    form = _answers_form(assessment, request.POST)
+    if form.is_valid():
+        try:
+            services.assessment_save(
+                assessment=assessment, user=request.user, answers=form.given_answers()
+            )
+        except ValidationError as error:
+            show_service_errors(form, error, form.item_fields())
+    return render(
+        request,
+        "assessments/_autosave_status.html",
+        {
+            "assessment": assessment,
+            "form": form,
+            "saved_at": timezone.localtime(),
+            "item_count": len(form.definition.items),
+        },
+        # 422 says the save failed; the page's htmx configuration still shows the message.
+        status=422 if form.errors else 200,
     )
 
 

@@ -585,6 +585,7 @@ def _request_assessment(triage: _Triage) -> None:
         reason=triage.reason,
         source_app=SOURCE_APP,
         source_object=triage.referral,
+        suggested_indicators=triage.referral.indicators,
     )
     triage.outcome.assessment_request_id = str(request.pk)
 

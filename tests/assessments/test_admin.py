@@ -50,7 +50,6 @@ def test_published_version_cannot_be_changed(people, client_for) -> None:
     v1 = Instrument.objects.get(version=1)
     url = reverse("admin:assessments_instrument_change", args=[v1.pk])
     client = client_for(people.adam)
-    assert client.get(url).status_code == 200
     response = client.post(url, {"name": "Renamed", "version": 1, "definition": "{}"})
     assert response.status_code == 403
     v1.refresh_from_db()
@@ -58,6 +57,31 @@ def test_published_version_cannot_be_changed(people, client_for) -> None:
     v1.definition = {**v1.definition, "name": "Changed"}
     with pytest.raises(ValidationError):
         v1.full_clean()
+
+
+def test_published_version_reads_as_its_questions_without_a_save_button(people, client_for) -> None:
+    v1 = Instrument.objects.get(version=1)
+    response = client_for(people.adam).get(
+        reverse("admin:assessments_instrument_change", args=[v1.pk])
+    )
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert 'name="_save"' not in content
+    assert "<textarea" not in content
+    assert "<h3>Grooming and relationships</h3>" in content
+    assert "<strong>Seen getting into cars driven by unknown adults</strong>" in content
+    assert '"sections"' not in content  # not the JSON
+
+
+def test_a_draft_version_stays_editable(people, client_for) -> None:
+    draft = Instrument.objects.create(name="X", version=2, definition=_v2_definition())
+    content = (
+        client_for(people.adam)
+        .get(reverse("admin:assessments_instrument_change", args=[draft.pk]))
+        .content.decode()
+    )
+    assert 'name="_save"' in content
+    assert 'name="definition"' in content
 
 
 def test_an_unsound_definition_cannot_be_added(people, client_for) -> None:

@@ -106,3 +106,22 @@ def test_api_list_query_count_does_not_grow_with_rows(people, client) -> None:
     add_rows(people, 20)
     many = count_queries(client, "/api/v1/assessments/")
     assert few == many
+
+
+def test_autosave_costs_the_same_for_one_answer_as_for_every_answer(people, client_for) -> None:
+    assessment = services.assessment_start(young_person=people.maya, assessor=people.alice)
+    client = client_for(people.alice)
+    url = reverse("assessments:autosave", args=[assessment.pk])
+
+    def queries_to_save(answers: dict[str, str]) -> int:
+        data = {f"item_{code}": value for code, value in answers.items()}
+        with CaptureQueriesContext(connection) as context:
+            response = client.post(url, data, HTTP_HX_REQUEST="true")
+        assert response.status_code == 200
+        return len(context.captured_queries)
+
+    one = queries_to_save({"groom_cars": "within_6_months"})
+    every = queries_to_save(complete(LOW_ANSWERS))
+    assert one == every
+    assessment.refresh_from_db()
+    assert assessment.answers == complete(LOW_ANSWERS)

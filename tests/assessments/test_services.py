@@ -8,7 +8,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from assessments import services
-from assessments.models import ActionKind, AssessmentRequest, AssessmentStatus, RequestStatus
+from assessments.instrument import LEVEL_ORDER
+from assessments.models import (
+    ActionKind,
+    Assessment,
+    AssessmentRequest,
+    AssessmentStatus,
+    RequestStatus,
+)
 from cse_portal.audit.models import AuditEntry
 from cse_portal.young_people.models import (
     ChronologyEntry,
@@ -18,7 +25,7 @@ from cse_portal.young_people.models import (
 )
 from tests.factories import make_young_person
 
-from .conftest import HIGH_ANSWERS, LOW_ANSWERS, MEDIUM_ANSWERS, NONE_ANSWERS
+from .conftest import HIGH_ANSWERS, LOW_ANSWERS, MEDIUM_ANSWERS, NONE_ANSWERS, complete
 
 
 @pytest.mark.parametrize(
@@ -236,3 +243,79 @@ def test_every_step_is_audited_against_the_young_person(people, make_assessment)
         "CSE risk assessment submitted for approval",
         "CSE risk assessment approved: high",
     } <= summaries
+
+
+# --- One service to save and submit, for the page and the API alike ------------------------------
+
+
+def test_a_refused_submission_names_each_item_and_keeps_the_answers(people) -> None:
+    assessment = services.assessment_start(young_person=people.maya, assessor=people.alice)
+    with pytest.raises(ValidationError) as refused:
+        services.assessment_save(
+            assessment=assessment, user=people.alice, answers=LOW_ANSWERS, submit=True
+        )
+    unanswered = set(assessment.instrument.parsed.items) - set(LOW_ANSWERS)
+    assert set(refused.value.message_dict) == unanswered | {"answers"}
+    assessment.refresh_from_db()
+    assert (assessment.answers, assessment.status) == (LOW_ANSWERS, AssessmentStatus.DRAFT)
+
+
+def test_saving_with_submit_sends_a_complete_assessment(people) -> None:
+    assessment = services.assessment_start(young_person=people.maya, assessor=people.alice)
+    services.assessment_save(
+        assessment=assessment, user=people.alice, answers=complete(HIGH_ANSWERS), submit=True
+    )
+    assessment.refresh_from_db()
+    assert (assessment.status, assessment.score) == (AssessmentStatus.SUBMITTED, 20)
+
+
+def test_creating_in_one_go_is_all_or_nothing(people) -> None:
+    with pytest.raises(ValidationError):
+        services.assessment_create(
+            young_person=people.maya, assessor=people.alice, answers=LOW_ANSWERS, submit=True
+        )
+    assert not Assessment.objects.exists()
+
+
+def test_saving_answers_alone_keeps_the_recorded_judgement(people) -> None:
+    assessment = services.assessment_start(young_person=people.maya, assessor=people.alice)
+    services.assessment_save(
+        assessment=assessment,
+        user=people.alice,
+        answers=LOW_ANSWERS,
+        judgement_level="high",
+        judgement_rationale="Disclosed to the school nurse",
+    )
+    services.assessment_save(assessment=assessment, user=people.alice, answers=NONE_ANSWERS)
+    assessment.refresh_from_db()
+    assert (assessment.judgement_level, assessment.level) == ("high", "high")
+
+
+# --- Approval: every missing choice at once, one action per level --------------------------------
+
+
+def test_approval_names_everything_missing_at_once(people, make_assessment) -> None:
+    assessment = make_assessment(
+        HIGH_ANSWERS, judgement_level="medium", judgement_rationale="Historic indicators"
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.assessment_approve(assessment=assessment, approved_by=people.manager)
+    assert set(refused.value.message_dict) == {"approve_lowering", "partner_agency"}
+
+
+def test_every_level_has_its_action_on_approval() -> None:
+    assert set(services.LEVEL_ACTIONS) == set(LEVEL_ORDER)
+
+
+def test_a_late_save_of_answers_never_undoes_a_submission(people) -> None:
+    # An answer saved as it is ticked can still be on its way when the assessment is submitted.
+    assessment = services.assessment_start(young_person=people.maya, assessor=people.alice)
+    services.assessment_save(assessment=assessment, user=people.alice, answers=complete({}))
+    stale = Assessment.objects.get(pk=assessment.pk)
+    services.assessment_submit(assessment=assessment, user=people.alice)
+    with pytest.raises(PermissionDenied):
+        services.assessment_save(
+            assessment=stale, user=people.alice, answers={"groom_cars": "within_6_months"}
+        )
+    assessment.refresh_from_db()
+    assert (assessment.status, assessment.score) == (AssessmentStatus.SUBMITTED, 0)

@@ -42,6 +42,12 @@ def _answer_every_item(page: Page, answers: dict[str, str]) -> None:
         group.get_by_label(answers.get(code, "Not present"), exact=True).check()
 
 
+def _wait_for_saved_answers(page: Page, answered: int) -> None:
+    """Wait until the answers saved as they were ticked have all arrived, as a person would see
+    before pressing a button: the last save reports how many items are answered."""
+    expect(page.locator("#autosave-status")).to_contain_text(f": {answered} of ")
+
+
 def test_practitioner_assesses_and_manager_approves(
     page: Page, new_page: Callable[..., Page], people: People
 ) -> None:
@@ -62,6 +68,7 @@ def test_practitioner_assesses_and_manager_approves(
     page.get_by_role("group", name="Seen getting into cars driven by unknown adults").get_by_label(
         HIGH["groom_cars"]
     ).check()
+    _wait_for_saved_answers(page, 1)
     page.get_by_role("button", name="Submit for approval").click()
     expect(page.get_by_role("alert")).to_contain_text("Select an answer for: Regularly missing")
     expect(
@@ -72,6 +79,7 @@ def test_practitioner_assesses_and_manager_approves(
     _check(page, "answers with errors", found)
 
     _answer_every_item(page, HIGH)
+    _wait_for_saved_answers(page, len(selectors.current_definition().items))
     page.get_by_role("button", name="Submit for approval").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("CSE risk assessment")
     expect(page.get_by_text("Awaiting approval", exact=True)).to_be_visible()
@@ -125,6 +133,35 @@ def test_answers_save_without_javascript(page_without_js: Page, people: People) 
     page_without_js.get_by_role(
         "group", name="Seen getting into cars driven by unknown adults"
     ).get_by_label("6 to 12 months ago").check()
-    page_without_js.get_by_role("button", name="Save and continue later").click()
+    page_without_js.get_by_role(
+        "button", name="Save and continue after Grooming and relationships"
+    ).click()
     expect(page_without_js.get_by_text("Your answers have been saved")).to_be_visible()
+    assert page_without_js.url.endswith("/answers/#section-4")  # the next section: Health
     assert Assessment.objects.get().answers == {"groom_cars": "6_to_12_months"}
+
+
+def test_an_answer_ticked_is_kept_without_pressing_save(page: Page, people: People) -> None:
+    # htmx must work within the content security policy (no inline styles or scripts).
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    login_as(page, people.alice)
+    page.goto(f"/assessments/young-people/{people.maya.pk}/start/")
+    page.get_by_role("button", name="Start assessment").click()
+    question = "Seen getting into cars driven by unknown adults"
+    page.get_by_role("group", name=question).get_by_label("6 to 12 months ago").check()
+    expect(page.locator("#autosave-status")).to_contain_text("Answers saved at")
+    violations = axe_violations(page)
+    assert not violations, format_violations(violations)
+
+    page.reload()
+    expect(
+        page.get_by_role("group", name=question).get_by_label("6 to 12 months ago")
+    ).to_be_checked()
+    assert Assessment.objects.get().answers == {"groom_cars": "6_to_12_months"}
+    assert refused == []
