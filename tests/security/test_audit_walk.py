@@ -41,6 +41,10 @@ NOT_WALKED = {
     "accounts/logout/": "signs the walker out; shows no record",
     "api/v1/schema/": "the API's description; shows no record",
     "api/v1/docs/": "the API's description; shows no record",
+    "assessments/<uuid:pk>/answers/autosave/": (
+        "POST only (the edit page's save as you go): fetched through the same funnel as the edit "
+        "page walked here (tests/assessments/test_views.py)"
+    ),
     "self-referral/sent/<str:token>/": (
         "public: the sender's one-time confirmation (its reference only), for no staff user "
         "(tests/referrals/test_public.py)"
