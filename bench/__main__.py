@@ -32,7 +32,7 @@ from django.utils import timezone  # noqa: E402
 YOUNG_PEOPLE = int(os.environ.get("BENCH_YOUNG_PEOPLE", "50000"))
 CHRONOLOGY_PER_PERSON = int(os.environ.get("BENCH_CHRONOLOGY_PER_PERSON", "5"))
 AUDIT_ENTRIES = int(os.environ.get("BENCH_AUDIT_ENTRIES", "20000"))
-REPEAT = 30
+REPEAT = int(os.environ.get("BENCH_REPEAT", "30"))
 
 
 def timed(label: str, action: Callable[[], object], repeat: int = REPEAT) -> None:
@@ -106,6 +106,8 @@ def main() -> int:
     setup_test_environment()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     if "DATABASE_URL" not in os.environ:
+        # A fresh clone has no var/ yet, and SQLite will not create the folder of its file.
+        settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
         settings.DATABASES["default"]["TEST"]["NAME"] = str(settings.VAR_DIR / "bench.sqlite3")
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
