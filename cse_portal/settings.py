@@ -1,13 +1,14 @@
 """Settings for the CSE portal: one module, configured only from the environment.
 
 Production (``DEBUG`` false, the default) has no fallback for secrets or infrastructure: a
-missing ``SECRET_KEY``, ``ALLOWED_HOSTS``, ``DATABASE_URL`` or ``CELERY_BROKER_URL`` stops the
-process at start. The embedded defaults (SQLite and the ``filesystem://`` Celery broker under
-``var/``) apply only when ``DEBUG`` is true, which is what ``make run`` and ``make test`` set.
+missing ``SECRET_KEY``, ``ALLOWED_HOSTS``, ``DATABASE_URL``, ``CELERY_BROKER_URL`` or ``CACHE_URL``
+stops the process at start. The embedded defaults (SQLite and the ``filesystem://`` Celery broker
+under ``var/``) apply only when ``DEBUG`` is true, which is what ``make run`` and ``make test`` set.
 """
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,6 +17,15 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# ``make run`` writes a local ``.env`` (DEBUG and a random SECRET_KEY) so that the README's
+# commands (``python manage.py seed_demo --json``) work as typed afterwards. Variables already in
+# the environment win; production has no such file (it is never committed nor copied into the
+# image), so it still refuses to start without its own secrets. ``ENV_FILE`` points elsewhere.
+ENV_FILE = Path(os.environ.get("ENV_FILE", BASE_DIR / ".env"))
+if ENV_FILE.is_file():
+    environ.Env.read_env(ENV_FILE, overwrite=False)
+
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
 
 env = environ.Env()
@@ -324,7 +334,13 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Throttles, rate limits and locks must count across every web and worker process, so production
+# shares Redis (Django's own RedisCache, e.g. ``redis://redis:6379/1``); the one-process embedded
+# demo keeps the local memory cache.
+if DEBUG:
+    CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+else:
+    CACHES = {"default": env.cache_url("CACHE_URL")}
 
 # --- Portal policy -------------------------------------------------------------------------------
 

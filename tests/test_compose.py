@@ -43,3 +43,8 @@ def test_secrets_come_from_the_environment_and_must_be_set():
     for name in ("SECRET_KEY", "ALLOWED_HOSTS"):
         assert re.fullmatch(r"\$\{" + name + r":\?[^}]+\}", environment[name])
     assert "${POSTGRES_PASSWORD:?" in environment["DATABASE_URL"]
+
+
+def test_every_portal_process_shares_the_redis_cache():
+    for service in ("web", "worker", "beat"):
+        assert SERVICES[service]["environment"]["CACHE_URL"] == "redis://redis:6379/1"
