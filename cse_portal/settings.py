@@ -91,6 +91,8 @@ MIDDLEWARE = [
     "cse_portal.accounts.middleware.LoginRequiredMiddleware",
     "cse_portal.accounts.middleware.SecondFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After CommonMiddleware, whose APPEND_SLASH redirect still turns a 404 into /path/.
+    "cse_portal.error_pages.PortalNotFoundMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
