@@ -366,9 +366,29 @@ ASSESSMENT_UNIVERSAL_INFORMATION = env.str(
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"drop_query_strings": {"()": "cse_portal.log_filters.DropQueryStrings"}},
+    "formatters": {
+        # Django's own format for its development server, which make run uses.
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Access logs keep the path, never the query string (search terms): see log_filters.
+        "django.server": {
+            "handlers": ["django.server"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["drop_query_strings"],
+        },
+        "django.request": {"filters": ["drop_query_strings"]},
         "axes": {"level": "WARNING"},
         # WeasyPrint narrates every step of every PDF at INFO.
         "weasyprint": {"level": "WARNING"},
