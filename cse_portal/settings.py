@@ -68,7 +68,8 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_htmx",
-    # Core, in dependency order: accounts <- audit <- young_people.
+    # Core, in dependency order: notifications <- accounts <- audit <- young_people.
+    "cse_portal.notifications",
     "cse_portal.accounts",
     "cse_portal.audit",
     "cse_portal.young_people",
@@ -303,8 +304,12 @@ EMAIL_BACKEND = env.str(
     ),
 )
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+# For the file-based backend (``django.core.mail.backends.filebased.EmailBackend``).
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="cse-portal@localhost")
+# How long a worker holds a notification it is sending before another may send it (the outbox).
+NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=300)
 
 # --- REST API ------------------------------------------------------------------------------------
 

@@ -14,7 +14,6 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -24,6 +23,7 @@ from cse_portal.accounts.models import Agency, User
 from cse_portal.accounts.roles import Role
 from cse_portal.audit.models import AuditAction
 from cse_portal.audit.services import audit_list_read, audit_record
+from cse_portal.notifications.services import notification_queue, recipient_emails
 from cse_portal.young_people import permissions as yp_permissions
 from cse_portal.young_people import services as yp_services
 from cse_portal.young_people.models import YoungPerson
@@ -36,7 +36,6 @@ from .models import (
     CommunityConcern,
     Consent,
     Decision,
-    Notification,
     NotificationKind,
     PublicSubmission,
     Referral,
@@ -535,78 +534,38 @@ def triage_due_at(submitted_at: datetime, *, urgent: bool) -> datetime:
 
 
 def _notify(referral: Referral, kind: str) -> None:
-    """Write the notification to the outbox in this transaction; try to send it after commit."""
-    notification, _ = Notification.objects.get_or_create(referral=referral, kind=kind)
-    transaction.on_commit(lambda: queue_notification(notification.pk))
-
-
-def queue_notification(notification_id: int) -> None:
-    """Hand the notification to Celery if the broker answers. If it does not, the row stays
-    pending and ``notifications_send_pending`` (Celery beat) sends it once the broker is back."""
-    from .tasks import notification_send
-
-    try:
-        notification_send.apply_async((notification_id,), retry=False)
-    except Exception:  # the broker's errors vary with the transport; none may fail the request
-        logger.warning("Broker unavailable: notification %s kept in the outbox", notification_id)
-
-
-def team_manager_emails() -> list[str]:
-    return sorted(
-        set(
-            User.objects.filter(is_active=True, groups__name=Role.TEAM_MANAGER)
-            .exclude(email="")
-            .values_list("email", flat=True)
-        )
-    )
-
-
-def _site_url(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
-
-
-def notification_send(*, notification_id: int) -> bool:
-    """Send one pending notification to the team managers; False if it was already sent. The
-    email holds a link and the reference, never personal data. Idempotent: the row is claimed
-    before sending and released if sending fails, so a retry sends it once."""
-    now = timezone.now()
-    claimed = Notification.objects.filter(pk=notification_id, sent_at__isnull=True).update(
-        sent_at=now, attempts=F("attempts") + 1
-    )
-    if not claimed:
-        return False
-    notification = Notification.objects.select_related("referral").get(pk=notification_id)
-    referral = notification.referral
+    """Tell the team managers through the core's outbox, in this transaction. The email holds a
+    link and the reference, never personal data."""
     link = _site_url(reverse("referrals:triage", kwargs={"pk": referral.pk}))
-    if notification.kind == NotificationKind.URGENT:
+    if kind == NotificationKind.URGENT:
         subject = f"Urgent referral {referral.reference} is waiting for triage"
         opening = "An urgent referral has been made: the referrer said the young person is in "
         opening += "immediate danger."
     else:
         subject = f"New self-referral {referral.reference} is waiting for triage"
         opening = "A young person has referred themselves."
-    body = (
-        f"{opening}\n\nReference: {referral.reference}\nOpen it in the CSE portal: {link}\n\n"
-        "This email holds no personal details. Sign in to read the referral."
+    notification_queue(
+        key=notification_key(referral, kind),
+        recipient_role=Role.TEAM_MANAGER,
+        subject=subject,
+        body=(
+            f"{opening}\n\nReference: {referral.reference}\nOpen it in the CSE portal: {link}\n\n"
+            "This email holds no personal details. Sign in to read the referral."
+        ),
     )
-    try:
-        send_mail(subject, body, None, team_manager_emails())
-    except Exception:
-        Notification.objects.filter(pk=notification_id).update(sent_at=None)
-        raise
-    return True
 
 
-def notifications_send_pending() -> int:
-    """Send every notification still in the outbox (run by Celery beat every minute)."""
-    sent = 0
-    pending = Notification.objects.filter(sent_at__isnull=True).values_list("pk", flat=True)
-    for notification_id in list(pending[:500]):
-        try:
-            sent += notification_send(notification_id=notification_id)
-        except Exception:
-            logger.exception("Notification %s not sent; will retry", notification_id)
-    return sent
+def notification_key(referral: Referral, kind: str) -> str:
+    """The outbox key of the ``kind`` notification about ``referral`` (one of each, ever)."""
+    return f"referrals:{referral.pk}:{kind}"
+
+
+def team_manager_emails() -> list[str]:
+    return recipient_emails(Role.TEAM_MANAGER)
+
+
+def _site_url(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
 
 
 def overdue_triage_summary_send(*, now: datetime | None = None) -> int:
