@@ -382,11 +382,19 @@ def _link(referral: Referral, young_person: YoungPerson, decided_by: User, reaso
     if referral.young_person_id == young_person.pk:
         raise ValidationError({"young_person": "The referral is already linked to this record"})
     if referral.young_person_id is not None and referral.created_young_person:
+        # The existing record is the one the team has checked: where the referrer's details
+        # differ from it, it keeps its own (the referrer's stay on the retired record and in
+        # the referral itself).
+        keep = dict.fromkeys(
+            yp_services.merge_differences(young_person, referral.young_person),
+            yp_services.KEEP_SURVIVOR,
+        )
         yp_services.young_person_merge(
             survivor=young_person,
             duplicate=referral.young_person,
             merged_by=decided_by,
             reason=f"Referral {referral.reference}: {reason}",
+            keep=keep,
         )
     referral.young_person = young_person
     referral.created_young_person = False
@@ -595,3 +603,12 @@ def overdue_triage_summary_send(*, now: datetime | None = None) -> int:
     )
     send_mail(f"{len(overdue)} referral(s) overdue for triage", body, None, team_manager_emails())
     return len(overdue)
+
+
+def young_person_merged(
+    *, survivor: YoungPerson, duplicate: YoungPerson, merged_by: User
+) -> dict[str, int]:
+    """Merge hook: the duplicate's referrals now concern the survivor. Whether a referral created
+    its record stays as it was: it is history, not identity."""
+    count = Referral.objects.filter(young_person=duplicate).update(young_person=survivor)
+    return {Referral._meta.label_lower: count}

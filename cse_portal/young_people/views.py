@@ -121,7 +121,13 @@ def _record_context(request: HttpRequest, record: YoungPerson) -> dict[str, Any]
 
 @require_http_methods(["GET"])
 def detail(request: HttpRequest, pk: Any) -> HttpResponse:
-    record = permissions.get_young_person_for_user(request.user, pk)
+    try:
+        record = permissions.get_young_person_for_user(request.user, pk)
+    except Http404:
+        # A merged-away record's address (bookmarks, emails, old links) leads to the record it
+        # was merged into, for those who may see that one; for anyone else it stays a 404.
+        survivor = permissions.get_survivor_for_user(request.user, pk)
+        return redirect("young_people:detail", pk=survivor.pk)
     record = selectors.young_person_record(record)
     services.young_person_consult(young_person=record, user=request.user, channel="record page")
     return render(request, "young_people/detail.html", _record_context(request, record))
@@ -314,12 +320,18 @@ def merge(request: HttpRequest, pk: Any) -> HttpResponse:
             pk=survivor.pk
         )[:20]
     duplicate = None
-    form = MergeForm(request.POST or None, initial={"duplicate": request.GET.get("duplicate")})
+    comparison: list[services.MergeField] = []
     chosen = request.POST.get("duplicate") or request.GET.get("duplicate")
     if chosen:
         duplicate = permissions.get_young_person_for_user(request.user, chosen)
         if duplicate.pk == survivor.pk:
             raise Http404
+        comparison = services.merge_comparison(survivor, duplicate)
+    form = MergeForm(
+        request.POST or None,
+        initial={"duplicate": request.GET.get("duplicate")},
+        comparison=comparison,
+    )
     if request.method == "POST" and form.is_valid() and duplicate is not None:
         try:
             with transaction.atomic():
@@ -328,9 +340,12 @@ def merge(request: HttpRequest, pk: Any) -> HttpResponse:
                     duplicate=duplicate,
                     merged_by=request.user,
                     reason=form.cleaned_data["reason"],
+                    keep=form.keep(),
                 )
         except ValidationError as error:
-            show_service_errors(form, error)
+            show_service_errors(
+                form, error, {name: f"keep_{name}" for name in services.IDENTITY_FIELDS}
+            )
         else:
             messages.success(request, f"{duplicate.full_name}'s record was merged into this one")
             return redirect("young_people:detail", pk=survivor.pk)
@@ -342,6 +357,7 @@ def merge(request: HttpRequest, pk: Any) -> HttpResponse:
             "search_form": search_form,
             "candidates": candidates,
             "duplicate": duplicate,
+            "comparison": comparison,
             "form": form,
         },
     )

@@ -327,11 +327,13 @@ def test_access_log_lists_consultations_for_the_team_manager(people, client_for)
     assert people.alice.username in response.content.decode()
 
 
-def test_a_merged_away_record_answers_404(people, client_for):
+def test_a_merged_away_record_leads_to_the_survivor(people, client_for):
     services.young_person_merge(
         survivor=people.noah, duplicate=people.maya, merged_by=people.manager, reason="Same child"
     )
-    assert client_for(people.manager).get(_maya("detail")(people)).status_code == 404
+    response = client_for(people.manager).get(_maya("detail")(people))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("young_people:detail", kwargs={"pk": people.noah.pk})
 
 
 # --- Edit ----------------------------------------------------------------------------------------
