@@ -15,7 +15,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cse_portal.audit.selectors import consultations_of_subject
 from cse_portal.view_helpers import require, show_service_errors
 
 from . import panels, permissions, selectors, services
@@ -32,6 +31,7 @@ from .models import ChronologyAudience, YoungPerson
 
 PAGE_SIZE = 25
 CHRONOLOGY_PAGE_SIZE = 20
+ACCESS_LOG_PAGE_SIZE = 50
 
 
 @require_http_methods(["GET"])
@@ -115,7 +115,7 @@ def _record_context(request: HttpRequest, record: YoungPerson) -> dict[str, Any]
         "record_panels": panels.panels_for(user, record),
     }
     if context["can_see_access_log"]:
-        context["recent_access"] = list(consultations_of_subject(record.pk)[:10])
+        context["recent_access"] = selectors.recent_accessors(record)
     return context
 
 
@@ -367,5 +367,15 @@ def merge(request: HttpRequest, pk: Any) -> HttpResponse:
 def access_log(request: HttpRequest, pk: Any) -> HttpResponse:
     record = permissions.get_young_person_for_user(request.user, pk)
     require(permissions.can_see_access_log(request.user))
-    entries = Paginator(consultations_of_subject(record.pk), 50).get_page(request.GET.get("page"))
-    return render(request, "young_people/access_log.html", {"record": record, "entries": entries})
+    entries = Paginator(selectors.access_log(record), ACCESS_LOG_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "young_people/access_log.html",
+        {
+            "record": record,
+            "entries": entries,
+            "lines": selectors.access_log_lines(entries.object_list),
+        },
+    )
