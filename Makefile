@@ -30,10 +30,17 @@ chromium:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# The local demo's settings, which settings.py reads, so that the README's `python manage.py ...`
+# commands work as typed after `make run`. Written once (the key must not change under a running
+# demo), readable by its owner only, never committed nor copied into the image.
+.env:
+	umask 077 && printf 'DEBUG=true\nREQUIRE_SECOND_FACTOR=false\nSECRET_KEY=%s\n' \
+		"$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > $@
+
 run: export DEBUG ?= true
 run: export REQUIRE_SECOND_FACTOR ?= false
 run: export SITE_URL ?= http://127.0.0.1:$(PORT)
-run: install
+run: install .env
 	mkdir -p var
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo

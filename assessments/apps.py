@@ -42,9 +42,16 @@ class AssessmentsConfig(AppConfig):
         )
         from cse_portal import navigation
         from cse_portal.accounts.roles import Role
-        from cse_portal.young_people import panels
+        from cse_portal.young_people import merge_hooks, panels
 
-        from . import selectors
+        from . import selectors, services
+        from .models import Assessment, AssessmentRequest
+
+        merge_hooks.register(
+            app=self.name,
+            models=(Assessment, AssessmentRequest),
+            move=services.young_person_merged,
+        )
 
         navigation.register(
             label="Assessments",

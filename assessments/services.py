@@ -683,3 +683,32 @@ def assessment_printed(*, assessment: Assessment, user: User) -> None:
         subject_id=assessment.young_person_id,
         summary="CSE risk assessment printed (PDF)",
     )
+
+
+def young_person_merged(
+    *, survivor: YoungPerson, duplicate: YoungPerson, merged_by: User
+) -> dict[str, int]:
+    """Merge hook: the duplicate's assessments and requests move to the survivor, whose current
+    risk level then follows the most recently approved assessment of either record (the rule an
+    approval applies), so a merge never hides a higher level decided on the duplicate."""
+    moved = {
+        model._meta.label_lower: model.objects.filter(young_person=duplicate).update(
+            young_person=survivor
+        )
+        for model in (Assessment, AssessmentRequest)
+    }
+    latest = (
+        Assessment.objects.filter(young_person=survivor, status=AssessmentStatus.APPROVED)
+        .order_by("-decided_at")
+        .first()
+    )
+    if latest is not None and latest.level != survivor.current_risk_level:
+        young_person_set_risk_level(
+            young_person=survivor,
+            level=latest.level,
+            set_by=merged_by,
+            source_app=SOURCE_APP,
+            obj=latest,
+            reason="Records merged: the most recently approved assessment sets the level",
+        )
+    return moved

@@ -1,13 +1,14 @@
 """Settings for the CSE portal: one module, configured only from the environment.
 
 Production (``DEBUG`` false, the default) has no fallback for secrets or infrastructure: a
-missing ``SECRET_KEY``, ``ALLOWED_HOSTS``, ``DATABASE_URL`` or ``CELERY_BROKER_URL`` stops the
-process at start. The embedded defaults (SQLite and the ``filesystem://`` Celery broker under
-``var/``) apply only when ``DEBUG`` is true, which is what ``make run`` and ``make test`` set.
+missing ``SECRET_KEY``, ``ALLOWED_HOSTS``, ``DATABASE_URL``, ``CELERY_BROKER_URL`` or ``CACHE_URL``
+stops the process at start. The embedded defaults (SQLite and the ``filesystem://`` Celery broker
+under ``var/``) apply only when ``DEBUG`` is true, which is what ``make run`` and ``make test`` set.
 """
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,6 +17,15 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# ``make run`` writes a local ``.env`` (DEBUG and a random SECRET_KEY) so that the README's
+# commands (``python manage.py seed_demo --json``) work as typed afterwards. Variables already in
+# the environment win; production has no such file (it is never committed nor copied into the
+# image), so it still refuses to start without its own secrets. ``ENV_FILE`` points elsewhere.
+ENV_FILE = Path(os.environ.get("ENV_FILE", BASE_DIR / ".env"))
+if ENV_FILE.is_file():
+    environ.Env.read_env(ENV_FILE, overwrite=False)
+
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
 
 env = environ.Env()
@@ -58,7 +68,8 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_htmx",
-    # Core, in dependency order: accounts <- audit <- young_people.
+    # Core, in dependency order: notifications <- accounts <- audit <- young_people.
+    "cse_portal.notifications",
     "cse_portal.accounts",
     "cse_portal.audit",
     "cse_portal.young_people",
@@ -81,6 +92,8 @@ MIDDLEWARE = [
     "cse_portal.accounts.middleware.LoginRequiredMiddleware",
     "cse_portal.accounts.middleware.SecondFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After CommonMiddleware, whose APPEND_SLASH redirect still turns a 404 into /path/.
+    "cse_portal.error_pages.PortalNotFoundMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -294,8 +307,12 @@ EMAIL_BACKEND = env.str(
     ),
 )
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+# For the file-based backend (``django.core.mail.backends.filebased.EmailBackend``).
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="cse-portal@localhost")
+# How long a worker holds a notification it is sending before another may send it (the outbox).
+NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=300)
 
 # --- REST API ------------------------------------------------------------------------------------
 
@@ -342,7 +359,13 @@ SPECTACULAR_SETTINGS = {
 # 512 KB. Anything larger answers 413 (cse_portal.request_guard).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("REQUEST_MAX_BYTES", default=512 * 1024)
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Throttles, rate limits and locks must count across every web and worker process, so production
+# shares Redis (Django's own RedisCache, e.g. ``redis://redis:6379/1``); the one-process embedded
+# demo keeps the local memory cache.
+if DEBUG:
+    CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+else:
+    CACHES = {"default": env.cache_url("CACHE_URL")}
 
 # --- Portal policy -------------------------------------------------------------------------------
 
@@ -366,9 +389,29 @@ ASSESSMENT_UNIVERSAL_INFORMATION = env.str(
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"drop_query_strings": {"()": "cse_portal.log_filters.DropQueryStrings"}},
+    "formatters": {
+        # Django's own format for its development server, which make run uses.
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Access logs keep the path, never the query string (search terms): see log_filters.
+        "django.server": {
+            "handlers": ["django.server"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["drop_query_strings"],
+        },
+        "django.request": {"filters": ["drop_query_strings"]},
         "axes": {"level": "WARNING"},
         # WeasyPrint narrates every step of every PDF at INFO.
         "weasyprint": {"level": "WARNING"},

@@ -22,8 +22,13 @@ class ReferralsConfig(AppConfig):
         post_migrate.connect(_ensure_beat_schedule, sender=self, dispatch_uid="referrals_beat")
         from cse_portal import navigation
         from cse_portal.accounts.roles import Role
+        from cse_portal.young_people import merge_hooks
 
+        from . import services
+        from .models import Referral
         from .permissions import REFERRER_ROLES
+
+        merge_hooks.register(app=self.name, models=(Referral,), move=services.young_person_merged)
 
         navigation.register(
             label="Make a referral", url_name="referrals:new", roles=REFERRER_ROLES, order=10

@@ -1,5 +1,6 @@
 """Referrals from every door (professionals, young people themselves, the community), the team
-manager's triage decisions, the notification outbox and the public pages' rate limit."""
+manager's triage decisions and the public pages' rate limit. (The team's notifications go through
+the core's outbox, ``cse_portal.notifications``.)"""
 
 from __future__ import annotations
 
@@ -369,29 +370,10 @@ class TriageDecision(models.Model):
 
 
 class NotificationKind(models.TextChoices):
+    """What the team managers are told of (through the core's outbox), once per referral."""
+
     URGENT = "urgent", "Urgent referral"
     SELF_REFERRAL = "self_referral", "New self-referral"
-
-
-class Notification(models.Model):
-    """The outbox: a notification to the team is written with the referral, in its transaction,
-    and sent later. A broker or worker outage delays it; it never loses it."""
-
-    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
-    created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["sent_at", "created_at"], name="notification_pending_idx")]
-        constraints = [
-            models.UniqueConstraint(fields=["referral", "kind"], name="notification_once_per_kind"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} ({'sent' if self.sent_at else 'pending'})"
 
 
 class PublicSubmission(models.Model):

@@ -1,5 +1,6 @@
-"""Celery beat's schedule for referrals (django-celery-beat's DatabaseScheduler): the outbox is
-drained every minute, and team managers get the overdue triage summary every morning.
+"""Celery beat's schedule for referrals (django-celery-beat's DatabaseScheduler): the public pages'
+rate-limit rows are forgotten every minute, and team managers get the overdue triage summary every
+morning. (The outbox's own sweep is the core's: ``cse_portal.notifications.schedule``.)
 
 Written by migration 0002 and again after any flush of the database (``post_migrate``)."""
 
@@ -7,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-OUTBOX = "referrals: send pending notifications"
+PRUNE = "referrals: forget public submissions past their window"
+# The name of the every-minute task when it also swept the outbox, before the core took that over.
+_FORMER_OUTBOX = "referrals: send pending notifications"
 SUMMARY = "referrals: daily overdue triage summary"
 
 
@@ -18,10 +21,11 @@ def ensure_beat_schedule(apps: Any, using: str = "default") -> None:
     CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
     PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
     every_minute, _ = IntervalSchedule.objects.using(using).get_or_create(every=1, period="minutes")
+    PeriodicTask.objects.using(using).filter(name=_FORMER_OUTBOX).delete()
     PeriodicTask.objects.using(using).update_or_create(
-        name=OUTBOX,
+        name=PRUNE,
         defaults={
-            "task": "referrals.tasks.notifications_send_pending",
+            "task": "referrals.tasks.public_submissions_prune",
             "interval": every_minute,
             "crontab": None,
             "enabled": True,

@@ -17,7 +17,6 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -27,6 +26,7 @@ from cse_portal.accounts.models import Agency, User
 from cse_portal.accounts.roles import Role
 from cse_portal.audit.models import AuditAction
 from cse_portal.audit.services import audit_record
+from cse_portal.notifications.services import notification_queue, recipient_emails
 from cse_portal.young_people import permissions as yp_permissions
 from cse_portal.young_people import services as yp_services
 from cse_portal.young_people.models import YoungPerson
@@ -43,7 +43,6 @@ from .models import (
     CommunityConcern,
     Consent,
     Decision,
-    Notification,
     NotificationKind,
     PublicAdmission,
     PublicFormState,
@@ -498,11 +497,19 @@ def _link(referral: Referral, young_person: YoungPerson, decided_by: User, reaso
     if referral.young_person_id == young_person.pk:
         raise ValidationError({"young_person": "The referral is already linked to this record"})
     if referral.young_person_id is not None and referral.created_young_person:
+        # The existing record is the one the team has checked: where the referrer's details
+        # differ from it, it keeps its own (the referrer's stay on the retired record and in
+        # the referral itself).
+        keep = dict.fromkeys(
+            yp_services.merge_differences(young_person, referral.young_person),
+            yp_services.KEEP_SURVIVOR,
+        )
         yp_services.young_person_merge(
             survivor=young_person,
             duplicate=referral.young_person,
             merged_by=decided_by,
             reason=f"Referral {referral.reference}: {reason}",
+            keep=keep,
         )
     referral.young_person = young_person
     referral.created_young_person = False
@@ -739,78 +746,38 @@ def triage_due_at(submitted_at: datetime, *, urgent: bool) -> datetime:
 
 
 def _notify(referral: Referral, kind: str) -> None:
-    """Write the notification to the outbox in this transaction; try to send it after commit."""
-    notification, _ = Notification.objects.get_or_create(referral=referral, kind=kind)
-    transaction.on_commit(lambda: queue_notification(notification.pk))
-
-
-def queue_notification(notification_id: int) -> None:
-    """Hand the notification to Celery if the broker answers. If it does not, the row stays
-    pending and ``notifications_send_pending`` (Celery beat) sends it once the broker is back."""
-    from .tasks import notification_send
-
-    try:
-        notification_send.apply_async((notification_id,), retry=False)
-    except Exception:  # the broker's errors vary with the transport; none may fail the request
-        logger.warning("Broker unavailable: notification %s kept in the outbox", notification_id)
-
-
-def team_manager_emails() -> list[str]:
-    return sorted(
-        set(
-            User.objects.filter(is_active=True, groups__name=Role.TEAM_MANAGER)
-            .exclude(email="")
-            .values_list("email", flat=True)
-        )
-    )
-
-
-def _site_url(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
-
-
-def notification_send(*, notification_id: int) -> bool:
-    """Send one pending notification to the team managers; False if it was already sent. The
-    email holds a link and the reference, never personal data. Idempotent: the row is claimed
-    before sending and released if sending fails, so a retry sends it once."""
-    now = timezone.now()
-    claimed = Notification.objects.filter(pk=notification_id, sent_at__isnull=True).update(
-        sent_at=now, attempts=F("attempts") + 1
-    )
-    if not claimed:
-        return False
-    notification = Notification.objects.select_related("referral").get(pk=notification_id)
-    referral = notification.referral
+    """Tell the team managers through the core's outbox, in this transaction. The email holds a
+    link and the reference, never personal data."""
     link = _site_url(reverse("referrals:triage", kwargs={"pk": referral.pk}))
-    if notification.kind == NotificationKind.URGENT:
+    if kind == NotificationKind.URGENT:
         subject = f"Urgent referral {referral.reference} is waiting for triage"
         opening = "An urgent referral has been made: the referrer said the young person is in "
         opening += "immediate danger."
     else:
         subject = f"New self-referral {referral.reference} is waiting for triage"
         opening = "A young person has referred themselves."
-    body = (
-        f"{opening}\n\nReference: {referral.reference}\nOpen it in the CSE portal: {link}\n\n"
-        "This email holds no personal details. Sign in to read the referral."
+    notification_queue(
+        key=notification_key(referral, kind),
+        recipient_role=Role.TEAM_MANAGER,
+        subject=subject,
+        body=(
+            f"{opening}\n\nReference: {referral.reference}\nOpen it in the CSE portal: {link}\n\n"
+            "This email holds no personal details. Sign in to read the referral."
+        ),
     )
-    try:
-        send_mail(subject, body, None, team_manager_emails())
-    except Exception:
-        Notification.objects.filter(pk=notification_id).update(sent_at=None)
-        raise
-    return True
 
 
-def notifications_send_pending() -> int:
-    """Send every notification still in the outbox (run by Celery beat every minute)."""
-    sent = 0
-    pending = Notification.objects.filter(sent_at__isnull=True).values_list("pk", flat=True)
-    for notification_id in list(pending[:500]):
-        try:
-            sent += notification_send(notification_id=notification_id)
-        except Exception:
-            logger.exception("Notification %s not sent; will retry", notification_id)
-    return sent
+def notification_key(referral: Referral, kind: str) -> str:
+    """The outbox key of the ``kind`` notification about ``referral`` (one of each, ever)."""
+    return f"referrals:{referral.pk}:{kind}"
+
+
+def team_manager_emails() -> list[str]:
+    return recipient_emails(Role.TEAM_MANAGER)
+
+
+def _site_url(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
 
 
 def overdue_triage_summary_send(*, now: datetime | None = None) -> int:
@@ -840,3 +807,12 @@ def overdue_triage_summary_send(*, now: datetime | None = None) -> int:
     )
     send_mail(f"{len(overdue)} referral(s) overdue for triage", body, None, team_manager_emails())
     return len(overdue)
+
+
+def young_person_merged(
+    *, survivor: YoungPerson, duplicate: YoungPerson, merged_by: User
+) -> dict[str, int]:
+    """Merge hook: the duplicate's referrals now concern the survivor. Whether a referral created
+    its record stays as it was: it is history, not identity."""
+    count = Referral.objects.filter(young_person=duplicate).update(young_person=survivor)
+    return {Referral._meta.label_lower: count}

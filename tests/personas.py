@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from cse_portal.accounts.models import Agency, AgencyKind, User
 from cse_portal.accounts.roles import Role
+from cse_portal.notifications.models import Notification
 from cse_portal.young_people import services as yp_services
 from cse_portal.young_people.models import YoungPerson
 
@@ -71,7 +72,7 @@ def build_people() -> People:
     yp_services.young_person_allocate(
         young_person=maya, practitioners=[alice], allocated_by=manager, reason="Test allocation"
     )
-    return People(
+    people = People(
         police=police,
         social_care=social_care,
         health=health,
@@ -88,3 +89,7 @@ def build_people() -> People:
         maya=maya,
         noah=noah,
     )
+    # Creating the staff queued the team managers' notices of new access to case data; tests of
+    # the outbox start from an empty one.
+    Notification.objects.all().delete()
+    return people

@@ -43,3 +43,12 @@ def test_secrets_come_from_the_environment_and_must_be_set():
     for name in ("SECRET_KEY", "ALLOWED_HOSTS"):
         assert re.fullmatch(r"\$\{" + name + r":\?[^}]+\}", environment[name])
     assert "${POSTGRES_PASSWORD:?" in environment["DATABASE_URL"]
+
+
+def test_every_portal_process_shares_the_redis_cache():
+    for service in ("web", "worker", "beat"):
+        assert SERVICES[service]["environment"]["CACHE_URL"] == "redis://redis:6379/1"
+
+
+def test_gunicorn_uses_the_portal_config_whose_access_log_drops_query_strings():
+    assert "--config gunicorn.conf.py" in SERVICES["web"]["command"]

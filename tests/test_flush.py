@@ -10,7 +10,8 @@ from django_celery_beat.models import PeriodicTask
 
 from assessments.models import Instrument
 from cse_portal.accounts.roles import ALL_ROLES
-from referrals.schedule import OUTBOX, SUMMARY
+from cse_portal.notifications.schedule import SWEEP
+from referrals.schedule import PRUNE, SUMMARY
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,7 +26,7 @@ def test_the_six_role_groups_come_back_after_a_flush(flushed):
 
 
 def test_beats_schedule_comes_back_after_a_flush(flushed):
-    assert set(PeriodicTask.objects.values_list("name", flat=True)) >= {OUTBOX, SUMMARY}
+    assert set(PeriodicTask.objects.values_list("name", flat=True)) >= {SWEEP, PRUNE, SUMMARY}
 
 
 def test_a_published_instrument_comes_back_after_a_flush(flushed):

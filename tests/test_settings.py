@@ -21,6 +21,8 @@ CONTROLLED = {
     "ALLOWED_HOSTS",
     "DATABASE_URL",
     "CELERY_BROKER_URL",
+    "CACHE_URL",
+    "ENV_FILE",
     "REQUIRE_SECOND_FACTOR",
     "SESSION_IDLE_MINUTES",
     "CELERY_TASK_ALWAYS_EAGER",
@@ -36,6 +38,7 @@ def production_env(tmp_path: Path) -> dict[str, str]:
         "ALLOWED_HOSTS": "cse-portal.example.org",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'production.sqlite3'}",
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+        "CACHE_URL": "redis://127.0.0.1:6379/1",
     }
 
 
@@ -44,7 +47,10 @@ def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str
     return subprocess.run(
         [sys.executable, *args],
         cwd=BASE_DIR,
-        env=inherited | {"DJANGO_SETTINGS_MODULE": "cse_portal.settings"} | env,
+        # A developer's local demo file (``make run``) must not fill in what production lacks.
+        env=inherited
+        | {"DJANGO_SETTINGS_MODULE": "cse_portal.settings", "ENV_FILE": os.devnull}
+        | env,
         capture_output=True,
         text=True,
         timeout=180,
@@ -68,7 +74,7 @@ def test_production_settings_pass_the_deployment_checks(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "variable", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CELERY_BROKER_URL"]
+    "variable", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL"]
 )
 def test_production_refuses_to_start_without(tmp_path, variable):
     env = production_env(tmp_path)
@@ -88,6 +94,16 @@ def test_second_factor_may_be_relaxed_only_in_a_local_demo(tmp_path, debug, requ
     if require is not None:
         env["REQUIRE_SECOND_FACTOR"] = require
     assert setting("REQUIRE_SECOND_FACTOR", env) == expected
+
+
+def test_production_shares_one_redis_cache_across_processes(tmp_path):
+    caches = setting("CACHES", production_env(tmp_path))
+    assert "django.core.cache.backends.redis.RedisCache" in caches
+    assert "redis://127.0.0.1:6379/1" in caches
+
+
+def test_the_embedded_demo_keeps_the_local_memory_cache(tmp_path):
+    assert "locmem.LocMemCache" in setting("CACHES", {"DEBUG": "true"})
 
 
 def test_session_idle_timeout_defaults_to_thirty_minutes(tmp_path):

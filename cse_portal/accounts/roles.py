@@ -16,3 +16,6 @@ class Role(models.TextChoices):
 
 ALL_ROLES = frozenset(Role.values)
 STAFF_WORKING_CASES = frozenset({Role.PRACTITIONER, Role.TEAM_MANAGER})
+# Roles that read young people's case files or intelligence: the team managers are told whenever
+# an account is given one, so that access granted by mistake or by a rogue account is noticed.
+READS_CASE_DATA = STAFF_WORKING_CASES | frozenset({Role.ANALYST})

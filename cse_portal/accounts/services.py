@@ -12,8 +12,10 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
+from cse_portal.notifications.services import notification_queue
+
 from .models import Agency, User
-from .roles import ALL_ROLES
+from .roles import ALL_ROLES, READS_CASE_DATA, Role
 from .signals import api_token_issued, staff_access_changed
 
 
@@ -68,6 +70,27 @@ def user_set_role(*, user: User, role: str, changed_by: User | None) -> None:
         staff_access_changed.send(
             sender=User, user=user, changed_by=changed_by, changes={"role": [previous, role]}
         )
+        if role in READS_CASE_DATA:
+            _tell_team_managers_of_case_access(user=user, role=role, changed_by=changed_by)
+
+
+def _tell_team_managers_of_case_access(*, user: User, role: str, changed_by: User | None) -> None:
+    """Through the outbox, so the email leaves only if the change commits, and is never lost."""
+    now = timezone.now()
+    agency = f", {user.agency}" if user.agency_id else ""
+    by = f"{changed_by} ({changed_by.username})" if changed_by else "a system command"
+    notification_queue(
+        key=f"accounts:role:{user.pk}:{role}:{now.isoformat()}",
+        recipient_role=Role.TEAM_MANAGER,
+        subject="A staff account has been given access to case data",
+        body=(
+            f"{user} ({user.username}{agency}) was given the role "
+            f"\u201c{Role(role).label}\u201d by {by} on "
+            f"{timezone.localtime(now):%d %b %Y at %H:%M}.\n\n"
+            "That role reads young people's records. If you did not expect it, ask your system "
+            "administrator to check the account today."
+        ),
+    )
 
 
 @transaction.atomic

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -169,6 +170,9 @@ class FlagForm(forms.Form):
 
 
 class MergeForm(forms.Form):
+    """The reason, and for each identity field the two records know differently, which value to
+    keep (radios: no JavaScript needed). Fields only one record knows keep the known value."""
+
     duplicate = forms.UUIDField(widget=forms.HiddenInput)
     reason = forms.CharField(
         label="Why are these the same young person?",
@@ -176,6 +180,38 @@ class MergeForm(forms.Form):
         error_messages={"required": "Enter why these records are the same young person"},
         max_length=REASON_MAX_LENGTH,
     )
+
+    def __init__(self, *args: Any, comparison: Iterable[Any] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.choice_names = []
+        for row in comparison:
+            if not row.differs:
+                continue
+            name = f"keep_{row.name}"
+            self.fields[name] = forms.ChoiceField(
+                label=f"Which {row.label.lower()} is right?",
+                choices=[
+                    ("survivor", f"{row.survivor} (this record)"),
+                    ("duplicate", f"{row.duplicate} (the duplicate)"),
+                ],
+                widget=forms.RadioSelect,
+                error_messages={"required": f"Choose which {row.label.lower()} to keep"},
+                # A name not kept stays as a previous name, so this record's is a safe default.
+                required=not row.is_name,
+                initial="survivor" if row.is_name else None,
+            )
+            self.choice_names.append(name)
+
+    def choice_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.choice_names]
+
+    def keep(self) -> dict[str, str]:
+        """``{identity field: "survivor" | "duplicate"}`` for the service."""
+        return {
+            name.removeprefix("keep_"): self.cleaned_data[name]
+            for name in self.choice_names
+            if self.cleaned_data.get(name)
+        }
 
 
 class NoteForm(forms.Form):

@@ -118,6 +118,24 @@ def get_young_person_for_user(user: Any, pk: Any, *, channel: str = "page") -> Y
     )
 
 
+def get_survivor_for_user(user: Any, pk: Any) -> YoungPerson:
+    """The record that the merged-away record ``pk`` was merged into, if ``user`` may see it;
+    ``Http404`` otherwise, the same as for a missing record. (A merge repoints every earlier
+    merge at the new survivor, so one step is enough.)"""
+    try:
+        key = uuid.UUID(str(pk))
+    except ValueError:
+        raise Http404("No such young person") from None
+    survivor_id = (
+        YoungPerson.objects.filter(pk=key, merged_into__isnull=False)
+        .values_list("merged_into", flat=True)
+        .first()
+    )
+    if survivor_id is None:
+        raise Http404("No such young person")
+    return get_young_person_for_user(user, survivor_id)
+
+
 def get_active_flag(young_person: YoungPerson, flag_pk: Any) -> Flag:
     """A flag still raised on a record the caller was already allowed to open; 404 otherwise."""
     flag = Flag.objects.filter(

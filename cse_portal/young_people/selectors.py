@@ -4,6 +4,7 @@ of queries whatever the number of rows."""
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -15,6 +16,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     FloatField,
+    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -24,6 +26,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Concat
 from rapidfuzz import fuzz
+
+from cse_portal.accounts.roles import Role
+from cse_portal.audit.models import AuditEntry
+from cse_portal.audit.selectors import consultations_of_subject
 
 from .models import (
     Alias,
@@ -330,3 +336,77 @@ def young_person_matches(
             matches.append(Match(record=record, score=score, reasons=reasons))
     matches.sort(key=lambda m: (-m.score, m.record.family_name, m.record.given_name))
     return matches[:limit]
+
+
+# --- Who has accessed a record -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Accessor:
+    """A person as the access log shows them: name, agency and role in words."""
+
+    name: str
+    agency: str
+    role: str
+
+    @classmethod
+    def of(cls, *, first: str, last: str, username: str, agency: str, role: str) -> Accessor:
+        full = f"{first} {last}".strip()
+        return cls(
+            name=full or username or "Unknown",
+            agency=agency,
+            role=Role(role).label if role in Role.values else role,
+        )
+
+
+def access_log(young_person: YoungPerson) -> QuerySet[AuditEntry]:
+    """Every consultation of the record, newest first, with who made it (for paging)."""
+    return consultations_of_subject(young_person.pk).select_related("actor")
+
+
+def access_log_lines(entries: Iterable[AuditEntry]) -> list[dict[str, Any]]:
+    """A page of the access log as the page shows it: when, who (in words), what."""
+    return [
+        {
+            "entry": entry,
+            "who": Accessor.of(
+                first=entry.actor.first_name if entry.actor else "",
+                last=entry.actor.last_name if entry.actor else "",
+                username=entry.actor_username,
+                agency=entry.actor_agency,
+                role=entry.actor_role,
+            ),
+        }
+        for entry in entries
+    ]
+
+
+def recent_accessors(young_person: YoungPerson, limit: int = 5) -> list[dict[str, Any]]:
+    """The last ``limit`` distinct people to consult the record, each with when they last did:
+    one grouped query, however long the log."""
+    rows = (
+        consultations_of_subject(young_person.pk)
+        .order_by()
+        .values(
+            "actor_username",
+            "actor_agency",
+            "actor_role",
+            "actor__first_name",
+            "actor__last_name",
+        )
+        .annotate(last_seen=Max("occurred_at"))
+        .order_by("-last_seen")[:limit]
+    )
+    return [
+        {
+            "last_seen": row["last_seen"],
+            "who": Accessor.of(
+                first=row["actor__first_name"] or "",
+                last=row["actor__last_name"] or "",
+                username=row["actor_username"],
+                agency=row["actor_agency"],
+                role=row["actor_role"],
+            ),
+        }
+        for row in rows
+    ]

@@ -4,25 +4,29 @@ writes, and records the audit entry and the chronology entry."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from cse_portal.accounts.models import Agency, User
 from cse_portal.accounts.roles import Role
 from cse_portal.audit.models import AuditAction
 from cse_portal.audit.services import audit_record
 
-from . import permissions
+from . import merge_hooks, permissions
 from .models import (
     Alias,
     ChronologyAudience,
     ChronologyEntry,
+    Ethnicity,
     Flag,
     FlagKind,
+    Gender,
     Involvement,
     PartnerAgencyOffer,
     PartnerOfferStatus,
@@ -635,50 +639,144 @@ def partner_offer_respond(
 # --- Merge ---------------------------------------------------------------------------------------
 
 
+#: The record's choice-list values that mean "nothing recorded": the other record's value wins.
+_NOT_KNOWN = {"", None, Gender.NOT_KNOWN, Ethnicity.NOT_KNOWN}
+KEEP_SURVIVOR, KEEP_DUPLICATE = "survivor", "duplicate"
+#: Names need no choice: the survivor's stay unless the manager picks the duplicate's, and the
+#: names not kept become previous names, so both remain searchable.
+NAME_FIELDS = frozenset({"given_name", "family_name"})
+
+
+@dataclass(frozen=True)
+class MergeField:
+    """One identity field of the two records, as the merge page compares them."""
+
+    name: str
+    label: str
+    survivor: str
+    duplicate: str
+    differs: bool
+
+    @property
+    def is_name(self) -> bool:
+        return self.name in NAME_FIELDS
+
+
+def _shown(record: YoungPerson, name: str) -> str:
+    value = getattr(record, name)
+    if value in _NOT_KNOWN:
+        return "Not known"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, date):
+        return date_format(value, "j F Y")
+    if name == "nhs_number":
+        return format_nhs_number(value)
+    display = getattr(record, f"get_{name}_display", None)
+    return str(display() if display else value)
+
+
+def merge_differences(survivor: YoungPerson, duplicate: YoungPerson) -> list[str]:
+    """The identity fields both records know, differently: the manager chooses which to keep."""
+    return [
+        name
+        for name in IDENTITY_FIELDS
+        if getattr(survivor, name) not in _NOT_KNOWN
+        and getattr(duplicate, name) not in _NOT_KNOWN
+        and getattr(survivor, name) != getattr(duplicate, name)
+    ]
+
+
+def merge_comparison(survivor: YoungPerson, duplicate: YoungPerson) -> list[MergeField]:
+    """Every identity field side by side, for the merge page."""
+    differences = set(merge_differences(survivor, duplicate))
+    return [
+        MergeField(
+            name=name,
+            label=str(YoungPerson._meta.get_field(name).verbose_name).capitalize(),
+            survivor=_shown(survivor, name),
+            duplicate=_shown(duplicate, name),
+            differs=name in differences,
+        )
+        for name in IDENTITY_FIELDS
+    ]
+
+
+def _merged_identity(
+    survivor: YoungPerson, duplicate: YoungPerson, keep: dict[str, str]
+) -> dict[str, Any]:
+    """Each identity field's value after the merge: the known one where only one record knows
+    it, the manager's choice where both do, differently. Nothing is dropped unseen."""
+    missing = {
+        name: f"Choose which {YoungPerson._meta.get_field(name).verbose_name} to keep"
+        for name in merge_differences(survivor, duplicate)
+        if name not in NAME_FIELDS and keep.get(name) not in {KEEP_SURVIVOR, KEEP_DUPLICATE}
+    }
+    if missing:
+        raise ValidationError(missing)
+    merged = {}
+    for name in IDENTITY_FIELDS:
+        ours, theirs = getattr(survivor, name), getattr(duplicate, name)
+        if keep.get(name) == KEEP_DUPLICATE or (ours in _NOT_KNOWN and theirs not in _NOT_KNOWN):
+            merged[name] = theirs
+        else:
+            merged[name] = ours
+    return merged
+
+
 @transaction.atomic
 def young_person_merge(
-    *, survivor: YoungPerson, duplicate: YoungPerson, merged_by: User, reason: str
+    *,
+    survivor: YoungPerson,
+    duplicate: YoungPerson,
+    merged_by: User,
+    reason: str,
+    keep: dict[str, str] | None = None,
 ) -> YoungPerson:
-    """Merge ``duplicate`` into ``survivor``: every row that points at the duplicate, in any app,
-    is moved to the survivor; the duplicate's names become aliases; the duplicate is retired (kept,
-    pointing at the survivor) so its old links still resolve."""
+    """Merge ``duplicate`` into ``survivor``. ``keep`` says, for each identity field the two
+    records know differently (``merge_differences``), whose value stays: ``"survivor"`` or
+    ``"duplicate"``. The core's own rows move here; every feature app moves its own through its
+    merge hook. Every name either record had stays as a name or a previous name. The duplicate is
+    retired (kept, pointing at the survivor) so its old address leads to the survivor."""
     if not permissions.can_merge(merged_by):
         raise PermissionDenied
     if survivor.pk == duplicate.pk:
         raise ValidationError("Choose two different records to merge.")
     if survivor.merged_into_id or duplicate.merged_into_id:
         raise ValidationError("One of these records has already been merged.")
+    errors: dict[str, Any] = {}
     if not reason.strip():
-        raise ValidationError({"reason": "Enter why these records are the same young person"})
+        errors["reason"] = "Enter why these records are the same young person"
+    try:
+        identity = _merged_identity(survivor, duplicate, keep or {})
+    except ValidationError as error:
+        errors |= error.message_dict
+    if errors:
+        raise ValidationError(errors)
 
+    previous_names = {survivor.full_name, duplicate.full_name}
     _resolve_merge_conflicts(survivor, duplicate)
-    moved: dict[str, int] = {}
-    for relation in YoungPerson._meta.related_objects:
-        if (
-            not (relation.one_to_many or relation.one_to_one)
-            or relation.remote_field.name == "merged_into"
-        ):
-            continue
-        if relation.related_model is YoungPerson:
-            continue
-        count = relation.related_model._base_manager.filter(
-            **{relation.field.name: duplicate}
-        ).update(**{relation.field.name: survivor})
-        if count:
-            moved[relation.related_model._meta.label_lower] = count
-    YoungPerson.objects.filter(merged_into=duplicate).update(merged_into=survivor)
+    moved = _move_own_rows(survivor, duplicate)
+    for hook in merge_hooks.registered():
+        moved |= {
+            label: count
+            for label, count in hook.move(
+                survivor=survivor, duplicate=duplicate, merged_by=merged_by
+            ).items()
+            if count
+        }
 
-    _save_aliases(survivor, [(duplicate.full_name, Alias.Kind.PREVIOUS_NAME)])
-    for name in IDENTITY_FIELDS:
-        if name in {"given_name", "family_name"}:
-            continue
-        empty = getattr(survivor, name) in ("", None)
-        if empty and getattr(duplicate, name) not in ("", None):
-            setattr(survivor, name, getattr(duplicate, name))
+    for name, value in identity.items():
+        setattr(survivor, name, value)
+    # The NHS number's uniqueness is the database's to enforce here: the duplicate's row gave
+    # it up above, in this transaction.
     survivor.full_clean(exclude=["nhs_number"])
     survivor.save()
+    former = sorted(previous_names - {survivor.full_name})
+    _save_aliases(survivor, [(name, Alias.Kind.PREVIOUS_NAME) for name in former])
     duplicate.merged_into = survivor
     duplicate.save(update_fields=["merged_into", "updated_at"])
+    kept = {name: value for name, value in (keep or {}).items() if name in IDENTITY_FIELDS}
     for subject in (survivor, duplicate):
         audit_record(
             actor=merged_by,
@@ -687,7 +785,12 @@ def young_person_merge(
             subject_id=subject.pk,
             summary=f"Record {duplicate.pk} merged into {survivor.pk}",
             justification=reason,
-            detail={"survivor": str(survivor.pk), "duplicate": str(duplicate.pk), "moved": moved},
+            detail={
+                "survivor": str(survivor.pk),
+                "duplicate": str(duplicate.pk),
+                "moved": moved,
+                "kept": kept,
+            },
         )
     chronology_add(
         young_person=survivor,
@@ -698,6 +801,36 @@ def young_person_merge(
         recorded_by=merged_by,
     )
     return survivor
+
+
+def _move_own_rows(survivor: YoungPerson, duplicate: YoungPerson) -> dict[str, int]:
+    """The core's own rows (conflicts already settled by ``_resolve_merge_conflicts``)."""
+    moved = {}
+    for model, field in (
+        (Alias, "young_person"),
+        (Involvement, "young_person"),
+        (Flag, "young_person"),
+        (ChronologyEntry, "young_person"),
+        (PartnerAgencyOffer, "young_person"),
+        (YoungPersonUserObjectPermission, "content_object"),
+        (YoungPerson, "merged_into"),
+    ):
+        count = model._base_manager.filter(**{field: duplicate}).update(**{field: survivor})
+        if count:
+            moved[model._meta.label_lower] = count
+    return moved
+
+
+#: The core's own models that point at a young person; feature apps name theirs in merge hooks.
+OWN_MERGED_MODELS = (
+    Alias,
+    Involvement,
+    Flag,
+    ChronologyEntry,
+    PartnerAgencyOffer,
+    YoungPersonUserObjectPermission,
+    YoungPerson,
+)
 
 
 def _resolve_merge_conflicts(survivor: YoungPerson, duplicate: YoungPerson) -> None:
@@ -722,13 +855,10 @@ def _resolve_merge_conflicts(survivor: YoungPerson, duplicate: YoungPerson) -> N
         content_object=duplicate,
         user__in=survivor_grants.values("user"),
     ).delete()
-    # The NHS number is unique: the duplicate gives it up before the survivor may take it.
+    # The NHS number is unique: the duplicate gives it up before the survivor may take it (the
+    # merged identity was worked out from the duplicate as it was, before this).
     if duplicate.nhs_number:
-        nhs = duplicate.nhs_number
         YoungPerson.objects.filter(pk=duplicate.pk).update(nhs_number="")
-        duplicate.nhs_number = ""
-        if not survivor.nhs_number:
-            survivor.nhs_number = nhs
 
 
 @transaction.atomic

@@ -15,7 +15,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cse_portal.audit.selectors import consultations_of_subject
 from cse_portal.pagination import audited_page
 from cse_portal.view_helpers import require, show_service_errors
 
@@ -34,6 +33,7 @@ from .validators import format_nhs_number
 
 PAGE_SIZE = 25
 CHRONOLOGY_PAGE_SIZE = 20
+ACCESS_LOG_PAGE_SIZE = 50
 
 
 @require_http_methods(["GET"])
@@ -113,13 +113,19 @@ def _record_context(request: HttpRequest, record: YoungPerson) -> dict[str, Any]
         "record_panels": panels.panels_for(user, record),
     }
     if context["can_see_access_log"]:
-        context["recent_access"] = list(consultations_of_subject(record.pk)[:10])
+        context["recent_access"] = selectors.recent_accessors(record)
     return context
 
 
 @require_http_methods(["GET"])
 def detail(request: HttpRequest, pk: Any) -> HttpResponse:
-    record = permissions.get_young_person_for_user(request.user, pk)
+    try:
+        record = permissions.get_young_person_for_user(request.user, pk)
+    except Http404:
+        # A merged-away record's address (bookmarks, emails, old links) leads to the record it
+        # was merged into, for those who may see that one; for anyone else it stays a 404.
+        survivor = permissions.get_survivor_for_user(request.user, pk)
+        return redirect("young_people:detail", pk=survivor.pk)
     record = selectors.young_person_record(record)
     return render(request, "young_people/detail.html", _record_context(request, record))
 
@@ -315,12 +321,18 @@ def merge(request: HttpRequest, pk: Any) -> HttpResponse:
             request, found.exclude(pk=survivor.pk), per_page=20, channel="merge search"
         )
     duplicate = None
-    form = MergeForm(request.POST or None, initial={"duplicate": request.GET.get("duplicate")})
+    comparison: list[services.MergeField] = []
     chosen = request.POST.get("duplicate") or request.GET.get("duplicate")
     if chosen:
         duplicate = permissions.get_young_person_for_user(request.user, chosen)
         if duplicate.pk == survivor.pk:
             raise Http404
+        comparison = services.merge_comparison(survivor, duplicate)
+    form = MergeForm(
+        request.POST or None,
+        initial={"duplicate": request.GET.get("duplicate")},
+        comparison=comparison,
+    )
     if request.method == "POST" and form.is_valid() and duplicate is not None:
         try:
             with transaction.atomic():
@@ -329,9 +341,12 @@ def merge(request: HttpRequest, pk: Any) -> HttpResponse:
                     duplicate=duplicate,
                     merged_by=request.user,
                     reason=form.cleaned_data["reason"],
+                    keep=form.keep(),
                 )
         except ValidationError as error:
-            show_service_errors(form, error)
+            show_service_errors(
+                form, error, {name: f"keep_{name}" for name in services.IDENTITY_FIELDS}
+            )
         else:
             messages.success(request, f"{duplicate.full_name}'s record was merged into this one")
             return redirect("young_people:detail", pk=survivor.pk)
@@ -343,6 +358,7 @@ def merge(request: HttpRequest, pk: Any) -> HttpResponse:
             "search_form": search_form,
             "candidates": candidates,
             "duplicate": duplicate,
+            "comparison": comparison,
             "form": form,
         },
     )
@@ -352,5 +368,15 @@ def merge(request: HttpRequest, pk: Any) -> HttpResponse:
 def access_log(request: HttpRequest, pk: Any) -> HttpResponse:
     record = permissions.get_young_person_for_user(request.user, pk)
     require(permissions.can_see_access_log(request.user))
-    entries = Paginator(consultations_of_subject(record.pk), 50).get_page(request.GET.get("page"))
-    return render(request, "young_people/access_log.html", {"record": record, "entries": entries})
+    entries = Paginator(selectors.access_log(record), ACCESS_LOG_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "young_people/access_log.html",
+        {
+            "record": record,
+            "entries": entries,
+            "lines": selectors.access_log_lines(entries.object_list),
+        },
+    )

@@ -1,9 +1,9 @@
-"""Celery beat's schedule (django-celery-beat's DatabaseScheduler): the outbox is drained every
+"""Celery beat's schedule (django-celery-beat's DatabaseScheduler): rate-limit rows are pruned every
 minute, and the team managers get the overdue triage summary every morning."""
 
 from django.db import migrations
 
-from referrals.schedule import OUTBOX, SUMMARY, ensure_beat_schedule
+from referrals.schedule import PRUNE, SUMMARY, ensure_beat_schedule
 
 
 def create(apps, schema_editor):
@@ -12,7 +12,7 @@ def create(apps, schema_editor):
 
 def remove(apps, schema_editor):
     PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    PeriodicTask.objects.filter(name__in=[OUTBOX, SUMMARY]).delete()
+    PeriodicTask.objects.filter(name__in=[PRUNE, SUMMARY]).delete()
 
 
 class Migration(migrations.Migration):

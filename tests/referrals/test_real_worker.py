@@ -14,7 +14,8 @@ from django.test import Client
 from django.urls import reverse
 
 from cse_portal.celery import app
-from referrals.models import Notification, Referral
+from cse_portal.notifications.models import Notification
+from referrals.models import Referral
 
 from .test_public import SELF_REFERRAL
 
@@ -74,7 +75,9 @@ def test_a_real_worker_sends_the_self_referral_notification(people, real_broker)
         assert response.status_code == 303  # to the confirmation page
         referral = Referral.objects.get()
         sent = _wait_for(
-            lambda: Notification.objects.filter(referral=referral, sent_at__isnull=False).exists()
+            lambda: Notification.objects.filter(
+                key__startswith=f"referrals:{referral.pk}:", sent_at__isnull=False
+            ).exists()
         )
 
     assert sent, "the worker did not send the notification within 30 seconds"

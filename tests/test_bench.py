@@ -1,0 +1,37 @@
+"""``make bench`` runs from a fresh clone: no ``var/`` folder exists before it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.skipif("DATABASE_URL" in os.environ, reason="the SQLite default is what is checked")
+def test_bench_creates_its_var_folder_on_a_fresh_clone(tmp_path):
+    var = tmp_path / "fresh-clone" / "var"
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL"}}
+    env |= {
+        "VAR_DIR": str(var),
+        "BENCH_YOUNG_PEOPLE": "20",
+        "BENCH_CHRONOLOGY_PER_PERSON": "1",
+        "BENCH_AUDIT_ENTRIES": "20",
+        "BENCH_REPEAT": "1",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bench"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "verify_audit:" in result.stdout
+    assert not (var / "bench.sqlite3").exists(), "the throwaway database is destroyed afterwards"
