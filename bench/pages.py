@@ -102,8 +102,8 @@ def _build_sqlite(size: int, people: Any) -> None:
 
     faker = Faker("en_GB")
     faker.seed_instance(7)
-    YoungPerson.objects.bulk_create(
-        (
+    records = YoungPerson.objects.bulk_create(
+        [
             YoungPerson(
                 id=uuid.uuid4(),
                 given_name=faker.first_name(),
@@ -112,7 +112,7 @@ def _build_sqlite(size: int, people: Any) -> None:
                 postcode=faker.postcode().upper(),
             )
             for index in range(size)
-        ),
+        ],
         batch_size=2000,
     )
     now = timezone.now()
@@ -137,6 +137,7 @@ def _build_sqlite(size: int, people: Any) -> None:
                 decided_at=None if i % 50 == 0 else now - timedelta(minutes=i - 180),
                 decision="" if i % 50 == 0 else "partner_agency",
                 referred_by=people.frank,
+                young_person=records[i % len(records)],
                 concerns="Seen getting into cars with older men near the retail park.",
                 consent="given",
             )
@@ -144,7 +145,7 @@ def _build_sqlite(size: int, people: Any) -> None:
         ),
         batch_size=2000,
     )
-    for i in range(SQLITE_AUDIT_ENTRIES):
+    for i in range(min(SQLITE_AUDIT_ENTRIES, 10 * size)):
         audit_record(actor=people.manager, action="consult", object_type="bench", object_id=str(i))
 
 

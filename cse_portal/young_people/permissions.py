@@ -29,7 +29,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from cse_portal.accounts.models import User
 from cse_portal.accounts.roles import Role
-from cse_portal.funnel import consult_or_404
+from cse_portal.funnel import consult_or_404, id_or_404
 
 from .models import ChronologyAudience, Flag, YoungPerson, YoungPersonUserObjectPermission
 
@@ -122,12 +122,8 @@ def get_survivor_for_user(user: Any, pk: Any) -> YoungPerson:
     """The record that the merged-away record ``pk`` was merged into, if ``user`` may see it;
     ``Http404`` otherwise, the same as for a missing record. (A merge repoints every earlier
     merge at the new survivor, so one step is enough.)"""
-    try:
-        key = uuid.UUID(str(pk))
-    except ValueError:
-        raise Http404("No such young person") from None
     survivor_id = (
-        YoungPerson.objects.filter(pk=key, merged_into__isnull=False)
+        YoungPerson.objects.filter(pk=id_or_404(pk, what="young person"), merged_into__isnull=False)
         .values_list("merged_into", flat=True)
         .first()
     )

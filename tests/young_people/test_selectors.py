@@ -101,7 +101,11 @@ def test_a_merged_away_record_is_not_exact_identity(people):
         people.manager, given_name="Liam", family_name="Carter", date_of_birth=DOB
     )
     services.young_person_merge(
-        survivor=survivor, duplicate=duplicate, merged_by=people.manager, reason="Same child"
+        survivor=survivor,
+        duplicate=duplicate,
+        merged_by=people.manager,
+        reason="Same child",
+        keep={"date_of_birth": "survivor"},
     )
     assert not young_people_with_identity(
         given_name="Liam", family_name="Carter", date_of_birth=DOB
