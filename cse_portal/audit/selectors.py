@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
+from typing import Any
 
 from django.db.models import QuerySet
 
-from .models import GENESIS_HASH, AuditAction, AuditEntry
+from .checkpoints import Checkpoint
+from .models import (
+    GENESIS_HASH,
+    HASHED_FIELDS,
+    AuditAction,
+    AuditEntry,
+    canonical_form,
+    chain_hash,
+    chain_key,
+)
 
 
 def entries_for_subject(subject_id: object) -> QuerySet[AuditEntry]:
@@ -34,22 +45,74 @@ class ChainBreak:
     reason: str
 
 
-def verify_chain(chunk_size: int = 2000) -> tuple[int, ChainBreak | None]:
-    """Walk the whole chain in order; return how many entries were checked and the first break."""
+Progress = Callable[[int], None]
+
+
+def verify_chain(
+    *,
+    chunk_size: int = 20_000,
+    checkpoints: Sequence[Checkpoint] = (),
+    progress: Progress | None = None,
+    progress_every: int = 1_000_000,
+) -> tuple[int, ChainBreak | None]:
+    """Walk the whole chain in order; return how many entries were checked and the first break.
+
+    Each entry must link to the one before and carry the keyed hash of its content. Each
+    checkpoint (signed, from outside the database) must find its head entry with the hash and the
+    position it recorded, and the log must reach the newest one: a log cut short fails there.
+
+    Streams in chunks (a server-side cursor on PostgreSQL), so memory stays flat at any length,
+    and reads plain tuples rather than model instances. ``progress(checked)`` is called every
+    ``progress_every`` entries."""
+    key = chain_key()
+    pending = iter(sorted(checkpoints, key=attrgetter("head_id")))
+    next_checkpoint = next(pending, None)
     expected_previous = GENESIS_HASH
     checked = 0
-    entries: Iterator[AuditEntry] = AuditEntry.objects.order_by("id").iterator(
-        chunk_size=chunk_size
+    rows: Iterator[tuple[Any, ...]] = (
+        AuditEntry.objects.order_by("id")
+        .values_list("id", "previous_hash", "entry_hash", *HASHED_FIELDS)
+        .iterator(chunk_size=chunk_size)
     )
-    for entry in entries:
-        if entry.previous_hash != expected_previous:
+    for entry_id, previous_hash, entry_hash, *content in rows:
+        if next_checkpoint is not None and next_checkpoint.head_id < entry_id:
+            # The log went past the checkpointed entry without meeting it: it was removed.
             return checked, ChainBreak(
-                entry.id,
+                next_checkpoint.head_id, _checkpoint_mismatch(next_checkpoint)
+            )
+        if previous_hash != expected_previous:
+            return checked, ChainBreak(
+                entry_id,
                 "its link to the previous entry is broken (an entry before it was removed, "
                 "inserted or altered)",
             )
-        if entry.compute_hash() != entry.entry_hash:
-            return checked, ChainBreak(entry.id, "its content does not match its hash (altered)")
-        expected_previous = entry.entry_hash
+        if chain_hash(key, previous_hash, canonical_form(content)) != entry_hash:
+            return checked, ChainBreak(
+                entry_id, "its content does not match its keyed hash (altered)"
+            )
+        expected_previous = entry_hash
         checked += 1
+        if next_checkpoint is not None and next_checkpoint.head_id == entry_id:
+            if (next_checkpoint.head_hash, next_checkpoint.count) != (entry_hash, checked):
+                return checked - 1, ChainBreak(entry_id, _checkpoint_mismatch(next_checkpoint))
+            # Checkpoints with the same head (written twice) are all met here.
+            while next_checkpoint is not None and next_checkpoint.head_id == entry_id:
+                next_checkpoint = next(pending, None)
+        if progress is not None and checked % progress_every == 0:
+            progress(checked)
+    if next_checkpoint is not None:
+        newest = max(checkpoints, key=attrgetter("head_id"))
+        return checked, ChainBreak(
+            newest.head_id,
+            f"missing: the log ends after {checked} entries, but the checkpoint of "
+            f"{newest.at.isoformat()} recorded {newest.count} entries up to this one "
+            "(the newest entries were removed)",
+        )
     return checked, None
+
+
+def _checkpoint_mismatch(checkpoint: Checkpoint) -> str:
+    return (
+        f"it does not match the checkpoint of {checkpoint.at.isoformat()}, which recorded it as "
+        f"entry {checkpoint.count} with hash {checkpoint.head_hash[:12]}... (removed or replaced)"
+    )

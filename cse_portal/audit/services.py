@@ -8,7 +8,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import connection, models, transaction
+from django.utils import timezone
 
+from . import checkpoints
 from .models import GENESIS_HASH, AuditAction, AuditEntry
 
 # Any constant: serialises chain writers on PostgreSQL so two transactions never chain to the same
@@ -89,3 +91,29 @@ def audit_list_read(
         summary=f"{label} listed ({channel}, {result_count} results)",
         detail={"channel": channel, "results": result_count},
     )
+
+
+def audit_checkpoint_write() -> checkpoints.Checkpoint | None:
+    """Append a signed checkpoint of the chain's head to the checkpoint file, unless the last one
+    already records this head (so running it twice, or retrying it, writes nothing new). Returns
+    the checkpoint written, or None.
+
+    Counting 10,000,000 rows every minute would cost seconds; the count is carried forward from
+    the last checkpoint instead, adding the entries after its head."""
+    head = AuditEntry.objects.order_by("-id").values_list("id", "entry_hash").first()
+    if head is None:
+        return None
+    head_id, head_hash = head
+    last = checkpoints.latest()
+    if last is not None and last.head_id == head_id:
+        return None
+    entries = AuditEntry.objects.filter(id__lte=head_id)
+    if last is not None:
+        count = last.count + entries.filter(id__gt=last.head_id).count()
+    else:
+        count = entries.count()
+    checkpoint = checkpoints.Checkpoint(
+        count=count, head_id=head_id, head_hash=head_hash, at=timezone.now()
+    )
+    checkpoints.append(checkpoint)
+    return checkpoint
