@@ -22,6 +22,13 @@ class Command(BaseCommand):
             default=1_000_000,
             help="Report progress on standard error after every this many entries.",
         )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="Processes verifying segments of the log at once (PostgreSQL only; default: "
+            "one per CPU, at most 8).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = checkpoints.checkpoint_path()
@@ -45,7 +52,10 @@ class Command(BaseCommand):
             self.stderr.write(f"  {checked:,} entries verified ({rate:,.0f} a second)")
 
         checked, broken = verify_chain(
-            checkpoints=signed, progress=progress, progress_every=options["progress_every"]
+            checkpoints=signed,
+            progress=progress,
+            progress_every=options["progress_every"],
+            workers=options["workers"],
         )
         if broken is not None:
             raise CommandError(
