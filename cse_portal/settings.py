@@ -132,6 +132,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Django's SQLite backend, but its flush lifts the audit log's append-only triggers (why: in
     # cse_portal/audit/sqlite3/base.py).
     DATABASES["default"]["ENGINE"] = "cse_portal.audit.sqlite3"
+    # In memory, as Django's default for SQLite: said outright because pytest-django recognises
+    # SQLite by the engine's name only, and would otherwise give each parallel test worker a file
+    # named after this database's path.
+    DATABASES["default"]["TEST"].setdefault("NAME", ":memory:")
     # IMMEDIATE transactions serialise writers (web and worker) instead of failing with
     # "database is locked" when two of them upgrade a read lock at once.
     DATABASES["default"]["OPTIONS"] = {
