@@ -59,6 +59,10 @@ class CheckpointError(Exception):
         self.reason = reason
 
 
+class ChainCutError(RuntimeError):
+    """The log's head is older than the last checkpoint's: its newest entries were removed."""
+
+
 def checkpoint_path() -> Path:
     return Path(settings.AUDIT_CHECKPOINT_PATH)
 

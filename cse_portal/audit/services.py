@@ -99,14 +99,24 @@ def audit_checkpoint_write() -> checkpoints.Checkpoint | None:
     the checkpoint written, or None.
 
     Counting 10,000,000 rows every minute would cost seconds; the count is carried forward from
-    the last checkpoint instead, adding the entries after its head."""
-    head = AuditEntry.objects.order_by("-id").values_list("id", "entry_hash").first()
-    if head is None:
-        return None
-    head_id, head_hash = head
+    the last checkpoint instead, adding the entries after its head. (No entry below a head can
+    commit after it: the chain lock is held from an entry's insert to its commit.)
+
+    A head older than the last checkpoint's means entries were removed since: that is refused
+    with ``checkpoints.ChainCutError`` rather than written down as the new truth."""
     last = checkpoints.latest()
+    head = AuditEntry.objects.order_by("-id").values_list("id", "entry_hash").first()
+    if head is None and last is None:
+        return None
+    head_id, head_hash = head or (0, "")
     if last is not None and last.head_id == head_id:
         return None
+    if last is not None and head_id < last.head_id:
+        newest = f"#{head_id}" if head else "none"
+        raise checkpoints.ChainCutError(
+            f"the audit log's newest entry is {newest}, but the checkpoint of "
+            f"{last.at.isoformat()} recorded #{last.head_id}: entries were removed"
+        )
     entries = AuditEntry.objects.filter(id__lte=head_id)
     if last is not None:
         count = last.count + entries.filter(id__gt=last.head_id).count()

@@ -11,6 +11,8 @@ from cse_portal.audit.models import AuditAction, AuditEntry
 from cse_portal.audit.services import audit_checkpoint_write, audit_record
 from cse_portal.audit.tasks import audit_checkpoint_write as checkpoint_task
 
+from .tamper import triggers_disabled
+
 pytestmark = pytest.mark.django_db
 
 
@@ -54,6 +56,22 @@ def test_a_forged_last_checkpoint_stops_the_writer(people, checkpoint_file, sett
     audit_record(actor=people.alice, action=AuditAction.CONSULT, summary="Read")
     with pytest.raises(checkpoints.CheckpointError, match="signature is wrong"):
         audit_checkpoint_write()
+
+
+def test_a_log_cut_behind_the_last_checkpoint_is_refused_not_written_down(people, checkpoint_file):
+    audit_record(actor=people.alice, action=AuditAction.CONSULT, summary="Read")
+    audit_checkpoint_write()
+    with triggers_disabled() as cursor:
+        cursor.execute(
+            "DELETE FROM audit_auditentry WHERE id = %s", [AuditEntry.objects.first().pk]
+        )
+    with pytest.raises(checkpoints.ChainCutError, match="entries were removed"):
+        audit_checkpoint_write()
+    with triggers_disabled() as cursor:
+        cursor.execute("DELETE FROM audit_auditentry")
+    with pytest.raises(checkpoints.ChainCutError, match="newest entry is none"):
+        audit_checkpoint_write()
+    assert len(read(checkpoint_file)) == 1
 
 
 def test_an_empty_log_writes_no_checkpoint(checkpoint_file):
