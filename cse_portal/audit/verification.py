@@ -81,15 +81,25 @@ def verify_chain(
     if head_ids:
         # A checkpointed head below the oldest entry left means entries removed from the start.
         low = min(low, head_ids[0])
+    # Several segments a worker, so progress is reported as they finish and a slow one does not
+    # leave the others idle.
     ranges = _ranges(low, high, segments or (workers * 4 if workers > 1 else 1))
     if workers > 1:
         found = _verify_in_parallel(ranges, head_ids, chunk_size, workers, progress)
     else:
-        found = [
-            (start, verify_segment(start, end, head_ids, chunk_size, progress, progress_every))
-            for start, end in ranges
-        ]
+        found = []
+        done = 0
+        for start, end in ranges:
+            report = None if progress is None else _offset(progress, done)
+            segment = verify_segment(start, end, head_ids, chunk_size, report, progress_every)
+            found.append((start, segment))
+            done += segment.count
     return _join(found, checkpoints, high)
+
+
+def _offset(progress: Progress, done: int) -> Progress:
+    """Progress of one segment reported as progress of the whole log."""
+    return lambda checked: progress(done + checked)
 
 
 def _ranges(low: int, high: int, parts: int) -> list[tuple[int, int]]:
@@ -104,8 +114,6 @@ def _verify_in_parallel(
     workers: int,
     progress: Progress | None,
 ) -> list[tuple[int, Segment]]:
-    # Several segments a worker, so progress is reported as they finish and a slow one does not
-    # leave the others idle.
     # Forked children must not share this process's database connection.
     connections.close_all()
     results: dict[int, Segment] = {}

@@ -38,6 +38,12 @@ def test_an_intact_log_in_segments_with_checkpoints_in_several(chain, people):
     assert verify() == (len(more), None)
 
 
+def test_progress_counts_the_whole_log_across_segments(chain):
+    seen: list[int] = []
+    verify(progress=seen.append, progress_every=1)
+    assert seen == list(range(1, len(chain) + 1))
+
+
 def test_an_entry_removed_at_a_seam_is_named_at_the_next(chain):
     total = len(chain)
     # Four segments over these ids: the fourth starts at this entry.
