@@ -16,6 +16,7 @@ COPY . .
 COPY --from=frontend /app/node_modules ./node_modules
 COPY --from=frontend /app/static/build ./static/build
 RUN DEBUG=true python manage.py collectstatic --noinput
-RUN useradd --system portal && mkdir -p var && chown portal var
+# var/audit is created here so the audit-checkpoints volume mounted on it is the portal's to write.
+RUN useradd --system portal && mkdir -p var/audit && chown -R portal var
 USER portal
 EXPOSE 8000

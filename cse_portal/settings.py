@@ -35,12 +35,19 @@ DEBUG = env.bool("DEBUG", default=False)
 if DEBUG:
     SECRET_KEY = env.str("SECRET_KEY", default="embedded-demo-only-" + "x" * 40)
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+    AUDIT_CHAIN_KEY = env.str("AUDIT_CHAIN_KEY", default="embedded-demo-only-audit-" + "k" * 40)
 else:
     # No defaults: production must be told every secret and every host, or it does not start.
     SECRET_KEY = env.str("SECRET_KEY")
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
-    if not SECRET_KEY or not ALLOWED_HOSTS:
-        raise ImproperlyConfigured("SECRET_KEY and ALLOWED_HOSTS must not be empty in production")
+    # The audit chain's key is not SECRET_KEY: that one sits in every web process and is rotated
+    # for sessions; this one only signs the log, and whoever can rewrite the database must not
+    # also hold it, or they could recompute every hash after an entry they changed.
+    AUDIT_CHAIN_KEY = env.str("AUDIT_CHAIN_KEY")
+    if not SECRET_KEY or not ALLOWED_HOSTS or not AUDIT_CHAIN_KEY:
+        raise ImproperlyConfigured(
+            "SECRET_KEY, ALLOWED_HOSTS and AUDIT_CHAIN_KEY must not be empty in production"
+        )
 
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
@@ -138,6 +145,13 @@ else:
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("TEST", {})
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's SQLite backend, but its flush lifts the audit log's append-only triggers (why: in
+    # cse_portal/audit/sqlite3/base.py).
+    DATABASES["default"]["ENGINE"] = "cse_portal.audit.sqlite3"
+    # In memory, as Django's default for SQLite: said outright because pytest-django recognises
+    # SQLite by the engine's name only, and would otherwise give each parallel test worker a file
+    # named after this database's path.
+    DATABASES["default"]["TEST"].setdefault("NAME", ":memory:")
     # IMMEDIATE transactions serialise writers (web and worker) instead of failing with
     # "database is locked" when two of them upgrade a read lock at once.
     DATABASES["default"]["OPTIONS"] = {
@@ -418,6 +432,14 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# Audit log: beat writes a signed checkpoint of the chain's head this often, appending to a file
+# outside the database (give it a volume the database's administrators cannot write), so that
+# verify_audit finds newest entries deleted.
+AUDIT_CHECKPOINT_SECONDS = env.int("AUDIT_CHECKPOINT_SECONDS", default=60)
+AUDIT_CHECKPOINT_PATH = Path(
+    env.str("AUDIT_CHECKPOINT_PATH", default=str(VAR_DIR / "audit" / "checkpoints.jsonl"))
+)
 
 # Referrals: triage targets, the public pages' rate limit and quick-exit destination.
 REFERRALS_TRIAGE_URGENT_MINUTES = env.int("REFERRALS_TRIAGE_URGENT_MINUTES", default=60)

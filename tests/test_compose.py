@@ -40,7 +40,7 @@ def test_the_portal_waits_for_healthy_postgres_and_redis():
 def test_secrets_come_from_the_environment_and_must_be_set():
     environment = SERVICES["web"]["environment"]
     assert environment["DEBUG"] == "false"
-    for name in ("SECRET_KEY", "ALLOWED_HOSTS"):
+    for name in ("SECRET_KEY", "AUDIT_CHAIN_KEY", "ALLOWED_HOSTS"):
         assert re.fullmatch(r"\$\{" + name + r":\?[^}]+\}", environment[name])
     assert "${POSTGRES_PASSWORD:?" in environment["DATABASE_URL"]
 
@@ -52,3 +52,11 @@ def test_every_portal_process_shares_the_redis_cache():
 
 def test_gunicorn_uses_the_portal_config_whose_access_log_drops_query_strings():
     assert "--config gunicorn.conf.py" in SERVICES["web"]["command"]
+
+
+def test_the_audit_checkpoints_are_kept_outside_the_database_on_a_shared_volume():
+    path = SERVICES["web"]["environment"]["AUDIT_CHECKPOINT_PATH"]
+    for service in ("web", "worker", "beat"):
+        mounts = dict(volume.split(":", 1) for volume in SERVICES[service]["volumes"])
+        assert path.startswith(mounts["audit-checkpoints"] + "/")
+    assert not SERVICES["postgres"]["volumes"][0].startswith("audit-checkpoints")

@@ -18,6 +18,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 CONTROLLED = {
     "DEBUG",
     "SECRET_KEY",
+    "AUDIT_CHAIN_KEY",
     "ALLOWED_HOSTS",
     "DATABASE_URL",
     "CELERY_BROKER_URL",
@@ -35,6 +36,7 @@ def production_env(tmp_path: Path) -> dict[str, str]:
     return {
         "DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(64),
+        "AUDIT_CHAIN_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "cse-portal.example.org",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'production.sqlite3'}",
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
@@ -74,7 +76,15 @@ def test_production_settings_pass_the_deployment_checks(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "variable", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL"]
+    "variable",
+    [
+        "SECRET_KEY",
+        "AUDIT_CHAIN_KEY",
+        "ALLOWED_HOSTS",
+        "DATABASE_URL",
+        "CELERY_BROKER_URL",
+        "CACHE_URL",
+    ],
 )
 def test_production_refuses_to_start_without(tmp_path, variable):
     env = production_env(tmp_path)
@@ -82,6 +92,17 @@ def test_production_refuses_to_start_without(tmp_path, variable):
     result = run(["manage.py", "check"], env)
     assert result.returncode != 0
     assert f"ImproperlyConfigured: Set the {variable} environment variable" in result.stderr
+
+
+def test_production_refuses_an_empty_audit_chain_key(tmp_path):
+    result = run(["manage.py", "check"], production_env(tmp_path) | {"AUDIT_CHAIN_KEY": ""})
+    assert result.returncode != 0
+    assert "AUDIT_CHAIN_KEY must not be empty in production" in result.stderr
+
+
+def test_the_audit_chain_key_comes_from_its_own_variable(tmp_path):
+    env = production_env(tmp_path)
+    assert setting("AUDIT_CHAIN_KEY", env) == env["AUDIT_CHAIN_KEY"] != env["SECRET_KEY"]
 
 
 @pytest.mark.parametrize(

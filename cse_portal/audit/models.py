@@ -1,15 +1,19 @@
 """The append-only access and disclosure log (Data Protection Act 2018, part 3, s.62).
 
-Entries can be added and read, never changed or removed: the model, its queryset and (on
-PostgreSQL) a database trigger all refuse. Each entry's hash covers its content and the previous
-entry's hash, so ``manage.py verify_audit`` finds any entry altered, inserted or removed behind the
-application's back.
+Entries can be added and read, never changed or removed: the model, its queryset and database
+triggers (PostgreSQL and SQLite) all refuse. Each entry's hash is an HMAC, keyed with
+``AUDIT_CHAIN_KEY``, over its content and the previous entry's hash, so ``manage.py verify_audit``
+finds any entry altered, inserted or removed behind the application's back: without the key nobody
+can recompute the hashes after an entry they changed. Newest entries cut off the end are found by
+the signed checkpoints beat writes outside the database (``checkpoints.py``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+from collections.abc import Sequence
 from datetime import UTC
 from typing import Any, NoReturn
 
@@ -18,6 +22,55 @@ from django.db import models
 from django.utils import timezone
 
 GENESIS_HASH = "0" * 64
+
+# The columns an entry's hash covers, in the order of its canonical form. Verification reads
+# exactly these as plain tuples (no model instances), which is most of what makes it fast.
+HASHED_FIELDS = (
+    "occurred_at",
+    "actor_id",
+    "actor_username",
+    "actor_agency",
+    "actor_role",
+    "action",
+    "object_type",
+    "object_id",
+    "subject_id",
+    "summary",
+    "justification",
+    "recipients",
+    "detail",
+    "ip_address",
+)
+
+
+def chain_key() -> bytes:
+    return settings.AUDIT_CHAIN_KEY.encode()
+
+
+# One encoder for every entry: json.dumps with options builds a new one per call, which is a
+# third of the cost of verifying an entry.
+_CANONICAL_ENCODER = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+)
+
+
+def canonical_form(values: Sequence[Any]) -> str:
+    """Everything the hash protects (``values`` in ``HASHED_FIELDS`` order), in a fixed form that
+    survives a database round trip: one JSON array, so a field cannot bleed into the next, built
+    by a single call of the C encoder. The time is always written to the microsecond in UTC."""
+    occurred_at, actor_id, *rest = values
+    return _CANONICAL_ENCODER.encode(
+        [
+            occurred_at.astimezone(UTC).isoformat(timespec="microseconds"),
+            # A user id (a UUID) without its dashes: how SQLite stores it, whatever reads it.
+            str(actor_id).replace("-", "") if actor_id else None,
+            *rest,
+        ]
+    )
+
+
+def chain_hash(key: bytes, previous_hash: str, canonical: str) -> str:
+    return hmac.digest(key, f"{previous_hash}\n{canonical}".encode(), hashlib.sha256).hex()
 
 
 class AuditAction(models.TextChoices):
@@ -112,29 +165,7 @@ class AuditEntry(models.Model):
         raise AppendOnlyError("audit entries cannot be deleted")
 
     def canonical_content(self) -> str:
-        """Everything the hash protects, in a fixed form that survives a database round trip."""
-        return json.dumps(
-            {
-                "occurred_at": self.occurred_at.astimezone(UTC).isoformat(),
-                "actor": str(self.actor_id) if self.actor_id else None,
-                "actor_username": self.actor_username,
-                "actor_agency": self.actor_agency,
-                "actor_role": self.actor_role,
-                "action": self.action,
-                "object_type": self.object_type,
-                "object_id": self.object_id,
-                "subject_id": self.subject_id,
-                "summary": self.summary,
-                "justification": self.justification,
-                "recipients": self.recipients,
-                "detail": self.detail,
-                "ip_address": self.ip_address,
-            },
-            sort_keys=True,
-            separators=(",", ":"),
-            default=str,
-        )
+        return canonical_form([getattr(self, name) for name in HASHED_FIELDS])
 
     def compute_hash(self) -> str:
-        payload = (self.previous_hash + "\n" + self.canonical_content()).encode()
-        return hashlib.sha256(payload).hexdigest()
+        return chain_hash(chain_key(), self.previous_hash, self.canonical_content())

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-
 from django.db.models import QuerySet
 
-from .models import GENESIS_HASH, AuditAction, AuditEntry
+from .models import AuditAction, AuditEntry
+from .verification import ChainBreak, verify_chain
+
+__all__ = ["ChainBreak", "consultations_of_subject", "entries_for_subject", "verify_chain"]
 
 
 def entries_for_subject(subject_id: object) -> QuerySet[AuditEntry]:
@@ -26,30 +26,3 @@ def consultations_of_subject(subject_id: object) -> QuerySet[AuditEntry]:
             AuditAction.DISCLOSE,
         ]
     )
-
-
-@dataclass(frozen=True)
-class ChainBreak:
-    entry_id: int
-    reason: str
-
-
-def verify_chain(chunk_size: int = 2000) -> tuple[int, ChainBreak | None]:
-    """Walk the whole chain in order; return how many entries were checked and the first break."""
-    expected_previous = GENESIS_HASH
-    checked = 0
-    entries: Iterator[AuditEntry] = AuditEntry.objects.order_by("id").iterator(
-        chunk_size=chunk_size
-    )
-    for entry in entries:
-        if entry.previous_hash != expected_previous:
-            return checked, ChainBreak(
-                entry.id,
-                "its link to the previous entry is broken (an entry before it was removed, "
-                "inserted or altered)",
-            )
-        if entry.compute_hash() != entry.entry_hash:
-            return checked, ChainBreak(entry.id, "its content does not match its hash (altered)")
-        expected_previous = entry.entry_hash
-        checked += 1
-    return checked, None

@@ -8,7 +8,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import connection, models, transaction
+from django.utils import timezone
 
+from . import checkpoints
 from .models import GENESIS_HASH, AuditAction, AuditEntry
 
 # Any constant: serialises chain writers on PostgreSQL so two transactions never chain to the same
@@ -120,3 +122,39 @@ def audit_page_shown(
             "criteria": criteria or {},
         },
     )
+
+
+def audit_checkpoint_write() -> checkpoints.Checkpoint | None:
+    """Append a signed checkpoint of the chain's head to the checkpoint file, unless the last one
+    already records this head (so running it twice, or retrying it, writes nothing new). Returns
+    the checkpoint written, or None.
+
+    Counting 10,000,000 rows every minute would cost seconds; the count is carried forward from
+    the last checkpoint instead, adding the entries after its head. (No entry below a head can
+    commit after it: the chain lock is held from an entry's insert to its commit.)
+
+    A head older than the last checkpoint's means entries were removed since: that is refused
+    with ``checkpoints.ChainCutError`` rather than written down as the new truth."""
+    last = checkpoints.latest()
+    head = AuditEntry.objects.order_by("-id").values_list("id", "entry_hash").first()
+    if head is None and last is None:
+        return None
+    head_id, head_hash = head or (0, "")
+    if last is not None and last.head_id == head_id:
+        return None
+    if last is not None and head_id < last.head_id:
+        newest = f"#{head_id}" if head else "none"
+        raise checkpoints.ChainCutError(
+            f"the audit log's newest entry is {newest}, but the checkpoint of "
+            f"{last.at.isoformat()} recorded #{last.head_id}: entries were removed"
+        )
+    entries = AuditEntry.objects.filter(id__lte=head_id)
+    if last is not None:
+        count = last.count + entries.filter(id__gt=last.head_id).count()
+    else:
+        count = entries.count()
+    checkpoint = checkpoints.Checkpoint(
+        count=count, head_id=head_id, head_hash=head_hash, at=timezone.now()
+    )
+    checkpoints.append(checkpoint)
+    return checkpoint

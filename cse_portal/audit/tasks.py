@@ -1,0 +1,15 @@
+"""Celery tasks: thin, idempotent wrappers that call one service each."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def audit_checkpoint_write() -> int | None:
+    """Celery beat, every ``AUDIT_CHECKPOINT_SECONDS``: sign the chain's head into the checkpoint
+    file. Returns the head id checkpointed, or None when the last checkpoint already had it."""
+    checkpoint = services.audit_checkpoint_write()
+    return checkpoint.head_id if checkpoint else None
