@@ -3,8 +3,8 @@ during the load and rebuilt after it), once per size, and reused by later runs w
 this file are unchanged.
 
 Rows for ``N`` young people: ``N`` young people (one in ten with an alias), ``5 N`` chronology
-entries (plus 2,000 on Maya Whitfield's record), ``N`` referrals (2 % awaiting triage) and ``10 N``
-audit entries, chained exactly as the application chains them so ``verify_audit`` still verifies.
+entries (plus 2,000 on Maya Whitfield's record) and ``N`` referrals (2 % awaiting triage);
+``pages.prepare`` adds ``10 N`` audit entries.
 
 Every column of a table is written: those this file names get their expression, the rest their
 model default, so a new column with a default needs no change here.
@@ -22,8 +22,6 @@ from django.apps import apps
 from django.db import connection
 from django.db.models import Field, Model
 from django.db.models.fields import NOT_PROVIDED
-
-from . import audit_chain
 
 #: Distinct names and postcodes drawn with a fixed seed: realistic spread and repetition.
 NAME_POOL = 3000
@@ -218,9 +216,6 @@ def build(size: int, people: Any) -> None:
             },
         )
         print(f"    referrals: {time.perf_counter() - step:.0f} s", flush=True)
-    step = time.perf_counter()
-    audit_chain.build(count=10 * size, actor=people.manager, people=size)
-    print(f"    audit entries (chained): {time.perf_counter() - step:.0f} s", flush=True)
     with connection.cursor() as cursor:
         cursor.execute("SET session_replication_role = origin")
         step = time.perf_counter()

@@ -23,7 +23,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 REPEAT = int(os.environ.get("BENCH_REPEAT", "20"))
-SQLITE_AUDIT_ENTRIES = 2000
 
 
 @dataclass
@@ -52,7 +51,9 @@ def _fingerprint(size: int) -> str:
 
     leaves = sorted(MigrationLoader(None, ignore_no_migrations=True).graph.leaf_nodes())
     digest = hashlib.sha256(repr((size, leaves)).encode())
-    for source in sorted(Path(__file__).parent.glob("*.py")):
+    from cse_portal.audit.management.commands import audit_bench_chain
+
+    for source in [*sorted(Path(__file__).parent.glob("*.py")), Path(audit_bench_chain.__file__)]:
         digest.update(source.read_bytes())
     return digest.hexdigest()
 
@@ -96,7 +97,6 @@ def _build_sqlite(size: int, people: Any) -> None:
     """Row by row through the ORM: the embedded engine at the smallest size."""
     from faker import Faker
 
-    from cse_portal.audit.services import audit_record
     from cse_portal.young_people.models import ChronologyEntry, YoungPerson
     from referrals.models import Referral, ReferralKind, ReferralStatus
 
@@ -145,8 +145,26 @@ def _build_sqlite(size: int, people: Any) -> None:
         ),
         batch_size=2000,
     )
-    for i in range(min(SQLITE_AUDIT_ENTRIES, 10 * size)):
-        audit_record(actor=people.manager, action="consult", object_type="bench", object_id=str(i))
+
+
+def _young_person_id(number: int) -> str:
+    """The id the national builder gives young person ``number``: ``md5('yp' || number)``."""
+    return str(uuid.UUID(hashlib.md5(f"yp{number}".encode()).hexdigest()))  # noqa: S324
+
+
+def _build_audit_log(size: int) -> None:
+    """``10 N`` consultations, chained as ``audit_record`` chains them (``verify_audit`` verifies
+    them), about a sample of the records (the national builder's ids; random ones on SQLite)."""
+    from cse_portal.audit.management.commands.audit_bench_chain import append_synthetic
+    from cse_portal.young_people.models import YoungPerson
+
+    started = time.perf_counter()
+    sample = min(size, 10_000)
+    subjects = [_young_person_id(n) for n in range(1, sample + 1)]
+    if connection.vendor != "postgresql":
+        subjects = [str(pk) for pk in YoungPerson.objects.values_list("pk", flat=True)[:sample]]
+    append_synthetic(10 * size, subjects=subjects)
+    print(f"    audit entries (chained): {time.perf_counter() - started:.0f} s", flush=True)
 
 
 def prepare(size: int, *, national: bool) -> Data:
@@ -171,6 +189,7 @@ def prepare(size: int, *, national: bool) -> Data:
             builder.build(size, people)
         else:
             _build_sqlite(size, people)
+        _build_audit_log(size)
         with connection.cursor() as cursor:
             cursor.execute(
                 "CREATE TABLE bench_build (fingerprint varchar(64) PRIMARY KEY,"

@@ -12,7 +12,7 @@ import json
 import random
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -49,15 +49,21 @@ def _copy_text(value: Any) -> str:
     return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
-def synthetic_rows(count: int, previous_hash: str, seed: int = 2026) -> Iterator[tuple[Any, ...]]:
+def synthetic_rows(
+    count: int, previous_hash: str, seed: int = 2026, subjects: Sequence[str] = ()
+) -> Iterator[tuple[Any, ...]]:
     """``count`` entries (values in ``COLUMNS`` order) chained after ``previous_hash``, a second
-    apart and ending now."""
+    apart and ending now, about ``subjects`` (young people's ids) when given, else random ids."""
     key = chain_key()
     rnd = random.Random(seed)  # noqa: S311  (synthetic benchmark data, not a secret)
     start = timezone.now() - timedelta(seconds=count)
     for n in range(count):
         action = rnd.choice(ACTIONS)
-        subject = str(uuid.UUID(int=rnd.getrandbits(128), version=4))
+        subject = (
+            subjects[rnd.randrange(len(subjects))]
+            if subjects
+            else str(uuid.UUID(int=rnd.getrandbits(128), version=4))
+        )
         results = rnd.randint(0, 25)
         values = (
             start + timedelta(seconds=n, microseconds=rnd.randint(0, 999_999)),
@@ -91,21 +97,38 @@ class Command(BaseCommand):
         if not settings.DEBUG:
             raise CommandError("audit_bench_chain writes made-up entries: it runs only with DEBUG.")
         started = time.monotonic()
-        with transaction.atomic():
-            # The same lock audit_record takes, so nothing chains to the head meanwhile.
-            _lock_chain()
-            head = AuditEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first()
-            rows = synthetic_rows(options["entries"], head or GENESIS_HASH)
-            written = 0
-            while written < options["entries"]:
-                batch = [row for _, row in zip(range(options["batch"]), rows, strict=False)]
-                self._insert(batch)
-                written += len(batch)
-                self.stderr.write(f"  {written:,} entries written")
+        written = append_synthetic(
+            options["entries"], batch=options["batch"], progress=self.stderr.write
+        )
         elapsed = time.monotonic() - started
         self.stdout.write(f"{written:,} audit entries appended in {elapsed:.1f} s")
 
-    def _insert(self, batch: list[tuple[Any, ...]]) -> None:
+
+def append_synthetic(
+    count: int,
+    *,
+    batch: int = 100_000,
+    subjects: Sequence[str] = (),
+    progress: Callable[[str], Any] = lambda _: None,
+) -> int:
+    """Append ``count`` synthetic entries after the head of the log; how many were written."""
+    with transaction.atomic():
+        # The same lock audit_record takes, so nothing chains to the head meanwhile.
+        _lock_chain()
+        head = AuditEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first()
+        rows = synthetic_rows(count, head or GENESIS_HASH, subjects=subjects)
+        written = 0
+        while written < count:
+            rows_batch = [row for _, row in zip(range(batch), rows, strict=False)]
+            _Writer.insert(rows_batch)
+            written += len(rows_batch)
+            progress(f"  {written:,} entries written")
+    return written
+
+
+class _Writer:
+    @staticmethod
+    def insert(batch: list[tuple[Any, ...]]) -> None:
         if connection.vendor == "postgresql":
             buffer = io.StringIO()
             for row in batch:
@@ -120,10 +143,10 @@ class Command(BaseCommand):
                 )
             return
         with connection.cursor() as cursor:
-            cursor.executemany(_INSERT, [self._sqlite_row(row) for row in batch])
+            cursor.executemany(_INSERT, [_Writer.sqlite_row(row) for row in batch])
 
     @staticmethod
-    def _sqlite_row(row: tuple[Any, ...]) -> list[Any]:
+    def sqlite_row(row: tuple[Any, ...]) -> list[Any]:
         fields = [AuditEntry._meta.get_field(name) for name in COLUMNS]
         return [
             field.get_db_prep_value(value, connection, prepared=False)
