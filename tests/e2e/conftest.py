@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from ..personas import People, build_people
 from .helpers import PAGES_WITHOUT_JS
@@ -46,6 +46,9 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 TIMEOUT_MS = 15_000
+# Assertions wait as long as actions do: on a loaded two-core CI machine an htmx save or a page
+# load can take longer than expect()'s own 5 s default.
+expect.set_options(timeout=TIMEOUT_MS)
 HERE = Path(__file__).parent
 
 
