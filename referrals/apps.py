@@ -1,17 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.apps import AppConfig
-from django.apps import apps as global_apps
-from django.db.models.signals import post_migrate
-
-
-def _ensure_beat_schedule(sender: Any, using: str = "default", **kwargs: Any) -> None:
-    """A flushed database (``manage.py flush``, live-server tests) gets the schedule back."""
-    from .schedule import ensure_beat_schedule
-
-    ensure_beat_schedule(kwargs.get("apps") or global_apps, using)
 
 
 class ReferralsConfig(AppConfig):
@@ -19,7 +8,11 @@ class ReferralsConfig(AppConfig):
     verbose_name = "Referrals"
 
     def ready(self) -> None:
-        post_migrate.connect(_ensure_beat_schedule, sender=self, dispatch_uid="referrals_beat")
+        from cse_portal import beat
+
+        from .schedule import ensure_beat_schedule
+
+        beat.keep_after_migrate(self, ensure_beat_schedule)
         from cse_portal import navigation
         from cse_portal.accounts.roles import Role
         from cse_portal.young_people import merge_hooks

@@ -1,8 +1,6 @@
-"""Celery beat's schedule for the audit log (django-celery-beat's DatabaseScheduler): a signed
-checkpoint every ``AUDIT_CHECKPOINT_SECONDS``.
-
-Written by migration 0004 and again after every migrate or flush (``post_migrate``), which is
-also how a changed setting reaches the schedule."""
+"""Celery beat's schedule for the audit log: a signed checkpoint every
+``AUDIT_CHECKPOINT_SECONDS`` (written by migration 0004 and after every migrate;
+``cse_portal.beat``)."""
 
 from __future__ import annotations
 
@@ -10,23 +8,16 @@ from typing import Any
 
 from django.conf import settings
 
+from cse_portal import beat
+
 CHECKPOINT = "audit: signed checkpoint of the chain"
 
 
 def ensure_beat_schedule(apps: Any, using: str = "default") -> None:
-    """Create or correct the periodic task, with the models of ``apps`` (a migration's historical
-    registry or the current one)."""
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    interval, _ = IntervalSchedule.objects.using(using).get_or_create(
-        every=settings.AUDIT_CHECKPOINT_SECONDS, period="seconds"
-    )
-    PeriodicTask.objects.using(using).update_or_create(
+    beat.every(
+        apps,
+        using,
         name=CHECKPOINT,
-        defaults={
-            "task": "cse_portal.audit.tasks.audit_checkpoint_write",
-            "interval": interval,
-            "crontab": None,
-            "enabled": True,
-        },
+        task="cse_portal.audit.tasks.audit_checkpoint_write",
+        seconds=settings.AUDIT_CHECKPOINT_SECONDS,
     )

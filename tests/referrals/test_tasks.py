@@ -60,6 +60,6 @@ def test_beat_runs_the_outbox_every_minute_and_the_summary_daily(db):
     outbox = PeriodicTask.objects.get(
         task="cse_portal.notifications.tasks.notifications_send_pending"
     )
-    assert (outbox.interval.every, outbox.interval.period) == (1, "minutes")
+    assert (outbox.interval.every, outbox.interval.period) == (60, "seconds")
     summary = PeriodicTask.objects.get(task="referrals.tasks.overdue_triage_summary")
     assert (summary.crontab.hour, summary.crontab.minute) == ("8", "0")
