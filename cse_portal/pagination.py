@@ -1,7 +1,9 @@
 """Every list of case data is paged here, pages and API alike, and every page is audited here: a
 list is recorded because it was paged, naming the records on the page, so none can forget.
 
-The API's page shape is ``{"count", "next", "previous", "results"}``."""
+The API's page shape is ``{"count", "count_capped", "next", "previous", "results"}``. Counting stops
+at ``COUNT_CAP``: an exact count of a national register's matches costs a scan of every match on
+every page, and nobody pages through ten thousand results; they narrow the search."""
 
 from __future__ import annotations
 
@@ -11,11 +13,33 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
+from django.utils.functional import cached_property
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
+from rest_framework.response import Response
 
 from cse_portal.audit.services import audit_page_shown
+
+COUNT_CAP = 10_000
+
+
+class CappedPaginator(Paginator):
+    """Counts at most ``COUNT_CAP`` rows; ``capped`` says there were more."""
+
+    capped = False
+
+    @cached_property
+    def count(self) -> int:
+        rows = self.object_list
+        if isinstance(rows, QuerySet):
+            # Only the keys, unordered, and no further than the cap: an index can answer it.
+            counted = rows.order_by().values("pk")[: COUNT_CAP + 1].count()
+        else:
+            counted = len(rows)
+        self.capped = counted > COUNT_CAP
+        return min(counted, COUNT_CAP)
+
 
 #: Query parameters that choose the page, not the records: left out of the audited criteria.
 PAGING_PARAMETERS = frozenset({"page", "page_size"})
@@ -56,7 +80,7 @@ def audited_page(
 ) -> Page:
     """The page of ``records`` the ``page`` parameter asks for, audited. Its rows are fetched once,
     here, and the template reuses them."""
-    page = Paginator(records, per_page).get_page(request.GET.get("page"))
+    page = CappedPaginator(records, per_page).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     record_page_shown(
         request,
@@ -69,6 +93,7 @@ def audited_page(
 
 
 class PortalPagination(PageNumberPagination):
+    django_paginator_class = CappedPaginator
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
@@ -93,6 +118,21 @@ class PortalPagination(PageNumberPagination):
                 channel="api",
             )
         return rows
+
+    def get_paginated_response(self, data: Any) -> Response:
+        response = super().get_paginated_response(data)
+        response.data["count_capped"] = self.page.paginator.capped
+        return response
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        paged = super().get_paginated_response_schema(schema)
+        paged["properties"]["count"]["description"] = f"Exact up to {COUNT_CAP:,}."
+        paged["properties"]["count_capped"] = {
+            "type": "boolean",
+            "description": f"True when there are more than {COUNT_CAP:,} results.",
+        }
+        paged["required"] = [*paged.get("required", []), "count_capped"]
+        return paged
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         parameters = super().get_schema_operation_parameters(view)

@@ -162,7 +162,17 @@ class Referral(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [
-            models.Index(fields=["status", "-urgent", "submitted_at"], name="referral_queue_idx"),
+            # The triage queue's order, to the last key, so a page is read off the index.
+            models.Index(
+                fields=["status", "-urgent", "submitted_at", "id"], name="referral_queue_idx"
+            ),
+            # "Recently decided" beside the queue, and the API list's newest-first order.
+            models.Index(
+                fields=["-decided_at"],
+                condition=models.Q(status=ReferralStatus.TRIAGED),
+                name="referral_decided_idx",
+            ),
+            models.Index(fields=["-created_at", "-id"], name="referral_created_idx"),
             models.Index(fields=["referred_by", "-created_at"], name="referral_referrer_idx"),
         ]
         constraints = [

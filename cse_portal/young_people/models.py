@@ -137,6 +137,12 @@ class YoungPerson(models.Model):
             models.Index(fields=["date_of_birth"], name="yp_dob_idx"),
             models.Index(fields=["postcode"], name="yp_postcode_idx"),
             models.Index(fields=["current_risk_level"], name="yp_risk_idx"),
+            # The lists' order: a page of current records is read off this index, never sorted.
+            models.Index(
+                fields=["family_name", "given_name", "id"],
+                condition=models.Q(merged_into__isnull=True),
+                name="yp_current_order_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -46,37 +46,44 @@ from .permissions import (
 )
 from .validators import normalise_nhs_number, normalise_postcode
 
+#: A fragment shorter than this matches the start of a name: inside names it would match most of
+#: the register (and no trigram index can serve it), and its sound is no key worth matching.
+SHORT_FRAGMENT = 3
+
 
 def _name_filter(text: str) -> Q:
     """Every word of ``text`` in, or sounding like, a given, family or alias name ("kaylee" finds
-    Kayleigh). Aliases are matched with EXISTS rather than a join, so no row is repeated and no
-    DISTINCT is needed; on PostgreSQL the trigram indexes on UPPER(name) serve each
-    ``icontains``."""
+    Kayleigh).
+
+    Each word is one ``pk IN (...)`` over a UNION of lookups that each use an index (the trigram
+    indexes on UPPER(name), the double metaphone indexes): an OR of those tests written per row,
+    with the alias EXISTS among them, makes PostgreSQL scan the whole table instead."""
     condition = Q()
     for word in text.split():
-        alias = Alias.objects.filter(young_person=OuterRef("pk"), name__icontains=word)
-        condition &= (
-            Q(given_name__icontains=word)
-            | Q(family_name__icontains=word)
-            | Exists(alias)
-            | _sounding_like(word)
-        )
+        contains = "name__istartswith" if len(word) < SHORT_FRAGMENT else "name__icontains"
+        lookups = [
+            YoungPerson.objects.filter(**{f"given_{contains}": word}).values("pk"),
+            YoungPerson.objects.filter(**{f"family_{contains}": word}).values("pk"),
+            Alias.objects.filter(**{contains: word}).values("young_person"),
+        ]
+        if len(word) >= SHORT_FRAGMENT:
+            lookups += _sounding_like(word)
+        first, *rest = (lookup.order_by() for lookup in lookups)
+        condition &= Q(pk__in=first.union(*rest))
     return condition
 
 
-def _sounding_like(word: str) -> Q:
-    """Records with a given, family or alias name that sounds like ``word``. One uncorrelated
-    subquery of lookups that each use a double metaphone index, computed once per search: the
-    same tests written per row would compute the keys of every name in the table."""
+def _sounding_like(word: str) -> list[QuerySet[Any]]:
+    """Lookups of the records with a given, family or alias name that sounds like ``word``, each
+    served by a double metaphone index."""
     keys = sound_keys(word)
     if not keys:
-        return Q(pk__in=[])
+        return []
     by_name = [
-        YoungPerson.objects.filter(sounds_like(name, keys)).order_by().values("pk")
+        YoungPerson.objects.filter(sounds_like(name, keys)).values("pk")
         for name in ("given_name", "family_name")
     ]
-    by_alias = Alias.objects.filter(sounds_like("name", keys)).order_by().values("young_person")
-    return Q(pk__in=by_name[0].union(by_name[1], by_alias))
+    return [*by_name, Alias.objects.filter(sounds_like("name", keys)).values("young_person")]
 
 
 def young_people_search(

@@ -26,7 +26,7 @@ def test_team_manager_lists_practitioners_with_their_agency(people, api_client_f
     body = api_client_for(people.manager).get(USERS, {"role": "practitioner"}).json()
     rows = {r["username"]: r["agency"] for r in body["results"]}
     assert rows == {"alice": "Test Children's Social Care", "bob": "Test Police"}
-    assert set(body) == {"count", "next", "previous", "results"}
+    assert set(body) == {"count", "count_capped", "next", "previous", "results"}
 
 
 def test_user_detail_is_refused_to_a_practitioner(people, api_client_for):

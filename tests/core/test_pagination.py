@@ -1,0 +1,50 @@
+"""Counting stops at the cap: a national register's search never counts every match."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from cse_portal import pagination
+from cse_portal.young_people.models import YoungPerson
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cap_of_three(monkeypatch):
+    monkeypatch.setattr(pagination, "COUNT_CAP", 3)
+    YoungPerson.objects.bulk_create(
+        YoungPerson(given_name=f"Child{i}", family_name="Capped", estimated_age=14)
+        for i in range(5)
+    )
+
+
+def test_the_count_stops_at_the_cap_and_says_so(cap_of_three):
+    paginator = pagination.CappedPaginator(YoungPerson.objects.order_by("family_name"), 2)
+    assert (paginator.count, paginator.capped, paginator.num_pages) == (3, True, 2)
+
+
+def test_a_count_under_the_cap_is_exact(cap_of_three):
+    records = YoungPerson.objects.filter(given_name="Child0")
+    paginator = pagination.CappedPaginator(records, 2)
+    assert (paginator.count, paginator.capped) == (1, False)
+
+
+def test_the_count_asks_the_database_for_no_more_than_the_cap(cap_of_three):
+    with CaptureQueriesContext(connection) as queries:
+        pagination.CappedPaginator(YoungPerson.objects.order_by("family_name"), 2).count  # noqa: B018
+    (sql,) = [q["sql"] for q in queries.captured_queries]
+    assert "LIMIT 4" in sql and "ORDER BY" not in sql
+
+
+def test_the_api_says_when_the_count_is_capped(people, api_client_for, cap_of_three):
+    body = api_client_for(people.manager).get("/api/v1/young-people/").json()
+    assert (body["count"], body["count_capped"]) == (3, True)
+
+
+def test_the_list_page_says_there_are_more(people, client_for, cap_of_three):
+    page = client_for(people.manager).get(reverse("young_people:search"))
+    assert "More than 3 records you can see" in page.text
