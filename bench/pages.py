@@ -187,9 +187,11 @@ def prepare(size: int, *, national: bool) -> Data:
             from . import national as builder
 
             builder.build(size, people)
+            _build_audit_log(size)
+            builder.analyse()
         else:
             _build_sqlite(size, people)
-        _build_audit_log(size)
+            _build_audit_log(size)
         with connection.cursor() as cursor:
             cursor.execute(
                 "CREATE TABLE bench_build (fingerprint varchar(64) PRIMARY KEY,"
