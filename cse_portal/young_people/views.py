@@ -8,14 +8,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cse_portal.pagination import audited_page
+from cse_portal.pagination import CappedPaginator, audited_page
 from cse_portal.view_helpers import require, show_service_errors
 
 from . import panels, permissions, selectors, services
@@ -97,7 +96,7 @@ def create(request: HttpRequest) -> HttpResponse:
 
 def _record_context(request: HttpRequest, record: YoungPerson) -> dict[str, Any]:
     user = request.user
-    chronology = Paginator(selectors.chronology_for(user, record), CHRONOLOGY_PAGE_SIZE)
+    chronology = CappedPaginator(selectors.chronology_for(user, record), CHRONOLOGY_PAGE_SIZE)
     context = {
         "record": record,
         "involvements": list(record.involvements.all()),
@@ -368,7 +367,7 @@ def merge(request: HttpRequest, pk: Any) -> HttpResponse:
 def access_log(request: HttpRequest, pk: Any) -> HttpResponse:
     record = permissions.get_young_person_for_user(request.user, pk)
     require(permissions.can_see_access_log(request.user))
-    entries = Paginator(selectors.access_log(record), ACCESS_LOG_PAGE_SIZE).get_page(
+    entries = CappedPaginator(selectors.access_log(record), ACCESS_LOG_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     return render(
