@@ -24,7 +24,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from cse_portal.accounts.roles import Role
-from cse_portal.funnel import consult_or_404, id_or_404
+from cse_portal.funnel import consult_or_404
 from cse_portal.young_people import permissions as yp_permissions
 from cse_portal.young_people.models import YoungPerson
 
@@ -118,13 +118,14 @@ def get_young_person_to_assess(user: Any, pk: Any, *, channel: str = "page") -> 
     return yp_permissions.get_young_person_for_user(user, pk, channel=channel)
 
 
-def get_request_for_user(user: Any, pk: Any) -> AssessmentRequest:
-    request = (
-        visible_requests(user)
-        .filter(pk=id_or_404(pk, what="request"))
-        .select_related("young_person")
-        .first()
+def get_request_for_user(user: Any, pk: Any, *, channel: str = "page") -> AssessmentRequest:
+    """A request for an assessment of a young person ``user`` may see, its consultation audited;
+    ``Http404`` for missing and forbidden alike."""
+    return consult_or_404(
+        user,
+        visible_requests(user).select_related("young_person"),
+        pk,
+        what="request",
+        channel=channel,
+        subject_id=lambda request: request.young_person_id,
     )
-    if request is None:
-        raise Http404("No such request")
-    return request

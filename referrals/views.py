@@ -114,6 +114,7 @@ def _record_choice(
             user=request.user,
             criteria={"referral matching": f"{fields['given_name']} {fields['family_name']}"},
             result_count=len(matches),
+            shown=[match.record for match in matches],
         )
     for match in matches:
         if str(match.record.pk) == chosen:
@@ -234,7 +235,15 @@ def triage(request: HttpRequest, pk: Any) -> HttpResponse:
     found = selectors.find_records(user, find)
     if find.strip():
         yp_services.young_people_search_record(
-            user=user, criteria={"referral link": find}, result_count=len(found)
+            user=user, criteria={"referral link": find}, result_count=len(found), shown=found
+        )
+    possible = selectors.possible_records(referral) if submitted else []
+    if possible:
+        yp_services.young_people_search_record(
+            user=user,
+            criteria={"possible records for referral": referral.reference},
+            result_count=len(possible),
+            shown=[match.record for match in possible],
         )
     return render(
         request,
@@ -247,7 +256,7 @@ def triage(request: HttpRequest, pk: Any) -> HttpResponse:
             "form": form,
             "waiting": selectors.with_waiting_times([referral])[0],
             # Shown before any decision too: a likely existing record changes what to decide.
-            "possible": selectors.possible_records(referral) if submitted else [],
+            "possible": possible,
             "find": find,
             "found": found,
             "indicators": _chosen_indicators(referral),

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
@@ -25,6 +25,7 @@ class YoungPersonSerializer(serializers.ModelSerializer):
         required=False, allow_blank=True, max_length=10, validators=[validate_postcode]
     )
     aliases = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    flags = serializers.SerializerMethodField(help_text="The codes of the flags raised now.")
 
     class Meta:
         model = YoungPerson
@@ -44,8 +45,17 @@ class YoungPersonSerializer(serializers.ModelSerializer):
             "learning_disability",
             "first_language",
             "current_risk_level",
+            "flags",
         ]
-        read_only_fields = ["id", "current_risk_level", "aliases"]
+        read_only_fields = ["id", "current_risk_level", "aliases", "flags"]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_flags(self, record: YoungPerson) -> list[str]:
+        # Lists prefetch the raised flags (selectors.young_people_search); one record reads them.
+        raised = getattr(record, "active_flags", None)
+        if raised is None:
+            raised = record.flags.filter(removed_at__isnull=True)
+        return [flag.kind for flag in raised]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         creating = self.instance is None

@@ -273,14 +273,27 @@ def _possible_duplicate_record(
 
 
 @transaction.atomic
-def young_people_search_record(*, user: User, criteria: dict[str, Any], result_count: int) -> None:
-    """Record a search of young people's records: who searched, for what, how many came back."""
+def young_people_search_record(
+    *,
+    user: User,
+    criteria: dict[str, Any],
+    result_count: int,
+    shown: Iterable[YoungPerson] = (),
+) -> None:
+    """Record a search of young people's records: who searched, for what, how many came back and
+    which records were shown (so each appears in its own access log)."""
+    ids = [str(record.pk) for record in shown]
     audit_record(
         actor=user,
         action=AuditAction.SEARCH,
         object_type="young_people.youngperson",
         summary=f"Searched young people ({result_count} results)",
-        detail={"criteria": {k: str(v) for k, v in criteria.items() if v}, "results": result_count},
+        detail={
+            "criteria": {k: str(v) for k, v in criteria.items() if v},
+            "results": result_count,
+            "shown": ids,
+            "subjects": ids,
+        },
     )
 
 

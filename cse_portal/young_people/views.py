@@ -78,6 +78,7 @@ def create(request: HttpRequest) -> HttpResponse:
                 user=request.user,
                 criteria={"matching": f"{data['given_name']} {data['family_name']}"},
                 result_count=len(matches),
+                shown=[match.record for match in matches],
             )
         if not matches:
             try:
@@ -365,10 +366,10 @@ def merge(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @require_http_methods(["GET"])
 def access_log(request: HttpRequest, pk: Any) -> HttpResponse:
-    record = permissions.get_young_person_for_user(request.user, pk)
+    record = permissions.get_young_person_for_user(request.user, pk, channel="access log")
     require(permissions.can_see_access_log(request.user))
-    entries = CappedPaginator(selectors.access_log(record), ACCESS_LOG_PAGE_SIZE).get_page(
-        request.GET.get("page")
+    entries = audited_page(
+        request, selectors.access_log(record), per_page=ACCESS_LOG_PAGE_SIZE, channel="access log"
     )
     return render(
         request,

@@ -8,7 +8,8 @@ import uuid
 import pytest
 
 from cse_portal.audit.models import AuditAction, AuditEntry
-from cse_portal.young_people.models import YoungPerson
+from cse_portal.young_people import services
+from cse_portal.young_people.models import FlagKind, YoungPerson
 from tests.factories import make_young_person
 
 pytestmark = pytest.mark.django_db
@@ -214,3 +215,16 @@ def test_an_nhs_number_clash_with_an_unseen_record_answers_nothing_of_it(people,
     assert response.status_code == 200
     assert response.json()["nhs_number"] == "" and response.json()["school"] == "Northfield"
     assert "Ruby" not in response.content.decode()
+
+
+def test_a_record_carries_the_codes_of_its_raised_flags(people, api_client_for):
+    services.flag_raise(
+        young_person=people.maya,
+        kind=FlagKind.REPEAT_MISSING,
+        reason="Three episodes in 90 days",
+        raised_by=people.manager,
+    )
+    client = api_client_for(people.manager)
+    assert client.get(f"{LIST}{people.maya.pk}/").json()["flags"] == ["repeat_missing"]
+    listed = {r["id"]: r["flags"] for r in client.get(LIST).json()["results"]}
+    assert listed[str(people.maya.pk)] == ["repeat_missing"]
