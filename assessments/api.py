@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from cse_portal.accounts.models import Agency
 from cse_portal.fields import REASON_MAX_LENGTH
 from cse_portal.funnel import id_or_404
+from cse_portal.young_people.selectors import young_people_search
 
 from . import permissions, selectors, services
 from .instrument import LEVEL_ORDER
@@ -153,12 +154,12 @@ class AssessmentViewSet(
                 )
             except Http404:
                 raise serializers.ValidationError({"young_person": ["Not a valid id."]}) from None
-        for word in self.request.query_params.get("search", "").split():
-            queryset = queryset.filter(
-                Q(young_person__given_name__icontains=word)
-                | Q(young_person__family_name__icontains=word)
-            )
-        return queryset.defer("instrument__definition").order_by("-created_at", "id")
+        search = self.request.query_params.get("search", "").strip()
+        if search:
+            # The young people's own name search, served by its indexes (and sound-alikes).
+            named = young_people_search(self.request.user, text=search).order_by().values("pk")
+            queryset = queryset.filter(young_person__in=named)
+        return queryset.defer("instrument__definition").order_by("-created_at", "-id")
 
     def get_object(self) -> Assessment:
         return permissions.get_assessment_for_user(

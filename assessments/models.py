@@ -147,6 +147,10 @@ class Assessment(models.Model):
             models.Index(fields=["young_person", "status", "-decided_at"], name="asmt_yp_idx"),
             models.Index(fields=["status", "review_due"], name="asmt_status_review_idx"),
             models.Index(fields=["assessor", "status"], name="asmt_assessor_idx"),
+            # The team lists' and the API's own orders.
+            models.Index(fields=["status", "created_at", "id"], name="asmt_status_created_idx"),
+            models.Index(fields=["status", "submitted_at", "id"], name="asmt_status_submitted_idx"),
+            models.Index(fields=["-created_at", "-id"], name="asmt_created_idx"),
         ]
         constraints = [
             models.CheckConstraint(

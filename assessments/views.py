@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from cse_portal.pagination import audited_page
+from cse_portal.pagination import CappedPaginator, audited_page
 from cse_portal.view_helpers import require, show_service_errors
 
 from . import permissions, selectors, services
@@ -46,8 +46,16 @@ def team_list(request: HttpRequest) -> HttpResponse:
     shown = request.GET.get("show", "to_do")
     if shown not in LISTS:
         shown = "to_do"
+    # Each tab's count stops at the cap, as the lists' own do.
+    counts = {key: CappedPaginator(rows, PAGE_SIZE) for key, rows in querysets.items()}
     tabs = [
-        {"key": key, "label": label, "count": querysets[key].count(), "current": key == shown}
+        {
+            "key": key,
+            "label": label,
+            "count": counts[key].count,
+            "capped": counts[key].capped,
+            "current": key == shown,
+        }
         for key, label in LISTS.items()
     ]
     page = audited_page(

@@ -48,3 +48,22 @@ def test_the_api_says_when_the_count_is_capped(people, api_client_for, cap_of_th
 def test_the_list_page_says_there_are_more(people, client_for, cap_of_three):
     page = client_for(people.manager).get(reverse("young_people:search"))
     assert "More than 3 records you can see" in page.text
+
+
+def test_the_assessment_tabs_count_no_further_than_the_cap(people, client_for, monkeypatch):
+    from assessments import services as assessment_services
+
+    monkeypatch.setattr(pagination, "COUNT_CAP", 1)
+    for _ in range(2):
+        assessment_services.assessment_start(young_person=people.maya, assessor=people.alice)
+    page = client_for(people.alice).get(reverse("assessments:list"), {"show": "in_progress"})
+    assert "In progress (more than 1)" in page.text
+
+
+def test_the_assessments_api_search_is_the_young_people_name_search(people, api_client_for):
+    from assessments import services as assessment_services
+
+    assessment_services.assessment_start(young_person=people.maya, assessor=people.alice)
+    client = api_client_for(people.alice)
+    assert client.get("/api/v1/assessments/", {"search": "whitfield"}).json()["count"] == 1
+    assert client.get("/api/v1/assessments/", {"search": "ellison"}).json()["count"] == 0
