@@ -16,12 +16,21 @@ from cse_portal.audit.services import audit_consultation
 M = TypeVar("M", bound=Model)
 
 
-def id_or_404(value: Any, *, what: str) -> uuid.UUID:
-    """The UUID ``value`` spells, or the same ``Http404`` a missing ``what`` gets."""
+def uuid_or_none(value: Any) -> uuid.UUID | None:
+    """The UUID ``value`` spells, or ``None``: for a form or request naming a record by id, where a
+    bad id is a field's error rather than a missing page."""
     try:
         return uuid.UUID(str(value))
     except ValueError:
-        raise Http404(f"No such {what}") from None
+        return None
+
+
+def id_or_404(value: Any, *, what: str) -> uuid.UUID:
+    """The UUID ``value`` spells, or the same ``Http404`` a missing ``what`` gets."""
+    key = uuid_or_none(value)
+    if key is None:
+        raise Http404(f"No such {what}")
+    return key
 
 
 def consult_or_404(

@@ -18,7 +18,6 @@ they sent is never shown back to them after the confirmation.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -29,7 +28,7 @@ from django.http import Http404
 from cse_portal.accounts.models import Agency
 from cse_portal.accounts.roles import ALL_ROLES, Role
 from cse_portal.accounts.selectors import colocated_practitioners
-from cse_portal.funnel import consult_or_404
+from cse_portal.funnel import consult_or_404, uuid_or_none
 from cse_portal.young_people import permissions as yp_permissions
 
 from .models import Referral, ReferralStatus
@@ -44,13 +43,6 @@ def can_make_referral(user: Any) -> bool:
 
 def can_triage(user: Any) -> bool:
     return bool(user.is_authenticated and user.has_role(Role.TEAM_MANAGER))
-
-
-def _uuid(value: Any) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
 
 
 def own_referrals(user: Any) -> QuerySet[Referral]:
@@ -112,7 +104,7 @@ def can_edit_referral(user: Any, referral: Referral) -> bool:
 
 
 def _triage_practitioners(ids: Iterable[Any]) -> list[Any]:
-    keys = {_uuid(value) for value in ids}
+    keys = {uuid_or_none(value) for value in ids}
     found = list(colocated_practitioners().filter(pk__in=keys - {None}))
     if len(found) != len(keys):
         raise ValidationError(
@@ -123,7 +115,7 @@ def _triage_practitioners(ids: Iterable[Any]) -> list[Any]:
 
 def _triage_partner_agency(pk: Any) -> Agency:
     agency = Agency.objects.filter(
-        pk=_uuid(pk), is_active=True, offers_preventative_work=True
+        pk=uuid_or_none(pk), is_active=True, offers_preventative_work=True
     ).first()
     if agency is None:
         raise ValidationError({"partner_agency": "Select an agency that takes preventative work"})
@@ -139,7 +131,7 @@ def _triage_record(user: Any, pk: Any) -> Any:
 
 def _triage_original(user: Any, key: Any) -> Referral:
     """The original of a duplicate, by id (the API) or by the reference a person types."""
-    pk = _uuid(key)
+    pk = uuid_or_none(key)
     lookup = {"pk": pk} if pk is not None else {"reference": str(key).strip().upper()}
     original = triage_referrals(user).filter(**lookup).first()
     if original is None:
