@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "referrals",
     "intelligence",
     "missing",
+    "outreach",
     "reports",
 ]
 
