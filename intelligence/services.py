@@ -4,12 +4,14 @@ The pages, the API, other apps' debriefs and the demo data all come through here
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -18,7 +20,7 @@ from cse_portal.audit.services import audit_record
 from cse_portal.young_people import services as yp_services
 from cse_portal.young_people.models import ChronologyAudience, ChronologyEntry, YoungPerson
 
-from . import linking, normalise, permissions
+from . import handling, linking, normalise, permissions
 from .models import (
     CONDITIONS_REQUIRED,
     DEFAULT_ROLE,
@@ -28,8 +30,13 @@ from .models import (
     Alert,
     AlertOutcome,
     AlertStatus,
+    AuthorisedRecipient,
+    ConditionsAcknowledgement,
+    Dissemination,
+    DisseminationRecipient,
     Entity,
     EntityKind,
+    GradingChange,
     IntelligenceItem,
     ItemStatus,
     Mention,
@@ -767,3 +774,460 @@ def young_person_merged(*, survivor: YoungPerson, duplicate: YoungPerson, merged
     entities = Entity.objects.filter(young_person=duplicate).update(young_person=survivor)
     items = IntelligenceItem.objects.filter(young_person=duplicate).update(young_person=survivor)
     return {Entity._meta.label_lower: entities, IntelligenceItem._meta.label_lower: items}
+
+
+# --- The analyst's desk --------------------------------------------------------------------------
+
+
+def _require_analyst(actor: Any) -> None:
+    if not permissions.is_analyst(actor):
+        raise PermissionDenied("Only the analyst does this")
+
+
+def _audit_item(actor: Any, item: IntelligenceItem, summary: str, **extra: Any) -> None:
+    audit_record(
+        actor=actor,
+        action=extra.pop("action", AuditAction.ALTER),
+        obj=item,
+        subject_id=item.young_person_id,
+        summary=f"Intelligence {item.reference}: {summary}",
+        **extra,
+    )
+
+
+def _start_assessing(item: IntelligenceItem) -> None:
+    if item.status == ItemStatus.RECEIVED:
+        item.status = ItemStatus.BEING_ASSESSED
+
+
+@transaction.atomic
+def item_take(*, actor: Any, item: IntelligenceItem) -> IntelligenceItem:
+    """The analyst starts on an item: the submitter now sees "being assessed"."""
+    _require_analyst(actor)
+    item = IntelligenceItem.objects.select_for_update().get(pk=item.pk)
+    if item.status != ItemStatus.RECEIVED:
+        return item
+    item.status = ItemStatus.BEING_ASSESSED
+    item.save(update_fields=["status", "updated_at"])
+    _audit_item(actor, item, "assessment started")
+    return item
+
+
+@transaction.atomic
+def item_regrade(
+    *,
+    actor: Any,
+    item: IntelligenceItem,
+    source_evaluation: str,
+    intelligence_evaluation: str,
+    handling_code: str,
+    handling_conditions: str = "",
+    reason: str,
+) -> IntelligenceItem:
+    """The analyst's re-evaluation, in the item's scheme. The submitted grading is kept; the
+    change and its reason are a ``GradingChange`` and an audit entry."""
+    _require_analyst(actor)
+    item = IntelligenceItem.objects.select_for_update().get(pk=item.pk)
+    current = {
+        "source_evaluation": (source_evaluation or "").strip().upper(),
+        "intelligence_evaluation": (intelligence_evaluation or "").strip().upper(),
+        "handling_code": (handling_code or "").strip().upper(),
+        "handling_conditions": (handling_conditions or "").strip(),
+    }
+    errors = grading_errors(scheme=item.scheme, **current)
+    if not (reason or "").strip():
+        errors["reason"] = ["Give the reason for the new grading"]
+    if errors:
+        raise ValidationError(errors)
+    previous = {
+        "source_evaluation": item.current_source_evaluation,
+        "intelligence_evaluation": item.current_intelligence_evaluation,
+        "handling_code": item.current_handling_code,
+        "handling_conditions": item.current_handling_conditions,
+    }
+    item.analyst_source_evaluation = current["source_evaluation"]
+    item.analyst_intelligence_evaluation = current["intelligence_evaluation"]
+    item.analyst_handling_code = current["handling_code"]
+    item.analyst_handling_conditions = current["handling_conditions"]
+    item.graded_at = timezone.now()
+    item.graded_by = actor
+    _start_assessing(item)
+    item.full_clean()
+    item.save()
+    change = GradingChange(
+        item=item, changed_by=actor, previous=previous, current=current, reason=reason.strip()
+    )
+    change.full_clean()
+    change.save()
+    _audit_item(
+        actor,
+        item,
+        f"regraded {item.submitted_grading} to {item.grading}",
+        justification=change.reason,
+        detail={"previous": previous, "current": current},
+    )
+    return item
+
+
+@transaction.atomic
+def item_sanitise(
+    *, actor: Any, item: IntelligenceItem, sanitised_content: str
+) -> IntelligenceItem:
+    """The analyst's sanitised version: what may be shared, with whatever would identify the
+    source (or third parties) taken out. The original is kept."""
+    _require_analyst(actor)
+    text = (sanitised_content or "").strip()
+    if not text:
+        raise ValidationError({"sanitised_content": ["Write the sanitised version"]})
+    item = IntelligenceItem.objects.select_for_update().get(pk=item.pk)
+    item.sanitised_content = text
+    item.sanitised_at = timezone.now()
+    item.sanitised_by = actor
+    _start_assessing(item)
+    item.full_clean()
+    item.save()
+    _audit_item(actor, item, "sanitised version written")
+    return item
+
+
+@transaction.atomic
+def item_mark_assessed(*, actor: Any, item: IntelligenceItem) -> IntelligenceItem:
+    """The analyst has finished: the submitter sees "assessed"."""
+    _require_analyst(actor)
+    item = IntelligenceItem.objects.select_for_update().get(pk=item.pk)
+    if item.status == ItemStatus.ASSESSED:
+        return item
+    item.status = ItemStatus.ASSESSED
+    item.assessed_at = timezone.now()
+    item.save(update_fields=["status", "assessed_at", "updated_at"])
+    _audit_item(actor, item, "assessed")
+    return item
+
+
+def _relink(actor: Any, entity_ids: list[Any], items: Iterable[IntelligenceItem]) -> None:
+    for item in items:
+        _chronicle(item, actor)
+    linking.item_linked(entity_ids=entity_ids, item=None, linked_by=actor)
+
+
+@transaction.atomic
+def mention_resolve(*, actor: Any, mention: Mention, entity: Entity) -> Mention:
+    """The analyst resolves a subject to an existing entity of the same kind (the same man under
+    another spelling, say): the mention now names that entity."""
+    _require_analyst(actor)
+    entity = _survivor(entity)
+    if entity.kind != mention.entity.kind:
+        raise ValidationError({"entity": ["Choose an entity of the same kind"]})
+    if entity.pk == mention.entity_id:
+        return mention
+    previous = mention.entity_id
+    existing = Mention.objects.filter(item=mention.item, entity=entity, role=mention.role).first()
+    if existing is not None:
+        mention.delete()
+        mention = existing
+    else:
+        mention.entity = entity
+        mention.save(update_fields=["entity"])
+    _audit_item(
+        actor,
+        mention.item,
+        f"subject resolved to {entity.label}",
+        action=AuditAction.COMBINE,
+        detail={"from": str(previous), "to": str(entity.pk)},
+    )
+    _chronicle(mention.item, actor)
+    linking.item_linked(entity_ids=[entity.pk], item=mention.item, linked_by=actor)
+    return mention
+
+
+@transaction.atomic
+def entity_link_young_person(
+    *, actor: Any, entity: Entity, young_person: YoungPerson | None
+) -> Entity:
+    """The analyst links a person to a young person's record (found with the identity-only
+    look-up), or unlinks it with ``None``. Each item mentioning the person then writes its line
+    on the record's chronology."""
+    _require_analyst(actor)
+    if entity.kind != EntityKind.PERSON:
+        raise ValidationError({"young_person": ["Only a person is linked to a record"]})
+    entity = Entity.objects.select_for_update().get(pk=entity.pk)
+    entity.young_person = young_person
+    entity.save(update_fields=["young_person"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.COMBINE,
+        obj=entity,
+        subject_id=young_person.pk if young_person else None,
+        summary=(
+            "Person linked to a young person's record"
+            if young_person
+            else "Person unlinked from a young person's record"
+        ),
+    )
+    items = IntelligenceItem.objects.filter(mentions__entity=entity).exclude(
+        status=ItemStatus.DRAFT
+    )
+    _relink(actor, [entity.pk], items.distinct())
+    return entity
+
+
+@transaction.atomic
+def entity_merge(*, actor: Any, survivor: Entity, duplicate: Entity) -> Entity:
+    """The analyst merges a likely duplicate into ``survivor``: its mentions move, alerts about it
+    follow (an open one closes into the survivor's), and it is kept, pointing at the survivor."""
+    _require_analyst(actor)
+    survivor, duplicate = _survivor(survivor), _survivor(duplicate)
+    if survivor.pk == duplicate.pk:
+        raise ValidationError({"duplicate": ["These are already the same entity"]})
+    if survivor.kind != duplicate.kind:
+        raise ValidationError({"duplicate": ["Only entities of the same kind are merged"]})
+    for mention in Mention.objects.filter(entity=duplicate):
+        if Mention.objects.filter(
+            item=mention.item_id, entity=survivor, role=mention.role
+        ).exists():
+            mention.delete()
+        else:
+            mention.entity = survivor
+            mention.save(update_fields=["entity"])
+    open_alert = Alert.objects.filter(entity=survivor, status=AlertStatus.OPEN).exists()
+    for alert in Alert.objects.filter(entity=duplicate):
+        if alert.status == AlertStatus.OPEN and open_alert:
+            alert_close(
+                actor=actor,
+                alert=alert,
+                outcome=AlertOutcome.NO_FURTHER_ACTION,
+                reason=f"Merged into the alert on {survivor.label}",
+            )
+            alert.refresh_from_db()
+        alert.entity = survivor
+        alert.save(update_fields=["entity"])
+    Entity.objects.filter(merged_into=duplicate).update(merged_into=survivor)
+    filled = []
+    for field in ("young_person", "date_of_birth", "latitude", "longitude", "venue_kind"):
+        if getattr(survivor, field) in (None, "") and getattr(duplicate, field) not in (None, ""):
+            setattr(survivor, field, getattr(duplicate, field))
+            filled.append(field)
+    if filled:
+        survivor.save(update_fields=filled)
+    duplicate.merged_into = survivor
+    duplicate.save(update_fields=["merged_into"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.COMBINE,
+        obj=survivor,
+        subject_id=survivor.young_person_id,
+        summary=f"{duplicate.get_kind_display()} merged: {duplicate.label} into {survivor.label}",
+        detail={"duplicate": str(duplicate.pk)},
+    )
+    items = IntelligenceItem.objects.filter(mentions__entity=survivor).exclude(
+        status=ItemStatus.DRAFT
+    )
+    _relink(actor, [survivor.pk], items.distinct())
+    return survivor
+
+
+# --- Dissemination -------------------------------------------------------------------------------
+
+
+def _authorised(users: list[Any], agencies: list[Any]) -> tuple[set[Any], set[Any]]:
+    """Which of these users and agencies are recorded with the authority for handling code 2."""
+    records = AuthorisedRecipient.objects.filter(is_active=True).filter(
+        Q(user__in=users) | Q(agency__in={*agencies, *(u.agency_id for u in users)})
+    )
+    user_ids = {r.user_id for r in records if r.user_id}
+    agency_ids = {r.agency_id for r in records if r.agency_id}
+    return user_ids, agency_ids
+
+
+def _recipient_for_user(user: Any, authorised: tuple[set[Any], set[Any]]) -> handling.Recipient:
+    agency = user.agency
+    return handling.Recipient(
+        label=user.get_full_name() or user.username,
+        agency_id=agency.pk if agency else None,
+        agency_kind=agency.kind if agency else "",
+        agency_active=bool(agency and agency.is_active),
+        is_user=True,
+        user_active=user.is_active,
+        role=user.role,
+        authorised=user.pk in authorised[0] or (agency is not None and agency.pk in authorised[1]),
+    )
+
+
+def _recipient_for_agency(agency: Any, authorised: tuple[set[Any], set[Any]]) -> handling.Recipient:
+    return handling.Recipient(
+        label=agency.name,
+        agency_id=agency.pk,
+        agency_kind=agency.kind,
+        agency_active=agency.is_active,
+        is_user=False,
+        authorised=agency.pk in authorised[1],
+    )
+
+
+@transaction.atomic
+def item_disseminate(
+    *,
+    actor: Any,
+    item: IntelligenceItem,
+    recipients: Iterable[Any] = (),
+    recipient_agencies: Iterable[Any] = (),
+    purpose: str = "",
+    authority: str = "",
+) -> Dissemination:
+    """Share the sanitised version with named users and agencies, as the handling code in force
+    allows (``handling.refusal``): a recipient it forbids refuses the whole dissemination with
+    the rule named. Each dissemination is a disclosure in the audit log, with its recipients."""
+    _require_analyst(actor)
+    item = IntelligenceItem.objects.select_for_update().get(pk=item.pk)
+    users = list({u.pk: u for u in recipients}.values())
+    agencies = list({a.pk: a for a in recipient_agencies}.values())
+    if not users and not agencies:
+        raise ValidationError({"recipients": ["Choose at least one person or agency"]})
+    if item.status == ItemStatus.DRAFT:
+        raise ValidationError({"recipients": ["A draft is never disseminated"]})
+    request = handling.Request(
+        scheme=item.scheme,
+        handling_code=item.current_handling_code,
+        conditions=item.current_handling_conditions,
+        originating_agency_id=item.agency_id,
+        purpose=purpose or "",
+        authority=authority or "",
+        sanitised=bool(item.sanitised_content.strip()),
+    )
+    authorised = _authorised(users, agencies)
+    errors: dict[str, list[str]] = {}
+    for field, candidates, describe in (
+        ("recipients", users, _recipient_for_user),
+        ("recipient_agencies", agencies, _recipient_for_agency),
+    ):
+        for candidate in candidates:
+            why = handling.refusal(request, describe(candidate, authorised))
+            if why and why not in errors.get(field, []):
+                errors.setdefault(field, []).append(why)
+    if errors:
+        raise ValidationError(errors)
+    dissemination = Dissemination(
+        item=item,
+        disseminated_by=actor,
+        handling_code=item.current_handling_code,
+        conditions=item.current_handling_conditions,
+        purpose=(purpose or "").strip(),
+        authority=(authority or "").strip(),
+    )
+    dissemination.full_clean()
+    dissemination.save()
+    DisseminationRecipient.objects.bulk_create(
+        [DisseminationRecipient(dissemination=dissemination, user=u) for u in users]
+        + [DisseminationRecipient(dissemination=dissemination, agency=a) for a in agencies]
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.DISCLOSE,
+        obj=item,
+        subject_id=item.young_person_id,
+        summary=f"Intelligence {item.reference} disseminated (sanitised)",
+        justification=dissemination.purpose or dissemination.authority,
+        recipients=[f"user:{u.username}" for u in users] + [f"agency:{a.name}" for a in agencies],
+        detail={"handling_code": dissemination.handling_code, "scheme": item.scheme},
+    )
+    _start_assessing(item)
+    if item.status != ItemStatus.ASSESSED:
+        item.save(update_fields=["status", "updated_at"])
+    return dissemination
+
+
+@transaction.atomic
+def conditions_acknowledge(*, actor: Any, item: IntelligenceItem) -> ConditionsAcknowledgement:
+    """A recipient accepts a 3x5x2 C item's conditions, before its text is shown to them."""
+    if not permissions.received_items(actor).filter(pk=item.pk).exists():
+        raise PermissionDenied("Not disseminated to you")
+    existing = ConditionsAcknowledgement.objects.filter(item=item, user=actor).first()
+    if existing is not None:
+        return existing
+    acknowledgement = ConditionsAcknowledgement(
+        item=item, user=actor, conditions=item.current_handling_conditions or "-"
+    )
+    acknowledgement.full_clean()
+    acknowledgement.save()
+    _audit_item(actor, item, "handling conditions accepted by a recipient")
+    return acknowledgement
+
+
+# --- Community concerns --------------------------------------------------------------------------
+
+
+def _concern_subjects(concern: Any) -> list[dict[str, Any]]:
+    """The place and any registrations a community concern names, as subjects (what cannot be
+    read as one stays in the text)."""
+    subjects: list[dict[str, Any]] = []
+    postcode = concern.postcode
+    if postcode:
+        try:
+            postcode = normalise.clean_postcode(postcode)
+        except ValidationError:
+            postcode = ""
+    if concern.venue or concern.address or postcode:
+        subjects.append(
+            {
+                "kind": "location",
+                "name": concern.venue,
+                "address": concern.address,
+                "postcode": postcode,
+            }
+        )
+    for word in re.split(r"[,;/\n]+", concern.vehicles or ""):
+        if normalise.registration_format(word):
+            subjects.append({"kind": "vehicle", "registration": word})
+    return subjects
+
+
+def _concern_content(referral: Any, concern: Any) -> str:
+    parts = [
+        ("What was seen", concern.what_seen),
+        ("When", concern.when_seen),
+        ("Where", concern.place),
+        ("Vehicles", concern.vehicles),
+        ("People", concern.people),
+        ("The child", concern.child_details),
+    ]
+    return "\n\n".join(f"{title}: {text}" for title, text in parts if text)[:10_000]
+
+
+@transaction.atomic
+def concern_to_item(*, actor: Any, referral: Any) -> IntelligenceItem:
+    """Turn a community concern (``/report-a-concern/``) into an intelligence item in one action,
+    without retyping: the item points at the concern and the concern's page shows the item.
+    Graded E 4 4 (an untested source, cannot be judged, within the agency) until the analyst
+    re-evaluates it; the reporter's details stay in the never-disseminated source description."""
+    if not permissions.can_convert_concern(actor):
+        raise PermissionDenied("Only the team manager or the analyst does this")
+    concern = getattr(referral, "community_concern", None)
+    if concern is None or referral.status == "draft":
+        raise ValidationError({"referral": ["This is not a community concern"]})
+    if IntelligenceItem.objects.filter(community_concern=referral).exists():
+        raise ValidationError({"referral": ["This concern is already an intelligence item"]})
+    reporter = ", ".join(
+        p
+        for p in (
+            concern.get_reporter_sector_display(),
+            concern.reporter_name,
+            concern.reporter_contact,
+        )
+        if p
+    )
+    return item_submit(
+        actor=actor,
+        scheme=Scheme.FIVE_BY_FIVE,
+        source_evaluation="E",
+        intelligence_evaluation="4",
+        handling_code="4",
+        priority=Priority.HIGH if referral.urgent else Priority.MEDIUM,
+        obtained_at=referral.submitted_at or referral.created_at,
+        content=_concern_content(referral, concern),
+        source_kind=SourceKind.COMMUNITY_CONCERN,
+        source_description=f"Community concern {referral.reference} from: {reporter}"[:5000],
+        subjects=_concern_subjects(concern),
+        origin=Origin.COMMUNITY_CONCERN,
+        origin_reference=referral.reference,
+        community_concern=referral,
+    )

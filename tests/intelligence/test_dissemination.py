@@ -1,0 +1,166 @@
+"""The analyst's work on an item: regrading (both kept), sanitising, disseminating as the handling
+code allows, and the recipient's acceptance of conditions."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from cse_portal.audit.models import AuditEntry
+from intelligence import permissions, services
+from intelligence.models import AuthorisedRecipient, GradingChange, ItemStatus
+
+from .conftest import submit
+
+pytestmark = pytest.mark.django_db
+
+
+def sanitised(item, text="A girl of about 14 got into a silver car."):
+    return services.item_sanitise(actor=item._ana, item=item, sanitised_content=text)
+
+
+@pytest.fixture
+def prepare(people):
+    def make(submitter="frank", **grading):
+        item = submit(getattr(people, submitter), subjects=[], **grading)
+        item._ana = people.ana
+        return sanitised(item)
+
+    return make
+
+
+def disseminate(people, item, users=(), agencies=(), purpose="Safeguarding", authority=""):
+    return services.item_disseminate(
+        actor=people.ana,
+        item=item,
+        recipients=users,
+        recipient_agencies=agencies,
+        purpose=purpose,
+        authority=authority,
+    )
+
+
+def test_regrading_keeps_the_submitted_grading_and_audits_the_reason(people):
+    item = submit(people.frank)
+    item = services.item_regrade(
+        actor=people.ana,
+        item=item,
+        source_evaluation="C",
+        intelligence_evaluation="3",
+        handling_code="2",
+        reason="Corroborated by a second report",
+    )
+    assert (item.submitted_grading, item.grading) == ("B2 1", "C3 2")
+    assert item.status == ItemStatus.BEING_ASSESSED
+    change = GradingChange.objects.get(item=item)
+    assert change.previous["handling_code"] == "1"
+    entry = AuditEntry.objects.get(object_id=str(item.pk), summary__contains="regraded")
+    assert entry.justification == "Corroborated by a second report"
+
+
+def test_regrading_needs_a_reason_and_codes_of_the_items_scheme(people):
+    item = submit(people.frank)
+    with pytest.raises(ValidationError) as caught:
+        services.item_regrade(
+            actor=people.ana,
+            item=item,
+            source_evaluation="1",
+            intelligence_evaluation="2",
+            handling_code="5",
+            reason="",
+        )
+    assert set(caught.value.message_dict) == {
+        "source_evaluation",
+        "handling_conditions",
+        "reason",
+    }
+
+
+@pytest.mark.parametrize("user", ["frank", "manager", "alice"])
+def test_only_the_analyst_regrades_sanitises_and_disseminates(people, user):
+    item = submit(people.frank)
+    actor = getattr(people, user)
+    with pytest.raises(PermissionDenied):
+        services.item_sanitise(actor=actor, item=item, sanitised_content="x")
+    with pytest.raises(PermissionDenied):
+        services.item_disseminate(actor=actor, item=item, recipients=[people.bob], purpose="x")
+
+
+def test_nothing_is_disseminated_before_the_sanitised_version(people):
+    item = submit(people.frank)
+    with pytest.raises(ValidationError, match="sanitised"):
+        disseminate(people, item, users=[people.bob])
+
+
+def test_code_1_goes_to_police_and_partners_with_a_purpose(people, prepare):
+    item = prepare()
+    with pytest.raises(ValidationError, match="purpose"):
+        disseminate(people, item, users=[people.bob], purpose="")
+    with pytest.raises(ValidationError, match="only police and partner"):
+        disseminate(people, item, agencies=[people.other])
+    dissemination = disseminate(people, item, users=[people.bob], agencies=[people.vcs])
+    assert dissemination.recipients.count() == 2
+    entry = AuditEntry.objects.get(object_id=str(item.pk), action="disclose")
+    assert entry.recipients == ["user:bob", "agency:Test Youth Charity"]
+    assert permissions.received_items(people.bob).get() == item
+
+
+def test_lscb_and_admin_never_receive(people, prepare):
+    item = prepare()
+    for user in (people.lucy, people.adam):
+        with pytest.raises(ValidationError, match="role"):
+            disseminate(people, item, users=[user])
+
+
+def test_code_4_stays_in_the_originating_agency(people, prepare):
+    item = prepare(submitter="fiona", handling_code="4")  # fiona is police
+    with pytest.raises(ValidationError, match="originating agency"):
+        disseminate(people, item, users=[people.alice])
+    disseminate(people, item, users=[people.bob])  # bob is police
+
+
+def test_code_5_is_never_disseminated(people, prepare):
+    item = prepare(handling_code="5", handling_conditions="Refer to me")
+    with pytest.raises(ValidationError, match="code 5"):
+        disseminate(people, item, users=[people.bob])
+
+
+def test_code_2_only_to_recipients_recorded_with_the_authority(people, prepare):
+    item = prepare(handling_code="2")
+    with pytest.raises(ValidationError, match="authority"):
+        disseminate(people, item, users=[people.alice], authority="ISA 12")
+    AuthorisedRecipient.objects.create(agency=people.social_care, authority="ISA 12")
+    with pytest.raises(ValidationError, match="record the authority"):
+        disseminate(people, item, users=[people.alice], authority="")
+    disseminate(people, item, users=[people.alice], authority="ISA 12")
+
+
+def test_the_analysts_grading_is_the_one_enforced(people, prepare):
+    item = prepare()
+    services.item_regrade(
+        actor=people.ana,
+        item=item,
+        source_evaluation="B",
+        intelligence_evaluation="2",
+        handling_code="5",
+        handling_conditions="Refer to the analyst",
+        reason="The source is at risk",
+    )
+    with pytest.raises(ValidationError, match="code 5"):
+        disseminate(people, item, users=[people.bob])
+
+
+def test_code_c_is_read_only_after_the_recipient_accepts_the_conditions(people, prepare):
+    item = prepare(
+        scheme="3x5x2",
+        source_evaluation="2",
+        intelligence_evaluation="B",
+        handling_code="C",
+        handling_conditions="Not to be shared with the family",
+    )
+    disseminate(people, item, users=[people.alice])
+    assert item.conditions_need_acknowledgement
+    with pytest.raises(PermissionDenied):
+        services.conditions_acknowledge(actor=people.bob, item=item)
+    acknowledgement = services.conditions_acknowledge(actor=people.alice, item=item)
+    assert acknowledgement.conditions == "Not to be shared with the family"
