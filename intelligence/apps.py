@@ -8,11 +8,41 @@ class IntelligenceConfig(AppConfig):
     verbose_name = "Intelligence"
 
     def ready(self) -> None:
+        from cse_portal import navigation
+        from cse_portal.accounts.roles import Role
         from cse_portal.young_people import merge_hooks
 
         from . import services
         from .models import Entity, IntelligenceItem
+        from .permissions import SUBMITTER_ROLES
 
+        navigation.register(
+            label="Submit intelligence",
+            url_name="intelligence:new",
+            roles=SUBMITTER_ROLES,
+            order=20,
+        )
+        navigation.register(
+            label="My intelligence", url_name="intelligence:mine", roles=SUBMITTER_ROLES, order=21
+        )
+        navigation.register(
+            label="Shared with me",
+            url_name="intelligence:received",
+            roles=SUBMITTER_ROLES - {Role.ANALYST},
+            order=22,
+        )
+        navigation.register(
+            label="Intelligence desk", url_name="intelligence:desk", roles={Role.ANALYST}, order=23
+        )
+        navigation.register(
+            label="Entities", url_name="intelligence:entities", roles={Role.ANALYST}, order=24
+        )
+        navigation.register(
+            label="Community concerns",
+            url_name="intelligence:concerns",
+            roles={Role.ANALYST, Role.TEAM_MANAGER},
+            order=25,
+        )
         merge_hooks.register(
             app=self.name, models=(Entity, IntelligenceItem), move=services.young_person_merged
         )

@@ -6,14 +6,28 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
+from rapidfuzz import fuzz
 
 from cse_portal.young_people.models import YoungPerson
 from cse_portal.young_people.permissions import visible_young_people
 
 from . import permissions
-from .models import Alert, AlertStatus, Entity, EntityKind, ItemStatus, MentionRole
+from .models import (
+    Alert,
+    AlertStatus,
+    ConditionsAcknowledgement,
+    Dissemination,
+    DisseminationRecipient,
+    Entity,
+    EntityKind,
+    GradingChange,
+    IntelligenceItem,
+    ItemStatus,
+    Mention,
+    MentionRole,
+)
 
 #: What the analyst's identity-only look-up of a young person shows: never the case file.
 IDENTITY_FIELDS = (
@@ -96,3 +110,194 @@ def alerts_open(*, user: Any) -> QuerySet[Alert]:
 def entity_for(*, user: Any, pk: Any) -> Entity:
     """The entity, if ``user`` may see it, its consultation audited; ``Http404`` otherwise."""
     return permissions.get_entity_for_user(user, pk)
+
+
+# --- The pages' reads ----------------------------------------------------------------------------
+
+#: Statuses on the analyst's desk.
+DESK_STATUSES = (ItemStatus.RECEIVED, ItemStatus.BEING_ASSESSED)
+
+
+def my_items(user: Any) -> QuerySet[IntelligenceItem]:
+    """The submitter's list: their own reports, newest first (status only is shown)."""
+    return permissions.own_items(user).order_by("-created_at", "-id")
+
+
+def desk_queue(user: Any) -> QuerySet[IntelligenceItem]:
+    """New and in-progress submissions: high priority first, then the longest waiting."""
+    return (
+        permissions.analyst_items(user)
+        .filter(status__in=DESK_STATUSES)
+        .select_related("submitted_by", "agency")
+        .order_by("status", "priority_rank", "submitted_at", "id")
+    )
+
+
+def recently_assessed(user: Any, limit: int = 10) -> list[IntelligenceItem]:
+    return list(
+        permissions.analyst_items(user)
+        .filter(status=ItemStatus.ASSESSED)
+        .select_related("agency")
+        .order_by("-assessed_at", "-id")[:limit]
+    )
+
+
+def received_list(user: Any) -> QuerySet[IntelligenceItem]:
+    return permissions.received_items(user).order_by("-submitted_at", "-id")
+
+
+def item_for_review(item: IntelligenceItem) -> IntelligenceItem:
+    """The review page's item with its mentions, grading history and disseminations."""
+    return (
+        IntelligenceItem.objects.filter(pk=item.pk)
+        .select_related("submitted_by", "agency", "graded_by", "sanitised_by", "young_person")
+        .prefetch_related(
+            Prefetch(
+                "mentions",
+                queryset=Mention.objects.select_related("entity__young_person").order_by(
+                    "role", "id"
+                ),
+            ),
+            Prefetch("gradings", queryset=GradingChange.objects.select_related("changed_by")),
+            Prefetch(
+                "disseminations",
+                queryset=Dissemination.objects.select_related("disseminated_by").prefetch_related(
+                    Prefetch(
+                        "recipients",
+                        queryset=DisseminationRecipient.objects.select_related("user", "agency"),
+                    )
+                ),
+            ),
+        )
+        .get()
+    )
+
+
+def dissemination_choices(user: Any) -> tuple[list[Any], list[Any]]:
+    """The people and agencies the analyst may choose from (the handling code decides who may
+    actually receive, in the service)."""
+    from cse_portal.accounts.models import Agency, User
+
+    if not permissions.is_analyst(user):
+        return [], []
+    users = list(
+        User.objects.filter(is_active=True, groups__name__in=permissions.SUBMITTER_ROLES)
+        .exclude(pk=user.pk)
+        .select_related("agency")
+        .order_by("last_name", "first_name", "username")
+        .distinct()[:500]
+    )
+    agencies = list(Agency.objects.filter(is_active=True).order_by("name")[:200])
+    return users, agencies
+
+
+def acknowledged(user: Any, item: IntelligenceItem) -> bool:
+    return ConditionsAcknowledgement.objects.filter(item=item, user=user).exists()
+
+
+def entities_search(user: Any, *, q: str = "", kind: str = "") -> QuerySet[Entity]:
+    entities = permissions.visible_entities(user)
+    if kind in EntityKind.values:
+        entities = entities.filter(kind=kind)
+    for word in (q or "").split()[:5]:
+        entities = entities.filter(Q(label__icontains=word) | Q(key__icontains=word.lower()))
+    return entities.annotate(mentions_count=Count("mentions")).order_by("kind", "label", "id")
+
+
+def entity_mentions(user: Any, entity: Entity) -> QuerySet[Mention]:
+    """Every mention of the entity the viewer may see, newest item first."""
+    return (
+        permissions.visible_mentions(user)
+        .filter(entity=entity)
+        .select_related("item")
+        .order_by("-item__obtained_at", "-id")
+    )
+
+
+#: How alike two names must be (rapidfuzz's token-sort ratio, 0-100) to be offered as the same.
+DUPLICATE_NAME_SCORE = 85
+MAX_DUPLICATE_CANDIDATES = 200
+
+
+def likely_duplicates(user: Any, entity: Entity, limit: int = 10) -> list[dict[str, Any]]:
+    """Entities of the same kind that may be this one, for the analyst to merge (never merged
+    silently): people with a close name and the same or no date of birth; vehicles, phones and
+    accounts whose keys are nearly the same (one character typed wrong); places with the same
+    postcode. Candidates are narrowed in the database, then scored with rapidfuzz."""
+    if not permissions.is_analyst(user):
+        return []
+    others = (
+        Entity.objects.filter(kind=entity.kind, merged_into__isnull=True)
+        .exclude(pk=entity.pk)
+        .select_related("young_person")
+    )
+    if entity.kind == EntityKind.PERSON:
+        words = [w for w in entity.label.split() if len(w) >= 3][:3]
+        if not words:
+            return []
+        condition = Q()
+        for word in words:
+            condition |= Q(label__icontains=word[:4])
+        others = others.filter(condition)
+        if entity.date_of_birth:
+            others = others.filter(
+                Q(date_of_birth=entity.date_of_birth) | Q(date_of_birth__isnull=True)
+            )
+    elif entity.kind == EntityKind.LOCATION:
+        if not entity.postcode:
+            return []
+        others = others.filter(postcode=entity.postcode)
+    else:
+        if len(entity.key) < 4:
+            return []
+        others = others.filter(Q(key__startswith=entity.key[:3]) | Q(key__endswith=entity.key[-3:]))
+    found = []
+    target = entity.label if entity.kind in (EntityKind.PERSON, EntityKind.LOCATION) else entity.key
+    for other in others.order_by("id")[:MAX_DUPLICATE_CANDIDATES]:
+        theirs = (
+            other.label if entity.kind in (EntityKind.PERSON, EntityKind.LOCATION) else other.key
+        )
+        score = fuzz.token_sort_ratio(target.lower(), theirs.lower())
+        if entity.kind not in (EntityKind.PERSON, EntityKind.LOCATION):
+            # One character wrong in a registration or number is a likely typing slip.
+            score = 100 - 15 * _distance(target, theirs)
+        if score >= DUPLICATE_NAME_SCORE:
+            found.append({"entity": other, "score": round(score)})
+    found.sort(key=lambda row: (-row["score"], row["entity"].label))
+    return found[:limit]
+
+
+def _distance(a: str, b: str) -> int:
+    from rapidfuzz.distance import Levenshtein
+
+    return Levenshtein.distance(a, b)
+
+
+def concerns_to_record(user: Any) -> QuerySet[Any]:
+    """Community concerns (from ``/report-a-concern/``) not yet made intelligence, oldest first,
+    for the team manager and the analyst."""
+    from referrals.models import Referral, ReferralKind, ReferralStatus
+
+    if not permissions.can_convert_concern(user):
+        return Referral.objects.none()
+    return (
+        Referral.objects.filter(kind=ReferralKind.COMMUNITY, intelligence_item__isnull=True)
+        .exclude(status=ReferralStatus.DRAFT)
+        .select_related("community_concern")
+        .order_by("submitted_at", "id")
+    )
+
+
+def concern_for(user: Any, pk: Any) -> Any:
+    """One community concern not yet recorded, for the team manager or analyst; ``Http404``
+    otherwise (its consultation audited)."""
+    from cse_portal.funnel import consult_or_404
+
+    return consult_or_404(
+        user,
+        concerns_to_record(user),
+        pk,
+        what="community concern",
+        channel="intelligence: record a concern",
+        subject_id=lambda referral: referral.young_person_id,
+    )

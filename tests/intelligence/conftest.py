@@ -43,3 +43,25 @@ def item_fields(**overrides: Any) -> dict[str, Any]:
 
 def submit(user: User, **overrides: Any) -> IntelligenceItem:
     return services.item_submit(actor=user, **item_fields(**overrides))
+
+
+def community_concern(**overrides: Any) -> Any:
+    """A community concern as ``/report-a-concern/`` stores it."""
+    from referrals import services as referral_services
+
+    values = {
+        "what_seen": "Two girls in school uniform got into a grey car with an older man.",
+        "when_seen": "Friday about 10pm",
+        "address": "12 High Street",
+        "postcode": "s1 2hh",
+        "venue": "Kebab King",
+        "vehicles": "Grey Vauxhall, AB12 CDE",
+        "people": "A man in his thirties",
+        "child_identifiable": "no",
+        "child_details": "",
+        "reporter_sector": "takeaway",
+        "reporter_name": "Sam",
+        "reporter_contact": "07700 900456",
+    }
+    values.update(overrides)
+    return referral_services.community_concern_submit(**values)

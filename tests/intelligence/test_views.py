@@ -1,0 +1,306 @@
+"""The intelligence pages: the role ladder for each, and the journeys through them."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from intelligence import services
+from intelligence.models import Entity, IntelligenceItem, ItemStatus
+from tests.ladder import Ladder, Page
+
+from .conftest import community_concern, submit
+
+pytestmark = pytest.mark.django_db
+
+
+def shared_with_bob(people):
+    item = submit(people.frank)
+    services.item_sanitise(actor=people.ana, item=item, sanitised_content="SANITISED TEXT")
+    services.item_disseminate(actor=people.ana, item=item, recipients=[people.bob], purpose="x")
+    return item
+
+
+class TestLadder(Ladder):
+    HOME = "/intelligence/"
+    PAGES = [
+        Page("new", lambda p: reverse("intelligence:new"), "frank", "lucy", 403, "Who"),
+        Page("mine", lambda p: reverse("intelligence:mine"), "frank", "adam", 403, "My intel"),
+        Page(
+            "detail",
+            lambda p: reverse("intelligence:detail", args=[submit(p.frank).pk]),
+            "frank",
+            "fiona",
+            404,
+            "Kebab King",
+        ),
+        Page(
+            "edit",
+            lambda p: reverse(
+                "intelligence:edit",
+                args=[services.item_save_draft(actor=p.frank, content="x").pk],
+            ),
+            "frank",
+            "fiona",
+            404,
+            "Save as draft",
+        ),
+        Page("received", lambda p: reverse("intelligence:received"), "bob", "lucy", 403, "Shared"),
+        Page(
+            "received_item",
+            lambda p: reverse("intelligence:received_item", args=[shared_with_bob(p).pk]),
+            "bob",
+            "alice",
+            404,
+            "SANITISED TEXT",
+        ),
+        Page("desk", lambda p: reverse("intelligence:desk"), "ana", "manager", 403, "desk"),
+        Page(
+            "review",
+            lambda p: reverse("intelligence:review", args=[submit(p.frank).pk]),
+            "ana",
+            "manager",
+            404,
+            "Mr Patel",
+        ),
+        Page("entities", lambda p: reverse("intelligence:entities"), "ana", "alice", 403, "Search"),
+        Page(
+            "entity",
+            lambda p: reverse(
+                "intelligence:entity", args=[submit(p.frank).mentions.first().entity_id]
+            ),
+            "ana",
+            "manager",
+            404,
+            "Mentions",
+        ),
+        Page(
+            "concerns", lambda p: reverse("intelligence:concerns"), "manager", "alice", 403, "con"
+        ),
+        Page(
+            "concern_record",
+            lambda p: reverse("intelligence:concern_record", args=[community_concern().pk]),
+            "manager",
+            "frank",
+            404,
+            "",
+            method="post",
+        ),
+    ]
+
+
+def form_data(**overrides):
+    data = {
+        "obtained_on_0": "1",
+        "obtained_on_1": "3",
+        "obtained_on_2": "2026",
+        "obtained_time": "21:30",
+        "source_kind": "own_observation",
+        "source_description": "I saw it from the youth club window",
+        "who": "A girl of about 14",
+        "what": "Got into a silver car",
+        "where": "Outside Kebab King",
+        "scheme": "5x5x5",
+        "s5_source": "B",
+        "s5_intelligence": "1",
+        "s5_handling": "1",
+        "priority": "medium",
+        "action": "submit",
+    }
+    for prefix in ("person", "location", "vehicle", "phone", "account"):
+        data[f"{prefix}-TOTAL_FORMS"] = "1"
+        data[f"{prefix}-INITIAL_FORMS"] = "0"
+    data.update(
+        {
+            "vehicle-0-registration": "ab12cde",
+            "vehicle-0-colour": "Silver",
+            "person-0-name": "Jade",
+            "person-0-role": "young_person_at_risk",
+        }
+    )
+    data.update(overrides)
+    return data
+
+
+def test_the_form_explains_every_grading_code_in_plain_words(people, client_for):
+    page = client_for(people.frank).get(reverse("intelligence:new")).content.decode()
+    for words in (
+        "Always reliable",
+        "Suspected to be false or malicious",
+        "within the originating agency only",
+        "Lawful sharing permitted",
+        "Known indirectly to the source, and corroborated",
+        "Untested",
+    ):
+        assert words in page
+
+
+def test_a_frontline_worker_submits_with_subjects(people, client_for):
+    response = client_for(people.frank).post(reverse("intelligence:new"), form_data())
+    item = IntelligenceItem.objects.get()
+    assert response.status_code == 302
+    assert item.status == ItemStatus.RECEIVED
+    assert item.content.startswith("Who:\nA girl of about 14")
+    assert item.obtained_at.hour == 21
+    assert set(item.mentions.values_list("entity__kind", flat=True)) == {"person", "vehicle"}
+
+
+def test_another_subject_row_is_added_without_javascript_keeping_what_was_typed(people, client_for):
+    response = client_for(people.frank).post(
+        reverse("intelligence:new"), form_data(action="add:vehicle")
+    )
+    page = response.content.decode()
+    assert 'name="vehicle-1-registration"' in page
+    assert 'value="ab12cde"' in page
+    assert not IntelligenceItem.objects.exists()
+
+
+def test_errors_show_on_their_fields_and_nothing_typed_is_lost(people, client_for):
+    response = client_for(people.frank).post(
+        reverse("intelligence:new"),
+        form_data(s5_handling="5", **{"vehicle-0-registration": "NOPE 1"}),
+    )
+    page = response.content.decode()
+    assert "Write the handling conditions" in page
+    assert "Subject" in page and "registration" in page
+    assert "A girl of about 14" in page
+    assert not IntelligenceItem.objects.exists()
+
+
+def test_a_draft_is_saved_and_submitted_later(people, client_for):
+    client = client_for(people.frank)
+    client.post(reverse("intelligence:new"), form_data(action="draft", priority=""))
+    draft = IntelligenceItem.objects.get()
+    assert draft.is_draft
+    page = client.get(reverse("intelligence:edit", args=[draft.pk])).content.decode()
+    assert "A girl of about 14" in page and 'value="ab12cde"' in page.lower()
+    client.post(reverse("intelligence:edit", args=[draft.pk]), form_data())
+    draft.refresh_from_db()
+    assert draft.status == ItemStatus.RECEIVED
+
+
+def test_the_submitter_sees_the_status_never_the_analysts_work(people, client_for):
+    item = submit(people.frank)
+    services.item_sanitise(actor=people.ana, item=item, sanitised_content="REDACTED VERSION")
+    services.item_regrade(
+        actor=people.ana,
+        item=item,
+        source_evaluation="E",
+        intelligence_evaluation="4",
+        handling_code="3",
+        reason="ANALYST REASON",
+    )
+    page = client_for(people.frank).get(reverse("intelligence:detail", args=[item.pk]))
+    text = page.content.decode()
+    assert "Being assessed" in text
+    assert "REDACTED VERSION" not in text and "ANALYST REASON" not in text and "E4" not in text
+
+
+def test_the_analyst_reviews_grades_sanitises_and_disseminates(people, client_for):
+    item = submit(people.frank)
+    client = client_for(people.ana)
+    url = reverse("intelligence:review", args=[item.pk])
+    client.post(url, {"action": "take"})
+    client.post(
+        url,
+        {
+            "action": "regrade",
+            "regrade-source_evaluation": "A",
+            "regrade-intelligence_evaluation": "2",
+            "regrade-handling_code": "1",
+            "regrade-reason": "Corroborated by CCTV",
+        },
+    )
+    client.post(url, {"action": "sanitise", "sanitise-sanitised_content": "A girl got in a car"})
+    response = client.post(
+        url,
+        {
+            "action": "disseminate",
+            "disseminate-recipients": [str(people.alice.pk)],
+            "disseminate-purpose": "Safeguarding",
+        },
+    )
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert (item.submitted_grading, item.grading) == ("B2 1", "A2 1")
+    page = client_for(people.alice).get(reverse("intelligence:received_item", args=[item.pk]))
+    text = page.content.decode()
+    assert "A girl got in a car" in text
+    assert "Mr Patel" not in text and "Kebab King" not in text
+
+
+def test_a_refused_dissemination_names_the_rule_on_the_page(people, client_for):
+    item = submit(people.frank, handling_code="5", handling_conditions="Refer to me")
+    services.item_sanitise(actor=people.ana, item=item, sanitised_content="x")
+    response = client_for(people.ana).post(
+        reverse("intelligence:review", args=[item.pk]),
+        {"action": "disseminate", "disseminate-recipients": [str(people.bob.pk)]},
+    )
+    assert "no further dissemination" in response.content.decode()
+
+
+def test_the_analyst_links_a_person_to_a_record_found_by_identity(people, client_for):
+    item = submit(people.frank)
+    client = client_for(people.ana)
+    url = reverse("intelligence:review", args=[item.pk])
+    page = client.get(url, {"find": "Maya"}).content.decode()
+    assert "Whitfield" in page
+    mention = item.mentions.get(entity__kind="person")
+    client.post(url, {"action": "link", "mention": mention.pk, "young_person": people.maya.pk})
+    assert Entity.objects.get(kind="person").young_person == people.maya
+    assert people.maya.chronology.filter(source_app="intelligence").count() == 1
+
+
+def test_a_recipient_of_a_c_item_reads_it_after_accepting_the_conditions(people, client_for):
+    item = submit(
+        people.frank,
+        scheme="3x5x2",
+        source_evaluation="1",
+        intelligence_evaluation="A",
+        handling_code="C",
+        handling_conditions="Not for the family",
+    )
+    services.item_sanitise(actor=people.ana, item=item, sanitised_content="THE TEXT")
+    services.item_disseminate(actor=people.ana, item=item, recipients=[people.bob], purpose="x")
+    client = client_for(people.bob)
+    url = reverse("intelligence:received_item", args=[item.pk])
+    page = client.get(url).content.decode()
+    assert "Not for the family" in page and "THE TEXT" not in page
+    client.post(url, {"accept": "yes"})
+    assert "THE TEXT" in client.get(url).content.decode()
+
+
+def test_a_community_concern_becomes_an_item_in_one_action(people, client_for):
+    concern = community_concern()
+    response = client_for(people.ana).post(
+        reverse("intelligence:concern_record", args=[concern.pk])
+    )
+    item = IntelligenceItem.objects.get()
+    assert response.status_code == 302
+    assert item.community_concern == concern
+    assert concern.intelligence_item == item
+    assert item.origin == "community_concern" and item.origin_reference == concern.reference
+    assert "Two girls in school uniform" in item.content
+    assert set(item.mentions.values_list("entity__key", flat=True)) == {
+        "S1 2HH|kebab king",
+        "AB12CDE",
+    }
+    assert "Sam" in item.source_description
+    again = client_for(people.manager).post(
+        reverse("intelligence:concern_record", args=[concern.pk])
+    )
+    assert again.status_code == 404
+
+
+def test_likely_duplicates_are_offered_and_merged_only_when_chosen(people, client_for):
+    submit(people.frank, subjects=[{"kind": "vehicle", "registration": "AB12CDE"}])
+    submit(people.frank, subjects=[{"kind": "vehicle", "registration": "AB12CDF"}])
+    first, second = Entity.objects.filter(kind="vehicle").order_by("key")
+    client = client_for(people.ana)
+    page = client.get(reverse("intelligence:entity", args=[first.pk])).content.decode()
+    assert "AB12 CDF" in page and "Merge into this one" in page
+    assert Entity.objects.filter(merged_into__isnull=False).count() == 0
+    client.post(reverse("intelligence:entity", args=[first.pk]), {"duplicate": second.pk})
+    second.refresh_from_db()
+    assert second.merged_into == first
+    assert first.mentions.count() == 2
