@@ -1,5 +1,12 @@
-"""This app's API routes: none yet (see the app's issue)."""
+"""``/api/v1/intelligence/`` and ``/api/v1/entities/`` (see ``docs/contract.md``)."""
 
 from __future__ import annotations
 
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from .api import EntityViewSet, IntelligenceViewSet
+
+router = SimpleRouter()
+router.register("intelligence", IntelligenceViewSet, basename="intelligence")
+router.register("entities", EntityViewSet, basename="entity")
+urlpatterns = router.urls

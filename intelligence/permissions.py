@@ -111,6 +111,31 @@ def received_items(user: Any) -> QuerySet[IntelligenceItem]:
     ).exclude(status=ItemStatus.DRAFT)
 
 
+def visible_items(user: Any) -> QuerySet[IntelligenceItem]:
+    """Everything ``user`` may see in any view (the API's list): their own, all submitted items
+    for the analyst, and what was disseminated to them. Each item is shown in the view the caller
+    has of it (``view_of``)."""
+    return IntelligenceItem.objects.filter(
+        Q(pk__in=own_items(user).values("pk"))
+        | Q(pk__in=analyst_items(user).values("pk"))
+        | Q(pk__in=received_items(user).values("pk"))
+    )
+
+
+def view_of(user: Any, item: IntelligenceItem) -> str:
+    """``analyst`` (the whole item), ``submitter`` (what they sent and its status) or
+    ``recipient`` (the sanitised version, the grading, the conditions and the reference)."""
+    if is_analyst(user) and not item.is_draft:
+        return "analyst"
+    if item.submitted_by_id == user.pk:
+        return "submitter"
+    return "recipient"
+
+
+def get_visible_item(user: Any, pk: Any, *, channel: str = "api") -> IntelligenceItem:
+    return _consult(user, visible_items(user), pk, channel)
+
+
 def _consult(user: Any, visible: QuerySet[IntelligenceItem], pk: Any, channel: str) -> Any:
     return consult_or_404(
         user,

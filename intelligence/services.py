@@ -138,7 +138,7 @@ def _decimal_or_none(value: Any, name: str) -> Any:
     except InvalidOperation:
         raise ValidationError({name: "Enter a number of degrees, like 53.38"}) from None
     limit = 90 if name == "latitude" else 180
-    if not -limit <= number <= limit:
+    if not number.is_finite() or not -limit <= number <= limit:
         raise ValidationError({name: f"Enter a {name} between -{limit} and {limit}"})
     return number.quantize(Decimal("0.000001"))
 
@@ -260,7 +260,7 @@ def _clean_person(actor: Any, subject: dict[str, Any]) -> dict[str, Any]:
     if not (name or alias or description or young_person):
         raise ValidationError({"name": "Give the person's name, an alias or a description"})
     role = subject.get("role") or ""
-    if role not in PERSON_ROLES:
+    if not isinstance(role, str) or role not in PERSON_ROLES:
         raise ValidationError({"role": "Choose the person's role"})
     return {
         "name": name,
@@ -276,7 +276,7 @@ def _clean_person(actor: Any, subject: dict[str, Any]) -> dict[str, Any]:
 def _clean_subject(actor: Any, subject: dict[str, Any]) -> dict[str, Any]:
     """One subject, checked and normalised; a ``ValidationError`` naming its fields."""
     kind = subject.get("kind")
-    if kind not in SUBJECT_FIELDS:
+    if not isinstance(kind, str) or kind not in SUBJECT_FIELDS:
         raise ValidationError({"kind": "Choose person, vehicle, location, phone or account"})
     if kind == EntityKind.PERSON:
         return {"kind": kind, **_clean_person(actor, subject)}
