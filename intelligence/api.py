@@ -149,6 +149,45 @@ def _recipient_view(user: Any, item: IntelligenceItem) -> dict[str, Any]:
     }
 
 
+def _optional(field: type[serializers.Field], **kwargs: Any) -> serializers.Field:
+    return field(required=False, allow_null=True, **kwargs)
+
+
+class ItemViewSerializer(serializers.Serializer):
+    """What an item reads as (documentation of the three views): the analyst's has every field,
+    the submitter's what they sent and its status, the recipient's the sanitised version, the
+    grading in force and the conditions. A field outside the caller's view is absent."""
+
+    id = serializers.UUIDField()
+    reference = serializers.CharField()
+    status = _optional(serializers.CharField)
+    created_at = _optional(serializers.DateTimeField)
+    submitted_at = _optional(serializers.DateTimeField)
+    scheme = _optional(serializers.CharField)
+    source_evaluation = _optional(serializers.CharField, allow_blank=True)
+    intelligence_evaluation = _optional(serializers.CharField, allow_blank=True)
+    handling_code = _optional(serializers.CharField, allow_blank=True)
+    handling_conditions = _optional(serializers.CharField, allow_blank=True)
+    priority = _optional(serializers.CharField)
+    obtained_at = _optional(serializers.DateTimeField)
+    content = _optional(serializers.CharField, allow_blank=True)
+    source_kind = _optional(serializers.CharField, allow_blank=True)
+    source_description = _optional(serializers.CharField, allow_blank=True)
+    subjects = _optional(serializers.ListField, child=serializers.DictField())
+    origin = _optional(serializers.CharField)
+    origin_reference = _optional(serializers.CharField, allow_blank=True)
+    analyst_source_evaluation = _optional(serializers.CharField, allow_blank=True)
+    analyst_intelligence_evaluation = _optional(serializers.CharField, allow_blank=True)
+    analyst_handling_code = _optional(serializers.CharField, allow_blank=True)
+    analyst_handling_conditions = _optional(serializers.CharField, allow_blank=True)
+    sanitised_content = _optional(
+        serializers.CharField,
+        allow_blank=True,
+        help_text="Null for a recipient until a 3x5x2 C item's conditions are accepted.",
+    )
+    conditions_acknowledged = _optional(serializers.BooleanField)
+
+
 class GradingSerializer(serializers.Serializer):
     source_evaluation = serializers.ChoiceField(choices=ALL_SOURCE_CODES)
     intelligence_evaluation = serializers.ChoiceField(choices=ALL_INTELLIGENCE_CODES)
@@ -209,10 +248,18 @@ class IntelligenceViewSet(
     def get_object(self) -> IntelligenceItem:
         return permissions.get_visible_item(self.request.user, self.kwargs["pk"])
 
-    @extend_schema(parameters=[OpenApiParameter("search", str, description="A reference")])
+    @extend_schema(
+        parameters=[OpenApiParameter("search", str, description="A reference")],
+        responses=ItemViewSerializer,
+    )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
 
+    @extend_schema(responses=ItemViewSerializer)
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(request=ItemSerializer, responses={201: ItemViewSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if not permissions.can_submit(request.user):
             raise PermissionDenied
@@ -224,7 +271,7 @@ class IntelligenceViewSet(
     def _analyst_item(self, pk: Any) -> IntelligenceItem:
         return permissions.get_item_for_analyst(self.request.user, pk, channel="api")
 
-    @extend_schema(request=GradingSerializer, responses=ItemSerializer)
+    @extend_schema(request=GradingSerializer, responses=ItemViewSerializer)
     @action(detail=True, methods=["post"])
     def grading(self, request: Request, pk: str | None = None) -> Response:
         """The analyst's re-evaluation (the submitted grading is kept) with its reason."""
@@ -234,7 +281,7 @@ class IntelligenceViewSet(
         item = services.item_regrade(actor=request.user, item=item, **serializer.validated_data)
         return Response(self.get_serializer(item).data)
 
-    @extend_schema(request=SanitiseSerializer, responses=ItemSerializer)
+    @extend_schema(request=SanitiseSerializer, responses=ItemViewSerializer)
     @action(detail=True, methods=["post"])
     def sanitise(self, request: Request, pk: str | None = None) -> Response:
         """The analyst's sanitised version (the original is kept)."""
@@ -280,7 +327,7 @@ class IntelligenceViewSet(
         }
         return Response(body, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses=ItemSerializer)
+    @extend_schema(request=None, responses=ItemViewSerializer)
     @action(detail=True, methods=["post"])
     def acknowledge(self, request: Request, pk: str | None = None) -> Response:
         """A recipient accepts a 3x5x2 C item's conditions; its sanitised text is then shown."""
@@ -291,6 +338,9 @@ class IntelligenceViewSet(
 
 class EntitySerializer(serializers.ModelSerializer):
     mentions_count = serializers.IntegerField(read_only=True)
+    venue_kind = serializers.CharField(
+        read_only=True, help_text="hotel, takeaway, taxi_rank, park, house, online, other or blank"
+    )
 
     class Meta:
         model = Entity

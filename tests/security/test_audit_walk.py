@@ -28,8 +28,9 @@ from tests.security import test_url_walk as url_walk
 
 pytestmark = pytest.mark.django_db
 
-#: Who walks: the team manager sees every record; alice is a practitioner with Maya allocated.
-WALKERS = ("manager", "alice")
+#: Who walks: the team manager sees every record; alice is a practitioner with Maya allocated; ana
+#: is the intelligence analyst.
+WALKERS = ("manager", "alice", "ana")
 
 #: Whole parts of the site the walk does not request, each with its reason.
 NOT_WALKED_UNDER = {
@@ -62,6 +63,14 @@ NOT_WALKED = {
     "api/v1/^assessments/(?P<pk>[^/]+)/approve/$": "POST only: a decision, audited as such",
     "api/v1/^assessments/(?P<pk>[^/]+)/return/$": "POST only: a decision, audited as such",
     "api/v1/^referrals/(?P<pk>[^/]+)/triage/$": "POST only: a decision, audited as such",
+    "api/v1/^intelligence/(?P<pk>[^/]+)/grading/$": "POST only: a regrading, audited as such",
+    "api/v1/^intelligence/(?P<pk>[^/]+)/sanitise/$": "POST only: audited as an alteration",
+    "api/v1/^intelligence/(?P<pk>[^/]+)/disseminate/$": "POST only: audited as a disclosure",
+    "api/v1/^intelligence/(?P<pk>[^/]+)/acknowledge/$": "POST only: audited as such",
+    "intelligence/concerns/<uuid:pk>/record/": (
+        "POST only: records a community concern as intelligence, audited as a collection "
+        "(tests/intelligence/test_views.py)"
+    ),
 }
 
 
@@ -104,8 +113,10 @@ def build_scene(people) -> Scene:
         assessment=submitted_assessment, user=people.manager, answers=complete(LOW_ANSWERS)
     )
     assessment_services.assessment_submit(assessment=submitted_assessment, user=people.manager)
+    intelligence = _intelligence_scene(people)
     return Scene(
         ids={
+            **intelligence,
             "young person Maya (allocated to alice)": str(people.maya.pk),
             "young person Noah (allocated to nobody)": str(people.noah.pk),
             "referral submitted by alice": str(submitted.pk),
@@ -117,6 +128,30 @@ def build_scene(people) -> Scene:
         },
         parameters={"flag_pk": str(flag.pk), "user_pk": str(people.alice.pk), "format": "json"},
     )
+
+
+def _intelligence_scene(people) -> dict[str, str]:
+    from intelligence import services as intelligence_services
+    from intelligence.models import Alert
+    from tests.intelligence.conftest import submit
+
+    own = submit(people.alice)
+    draft = intelligence_services.item_save_draft(actor=people.alice, content="Half written")
+    shared = submit(people.frank)
+    intelligence_services.item_sanitise(
+        actor=people.ana, item=shared, sanitised_content="A girl was seen getting into a car"
+    )
+    intelligence_services.item_disseminate(
+        actor=people.ana, item=shared, recipients=[people.alice], purpose="Safeguarding"
+    )
+    vehicle = own.mentions.get(entity__kind="vehicle").entity
+    Alert.objects.create(entity=vehicle, young_people_count=3)
+    return {
+        "intelligence submitted by alice": str(own.pk),
+        "intelligence draft of alice": str(draft.pk),
+        "intelligence shared with alice": str(shared.pk),
+        "vehicle entity with an alert": str(vehicle.pk),
+    }
 
 
 def _pattern_id(segments: tuple[url_walk.Segment, ...]) -> str:

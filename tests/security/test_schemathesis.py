@@ -67,18 +67,35 @@ def _records(people: People) -> list[str]:
         young_person=people.maya, assessor=people.alice
     )
     return [
-        str(pk)
-        for pk in [
-            submit(people.frank).pk,
-            submit(people.alice, young_person=people.maya).pk,
-            self_referral().pk,
-            community_concern().pk,
-            assessment.pk,
-            people.maya.pk,
-            people.noah.pk,
-            people.alice.pk,
-        ]
+        *_intelligence_records(people),
+        *[
+            str(pk)
+            for pk in [
+                submit(people.frank).pk,
+                submit(people.alice, young_person=people.maya).pk,
+                self_referral().pk,
+                community_concern().pk,
+                assessment.pk,
+                people.maya.pk,
+                people.noah.pk,
+                people.alice.pk,
+            ]
+        ],
     ]
+
+
+def _intelligence_records(people: People) -> list[str]:
+    from intelligence import services as intelligence_services
+    from tests.intelligence.conftest import submit as submit_intelligence
+
+    item = submit_intelligence(people.frank)
+    intelligence_services.item_sanitise(
+        actor=people.ana, item=item, sanitised_content="A girl got into a car"
+    )
+    intelligence_services.item_disseminate(
+        actor=people.ana, item=item, recipients=[people.alice], purpose="Safeguarding"
+    )
+    return [str(item.pk), str(item.mentions.first().entity_id)]
 
 
 def _fuzz(
