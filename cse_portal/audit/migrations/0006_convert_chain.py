@@ -197,8 +197,16 @@ def _rewrite_checkpoints(path: Path, key: bytes, olds, new_hashes) -> None:
     os.replace(fresh, path)
 
 
+def unconvert(apps, schema_editor):
+    """Converting a log that has been written cannot be undone (the old hashes are gone): only an
+    empty log goes back."""
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM audit_auditentry")
+        if cursor.fetchone()[0]:
+            raise RuntimeError("the converted audit log cannot be converted back")
+
+
 class Migration(migrations.Migration):
     dependencies = [("audit", "0005_writer_runs_and_positions")]
 
-    # Converting a log that has been written cannot be undone: the old hashes are replaced.
-    operations = [migrations.RunPython(convert)]
+    operations = [migrations.RunPython(convert, unconvert)]
