@@ -460,3 +460,11 @@ REFERRALS_PUBLIC_RECEIPT_MINUTES = env.int("REFERRALS_PUBLIC_RECEIPT_MINUTES", d
 # error shows a fresh form (it could be a re-post by the next person at the computer).
 REFERRALS_PUBLIC_FORM_HOURS = env.int("REFERRALS_PUBLIC_FORM_HOURS", default=24)
 REFERRALS_EXIT_URL = env.str("REFERRALS_EXIT_URL", default="https://www.bbc.co.uk/weather")
+
+# --- audit ---
+# Audit entries are written without a lock and chained afterwards by the sequencer, which beat runs
+# this often (and every checkpoint runs first), this many entries a transaction. verify_audit fails
+# on an entry left unsequenced longer than AUDIT_UNSEQUENCED_MAX_SECONDS (the sequencer stopped).
+AUDIT_SEQUENCE_SECONDS = env.int("AUDIT_SEQUENCE_SECONDS", default=5)
+AUDIT_SEQUENCE_BATCH = env.int("AUDIT_SEQUENCE_BATCH", default=5_000)
+AUDIT_UNSEQUENCED_MAX_SECONDS = env.int("AUDIT_UNSEQUENCED_MAX_SECONDS", default=300)
