@@ -2,8 +2,9 @@
 
 With ``DATABASE_URL`` (PostgreSQL) the national data set is built inside the database, once per
 size, in a database of its own (``<name>_bench_<size>`` beside the ``DATABASE_URL`` one) that later
-runs reuse while the builders are unchanged, applying any newer migrations to it first. ``BENCH_SIZE`` is ``50k`` (the default), ``250k`` or
-``1m`` young people, with 5 chronology entries, 1 referral and 10 audit entries for each. Without
+runs reuse while the builders are unchanged, applying any newer migrations to it first.
+``BENCH_SIZE`` is ``50k`` (the default), ``250k`` or ``1m`` young people, with 5 chronology
+entries, 1 referral and 10 audit entries for each. Without
 ``DATABASE_URL`` the same pages are timed on SQLite (``var/bench-<size>.sqlite3``), built row by
 row, which is only practical at the smallest size.
 
