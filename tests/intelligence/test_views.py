@@ -304,3 +304,34 @@ def test_likely_duplicates_are_offered_and_merged_only_when_chosen(people, clien
     second.refresh_from_db()
     assert second.merged_into == first
     assert first.mentions.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("day", "words"),
+    [(("1", "3", "1194"), "1900 or later"), (("1", "3", "2999"), "today or in the past")],
+)
+def test_the_page_refuses_a_date_obtained_before_1900_or_in_the_future(
+    people, client_for, day, words
+):
+    data = form_data(obtained_on_0=day[0], obtained_on_1=day[1], obtained_on_2=day[2])
+    response = client_for(people.frank).post(reverse("intelligence:new"), data)
+    assert response.status_code == 200
+    assert words in response.content.decode()
+    assert not IntelligenceItem.objects.exists()
+
+
+def test_a_time_later_today_is_refused_on_the_date_field(people, client_for):
+    from django.utils import timezone
+
+    now = timezone.localtime()
+    if now.hour >= 23:
+        pytest.skip("no later hour today")
+    data = form_data(
+        obtained_on_0=str(now.day),
+        obtained_on_1=str(now.month),
+        obtained_on_2=str(now.year),
+        obtained_time="23:59",
+    )
+    response = client_for(people.frank).post(reverse("intelligence:new"), data)
+    assert "cannot have been obtained in the future" in response.content.decode()
+    assert not IntelligenceItem.objects.exists()
