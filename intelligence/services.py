@@ -1027,7 +1027,7 @@ def mention_resolve(*, actor: Any, mention: Mention, entity: Entity) -> Mention:
         detail={"from": str(previous), "to": str(entity.pk)},
     )
     _chronicle(mention.item, actor)
-    linking.item_linked(entity_ids=[entity.pk], item=mention.item, linked_by=actor)
+    linking.item_linked(entity_ids=[previous, entity.pk], item=mention.item, linked_by=actor)
     return mention
 
 
