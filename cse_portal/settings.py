@@ -468,3 +468,20 @@ REFERRALS_EXIT_URL = env.str("REFERRALS_EXIT_URL", default="https://www.bbc.co.u
 AUDIT_SEQUENCE_SECONDS = env.int("AUDIT_SEQUENCE_SECONDS", default=5)
 AUDIT_SEQUENCE_BATCH = env.int("AUDIT_SEQUENCE_BATCH", default=5_000)
 AUDIT_UNSEQUENCED_MAX_SECONDS = env.int("AUDIT_UNSEQUENCED_MAX_SECONDS", default=300)
+
+# --- intelligence picture ---
+# Pattern alerts: an entity linked to this many different young people within the window raises
+# one (both settings of the rule); the nightly sweep works through this many entities a transaction.
+INTELLIGENCE_ALERT_YOUNG_PEOPLE = env.int("INTELLIGENCE_ALERT_YOUNG_PEOPLE", default=3)
+INTELLIGENCE_ALERT_WINDOW_DAYS = env.int("INTELLIGENCE_ALERT_WINDOW_DAYS", default=90)
+INTELLIGENCE_ALERT_SWEEP_BATCH = env.int("INTELLIGENCE_ALERT_SWEEP_BATCH", default=100)
+INTELLIGENCE_ALERT_SWEEP_HOUR = env.str("INTELLIGENCE_ALERT_SWEEP_HOUR", default="2")
+# The hot spots map's tile layer (e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png) and its
+# attribution. Empty, as offline: the points draw on a plain background, nothing is fetched.
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
+MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="")
+if MAP_TILE_URL:
+    from urllib.parse import urlsplit
+
+    _tiles = urlsplit(MAP_TILE_URL.replace("{s}.", "*."))
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"{_tiles.scheme}://{_tiles.netloc}")
