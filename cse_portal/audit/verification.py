@@ -32,7 +32,7 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from .checkpoints import Checkpoint
-from .models import GENESIS_HASH, HASHED_FIELDS, canonical_form, chain_hash, chain_key, entry_mac
+from .models import GENESIS_HASH, HASHED_FIELDS, canonical_json, chain_hash, chain_key, entry_mac
 from .sequencer import head
 
 Progress = Callable[[int], None]
@@ -197,7 +197,7 @@ def verify_segment(
         broken = None
         if position != expected:
             broken = _gap(entry_id, expected, position)
-        elif entry_mac(key, writer, seq, writer_previous, canonical_form(content)) != mac:
+        elif entry_mac(key, writer, seq, writer_previous, canonical_json(content)) != mac:
             broken = (position - 1, ChainBreak(entry_id, ALTERED, position))
         elif previous is None or chain_hash(key, previous, position, mac) != stored:
             broken = (position - 1, ChainBreak(entry_id, BROKEN_LINK, position))
@@ -316,7 +316,7 @@ def _verify_tail(
     count = 0
     for row in _rows(_TAIL, [high], chunk_size):
         entry_id, position, writer, seq, writer_previous, mac, stored, content = row
-        if entry_mac(key, writer, seq, writer_previous, canonical_form(content)) != mac:
+        if entry_mac(key, writer, seq, writer_previous, canonical_json(content)) != mac:
             return count, ChainBreak(entry_id, ALTERED, position)
         if position is not None:
             if position != expected:
@@ -329,8 +329,9 @@ def _verify_tail(
         if (seq, writer_previous) != (last[0] + 1, last[1]):
             return count, ChainBreak(entry_id, WRITER_BROKEN, position)
         writers[writer] = (seq, mac)
-        if position is None and content[_TIME] < oldest:
-            waited = int((now - content[_TIME]).total_seconds())
+        occurred_at = datetime.fromisoformat(content[_TIME]) if position is None else None
+        if occurred_at is not None and occurred_at < oldest:
+            waited = int((now - occurred_at).total_seconds())
             return count, ChainBreak(
                 entry_id,
                 f"it has waited {waited} s for the sequencer (more than "
@@ -344,36 +345,35 @@ def _verify_tail(
 _TIME, _RECIPIENTS, _DETAIL = (
     HASHED_FIELDS.index(name) for name in ("occurred_at", "recipients", "detail")
 )
-_COLUMNS = ", ".join(
-    (
-        "id",
-        "position",
-        "writer",
-        "writer_seq",
-        "writer_previous",
-        "mac",
-        "entry_hash",
-        *HASHED_FIELDS,
-    )
-)
-# Built from constant names only.
-_SEQUENCED = (
-    f"SELECT {_COLUMNS} FROM audit_auditentry "  # noqa: S608
-    "WHERE position BETWEEN %s AND %s ORDER BY position"
-)
-_TAIL = (
-    f"SELECT {_COLUMNS} FROM audit_auditentry "  # noqa: S608
-    "WHERE position > %s OR position IS NULL ORDER BY position NULLS LAST, id"
-)
+_OTHER_COLUMNS = ("id", "position", "writer", "writer_seq", "writer_previous", "mac", "entry_hash")
+# PostgreSQL writes the time and the user id in their canonical text (``canonical_form``):
+# cheaper than parsing them into Python objects only to format them again.
+_PG_CANONICAL = {
+    "occurred_at": "to_char(occurred_at AT TIME ZONE 'UTC', "
+    """'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')""",
+    "actor_id": "replace(actor_id::text, '-', '')",
+}
+
+
+def _select(where: str) -> str:
+    columns = (*_OTHER_COLUMNS, *HASHED_FIELDS)
+    if connection.vendor == "postgresql":
+        columns = (*_OTHER_COLUMNS, *(_PG_CANONICAL.get(name, name) for name in HASHED_FIELDS))
+    # Built from constant names only.
+    return f"SELECT {', '.join(columns)} FROM audit_auditentry WHERE {where}"  # noqa: S608
+
+
+_SEQUENCED = "position BETWEEN %s AND %s ORDER BY position"
+_TAIL = "position > %s OR position IS NULL ORDER BY position NULLS LAST, id"
 
 
 def _rows(
-    sql: str, params: list[Any], chunk_size: int
+    where: str, params: list[Any], chunk_size: int
 ) -> Iterator[tuple[int, int | None, str, int, str, str, str | None, list[Any]]]:
-    """The rows of ``sql`` as (id, position, writer, writer_seq, writer_previous, mac, entry_hash,
-    values in ``HASHED_FIELDS`` order), read with plain SQL: the ORM's per-row conversions cost
-    more than the hashing. Only the JSON columns (text from either database) and SQLite's zone-less
-    times need converting here.
+    """The rows of ``where`` as (id, position, writer, writer_seq, writer_previous, mac, entry_hash,
+    values in ``HASHED_FIELDS`` order, the time and user id as ``canonical_form`` writes them),
+    read with plain SQL: the ORM's per-row conversions cost more than the hashing. Only the JSON
+    columns (text from either database) and SQLite's times need converting here.
 
     On PostgreSQL the rows stream through a server-side cursor inside one transaction: outside
     one, Django declares the cursor WITH HOLD, and the server would copy the whole range before
@@ -383,12 +383,15 @@ def _rows(
     with nullcontext() if sqlite else transaction.atomic():
         cursor = connection.chunked_cursor()
         try:
-            cursor.execute(sql, params)
+            cursor.execute(_select(where), params)
             while rows := cursor.fetchmany(chunk_size):
                 for entry_id, position, writer, seq, previous, mac, stored, *values in rows:
                     if sqlite:
-                        # SQLite hands back the stored UTC time without its zone.
-                        values[_TIME] = values[_TIME].replace(tzinfo=UTC)
+                        # SQLite hands back the stored UTC time without its zone, and the user
+                        # id already without dashes.
+                        values[_TIME] = (
+                            values[_TIME].replace(tzinfo=UTC).isoformat(timespec="microseconds")
+                        )
                     values[_RECIPIENTS] = loads(values[_RECIPIENTS])
                     values[_DETAIL] = loads(values[_DETAIL])
                     yield entry_id, position, writer, seq, previous, mac, stored, values

@@ -30,7 +30,7 @@ SEARCH_QUERIES = 16
 #: as above plus the record and its prefetches, the consultation audit entry (written by the
 #: funnel in one transaction), the allocation, the chronology page, who has accessed the record,
 #: and the sections feature apps add
-RECORD_QUERIES = 25
+RECORD_QUERIES = 26
 #: token and user, role, count, page, flags, aliases, the audit entry of the page shown (written
 #: by the paginator in one transaction)
 API_LIST_QUERIES = 13
