@@ -11,8 +11,9 @@ from django.db import DatabaseError, connection, transaction
 from django_celery_beat.models import PeriodicTask
 
 from cse_portal.audit.models import AuditAction, AuditEntry
-from cse_portal.audit.schedule import CHECKPOINT, ensure_beat_schedule
+from cse_portal.audit.schedule import CHECKPOINT, SEQUENCE, ensure_beat_schedule
 from cse_portal.audit.services import audit_record
+from cse_portal.audit.tasks import audit_sequence
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,6 +22,19 @@ def test_the_checkpoint_task_runs_every_minute_by_default():
     task = PeriodicTask.objects.get(name=CHECKPOINT)
     assert task.task == "cse_portal.audit.tasks.audit_checkpoint_write"
     assert (task.interval.every, task.interval.period, task.enabled) == (60, "seconds", True)
+
+
+def test_the_sequencer_runs_every_five_seconds_and_chains_what_waits(people, settings):
+    task = PeriodicTask.objects.get(name=SEQUENCE)
+    assert task.task == "cse_portal.audit.tasks.audit_sequence"
+    assert (task.interval.every, task.enabled) == (5, True)
+    settings.AUDIT_SEQUENCE_SECONDS = 2
+    ensure_beat_schedule(apps)
+    assert PeriodicTask.objects.get(name=SEQUENCE).interval.every == 2
+    waiting = AuditEntry.objects.filter(position__isnull=True).count()
+    assert waiting > 0
+    assert audit_sequence.delay().get() == waiting
+    assert not AuditEntry.objects.filter(position__isnull=True).exists()
 
 
 def test_the_interval_follows_the_setting(settings):
