@@ -411,20 +411,32 @@ def _name_lookups(
 ) -> list[QuerySet[YoungPerson]]:
     """The lookups by name of search-before-create, each served by an index.
 
-    The family name is the block: a similar family name (trigram), a similar alias, or both names
-    sounding alike (the family name's double metaphone index, the given name's keys tested on
-    those rows). A given name alone is looked up only when no family name is given: "Maya" is
-    similar to every "Ma..." name, tens of thousands of rows nationally to recheck, and a child
-    known by another family name is found by the date of birth or postcode lookups instead."""
+    Both names similar (trigram), a similar alias, or both names sounding alike (the family
+    name's double metaphone index, the given name's keys tested on those rows). One name alone is
+    looked up only when the other is not given: "Maya" is similar to every "Ma..." name and
+    "Whitfeld" to every "Whit..." family, thousands of rows nationally to recheck; a child known
+    by another name is found by the date of birth, postcode or alias lookups instead."""
     postgres = connection.vendor == "postgresql"
     similar = "trigram_similar" if postgres else "istartswith"
     alias_similar = similar if postgres else "icontains"
     lookups = []
     both = (("family_name", family_name), ("given_name", given_name))
     named = [(column, name) for column, name in both if len(name) >= 2]
-    for column, name in named[:1]:  # the family name when given, else the given name
-        term = name if postgres else name[:3]
-        lookups.append(records.filter(**{f"{column}__{similar}": term}))
+    if len(named) == 2:
+        # Both names similar: two trigram bitmaps ANDed before any row is read. The family name
+        # alone rechecked thousands of rows nationally (every "Whit..." family) to keep 100.
+        lookups.append(
+            records.filter(
+                **{
+                    f"family_name__{similar}": family_name if postgres else family_name[:3],
+                    f"given_name__{similar}": given_name if postgres else given_name[:3],
+                }
+            )
+        )
+    else:
+        for column, name in named:
+            term = name if postgres else name[:3]
+            lookups.append(records.filter(**{f"{column}__{similar}": term}))
     for _, name in named:
         term = name if postgres else name[:3]
         lookups.append(records.filter(**{f"aliases__name__{alias_similar}": term}))
