@@ -3,7 +3,7 @@ desk and review, entities, and community concerns to record."""
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -23,4 +23,5 @@ urlpatterns = [
     path("entities/<uuid:pk>/", views.entity, name="entity"),
     path("concerns/", views.concerns, name="concerns"),
     path("concerns/<uuid:pk>/record/", views.concern_record, name="concern_record"),
+    path("picture/", include("intelligence.picture_urls")),
 ]
