@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from intelligence.models import (
+    Alert,
     Dissemination,
     Entity,
     IntelligenceItem,
@@ -56,6 +57,9 @@ def test_the_demo_has_a_pattern_for_the_alert_rule_and_is_idempotent():
     assert takeaway.venue_kind == "takeaway" and takeaway.latitude is not None
     assert _children_linked(car) >= 3
     assert _children_linked(takeaway) >= 3
+    # The pattern alert rule fires on both, once each.
+    for entity in (car, takeaway):
+        assert Alert.objects.filter(entity=entity, status="open").count() == 1
     count = IntelligenceItem.objects.count()
     call_command("seed_demo", "--allow-production", verbosity=0)
     assert IntelligenceItem.objects.count() == count
