@@ -25,7 +25,14 @@ admin          none (records who holds the authority for handling code 2, in the
 =============  ==================================================================================
 
 Handling codes are enforced by ``services.item_disseminate`` through ``handling.refusal``, never by
-a page. Every item handed out by a ``get_...`` function here has its consultation audited.
+a page, and again afterwards: a regrading that forbids a recipient withdraws the item from them
+(``services.item_regrade``), and an item whose code in force is 5x5x5 code 5 (never) or 3 (not
+through the portal) is in nobody's "shared with me" whatever was disseminated before
+(``NEVER_DISSEMINATED``). The analyst reads every submitted item, code 5 included: submitting to
+the portal is sharing with the analyst, and code 5 binds what happens after that.
+
+Every item handed out by a ``get_...`` function here has its consultation audited, and every list
+page and API list records what it showed (``cse_portal.pagination``).
 """
 
 from __future__ import annotations

@@ -282,6 +282,9 @@ def _clean_person(actor: Any, subject: dict[str, Any]) -> dict[str, Any]:
 
 def _clean_subject(actor: Any, subject: dict[str, Any]) -> dict[str, Any]:
     """One subject, checked and normalised; a ``ValidationError`` naming its fields."""
+    for name, value in subject.items():
+        if isinstance(value, (dict, list, tuple, set)):
+            raise ValidationError({str(name)[:40]: "Enter one value, not a list or an object"})
     kind = subject.get("kind")
     if not isinstance(kind, str) or kind not in SUBJECT_FIELDS:
         raise ValidationError({"kind": "Choose person, vehicle, location, phone or account"})

@@ -417,6 +417,14 @@ def entity(request: HttpRequest, pk: Any) -> HttpResponse:
         per_page=PAGE_SIZE,
         channel="entity page: mentions",
     )
+    # The mentions show each item's reference, date and grading: the items are named too.
+    record_page_shown(
+        request,
+        [mention.item for mention in page.object_list],
+        model=IntelligenceItem,
+        result_count=page.paginator.count,
+        channel="entity page: items mentioning it",
+    )
     duplicates = selectors.likely_duplicates(user, subject)
     if duplicates:
         record_page_shown(

@@ -114,6 +114,7 @@ def build_scene(people) -> Scene:
     )
     assessment_services.assessment_submit(assessment=submitted_assessment, user=people.manager)
     intelligence = _intelligence_scene(people)
+    mention = intelligence.pop("mention")  # intelligence: a subject of alice's item, to resolve
     return Scene(
         ids={
             **intelligence,
@@ -126,7 +127,12 @@ def build_scene(people) -> Scene:
             "assessment of Maya, alice's draft": str(draft.pk),
             "assessment of Noah, submitted by the manager": str(submitted_assessment.pk),
         },
-        parameters={"flag_pk": str(flag.pk), "user_pk": str(people.alice.pk), "format": "json"},
+        parameters={
+            "flag_pk": str(flag.pk),
+            "user_pk": str(people.alice.pk),
+            "format": "json",
+            "mention": mention,
+        },
     )
 
 
@@ -151,6 +157,7 @@ def _intelligence_scene(people) -> dict[str, str]:
         "intelligence draft of alice": str(draft.pk),
         "intelligence shared with alice": str(shared.pk),
         "vehicle entity with an alert": str(vehicle.pk),
+        "mention": str(own.mentions.get(entity__kind="vehicle").pk),
     }
 
 
