@@ -461,6 +461,14 @@ REFERRALS_PUBLIC_RECEIPT_MINUTES = env.int("REFERRALS_PUBLIC_RECEIPT_MINUTES", d
 REFERRALS_PUBLIC_FORM_HOURS = env.int("REFERRALS_PUBLIC_FORM_HOURS", default=24)
 REFERRALS_EXIT_URL = env.str("REFERRALS_EXIT_URL", default="https://www.bbc.co.uk/weather")
 
+# --- audit ---
+# Audit entries are written without a lock and chained afterwards by the sequencer, which beat runs
+# this often (and every checkpoint runs first), this many entries a transaction. verify_audit fails
+# on an entry left unsequenced longer than AUDIT_UNSEQUENCED_MAX_SECONDS (the sequencer stopped).
+AUDIT_SEQUENCE_SECONDS = env.int("AUDIT_SEQUENCE_SECONDS", default=5)
+AUDIT_SEQUENCE_BATCH = env.int("AUDIT_SEQUENCE_BATCH", default=5_000)
+AUDIT_UNSEQUENCED_MAX_SECONDS = env.int("AUDIT_UNSEQUENCED_MAX_SECONDS", default=300)
+
 # --- intelligence picture ---
 # Pattern alerts: an entity linked to this many different young people within the window raises
 # one (both settings of the rule); the nightly sweep works through this many entities a transaction.

@@ -46,6 +46,11 @@ class IntelligenceConfig(AppConfig):
         merge_hooks.register(
             app=self.name, models=(Entity, IntelligenceItem), move=services.young_person_merged
         )
+        from cse_portal.notifications.services import register_audience
+
+        from . import notifications
+
+        register_audience(notifications.RECIPIENT_AUDIENCE, notifications.recipient_emails)
         self._ready_picture()
 
     def _ready_picture(self) -> None:

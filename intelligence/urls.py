@@ -18,6 +18,7 @@ urlpatterns = [
     path("shared/<uuid:pk>/", views.received_item, name="received_item"),
     path("desk/", views.desk, name="desk"),
     path("desk/<uuid:pk>/", views.review, name="review"),
+    path("desk/<uuid:pk>/subjects/<int:mention>/", views.mention_resolve, name="resolve"),
     path("entities/", views.entities, name="entities"),
     path("entities/<uuid:pk>/", views.entity, name="entity"),
     path("concerns/", views.concerns, name="concerns"),
