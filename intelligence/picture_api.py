@@ -58,8 +58,9 @@ class NetworkQuerySerializer(serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         until = attrs.get("until") or timezone.localdate()
-        since = attrs.get("since") or until - timedelta(days=90)
-        problems = check_period(since, until)
+        problems = check_period(None, until)
+        since = attrs.get("since") or (until - timedelta(days=90) if not problems else until)
+        problems = problems or check_period(since, until)
         if problems:
             raise serializers.ValidationError({"since": problems})
         attrs["since"], attrs["until"] = since, until
