@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from cse_portal.accounts.roles import Role
 from cse_portal.funnel import consult_or_404
+from cse_portal.notifications.models import Notification
 from cse_portal.notifications.services import notification_queue
 
 from . import permissions
@@ -123,9 +124,14 @@ def _upsert(entity_ids: list[Any], now: Any) -> None:
         cursor.execute(sql, [stamp, stamp, *counts_params, since_param])
 
 
+#: More notifications than this at once (a sweep raising many alerts) are written in one
+#: statement and left to the outbox's every-minute sweep rather than handed to a worker each.
+NOTIFY_ONE_BY_ONE = 10
+
+
 def _notify(before: dict[Any, int], entity_ids: list[Any]) -> int:
     """Tell the analysts and team managers of each alert raised or counting more young people."""
-    told = 0
+    messages = []
     alerts = Alert.objects.filter(entity_id__in=entity_ids, status=AlertStatus.OPEN).select_related(
         "entity"
     )
@@ -139,20 +145,28 @@ def _notify(before: dict[Any, int], entity_ids: list[Any]) -> int:
             "intelligence:picture_alert", args=[alert.pk]
         )
         for role in NOTIFIED_ROLES:
-            notification_queue(
-                key=f"intelligence-alert:{alert.pk}:{alert.young_people_count}:{role}",
-                recipient_role=role,
-                subject=f"Pattern alert {what}: a {kind} linked to "
-                f"{alert.young_people_count} young people",
-                body=(
-                    f"A {kind} is now linked to {alert.young_people_count} different young "
-                    f"people at risk in {alert.items_count} items within "
-                    f"{settings.INTELLIGENCE_ALERT_WINDOW_DAYS} days.\n\n"
-                    f"See the evidence and close the alert with its outcome: {link}\n"
-                ),
+            messages.append(
+                {
+                    "key": f"intelligence-alert:{alert.pk}:{alert.young_people_count}:{role}",
+                    "recipient_role": role,
+                    "subject": f"Pattern alert {what}: a {kind} linked to "
+                    f"{alert.young_people_count} young people",
+                    "body": (
+                        f"A {kind} is now linked to {alert.young_people_count} different young "
+                        f"people at risk in {alert.items_count} items within "
+                        f"{settings.INTELLIGENCE_ALERT_WINDOW_DAYS} days.\n\n"
+                        f"See the evidence and close the alert with its outcome: {link}\n"
+                    ),
+                }
             )
-        told += 1
-    return told
+    if len(messages) <= NOTIFY_ONE_BY_ONE:
+        for message in messages:
+            notification_queue(**message)
+    else:
+        Notification.objects.bulk_create(
+            [Notification(**message) for message in messages], ignore_conflicts=True
+        )
+    return len(messages) // len(NOTIFIED_ROLES)
 
 
 def alerts_evaluate(entity_ids: Iterable[Any], *, now: Any = None) -> int:

@@ -34,6 +34,14 @@ GROUPS = (
 GROUP_NAMES = [group for group, _kind, _heading in GROUPS]
 GROUP_KIND = {group: kind for group, kind, _heading in GROUPS}
 GROUP_HEADING = {group: heading for group, _kind, heading in GROUPS}
+#: The role a hub is mentioned in, group by group (``models.DEFAULT_ROLE``; people as exploiters).
+GROUP_ROLE = {
+    "location": MentionRole.PLACE,
+    "vehicle": MentionRole.VEHICLE_USED,
+    "exploiter": MentionRole.SUSPECTED_EXPLOITER,
+    "phone": MentionRole.PHONE_USED,
+    "account": MentionRole.ACCOUNT_USED,
+}
 
 #: An item is in a district when it mentions a location with a postcode in it.
 DISTRICT_MATCH = "de.kind = %s AND de.postcode LIKE %s"
@@ -199,30 +207,23 @@ def _sql(filters: Filters) -> tuple[str, list[Any]]:
         located = f"{mention} dm JOIN {entity} de ON de.id = dm.entity_id"
         in_items += f" AND i.id IN (SELECT dm.item_id FROM {located} WHERE {DISTRICT_MATCH})"  # noqa: S608
         item_params += [EntityKind.LOCATION.value, f"{filters.district} %"]
-    kinds = [GROUP_KIND[g].value for g in filters.groups if g != "exploiter"] or ["-"]
-    hub_role = (
-        f"(se.kind IN ({', '.join(['%s'] * len(kinds))})"
-        + (" OR (se.kind = %s AND s.role = %s)" if "exploiter" in filters.groups else "")
-        + ")"
-    )
-    hub_params: list[Any] = list(kinds)
-    if "exploiter" in filters.groups:
-        hub_params += [EntityKind.PERSON.value, MentionRole.SUSPECTED_EXPLOITER.value]
-    young = MentionRole.YOUNG_PERSON_AT_RISK.value
+    roles = [GROUP_ROLE[g].value for g in filters.groups] or ["-"]
+    groups = " ".join(f"WHEN '{GROUP_ROLE[g].value}' THEN '{g}'" for g in GROUP_NAMES)
     sql = f"""
-        WITH hubs AS (
-            SELECT s.entity_id AS hub,
-                   CASE WHEN se.kind = 'person' THEN 'exploiter' ELSE se.kind END AS grp,
-                   COUNT(DISTINCT COALESCE(ye.young_person_id, ye.id)) AS young_people,
-                   COUNT(DISTINCT i.id) AS items
+        WITH pairs AS (
+            SELECT s.entity_id AS hub, CASE s.role {groups} END AS grp, i.id AS item,
+                   y.entity_id AS young_person,
+                   COALESCE(ye.young_person_id, ye.id) AS person
             FROM {item} i
             JOIN {mention} s ON s.item_id = i.id
-            JOIN {entity} se ON se.id = s.entity_id
             JOIN {mention} y ON y.item_id = i.id AND y.role = %s AND y.entity_id <> s.entity_id
             JOIN {entity} ye ON ye.id = y.entity_id
-            WHERE {in_items} AND se.merged_into_id IS NULL AND {hub_role}
-            GROUP BY s.entity_id, se.kind
-            HAVING COUNT(DISTINCT COALESCE(ye.young_person_id, ye.id)) >= %s
+            WHERE {in_items} AND s.role IN ({", ".join(["%s"] * len(roles))})
+        ), hubs AS (
+            SELECT hub, grp, COUNT(DISTINCT person) AS young_people, COUNT(DISTINCT item) AS items
+            FROM pairs
+            GROUP BY hub, grp
+            HAVING COUNT(DISTINCT person) >= %s
         ), ranked AS (
             SELECT hub, grp, young_people, items,
                    ROW_NUMBER() OVER (
@@ -232,14 +233,9 @@ def _sql(filters: Filters) -> tuple[str, list[Any]]:
         ), top AS (
             SELECT * FROM ranked WHERE position <= %s
         ), edges AS (
-            SELECT t.hub, y.entity_id AS young_person, COUNT(DISTINCT i.id) AS weight
-            FROM top t
-            JOIN {mention} s ON s.entity_id = t.hub
-                AND (t.grp <> 'exploiter' OR s.role = %s)
-            JOIN {item} i ON i.id = s.item_id
-            JOIN {mention} y ON y.item_id = i.id AND y.role = %s AND y.entity_id <> t.hub
-            WHERE {in_items}
-            GROUP BY t.hub, y.entity_id
+            SELECT p.hub, p.young_person, COUNT(DISTINCT p.item) AS weight
+            FROM pairs p JOIN top t ON t.hub = p.hub
+            GROUP BY p.hub, p.young_person
         )
         SELECT t.hub, t.grp, t.young_people, t.items, t.position,
                he.label, he.postcode, he.venue_kind,
@@ -250,16 +246,13 @@ def _sql(filters: Filters) -> tuple[str, list[Any]]:
         LEFT JOIN {entity} ye ON ye.id = ed.young_person
         ORDER BY t.grp, t.position, ed.weight DESC, ye.label, ed.young_person
         LIMIT %s
-    """  # noqa: S608  (table names only are interpolated; every value is a parameter)
+    """  # noqa: S608  (table names and this module's role names only; values are parameters)
     params = [
-        young,
+        MentionRole.YOUNG_PERSON_AT_RISK.value,
         *item_params,
-        *hub_params,
+        *roles,
         filters.min_links,
         filters.per_kind,
-        MentionRole.SUSPECTED_EXPLOITER.value,
-        young,
-        *item_params,
         MAX_EDGES + 1,
     ]
     return sql, params

@@ -58,8 +58,9 @@ class NetworkQuerySerializer(serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         until = attrs.get("until") or timezone.localdate()
-        since = attrs.get("since") or until - timedelta(days=90)
-        problems = check_period(since, until)
+        problems = check_period(None, until)
+        since = attrs.get("since") or (until - timedelta(days=90) if not problems else until)
+        problems = problems or check_period(since, until)
         if problems:
             raise serializers.ValidationError({"since": problems})
         attrs["since"], attrs["until"] = since, until
@@ -209,7 +210,13 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     @extend_schema(parameters=[OpenApiParameter("status", str, enum=AlertStatus.values)])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
+        response = super().list(request, *args, **kwargs)
+        # The page of alerts is audited by the paginator; the entities they name are too.
+        entities = [alert.entity for alert in self.paginator.page.object_list]
+        record_page_shown(
+            request, entities, model=Entity, result_count=len(entities), channel="api: alerts"
+        )
+        return response
 
     @extend_schema(request=AlertCloseSerializer, responses=AlertSerializer)
     @action(detail=True, methods=["post"])

@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from cse_portal.dates import EARLIEST
 from cse_portal.fields import REASON_MAX_LENGTH
 from cse_portal.forms import GovukDateField
 
@@ -32,6 +33,9 @@ def clean_district(value: str) -> str:
 
 
 def check_period(since: date | None, until: date | None) -> list[str]:
+    for day in (since, until):
+        if day and not (EARLIEST <= day <= date(2100, 12, 31)):
+            return ["Give dates from 1900 to 2100"]
     if since and until and since > until:
         return ["The start of the period must be on or before its end"]
     if since and until and (until - since).days > MAX_PERIOD_DAYS:

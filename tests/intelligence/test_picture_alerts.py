@@ -233,3 +233,25 @@ def test_the_sweep_task_runs_the_sweep(people, settings):
     seen_with(people, "Jade", CAR)
     Alert.objects.all().delete()
     assert alerts_sweep.apply().get() == {"entities": 1, "alerts_raised_or_grown": 1}
+
+
+def test_a_sweep_raising_many_alerts_writes_their_notifications_in_one_go(people, settings):
+    from intelligence import linking
+
+    settings.INTELLIGENCE_ALERT_YOUNG_PEOPLE = 2
+    listener = dict(linking.listeners())["pattern_alerts"]
+    linking.unregister("pattern_alerts")
+    try:
+        for number in range(6):
+            car_n = {"kind": "vehicle", "registration": f"KB{number:02d} ABC"}
+            seen_with(people, f"Girl {number}a", car_n)
+            seen_with(people, f"Girl {number}b", car_n)
+    finally:
+        linking.register("pattern_alerts", listener)
+    assert alerts.alerts_sweep()["alerts_raised_or_grown"] == 6
+    pending = Notification.objects.filter(
+        sent_at__isnull=True, key__startswith="intelligence-alert"
+    )
+    assert pending.count() == 12, "left to the outbox's sweep, none lost"
+    assert alerts.alerts_sweep()["alerts_raised_or_grown"] == 0
+    assert Notification.objects.count() == 12

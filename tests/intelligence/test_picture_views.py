@@ -272,3 +272,11 @@ def test_the_alerts_api_refuses_other_roles(people, api_client_for):
         client = api_client_for(getattr(people, persona))
         assert client.get("/api/v1/alerts/").status_code == 403
         assert client.get(f"/api/v1/alerts/{alert.pk}/").status_code in (403, 404)
+
+
+def test_the_network_api_refuses_dates_it_cannot_count(people, api_client_for):
+    client = api_client_for(people.ana)
+    for query in ({"until": "9999-12-31"}, {"since": "0001-01-01", "until": "0001-02-01"}):
+        response = client.get(NETWORK, query)
+        assert response.status_code == 400, query
+        assert "1900 to 2100" in str(response.json())

@@ -64,6 +64,7 @@ NOT_WALKED = {
     "api/v1/^assessments/(?P<pk>[^/]+)/return/$": "POST only: a decision, audited as such",
     "api/v1/^referrals/(?P<pk>[^/]+)/triage/$": "POST only: a decision, audited as such",
     "api/v1/^intelligence/(?P<pk>[^/]+)/grading/$": "POST only: a regrading, audited as such",
+    "api/v1/^alerts/(?P<pk>[^/]+)/close/$": "POST only: closing an alert, audited as an alteration",
     "api/v1/^intelligence/(?P<pk>[^/]+)/sanitise/$": "POST only: audited as an alteration",
     "api/v1/^intelligence/(?P<pk>[^/]+)/disseminate/$": "POST only: audited as a disclosure",
     "api/v1/^intelligence/(?P<pk>[^/]+)/acknowledge/$": "POST only: audited as such",
@@ -151,8 +152,9 @@ def _intelligence_scene(people) -> dict[str, str]:
         actor=people.ana, item=shared, recipients=[people.alice], purpose="Safeguarding"
     )
     vehicle = own.mentions.get(entity__kind="vehicle").entity
-    Alert.objects.create(entity=vehicle, young_people_count=3)
+    alert = Alert.objects.create(entity=vehicle, young_people_count=3)
     return {
+        "pattern alert on the vehicle": str(alert.pk),
         "intelligence submitted by alice": str(own.pk),
         "intelligence draft of alice": str(draft.pk),
         "intelligence shared with alice": str(shared.pk),
