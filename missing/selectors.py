@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
 
 from cse_portal.young_people.models import YoungPerson
@@ -71,7 +71,9 @@ def interviews_done(user: Any) -> QuerySet[ReturnInterview]:
     return (
         _interviews(user)
         .exclude(status=InterviewStatus.DUE)
-        .annotate(in_time=F("completed_at") <= F("due_at"))
+        .annotate(
+            in_time=ExpressionWrapper(Q(completed_at__lte=F("due_at")), output_field=BooleanField())
+        )
         .order_by("-completed_at", "id")
     )
 
