@@ -597,7 +597,7 @@ class ImportViewSet(
         return permissions.visible_imports(self.request.user).order_by("-uploaded_at", "id")
 
     def get_object(self) -> PoliceImport:
-        return permissions.get_import_for_user(self.request.user, self.kwargs["pk"])
+        return permissions.get_import_for_user(self.request.user, self.kwargs["pk"], channel="api")
 
     @extend_schema(
         request={"multipart/form-data": ImportSerializer}, responses={202: ImportSerializer}

@@ -38,7 +38,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from cse_portal.accounts.models import User
 from cse_portal.accounts.roles import Role
-from cse_portal.funnel import consult_or_404, id_or_404
+from cse_portal.funnel import consult_or_404
 from cse_portal.young_people import permissions as yp_permissions
 from cse_portal.young_people.models import YoungPerson
 
@@ -311,13 +311,12 @@ def visible_imports(user: Any) -> QuerySet[PoliceImport]:
     return PoliceImport.objects.all()
 
 
-def get_import_for_user(user: Any, pk: Any) -> PoliceImport:
-    """An import (no personal data of its own: counts and line numbers); ``Http404`` for anyone
-    but the team manager."""
-    found = visible_imports(user).filter(pk=id_or_404(pk, what="import")).first()
-    if found is None:
-        raise Http404("No such import")
-    return found
+def get_import_for_user(user: Any, pk: Any, *, channel: str = "page") -> PoliceImport:
+    """An import (its counts and rejected lines, whose reasons may quote a row), its consultation
+    audited; ``Http404`` for anyone but the team manager."""
+    return consult_or_404(
+        user, visible_imports(user), pk, what="import", channel=channel, subject_id=lambda i: None
+    )
 
 
 def match_queue(user: Any) -> QuerySet[ImportMatch]:

@@ -38,7 +38,7 @@ from .forms import (
     RiskGradeForm,
     SendToPoliceForm,
 )
-from .models import InterviewStatus, PhilomenaProfile, ReturnInterview
+from .models import InterviewStatus, PhilomenaProfile, PoliceImport, ReturnInterview
 from .pdf import render_profile_pdf
 
 PAGE_SIZE = 25
@@ -717,6 +717,10 @@ def imports(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("missing:import", pk=created.pk)
     recent = list(permissions.visible_imports(request.user)[:20])
+    if recent:
+        record_page_shown(
+            request, recent, model=PoliceImport, result_count=len(recent), channel="recent imports"
+        )
     waiting = CappedPaginator(permissions.match_queue(request.user), PAGE_SIZE).count
     status = 400 if request.method == "POST" else 200
     return render(

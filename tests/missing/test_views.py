@@ -258,6 +258,8 @@ def test_a_photo_is_served_only_through_the_funnel(people, client_for):
     assert "no-store" in served["Cache-Control"]
     assert client_for(people.frank).get(photo_url).status_code == 404
     assert client_for(people.bob).get(photo_url).status_code == 404
+    consulted = AuditEntry.objects.filter(action=AuditAction.CONSULT, object_id=str(profile.pk))
+    assert consulted.filter(detail__channel="photo", actor=people.fiona).count() == 1
 
 
 def test_a_renamed_executable_upload_comes_back_with_the_error(people, client_for):

@@ -30,8 +30,8 @@ AUDIT_LOCK = 1 if connection.vendor == "postgresql" else 0
 SEARCH_QUERIES = 17 + AUDIT_LOCK
 #: as above plus the record and its prefetches, the consultation audit entry (written by the
 #: funnel in one transaction), the allocation, the chronology page, who has accessed the record,
-#: and the sections feature apps add
-RECORD_QUERIES = 26 + AUDIT_LOCK
+#: and the sections feature apps add (missing's panel: its episodes, and the profile when none)
+RECORD_QUERIES = 28 + AUDIT_LOCK
 #: token and user, role, count, page, flags, aliases, the audit entry of the page shown (written
 #: by the paginator in one transaction)
 API_LIST_QUERIES = 14 + AUDIT_LOCK
