@@ -20,7 +20,9 @@ from cse_portal.accounts.models import Agency, User
 from cse_portal.dates import validate_new_date_of_birth
 from cse_portal.fields import NARRATIVE_MAX_LENGTH, REASON_MAX_LENGTH, SHORT_TEXT_MAX_LENGTH
 from cse_portal.funnel import uuid_or_none
+from cse_portal.pagination import record_page_shown
 from cse_portal.young_people import permissions as yp_permissions
+from cse_portal.young_people.models import YoungPerson
 from cse_portal.young_people.validators import validate_postcode
 
 from . import importing, permissions, services
@@ -34,6 +36,18 @@ from .models import (
     ReturnInterview,
     ReturnMethod,
 )
+
+
+def _also_shown(request: Request, model: Any, ids: set[Any], channel: str) -> None:
+    """Audit the other records a list names by id (an episode's interview, an interview's
+    episode, a match's candidates), so a list is as accountable as the records on it."""
+    ids = {i for i in ids if i}
+    if not ids:
+        return
+    records = list(model.objects.filter(pk__in=ids))
+    record_page_shown(
+        request, records, model=model, result_count=len(records), channel=f"api: {channel}"
+    )
 
 
 class MissingYoungPersonDetailsSerializer(serializers.Serializer):
@@ -386,6 +400,12 @@ class InterviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             self.request.user, self.kwargs["pk"], channel="api"
         )
 
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().list(request, *args, **kwargs)
+        shown = {row.get("episode") for row in response.data.get("results", [])}
+        _also_shown(request, MissingEpisode, shown, "the interviews' episodes")
+        return response
+
     @extend_schema(request=AssignSerializer, responses=InterviewSerializer)
     @action(detail=True, methods=["post"])
     def interviewer(self, request: Request, pk: str | None = None) -> Response:
@@ -645,6 +665,21 @@ class MatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     def get_object(self) -> ImportMatch:
         return permissions.get_match_for_user(self.request.user, self.kwargs["pk"], channel="api")
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().list(request, *args, **kwargs)
+        rows = response.data.get("results", [])
+        candidates = {str(c) for row in rows for c in row.get("candidates", [])}
+        _also_shown(request, YoungPerson, candidates, "match candidates")
+        imports = {row.get("police_import") for row in rows}
+        _also_shown(request, PoliceImport, imports, "the matches' imports")
+        return response
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().retrieve(request, *args, **kwargs)
+        candidates = {str(c) for c in response.data.get("candidates", [])}
+        _also_shown(request, YoungPerson, candidates, "match candidates")
+        return response
 
     @extend_schema(request=ResolveSerializer, responses=EpisodeSerializer)
     @action(detail=True, methods=["post"])

@@ -78,6 +78,10 @@ NOT_WALKED = {
     "missing/profiles/<uuid:pk>/photo/upload/": "POST only: audited as an alteration",
     "missing/profiles/<uuid:pk>/send-to-police/": "POST only: audited as a disclosure",
     "missing/young-people/<uuid:pk>/carers/revoke/": "POST only: a permission change",
+    "missing/interviews/<uuid:pk>/findings/": (
+        "only for a held interview, once (the walk's interview is due); fetched through the same "
+        "funnel as the interview page walked here"
+    ),
     "missing/profiles/<uuid:pk>/photo/": (
         "the photo, through the profile's funnel (tests/missing/test_views.py checks its "
         "consultation); the walk's profile has none"
