@@ -186,6 +186,12 @@ class EpisodeViewSet(
     def get_object(self) -> MissingEpisode:
         return permissions.get_episode_for_user(self.request.user, self.kwargs["pk"], channel="api")
 
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().list(request, *args, **kwargs)
+        shown = {row.get("interview") for row in response.data.get("results", [])}
+        _also_shown(request, ReturnInterview, shown, "the episodes' interviews")
+        return response
+
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if not permissions.can_report(request.user):
             raise PermissionDenied
