@@ -485,3 +485,22 @@ if MAP_TILE_URL:
 
     _tiles = urlsplit(MAP_TILE_URL.replace("{s}.", "*."))
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"{_tiles.scheme}://{_tiles.netloc}")
+
+# --- missing ---
+# Return home interviews fall due this many elapsed hours after the return (statutory: 72).
+MISSING_INTERVIEW_HOURS = env.int("MISSING_INTERVIEW_HOURS", default=72)
+# The rules that raise "repeat missing", request a CSE risk assessment and tell the team managers;
+# a count or a number of hours of 0 turns its rule off.
+MISSING_RULE_REPEAT_COUNT = env.int("MISSING_RULE_REPEAT_COUNT", default=3)
+MISSING_RULE_REPEAT_DAYS = env.int("MISSING_RULE_REPEAT_DAYS", default=90)
+MISSING_RULE_CSE_INDICATORS = env.bool("MISSING_RULE_CSE_INDICATORS", default=True)
+MISSING_RULE_HIGH_RISK = env.bool("MISSING_RULE_HIGH_RISK", default=True)
+MISSING_RULE_LONG_HOURS = env.int("MISSING_RULE_LONG_HOURS", default=24)
+# Photos and police files live here, outside the web root; served only through the funnel.
+MISSING_PRIVATE_DIR = Path(
+    env.str("MISSING_PRIVATE_DIR", default=str(VAR_DIR / "private" / "missing"))
+)
+MISSING_PHOTO_MAX_BYTES = env.int("MISSING_PHOTO_MAX_BYTES", default=5_000_000)
+MISSING_PHOTO_MAX_PIXELS = env.int("MISSING_PHOTO_MAX_PIXELS", default=40_000_000)
+MISSING_IMPORT_MAX_BYTES = env.int("MISSING_IMPORT_MAX_BYTES", default=200_000_000)
+MISSING_IMPORT_MAX_ERRORS = env.int("MISSING_IMPORT_MAX_ERRORS", default=1000)

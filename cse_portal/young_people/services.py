@@ -449,16 +449,25 @@ def young_person_deallocate(
 
 
 @transaction.atomic
-def flag_raise(*, young_person: YoungPerson, kind: str, reason: str, raised_by: User) -> Flag:
+def flag_raise(
+    *,
+    young_person: YoungPerson,
+    kind: str,
+    reason: str,
+    raised_by: User | None,
+    by_rule: str = "",
+) -> Flag:
     """Raise a flag (returns the active one if that kind is already raised). Whoever may work the
-    record may flag it."""
-    if not permissions.can_edit_young_person(raised_by, young_person):
+    record may flag it; a feature app's rule (``by_rule`` names it, e.g. missing's "three
+    episodes in 90 days") raises it whoever's action fired the rule, and the audit entry says so."""
+    if not by_rule and not permissions.can_edit_young_person(raised_by, young_person):
         raise PermissionDenied
     current = young_person.flags.filter(kind=kind, removed_at__isnull=True).first()
     if current is not None:
         return current
     flag = Flag(young_person=young_person, kind=kind, reason=reason.strip(), raised_by=raised_by)
-    flag.full_clean()
+    # A rule fired by the system itself (a beat task) has nobody to name.
+    flag.full_clean(exclude=["raised_by"] if raised_by is None and by_rule else None)
     flag.save()
     audit_record(
         actor=raised_by,
@@ -467,6 +476,7 @@ def flag_raise(*, young_person: YoungPerson, kind: str, reason: str, raised_by: 
         subject_id=young_person.pk,
         summary=f"Flag raised: {flag.get_kind_display()}",
         justification=reason,
+        detail={"rule": by_rule} if by_rule else None,
     )
     chronology_add(
         young_person=young_person,
@@ -480,9 +490,11 @@ def flag_raise(*, young_person: YoungPerson, kind: str, reason: str, raised_by: 
 
 
 @transaction.atomic
-def flag_remove(*, flag: Flag, removed_by: User, reason: str) -> Flag:
-    """Take a flag down, with the reason. Whoever may work the record may remove its flags."""
-    if not permissions.can_edit_young_person(removed_by, flag.young_person):
+def flag_remove(*, flag: Flag, removed_by: User | None, reason: str, by_rule: str = "") -> Flag:
+    """Take a flag down, with the reason. Whoever may work the record may remove its flags; a
+    feature app's rule (``by_rule``) takes down the flag it keeps (missing's "currently
+    missing" on a return)."""
+    if not by_rule and not permissions.can_edit_young_person(removed_by, flag.young_person):
         raise PermissionDenied
     if not reason.strip():
         raise ValidationError({"reason": "Enter why the flag is being removed"})
@@ -499,6 +511,7 @@ def flag_remove(*, flag: Flag, removed_by: User, reason: str) -> Flag:
         subject_id=flag.young_person_id,
         summary=f"Flag removed: {flag.get_kind_display()}",
         justification=reason,
+        detail={"rule": by_rule} if by_rule else None,
     )
     chronology_add(
         young_person=flag.young_person,

@@ -72,6 +72,34 @@ NOT_WALKED = {
         "POST only: records a community concern as intelligence, audited as a collection "
         "(tests/intelligence/test_views.py)"
     ),
+    # --- missing ---
+    "missing/episodes/<uuid:pk>/risk-grade/": "POST only: a grade change, audited as such",
+    "missing/interviews/<uuid:pk>/interviewer/": "POST only: audited as a permission change",
+    "missing/interviews/<uuid:pk>/attempts/": "POST only: audited as an alteration",
+    "missing/profiles/<uuid:pk>/photo/upload/": "POST only: audited as an alteration",
+    "missing/profiles/<uuid:pk>/send-to-police/": "POST only: audited as a disclosure",
+    "missing/young-people/<uuid:pk>/carers/revoke/": "POST only: a permission change",
+    "missing/interviews/<uuid:pk>/findings/": (
+        "only for a held interview, once (the walk's interview is due); fetched through the same "
+        "funnel as the interview page walked here"
+    ),
+    "missing/profiles/<uuid:pk>/photo/": (
+        "the photo, through the profile's funnel (tests/missing/test_views.py checks its "
+        "consultation); the walk's profile has none"
+    ),
+    "api/v1/^missing-episodes/(?P<pk>[^/]+)/return/$": "POST only: audited as an alteration",
+    "api/v1/^missing-episodes/(?P<pk>[^/]+)/risk-grade/$": "POST only: audited as such",
+    "api/v1/^return-interviews/(?P<pk>[^/]+)/interviewer/$": "POST only: a permission change",
+    "api/v1/^return-interviews/(?P<pk>[^/]+)/interviewers/$": (
+        "staff of an agency (needs ?agency=), not case data; the interview is fetched through "
+        "the funnel"
+    ),
+    "api/v1/^return-interviews/(?P<pk>[^/]+)/attempts/$": "POST only: audited",
+    "api/v1/^return-interviews/(?P<pk>[^/]+)/complete/$": "POST only: audited",
+    "api/v1/^return-interviews/(?P<pk>[^/]+)/decline/$": "POST only: audited",
+    "api/v1/^return-interviews/(?P<pk>[^/]+)/findings/$": "POST only: audited as a collection",
+    "api/v1/^philomena-profiles/(?P<pk>[^/]+)/photo/$": "POST only: audited as an alteration",
+    "api/v1/^missing-import-matches/(?P<pk>[^/]+)/resolve/$": "POST only: audited",
 }
 
 
@@ -116,9 +144,11 @@ def build_scene(people) -> Scene:
     assessment_services.assessment_submit(assessment=submitted_assessment, user=people.manager)
     intelligence = _intelligence_scene(people)
     mention = intelligence.pop("mention")  # intelligence: a subject of alice's item, to resolve
+    missing = _missing_scene(people)
     return Scene(
         ids={
             **intelligence,
+            **missing,
             "young person Maya (allocated to alice)": str(people.maya.pk),
             "young person Noah (allocated to nobody)": str(people.noah.pk),
             "referral submitted by alice": str(submitted.pk),
@@ -160,6 +190,20 @@ def _intelligence_scene(people) -> dict[str, str]:
         "intelligence shared with alice": str(shared.pk),
         "vehicle entity with an alert": str(vehicle.pk),
         "mention": str(own.mentions.get(entity__kind="vehicle").pk),
+    }
+
+
+def _missing_scene(people) -> dict[str, str]:
+    from tests.missing.test_views import scene
+
+    records = scene(people)
+    return {
+        "missing episode of Maya, open": str(records["open"].pk),
+        "missing episode of Noah, returned": str(records["returned"].pk),
+        "return interview of Noah": str(records["interview"].pk),
+        "Philomena profile of Maya": str(records["profile"].pk),
+        "police import": str(records["import"].pk),
+        "import match": str(records["match"].pk),
     }
 
 

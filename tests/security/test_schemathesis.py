@@ -68,6 +68,7 @@ def _records(people: People) -> list[str]:
     )
     return [
         *_intelligence_records(people),
+        *_missing_records(people),
         *[
             str(pk)
             for pk in [
@@ -82,6 +83,12 @@ def _records(people: People) -> list[str]:
             ]
         ],
     ]
+
+
+def _missing_records(people: People) -> list[str]:
+    from tests.missing.test_views import scene
+
+    return [str(record.pk) for record in scene(people).values()]
 
 
 def _intelligence_records(people: People) -> list[str]:

@@ -29,8 +29,9 @@ pytestmark = pytest.mark.django_db
 SEARCH_QUERIES = 16
 #: as above plus the record and its prefetches, the consultation audit entry (written by the
 #: funnel in one transaction), the allocation, the chronology page, who has accessed the record,
-#: and the sections feature apps add
-RECORD_QUERIES = 26
+#: and the sections feature apps add (missing's panel: its episodes, and the profile when none;
+#: outreach's engagements)
+RECORD_QUERIES = 28
 #: token and user, role, count, page, flags, aliases, the audit entry of the page shown (written
 #: by the paginator in one transaction)
 API_LIST_QUERIES = 13

@@ -1,0 +1,543 @@
+"""The police import: the force's missing-person reports as a CSV file.
+
+Each row is validated on its own (a bad row is reported with its line and reason and the rest go
+on), idempotent by police reference (a later file updates the episode, never duplicates it; a
+second row with the same reference in one file is reported as a duplicate), and matched to a young
+person: exactly one record with the identity is linked, several or only likely ones wait in the
+match queue for the team manager, none makes a record as referrals do.
+
+The file is streamed: one line at a time from disk, rows written in batches, each batch committed
+with the import's progress (bytes and lines read), so a worker that dies mid-file is resumed by
+the next one from the last committed batch, and a 100,000-row file never sits in memory."""
+
+from __future__ import annotations
+
+import csv
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from cse_portal.accounts.models import User
+from cse_portal.audit.models import AuditAction
+from cse_portal.audit.services import audit_record
+from cse_portal.young_people import services as yp_services
+from cse_portal.young_people.models import YoungPerson
+from cse_portal.young_people.selectors import young_people_with_identity, young_person_matches
+from cse_portal.young_people.validators import normalise_postcode
+
+from . import permissions
+from .models import (
+    EpisodeSource,
+    EpisodeStatus,
+    ImportMatch,
+    ImportStatus,
+    MatchStatus,
+    MissingEpisode,
+    PoliceImport,
+    RiskGrade,
+    RiskGradeChange,
+)
+
+SOURCE_APP = "missing"
+REQUIRED_COLUMNS = (
+    "police_reference",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "missing_since",
+    "risk_grade",
+)
+OPTIONAL_COLUMNS = ("returned_at", "last_seen", "circumstances", "postcode", "looked_after")
+BATCH_ROWS = 200
+#: The grades as forces write them, to ours.
+GRADE_WORDS = {
+    "no apparent risk": RiskGrade.NO_APPARENT_RISK,
+    "no_apparent_risk": RiskGrade.NO_APPARENT_RISK,
+    "nar": RiskGrade.NO_APPARENT_RISK,
+    "low": RiskGrade.LOW,
+    "medium": RiskGrade.MEDIUM,
+    "high": RiskGrade.HIGH,
+    "absent": RiskGrade.ABSENT,
+}
+
+
+def import_dir() -> Path:
+    return Path(settings.MISSING_PRIVATE_DIR) / "imports"
+
+
+def _stored(police_import: PoliceImport) -> Path:
+    return import_dir() / police_import.stored_as
+
+
+def _header(line: bytes) -> list[str]:
+    text = line.decode("utf-8-sig", errors="replace")
+    return [name.strip().lower() for name in next(csv.reader([text]), [])]
+
+
+def _missing_columns(header: list[str]) -> list[str]:
+    return [name for name in REQUIRED_COLUMNS if name not in header]
+
+
+@transaction.atomic
+def import_create(*, uploaded_by: User, upload: Any, file_name: str = "") -> PoliceImport:
+    """Keep the uploaded file outside the web root (copied in chunks, never whole in memory),
+    check its header, and queue the import after commit."""
+    from .tasks import police_import_run
+
+    if not permissions.can_import(uploaded_by):
+        raise PermissionDenied
+    name = (file_name or getattr(upload, "name", "") or "upload.csv")[:200]
+    folder = import_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    stored_as = f"{uuid.uuid4().hex}.csv"
+    size = 0
+    limit = settings.MISSING_IMPORT_MAX_BYTES
+    target = folder / stored_as
+    chunks = upload.chunks() if hasattr(upload, "chunks") else iter(lambda: upload.read(65536), b"")
+    with target.open("wb") as out:
+        for chunk in chunks:
+            size += len(chunk)
+            if size > limit:
+                out.close()
+                target.unlink(missing_ok=True)
+                raise ValidationError(
+                    {"file": f"The file must be smaller than {limit // 1_000_000} MB"}
+                )
+            out.write(chunk)
+    with target.open("rb") as stored:
+        first = stored.readline()
+    missing = _missing_columns(_header(first)) if first else list(REQUIRED_COLUMNS)
+    if not first or b"\x00" in first:
+        target.unlink(missing_ok=True)
+        raise ValidationError({"file": "The file must be a CSV file with a header row"})
+    if missing:
+        target.unlink(missing_ok=True)
+        raise ValidationError({"file": f"The header row lacks the column(s): {', '.join(missing)}"})
+    police_import = PoliceImport(
+        file_name=name, stored_as=stored_as, size_bytes=size, uploaded_by=uploaded_by
+    )
+    police_import.full_clean()
+    police_import.save()
+    audit_record(
+        actor=uploaded_by,
+        action=AuditAction.COLLECT,
+        obj=police_import,
+        summary=f"Police missing reports uploaded ({name})",
+        detail={"bytes": size},
+    )
+    transaction.on_commit(lambda: police_import_run.delay(str(police_import.pk)))
+    return police_import
+
+
+# --- Reading rows ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    line: int
+    values: dict[str, str]
+
+
+def _rows(handle: IO[bytes], header: list[str], first_line: int) -> Iterator[tuple[Row, int, int]]:
+    """Each record with its first line number, and the byte offset and line count after it
+    (quoted fields may span lines: the reader pulls the lines it needs, one at a time)."""
+    state = {"line": first_line - 1}
+
+    def lines() -> Iterator[str]:
+        while True:
+            raw = handle.readline()
+            if not raw:
+                return
+            state["line"] += 1
+            yield raw.decode("utf-8", errors="replace")
+
+    reader = csv.reader(lines())
+    while True:
+        start = state["line"] + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            yield (
+                Row(line=start, values={"__error__": f"Not readable as CSV ({error})"}),
+                handle.tell(),
+                state["line"],
+            )
+            continue
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) != len(header):
+            values = {"__error__": f"Expected {len(header)} columns, found {len(cells)}"}
+        else:
+            values = {name: cell.strip() for name, cell in zip(header, cells, strict=True)}
+        yield Row(line=start, values=values), handle.tell(), state["line"]
+
+
+def _when(text: str, name: str) -> datetime | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    parsed = parse_datetime(text.replace("/", "-")) if "T" in text or "-" in text else None
+    if parsed is None:
+        for pattern in ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%Y-%m-%d %H:%M"):
+            try:
+                parsed = datetime.strptime(text, pattern)  # noqa: DTZ007 (made aware below)
+                break
+            except ValueError:
+                continue
+    if parsed is None:
+        raise ValueError(f"{name} is not a date and time like 2026-03-27 21:30 ({text[:40]})")
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed)
+    return parsed
+
+
+def _day(text: str) -> date | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    parsed = parse_date(text)
+    if parsed is None:
+        try:
+            parsed = datetime.strptime(text, "%d/%m/%Y").date()  # noqa: DTZ007
+        except ValueError:
+            parsed = None
+    if parsed is None:
+        raise ValueError(f"date_of_birth is not a date like 2010-05-17 ({text[:40]})")
+    return parsed
+
+
+@dataclass
+class Parsed:
+    reference: str
+    given_name: str
+    family_name: str
+    date_of_birth: date
+    missing_since: datetime
+    returned_at: datetime | None
+    risk_grade: str
+    last_seen: str
+    circumstances: str
+    postcode: str
+    looked_after: bool
+
+
+def parse_row(values: dict[str, str]) -> Parsed:
+    """One row checked: a ``ValueError`` with the reason for the report."""
+    if "__error__" in values:
+        raise ValueError(values["__error__"])
+    reference = values.get("police_reference", "").strip().upper()
+    if not reference:
+        raise ValueError("police_reference is empty")
+    if len(reference) > 40:
+        raise ValueError("police_reference is longer than 40 characters")
+    given, family = values.get("given_name", ""), values.get("family_name", "")
+    if not given or not family:
+        raise ValueError("given_name and family_name are both needed")
+    if len(given) > 100 or len(family) > 100:
+        raise ValueError("a name is longer than 100 characters")
+    born = _day(values.get("date_of_birth", ""))
+    if born is None:
+        raise ValueError("date_of_birth is empty")
+    today = timezone.localdate()
+    if born > today or born.year < 1900:
+        raise ValueError("date_of_birth is not a possible date of birth")
+    missing_since = _when(values.get("missing_since", ""), "missing_since")
+    if missing_since is None:
+        raise ValueError("missing_since is empty")
+    if missing_since > timezone.now():
+        raise ValueError("missing_since is in the future")
+    returned_at = _when(values.get("returned_at", ""), "returned_at")
+    if returned_at is not None and returned_at < missing_since:
+        raise ValueError("returned_at is before missing_since")
+    grade = GRADE_WORDS.get(values.get("risk_grade", "").strip().lower())
+    if grade is None:
+        raise ValueError(
+            "risk_grade is not one of: no apparent risk, low, medium, high, absent "
+            f"({values.get('risk_grade', '')[:40]})"
+        )
+    postcode = normalise_postcode(values.get("postcode", ""))
+    return Parsed(
+        reference=reference,
+        given_name=given,
+        family_name=family,
+        date_of_birth=born,
+        missing_since=missing_since,
+        returned_at=returned_at,
+        risk_grade=grade,
+        last_seen=values.get("last_seen", "")[:1000] or "Not given in the police report",
+        circumstances=values.get("circumstances", "")[:10_000],
+        postcode=postcode if len(postcode) <= 8 else "",
+        looked_after=values.get("looked_after", "").strip().lower() in {"y", "yes", "true", "1"},
+    )
+
+
+# --- Writing rows ---------------------------------------------------------------------------------
+
+
+def _episode_fields(parsed: Parsed) -> dict[str, Any]:
+    return {
+        "missing_since": parsed.missing_since,
+        "returned_at": parsed.returned_at,
+        "status": EpisodeStatus.RETURNED if parsed.returned_at else EpisodeStatus.MISSING,
+        "risk_grade": parsed.risk_grade,
+        "last_seen": parsed.last_seen,
+        "circumstances": parsed.circumstances,
+        "looked_after": parsed.looked_after,
+    }
+
+
+def _create_episode(
+    parsed: Parsed, young_person: YoungPerson, police_import: PoliceImport, actor: User
+) -> MissingEpisode:
+    episode = MissingEpisode(
+        young_person=young_person,
+        source=EpisodeSource.IMPORTED,
+        police_reference=parsed.reference,
+        reported_to_police_by="Police import",
+        police_import=police_import,
+        **_episode_fields(parsed),
+    )
+    episode.full_clean()
+    episode.save()
+    RiskGradeChange.objects.create(
+        episode=episode, grade=parsed.risk_grade, changed_by=actor, reason="Police import"
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.COLLECT,
+        obj=episode,
+        subject_id=young_person.pk,
+        summary="Missing episode imported from the police",
+        detail={"police_reference": parsed.reference, "import": str(police_import.pk)},
+    )
+    yp_services.chronology_add(
+        young_person=young_person,
+        title=f"Missing episode (police report {parsed.reference})",
+        detail=f"{episode.get_risk_grade_display()} risk",
+        source_app=SOURCE_APP,
+        obj=episode,
+        occurred_at=parsed.missing_since,
+        recorded_by=actor,
+    )
+    return episode
+
+
+def _update_episode(
+    episode: MissingEpisode, parsed: Parsed, police_import: PoliceImport, actor: User
+) -> None:
+    fields = _episode_fields(parsed)
+    changed = [name for name, value in fields.items() if getattr(episode, name) != value]
+    previous_grade = episode.risk_grade
+    for name in changed:
+        setattr(episode, name, fields[name])
+    episode.police_import = police_import
+    episode.full_clean()
+    episode.save()
+    if "risk_grade" in changed:
+        RiskGradeChange.objects.create(
+            episode=episode,
+            grade=parsed.risk_grade,
+            previous_grade=previous_grade,
+            changed_by=actor,
+            reason="Police import",
+        )
+    if changed:
+        audit_record(
+            actor=actor,
+            action=AuditAction.ALTER,
+            obj=episode,
+            subject_id=episode.young_person_id,
+            summary="Missing episode updated from the police",
+            detail={"fields": changed, "import": str(police_import.pk)},
+        )
+
+
+def _import_row(row: Row, police_import: PoliceImport, actor: User) -> str:
+    """One row: ``created``, ``updated``, ``queued``, ``created_record``, or a ``ValueError``."""
+    parsed = parse_row(row.values)
+    existing = MissingEpisode.objects.filter(police_reference=parsed.reference).first()
+    waiting = ImportMatch.objects.filter(
+        police_reference=parsed.reference, status=MatchStatus.WAITING
+    ).first()
+    if (existing is not None and existing.police_import_id == police_import.pk) or (
+        waiting is not None and waiting.police_import_id == police_import.pk
+    ):
+        raise ValueError(f"police_reference {parsed.reference} is on an earlier line of this file")
+    if existing is not None:
+        _update_episode(existing, parsed, police_import, actor)
+        return "updated"
+    if waiting is not None:
+        waiting.row = row.values
+        waiting.police_import = police_import
+        waiting.line = row.line
+        waiting.save(update_fields=["row", "police_import", "line"])
+        return "queued"
+    same = young_people_with_identity(
+        given_name=parsed.given_name,
+        family_name=parsed.family_name,
+        date_of_birth=parsed.date_of_birth,
+    )
+    if len(same) == 1:
+        _create_episode(parsed, same[0], police_import, actor)
+        return "created"
+    candidates = [r.pk for r in same] or [
+        m.record.pk
+        for m in young_person_matches(
+            given_name=parsed.given_name,
+            family_name=parsed.family_name,
+            date_of_birth=parsed.date_of_birth,
+            postcode=parsed.postcode,
+            limit=5,
+        )
+        if m.record.date_of_birth == parsed.date_of_birth
+    ]
+    if candidates:
+        ImportMatch.objects.create(
+            police_import=police_import,
+            line=row.line,
+            police_reference=parsed.reference,
+            row=row.values,
+            candidate_ids=[str(pk) for pk in candidates],
+        )
+        return "queued"
+    record = yp_services.young_person_create(
+        created_by=actor,
+        given_name=parsed.given_name,
+        family_name=parsed.family_name,
+        date_of_birth=parsed.date_of_birth,
+        postcode=parsed.postcode,
+        looked_after=parsed.looked_after,
+        source_app=SOURCE_APP,
+    )
+    _create_episode(parsed, record, police_import, actor)
+    return "created_record"
+
+
+COUNTERS = {
+    "created": ("created",),
+    "updated": ("updated",),
+    "queued": ("queued_for_match",),
+    "created_record": ("created", "records_created"),
+}
+
+
+def _reject(police_import: PoliceImport, line: int, reason: str) -> None:
+    police_import.rejected += 1
+    if len(police_import.errors) < settings.MISSING_IMPORT_MAX_ERRORS:
+        police_import.errors = [*police_import.errors, {"line": line, "reason": reason}]
+
+
+def import_run(*, import_id: Any) -> PoliceImport:
+    """Import (or carry on importing) the file. Safe to call again: a finished import does
+    nothing, an interrupted one resumes at its last committed batch."""
+    police_import = PoliceImport.objects.select_related("uploaded_by").get(pk=import_id)
+    if police_import.status in {ImportStatus.DONE, ImportStatus.FAILED}:
+        return police_import
+    path = _stored(police_import)
+    if not path.exists():
+        police_import.status = ImportStatus.FAILED
+        police_import.failure = "The uploaded file is no longer there: upload it again"
+        police_import.save(update_fields=["status", "failure"])
+        return police_import
+    PoliceImport.objects.filter(pk=police_import.pk).update(status=ImportStatus.RUNNING)
+    police_import.status = ImportStatus.RUNNING
+    actor = police_import.uploaded_by
+    with path.open("rb") as handle:
+        header = _header(handle.readline())
+        if police_import.bytes_done:
+            handle.seek(police_import.bytes_done)
+            first_line = police_import.lines_done + 1
+        else:
+            first_line = 2
+        rows = _rows(handle, header, first_line)
+        while True:
+            done = _import_batch(police_import, rows, actor)
+            if done:
+                break
+    police_import.status = ImportStatus.DONE
+    police_import.finished_at = timezone.now()
+    police_import.save(update_fields=["status", "finished_at"])
+    return police_import
+
+
+COUNTED = ("created", "updated", "queued_for_match", "records_created", "rejected", "errors")
+
+
+@transaction.atomic
+def _import_batch(
+    police_import: PoliceImport, rows: Iterator[tuple[Row, int, int]], actor: User
+) -> bool:
+    """Up to ``BATCH_ROWS`` rows and the progress after them, committed together. True at the
+    end of the file."""
+    finished = True
+    for count, (row, offset, lines) in enumerate(rows, start=1):
+        try:
+            with transaction.atomic():
+                outcome = _import_row(row, police_import, actor)
+        except ValueError as error:
+            _reject(police_import, row.line, str(error))
+        except ValidationError as error:
+            _reject(police_import, row.line, "; ".join(error.messages))
+        else:
+            for counter in COUNTERS[outcome]:
+                setattr(police_import, counter, getattr(police_import, counter) + 1)
+        police_import.bytes_done, police_import.lines_done = offset, lines
+        if count >= BATCH_ROWS:
+            finished = False
+            break
+    police_import.save(update_fields=[*COUNTED, "bytes_done", "lines_done", "status"])
+    return finished
+
+
+@transaction.atomic
+def match_resolve(
+    *, match: ImportMatch, resolved_by: User, young_person: YoungPerson | None
+) -> MissingEpisode:
+    """The team manager's answer for a waiting row: this record (one of the candidates, or any
+    record they can see), or ``None`` for someone new (a record is made)."""
+    if not permissions.can_import(resolved_by):
+        raise PermissionDenied
+    if match.status != MatchStatus.WAITING:
+        raise ValidationError("This row has already been matched")
+    try:
+        parsed = parse_row(match.row)
+    except ValueError as error:
+        raise ValidationError(str(error)) from None
+    existing = MissingEpisode.objects.filter(police_reference=parsed.reference).first()
+    if existing is not None:
+        raise ValidationError(f"An episode with police reference {parsed.reference} exists already")
+    if young_person is None:
+        young_person = yp_services.young_person_create(
+            created_by=resolved_by,
+            given_name=parsed.given_name,
+            family_name=parsed.family_name,
+            date_of_birth=parsed.date_of_birth,
+            postcode=parsed.postcode,
+            looked_after=parsed.looked_after,
+            source_app=SOURCE_APP,
+        )
+    episode = _create_episode(parsed, young_person, match.police_import, resolved_by)
+    match.status = MatchStatus.RESOLVED
+    match.resolved_by = resolved_by
+    match.resolved_at = timezone.now()
+    match.episode = episode
+    match.save(update_fields=["status", "resolved_by", "resolved_at", "episode"])
+    audit_record(
+        actor=resolved_by,
+        action=AuditAction.COMBINE,
+        obj=match,
+        subject_id=young_person.pk,
+        summary=f"Police report {parsed.reference} matched to a record",
+    )
+    return episode

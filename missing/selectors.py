@@ -1,0 +1,123 @@
+"""Reads of missing episodes and interviews that depend on who is asking. Each page costs a fixed
+number of queries whatever the row count; the boards are read off their own indexes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
+from django.utils import timezone
+
+from cse_portal.young_people.models import YoungPerson
+
+from . import permissions
+from .models import (
+    EpisodeStatus,
+    InterviewStatus,
+    MissingEpisode,
+    PhilomenaProfile,
+    ReturnInterview,
+)
+
+PANEL_EPISODES = 10
+
+
+def missing_now(user: Any) -> QuerySet[MissingEpisode]:
+    """Open episodes: high risk on top, then the longest missing first."""
+    return (
+        permissions.visible_episodes(user)
+        .filter(status=EpisodeStatus.MISSING)
+        .select_related("young_person")
+        .order_by("risk_rank", "missing_since", "id")
+    )
+
+
+def my_reports(user: Any) -> QuerySet[MissingEpisode]:
+    return (
+        permissions.visible_episodes(user)
+        .filter(reported_by=user)
+        .select_related("young_person")
+        .order_by("-reported_at", "-id")
+    )
+
+
+def _interviews(user: Any) -> QuerySet[ReturnInterview]:
+    return permissions.visible_interviews(user).select_related(
+        "young_person", "episode", "agency", "interviewer"
+    )
+
+
+def interviews_due(user: Any, now: datetime | None = None) -> QuerySet[ReturnInterview]:
+    """Due and not yet past the deadline, the soonest first."""
+    return (
+        _interviews(user)
+        .filter(status=InterviewStatus.DUE, due_at__gte=now or timezone.now())
+        .order_by("due_at", "id")
+    )
+
+
+def interviews_overdue(user: Any, now: datetime | None = None) -> QuerySet[ReturnInterview]:
+    """Past the deadline and not done, the longest overdue first."""
+    return (
+        _interviews(user)
+        .filter(status=InterviewStatus.DUE, due_at__lt=now or timezone.now())
+        .order_by("due_at", "id")
+    )
+
+
+def interviews_done(user: Any) -> QuerySet[ReturnInterview]:
+    """Held or declined, the latest first; each says whether it was within the deadline."""
+    return (
+        _interviews(user)
+        .exclude(status=InterviewStatus.DUE)
+        .annotate(
+            in_time=ExpressionWrapper(Q(completed_at__lte=F("due_at")), output_field=BooleanField())
+        )
+        .order_by("-completed_at", "id")
+    )
+
+
+def my_interviews(user: Any) -> QuerySet[ReturnInterview]:
+    return _interviews(user).filter(interviewer=user).order_by("status", "due_at", "id")
+
+
+def record_panel_context(user: Any, young_person: YoungPerson) -> dict[str, Any]:
+    """What the record page shows of missing episodes: one query for the latest episodes with
+    their interviews (the profile is fetched with them), whatever the number of rows."""
+    episodes = list(
+        MissingEpisode.objects.filter(young_person=young_person)
+        .select_related("interview", "young_person__philomena_profile")
+        .order_by("-missing_since", "-id")[: PANEL_EPISODES + 1]
+    )
+    if episodes:
+        profile = getattr(episodes[0].young_person, "philomena_profile", None)
+    else:
+        profile = PhilomenaProfile.objects.filter(young_person=young_person).first()
+    return {
+        "young_person": young_person,
+        "episodes": episodes[:PANEL_EPISODES],
+        "more": len(episodes) > PANEL_EPISODES,
+        "profile": profile,
+        "can_report": permissions.can_report(user),
+        "can_name_carer": permissions.can_name_carer(user, young_person),
+    }
+
+
+def profile_episodes(profile: PhilomenaProfile, limit: int = 10) -> list[MissingEpisode]:
+    """Previous episodes, filled from the episodes, never retyped."""
+    return list(
+        MissingEpisode.objects.filter(young_person=profile.young_person_id)
+        .select_related("found_location")
+        .order_by("-missing_since", "-id")[:limit]
+    )
+
+
+def open_episode(profile: PhilomenaProfile) -> MissingEpisode | None:
+    return (
+        MissingEpisode.objects.filter(
+            young_person=profile.young_person_id, status=EpisodeStatus.MISSING
+        )
+        .order_by("-missing_since")
+        .first()
+    )

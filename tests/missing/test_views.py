@@ -1,0 +1,437 @@
+"""The pages: the ladder for each, the journeys through them, and their query counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from cse_portal.audit.models import AuditAction, AuditEntry
+from missing import services
+from missing.models import ImportMatch, MissingEpisode, PoliceImport, ReturnInterview
+from tests.ladder import Ladder, Page
+from tests.personas import People
+
+from .conftest import hours_ago, jpeg_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+def scene(people: People) -> dict[str, Any]:
+    """Maya reported by alice (open), Noah's episode returned with an interview, Maya's profile
+    kept by fiona, an import with a queued row."""
+    open_episode = services.episode_report(
+        reported_by=people.alice,
+        young_person=people.maya,
+        missing_since=hours_ago(3),
+        last_seen="Bus station",
+        risk_grade="medium",
+    )
+    back = services.episode_report(
+        reported_by=people.manager,
+        young_person=people.noah,
+        missing_since=hours_ago(10),
+        last_seen="School gates",
+        risk_grade="low",
+    )
+    services.episode_return(
+        episode=back,
+        returned_by=people.manager,
+        returned_at=hours_ago(2),
+        return_method="found_police",
+    )
+    profile = services.carer_name(
+        young_person=people.maya, carer=people.fiona, named_by=people.alice
+    )
+    police_import = PoliceImport.objects.create(
+        file_name="x.csv", stored_as="x.csv", uploaded_by=people.manager, status="done"
+    )
+    match = ImportMatch.objects.create(
+        police_import=police_import,
+        line=2,
+        police_reference="SY-9",
+        row={"given_name": "A", "family_name": "B"},
+        candidate_ids=[str(people.noah.pk)],
+    )
+    return {
+        "open": open_episode,
+        "returned": back,
+        "interview": ReturnInterview.objects.get(episode=back),
+        "profile": profile,
+        "import": police_import,
+        "match": match,
+    }
+
+
+def _scene(people: People) -> dict[str, Any]:
+    """Built once per test, on first use, and kept on the test's personas."""
+    if not hasattr(people, "missing_scene"):
+        people.missing_scene = scene(people)  # type: ignore[attr-defined]
+    return people.missing_scene  # type: ignore[attr-defined]
+
+
+def url(name: str, what: str | None = None) -> Any:
+    def make(people: People) -> str:
+        records = _scene(people)
+        if what is None:
+            return reverse(f"missing:{name}")
+        return reverse(f"missing:{name}", kwargs={"pk": records[what].pk})
+
+    return make
+
+
+def record_url(name: str) -> Any:
+    return lambda people: reverse(f"missing:{name}", kwargs={"pk": people.maya.pk})
+
+
+class TestLadder(Ladder):
+    HOME = "/missing/"
+    PAGES = [
+        Page("board", url("board"), "alice", "frank", 403, "Missing now"),
+        Page("board for the manager", url("board"), "manager", "lucy", 403, "Maya Whitfield"),
+        Page("my work", url("mine"), "frank", "adam", 403, "Episodes you reported"),
+        Page("report", url("report"), "frank", "lucy", 403, "Report a young person missing"),
+        Page("episode", url("episode", "open"), "alice", "bob", 404, "Bus station"),
+        Page(
+            "episode for its carer? no",
+            url("episode", "returned"),
+            "manager",
+            "fiona",
+            404,
+            "School gates",
+        ),
+        Page("return form", url("return", "open"), "alice", "frank", 404, "Record the return"),
+        Page("interviews", url("interviews"), "manager", "frank", 403, "Return home interviews"),
+        Page("interview", url("interview", "interview"), "manager", "alice", 404, "Attempts"),
+        Page(
+            "record interview",
+            url("interview_record", "interview"),
+            "manager",
+            "bob",
+            404,
+            "Save the interview",
+        ),
+        Page("declined", url("interview_decline", "interview"), "manager", "bob", 404, "declined"),
+        Page("profile", url("profile", "profile"), "fiona", "frank", 404, "Send to police"),
+        Page(
+            "profile edit",
+            url("profile_edit", "profile"),
+            "fiona",
+            "bob",
+            404,
+            "Physical description",
+        ),
+        Page("carers", record_url("carers"), "alice", "bob", 404, "Named carers"),
+        Page("imports", url("imports"), "manager", "alice", 403, "Recent imports"),
+        Page("import", url("import", "import"), "manager", "alice", 404, "Rows rejected"),
+        Page("match queue", url("matches"), "manager", "alice", 403, "SY-9"),
+        Page("match", url("match", "match"), "manager", "alice", 404, "Noah Ellison"),
+    ]
+
+
+def test_a_carer_reports_the_child_from_the_profile_and_sees_the_episode(people, client_for):
+    profile = services.carer_name(
+        young_person=people.maya, carer=people.fiona, named_by=people.alice
+    )
+    client = client_for(people.fiona)
+    page = client.get(reverse("missing:profile", kwargs={"pk": profile.pk}))
+    assert f"?young_person={people.maya.pk}" in page.content.decode()
+    today = timezone.localtime()
+    response = client.post(
+        reverse("missing:report"),
+        {
+            "young_person": str(people.maya.pk),
+            "missing_date_0": today.day,
+            "missing_date_1": today.month,
+            "missing_date_2": today.year,
+            "missing_time": "00:00",
+            "last_seen": "Left the home after tea",
+            "risk_grade": "high",
+        },
+    )
+    episode = MissingEpisode.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("missing:episode", kwargs={"pk": episode.pk})
+    shown = client.get(response["Location"]).content.decode()
+    assert "Send the Philomena profile to police" in shown
+    assert (
+        client.get(reverse("young_people:detail", kwargs={"pk": people.maya.pk})).status_code == 404
+    )
+
+
+def test_a_report_with_errors_says_what_is_wrong(people, client_for):
+    response = client_for(people.frank).post(reverse("missing:report"), {"given_name": "Ava"})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "There is a problem" in body
+    assert "Where were they last seen" in body
+
+
+def test_the_reporter_is_offered_their_likely_records_first(people, client_for):
+    today = timezone.localtime()
+    data = {
+        "given_name": "Maya",
+        "family_name": "Whitfeld",
+        "date_of_birth_0": people.maya.date_of_birth.day,
+        "date_of_birth_1": people.maya.date_of_birth.month,
+        "date_of_birth_2": people.maya.date_of_birth.year,
+        "missing_date_0": today.day,
+        "missing_date_1": today.month,
+        "missing_date_2": today.year,
+        "missing_time": "00:00",
+        "last_seen": "Park",
+        "risk_grade": "low",
+    }
+    client = client_for(people.alice)
+    response = client.post(reverse("missing:report"), data)
+    assert response.status_code == 200
+    assert f'value="{people.maya.pk}"' in response.content.decode()
+    assert not MissingEpisode.objects.exists()
+    client.post(reverse("missing:report"), {**data, "existing_record": str(people.maya.pk)})
+    assert MissingEpisode.objects.get().young_person == people.maya
+
+
+def test_the_return_page_records_the_return(people, client_for):
+    episode = _scene(people)["open"]
+    now = timezone.localtime()
+    response = client_for(people.alice).post(
+        reverse("missing:return", kwargs={"pk": episode.pk}),
+        {
+            "returned_date_0": now.day,
+            "returned_date_1": now.month,
+            "returned_date_2": now.year,
+            "returned_time": now.strftime("%H:%M"),
+            "found_name": "Sheffield Interchange",
+            "found_postcode": "S1 2BP",
+            "return_method": "found_police",
+            "cse_indicators": ["groom_cars"],
+        },
+    )
+    assert response.status_code == 302
+    episode.refresh_from_db()
+    assert episode.status == "returned"
+    assert episode.found_location.postcode == "S1 2BP"
+
+
+def test_the_interviewer_is_chosen_from_the_agency_not_typed(people, client_for):
+    interview = _scene(people)["interview"]
+    client = client_for(people.manager)
+    page = client.get(
+        reverse("missing:interview", kwargs={"pk": interview.pk}), {"agency": people.police.pk}
+    )
+    body = page.content.decode()
+    assert f'value="{people.fiona.pk}"' in body
+    assert f'value="{people.frank.pk}"' not in body  # frank works for health
+    response = client.post(
+        reverse("missing:interview_assign", kwargs={"pk": interview.pk}),
+        {"agency": str(people.police.pk), "interviewer": str(people.fiona.pk)},
+    )
+    assert response.status_code == 302
+    interview.refresh_from_db()
+    assert interview.interviewer == people.fiona
+    assert (
+        client_for(people.fiona)
+        .get(reverse("missing:interview", kwargs={"pk": interview.pk}))
+        .status_code
+        == 200
+    )
+
+
+def test_a_photo_is_served_only_through_the_funnel(people, client_for):
+    profile = _scene(people)["profile"]
+    carer = client_for(people.fiona)
+    upload = SimpleUploadedFile("me.jpg", jpeg_bytes(gps=True), content_type="image/jpeg")
+    response = carer.post(
+        reverse("missing:profile_photo_upload", kwargs={"pk": profile.pk}), {"photo": upload}
+    )
+    assert response.status_code == 302
+    photo_url = reverse("missing:profile_photo", kwargs={"pk": profile.pk})
+    served = carer.get(photo_url)
+    assert served.status_code == 200
+    assert served["Content-Type"] == "image/jpeg"
+    assert "no-store" in served["Cache-Control"]
+    assert client_for(people.frank).get(photo_url).status_code == 404
+    assert client_for(people.bob).get(photo_url).status_code == 404
+    consulted = AuditEntry.objects.filter(action=AuditAction.CONSULT, object_id=str(profile.pk))
+    assert consulted.filter(detail__channel="photo", actor=people.fiona).count() == 1
+
+
+def test_a_renamed_executable_upload_comes_back_with_the_error(people, client_for):
+    profile = _scene(people)["profile"]
+    upload = SimpleUploadedFile("me.png", b"MZ" + b"\x00" * 100, content_type="image/png")
+    response = client_for(people.fiona).post(
+        reverse("missing:profile_photo_upload", kwargs={"pk": profile.pk}), {"photo": upload}
+    )
+    assert response.status_code == 400
+    assert "The photo must be a JPG or PNG" in response.content.decode()
+
+
+def test_send_to_police_returns_the_pdf_and_records_the_disclosure(people, client_for):
+    profile = _scene(people)["profile"]
+    response = client_for(people.fiona).post(
+        reverse("missing:profile_send", kwargs={"pk": profile.pk}),
+        {"recipient": "PC 4471 Shaw", "police_reference": "SY-77"},
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    entry = AuditEntry.objects.get(action=AuditAction.DISCLOSE)
+    assert entry.recipients == ["PC 4471 Shaw"]
+
+
+def test_the_record_page_shows_the_panel(people, client_for):
+    _scene(people)
+    body = (
+        client_for(people.alice)
+        .get(reverse("young_people:detail", kwargs={"pk": people.maya.pk}))
+        .content.decode()
+    )
+    assert "Missing episodes" in body
+    assert "Missing now" in body
+    assert "Philomena profile" in body
+
+
+# --- Query counts ---------------------------------------------------------------------------------
+
+
+def add_episodes(people: People, count: int) -> None:
+    """Open and returned episodes, with due, overdue and done interviews (bulk-created)."""
+    now = timezone.now()
+    from tests.factories import make_young_person
+
+    for index in range(count):
+        young_person = make_young_person(people.manager, given_name=f"Row{index}")
+        episodes = MissingEpisode.objects.bulk_create(
+            [
+                MissingEpisode(
+                    young_person=young_person,
+                    missing_since=now - dt.timedelta(hours=5 + index),
+                    last_seen="x",
+                    risk_grade="high",
+                    risk_rank=0,
+                ),
+                MissingEpisode(
+                    young_person=young_person,
+                    missing_since=now - dt.timedelta(days=10),
+                    returned_at=now - dt.timedelta(days=9),
+                    status="returned",
+                    last_seen="x",
+                    risk_grade="low",
+                ),
+                MissingEpisode(
+                    young_person=young_person,
+                    missing_since=now - dt.timedelta(hours=30),
+                    returned_at=now - dt.timedelta(hours=20),
+                    status="returned",
+                    last_seen="x",
+                    risk_grade="low",
+                ),
+                MissingEpisode(
+                    young_person=young_person,
+                    missing_since=now - dt.timedelta(days=20),
+                    returned_at=now - dt.timedelta(days=19),
+                    status="returned",
+                    last_seen="x",
+                    risk_grade="low",
+                ),
+            ]
+        )
+        ReturnInterview.objects.bulk_create(
+            [
+                ReturnInterview(
+                    episode=episodes[1],
+                    young_person=young_person,
+                    due_at=now - dt.timedelta(days=6),
+                ),
+                ReturnInterview(
+                    episode=episodes[2],
+                    young_person=young_person,
+                    due_at=now + dt.timedelta(hours=52),
+                    agency=people.police,
+                    interviewer=people.fiona,
+                ),
+                ReturnInterview(
+                    episode=episodes[3],
+                    young_person=young_person,
+                    due_at=now - dt.timedelta(days=16),
+                    status="done",
+                    completed_at=now - dt.timedelta(days=17),
+                    completed_by=people.manager,
+                ),
+            ]
+        )
+
+
+def count_queries(client, path: str, **params) -> int:
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(path, params)
+    assert response.status_code == 200
+    return len(context.captured_queries)
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [
+        ("board", {}),
+        ("interviews", {"show": "due"}),
+        ("interviews", {"show": "overdue"}),
+        ("interviews", {"show": "done"}),
+        ("mine", {}),
+    ],
+)
+def test_the_boards_cost_the_same_with_few_and_many_rows(people, client_for, name, params):
+    client = client_for(people.manager)
+    path = reverse(f"missing:{name}")
+    add_episodes(people, 2)
+    few = count_queries(client, path, **params)
+    add_episodes(people, 20)
+    many = count_queries(client, path, **params)
+    assert few == many
+
+
+def test_the_board_puts_high_risk_first_then_the_longest_missing(people, client_for):
+    add_episodes(people, 3)
+    services.episode_report(
+        reported_by=people.manager,
+        young_person=people.maya,
+        missing_since=hours_ago(100),
+        last_seen="x",
+        risk_grade="medium",
+    )
+    page = client_for(people.manager).get(reverse("missing:board")).context["page"]
+    grades = [e.risk_grade for e in page.object_list]
+    assert grades == ["high", "high", "high", "medium"]
+    ages = [e.missing_since for e in page.object_list[:3]]
+    assert ages == sorted(ages)
+
+
+def test_the_record_panel_costs_the_same_with_many_episodes(people, client_for):
+    client = client_for(people.alice)
+    path = reverse("young_people:detail", kwargs={"pk": people.maya.pk})
+    services.episode_report(
+        reported_by=people.alice,
+        young_person=people.maya,
+        missing_since=hours_ago(2),
+        last_seen="x",
+        risk_grade="low",
+    )
+    few = count_queries(client, path)
+    now = timezone.now()
+    MissingEpisode.objects.bulk_create(
+        MissingEpisode(
+            young_person=people.maya,
+            missing_since=now - dt.timedelta(days=30 + n),
+            returned_at=now - dt.timedelta(days=29 + n),
+            status="returned",
+            last_seen="x",
+            risk_grade="low",
+        )
+        for n in range(30)
+    )
+    assert count_queries(client, path) == few
