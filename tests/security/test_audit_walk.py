@@ -71,6 +71,14 @@ NOT_WALKED = {
         "POST only: records a community concern as intelligence, audited as a collection "
         "(tests/intelligence/test_views.py)"
     ),
+    # --- outreach ---
+    "outreach/sessions/<uuid:pk>/intelligence/": (
+        "POST only: submits what was seen as intelligence (tests/outreach/test_views.py)"
+    ),
+    "outreach/sessions/<uuid:pk>/close-alert/": (
+        "POST only: closes the alert, audited as an alteration (tests/outreach/test_views.py)"
+    ),
+    "api/v1/^outreach-sessions/(?P<pk>[^/]+)/record/$": "POST only: audited as a collection",
 }
 
 
@@ -114,9 +122,11 @@ def build_scene(people) -> Scene:
     )
     assessment_services.assessment_submit(assessment=submitted_assessment, user=people.manager)
     intelligence = _intelligence_scene(people)
+    outreach = _outreach_scene(people)
     return Scene(
         ids={
             **intelligence,
+            **outreach,
             "young person Maya (allocated to alice)": str(people.maya.pk),
             "young person Noah (allocated to nobody)": str(people.noah.pk),
             "referral submitted by alice": str(submitted.pk),
@@ -151,6 +161,28 @@ def _intelligence_scene(people) -> dict[str, str]:
         "intelligence draft of alice": str(draft.pk),
         "intelligence shared with alice": str(shared.pk),
         "vehicle entity with an alert": str(vehicle.pk),
+    }
+
+
+def _outreach_scene(people) -> dict[str, str]:
+    from outreach import services as outreach_services
+    from outreach.courses import ensure_courses
+    from outreach.models import Course
+    from tests.outreach.conftest import hot_spot, premises, recorded, train
+
+    session = recorded(people.manager, hot_spot(people), young_people=[people.maya])
+    ensure_courses()
+    training = train(
+        people.manager, Course.objects.get(code="cse-awareness"), attendees=[people.alice]
+    )
+    upload = outreach_services.elearning_import_start(
+        actor=people.manager, filename="export.csv", content="email,module,completed_on\n"
+    )
+    return {
+        "outreach session with Maya engaged": str(session.pk),
+        "premises on the register": str(premises(people.alice).pk),
+        "training session alice attended": str(training.pk),
+        "e-learning import": str(upload.pk),
     }
 
 
