@@ -4,6 +4,7 @@ page on the way."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -38,7 +39,7 @@ def test_a_youth_worker_records_a_session_at_a_hot_spot_and_makes_it_intelligenc
     page.get_by_role("button", name="Find", exact=True).click()
     assert_no_axe_violations(page)
     page.get_by_label(place.label).check()
-    today = timezone.localdate()
+    today = timezone.localdate() - dt.timedelta(days=1)
     page.get_by_label("Day").fill(str(today.day))
     page.get_by_label("Month").fill(str(today.month))
     page.get_by_label("Year").fill(str(today.year))

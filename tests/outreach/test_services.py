@@ -231,3 +231,20 @@ def test_merging_records_moves_engagements_once_per_session(people, place):
         (session.pk, people.maya.pk),
         (other.pk, people.maya.pk),
     }
+
+
+def test_a_session_recorded_before_its_start_time_is_intelligence_obtained_by_now(
+    people, yasmin, place
+):
+    later = timezone.now() + dt.timedelta(hours=3)
+    session = plan(yasmin, place, starts_at=later, ends_at=later + dt.timedelta(hours=2))
+    services.session_record(actor=yasmin, session=session, young_people_count=1, what_seen="Cars")
+    item = services.session_to_intelligence(
+        actor=yasmin,
+        session=session,
+        source_evaluation="B",
+        intelligence_evaluation="1",
+        handling_code="2",
+        priority="low",
+    )
+    assert item.obtained_at <= timezone.now()
