@@ -35,7 +35,7 @@ class OutreachSessionSerializer(serializers.ModelSerializer):
     place_label = serializers.CharField(source="place.label", read_only=True)
     place_postcode = serializers.CharField(source="place.postcode", read_only=True)
     alert = serializers.UUIDField(required=False, allow_null=True, help_text="An open alert's id.")
-    agencies = serializers.ListField(child=serializers.UUIDField(), required=False)
+    agencies = serializers.ListField(child=serializers.UUIDField(), required=False, write_only=True)
     intelligence_reference = serializers.CharField(
         source="intelligence_item.reference", read_only=True, default=None
     )
@@ -240,12 +240,16 @@ class PremisesViewSet(
 class TrainingSessionSerializer(serializers.ModelSerializer):
     course = serializers.SlugRelatedField(slug_field="code", queryset=Course.objects.all())
     course_title = serializers.CharField(source="course.title", read_only=True)
-    trainer = serializers.UUIDField(required=False, allow_null=True)
+    trainer = serializers.UUIDField(required=False, allow_null=True, write_only=True)
     audience_sectors = serializers.ListField(
-        child=serializers.ChoiceField(choices=Sector.choices), required=False
+        child=serializers.ChoiceField(choices=Sector.choices), required=False, write_only=True
     )
-    audience_agencies = serializers.ListField(child=serializers.UUIDField(), required=False)
-    attendees = serializers.ListField(child=serializers.UUIDField(), required=False)
+    audience_agencies = serializers.ListField(
+        child=serializers.UUIDField(), required=False, write_only=True
+    )
+    attendees = serializers.ListField(
+        child=serializers.UUIDField(), required=False, write_only=True
+    )
 
     class Meta:
         model = TrainingSession

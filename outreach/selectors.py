@@ -387,7 +387,7 @@ def record_panel_context(user: Any, record: Any) -> dict[str, Any]:
         else set()
     )
     rows = [{"session": e.session, "openable": e.session_id in openable} for e in engagements]
-    return {"panel": {"sessions": rows}}
+    return {"sessions": rows}
 
 
 # --- Measures the reports app reads --------------------------------------------------------------

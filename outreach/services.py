@@ -214,7 +214,8 @@ def session_to_intelligence(
         intelligence_evaluation=intelligence_evaluation,
         handling_code=handling_code,
         priority=priority,
-        obtained_at=session.starts_at,
+        # A session recorded before its planned start time was seen no later than now.
+        obtained_at=min(session.starts_at, timezone.now()),
         content=text,
         source_kind=SourceKind.OWN_OBSERVATION,
         source_description=f"Outreach session {session.reference}",

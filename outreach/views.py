@@ -38,7 +38,7 @@ from .forms import (
     TrainingSessionForm,
     VisitForm,
 )
-from .models import ImportStatus, OutreachSession, Sector, SessionStatus
+from .models import ImportStatus, OutreachSession, Sector, SessionStatus, TrainingSession
 
 PAGE_SIZE = 25
 
@@ -463,7 +463,12 @@ def training_session(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_GET
 def my_training(request: HttpRequest) -> HttpResponse:
     require(permissions.can_see_training_record(request.user))
-    return render(request, "outreach/my_training.html", selectors.training_record(request.user))
+    record = selectors.training_record(request.user)
+    shown = record["attended"] + record["delivered"]
+    record_page_shown(
+        request, shown, model=TrainingSession, result_count=len(shown), channel="my training"
+    )
+    return render(request, "outreach/my_training.html", record)
 
 
 @require_GET
@@ -502,8 +507,8 @@ def imports(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"{record.filename} uploaded: importing")
             return redirect("outreach:import", pk=record.pk)
-    page = CappedPaginator(selectors.imports_list(user), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    page = audited_page(
+        request, selectors.imports_list(user), per_page=PAGE_SIZE, channel="e-learning imports"
     )
     return render(
         request,

@@ -100,6 +100,14 @@ NOT_WALKED = {
     "api/v1/^return-interviews/(?P<pk>[^/]+)/findings/$": "POST only: audited as a collection",
     "api/v1/^philomena-profiles/(?P<pk>[^/]+)/photo/$": "POST only: audited as an alteration",
     "api/v1/^missing-import-matches/(?P<pk>[^/]+)/resolve/$": "POST only: audited",
+    # --- outreach ---
+    "outreach/sessions/<uuid:pk>/intelligence/": (
+        "POST only: submits what was seen as intelligence (tests/outreach/test_views.py)"
+    ),
+    "outreach/sessions/<uuid:pk>/close-alert/": (
+        "POST only: closes the alert, audited as an alteration (tests/outreach/test_views.py)"
+    ),
+    "api/v1/^outreach-sessions/(?P<pk>[^/]+)/record/$": "POST only: audited as a collection",
 }
 
 
@@ -145,10 +153,12 @@ def build_scene(people) -> Scene:
     intelligence = _intelligence_scene(people)
     mention = intelligence.pop("mention")  # intelligence: a subject of alice's item, to resolve
     missing = _missing_scene(people)
+    outreach = _outreach_scene(people)
     return Scene(
         ids={
             **intelligence,
             **missing,
+            **outreach,
             "young person Maya (allocated to alice)": str(people.maya.pk),
             "young person Noah (allocated to nobody)": str(people.noah.pk),
             "referral submitted by alice": str(submitted.pk),
@@ -204,6 +214,28 @@ def _missing_scene(people) -> dict[str, str]:
         "Philomena profile of Maya": str(records["profile"].pk),
         "police import": str(records["import"].pk),
         "import match": str(records["match"].pk),
+    }
+
+
+def _outreach_scene(people) -> dict[str, str]:
+    from outreach import services as outreach_services
+    from outreach.courses import ensure_courses
+    from outreach.models import Course
+    from tests.outreach.conftest import hot_spot, premises, recorded, train
+
+    session = recorded(people.manager, hot_spot(people), young_people=[people.maya])
+    ensure_courses()
+    training = train(
+        people.manager, Course.objects.get(code="cse-awareness"), attendees=[people.alice]
+    )
+    upload = outreach_services.elearning_import_start(
+        actor=people.manager, filename="export.csv", content="email,module,completed_on\n"
+    )
+    return {
+        "outreach session with Maya engaged": str(session.pk),
+        "premises on the register": str(premises(people.alice).pk),
+        "training session alice attended": str(training.pk),
+        "e-learning import": str(upload.pk),
     }
 
 

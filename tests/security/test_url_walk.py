@@ -31,6 +31,8 @@ PUBLIC_PATHS = {
     "/self-referral/sent/x/",  # a public confirmation, shown once to whoever holds its token
     "/report-a-concern/sent/x/",
     "/admin/login/",  # redirects to the portal's own sign-in
+    "/feedback/",  # outreach: young people's and families' feedback
+    "/feedback/thank-you/",  # outreach: shows nothing of what was sent
 }
 #: Steps of the sign-in itself, reachable between the password and the code.
 SIGN_IN_STEPS = {"/accounts/verify/", "/accounts/enrol/"}

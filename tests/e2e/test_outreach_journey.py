@@ -1,0 +1,92 @@
+"""Outreach in a real browser: a youth worker plans a session at a hot spot, records it and turns
+what was seen into intelligence; a young person gives feedback without JavaScript. Axe on every
+page on the way."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from cse_portal.accounts.models import AgencyKind
+from cse_portal.accounts.roles import Role
+from intelligence.models import IntelligenceItem
+from outreach.models import Feedback, OutreachSession
+from tests.e2e.helpers import assert_no_axe_violations, login_as
+from tests.factories import AgencyFactory, make_user
+from tests.outreach.conftest import hot_spot
+from tests.personas import People
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_youth_worker_records_a_session_at_a_hot_spot_and_makes_it_intelligence(
+    page: Page, people: People
+):
+    place = hot_spot(people)
+    agency = AgencyFactory(name="Test Youth Service", kind=AgencyKind.YOUTH_SERVICE)
+    yasmin = make_user("yasmin", Role.FRONTLINE, agency)
+    login_as(page, yasmin)
+
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Outreach").click()
+    expect(page.get_by_role("heading", name="Outreach sessions")).to_be_visible()
+    assert_no_axe_violations(page)
+    page.get_by_role("link", name="Plan a session").click()
+    page.get_by_label("Find a place by name or postcode").fill("Kebab")
+    page.get_by_role("button", name="Find", exact=True).click()
+    assert_no_axe_violations(page)
+    page.get_by_label(place.label).check()
+    today = timezone.localdate() - dt.timedelta(days=1)
+    page.get_by_label("Day").fill(str(today.day))
+    page.get_by_label("Month").fill(str(today.month))
+    page.get_by_label("Year").fill(str(today.year))
+    page.get_by_label("Start time").fill("19:00")
+    page.get_by_label("End time (optional)").fill("21:30")
+    page.get_by_role("button", name="Plan the session").click()
+
+    expect(page.get_by_role("heading", name=place.label)).to_be_visible()
+    assert_no_axe_violations(page)
+    page.get_by_role("link", name="Record what happened").click()
+    assert_no_axe_violations(page)
+    page.get_by_label("How many young people did you engage?").fill("6")
+    page.get_by_label("Materials given").fill("Wallet cards with the helpline number")
+    page.get_by_label("What did you see?").fill(
+        "Two girls of about 14 got into a silver car with an older man at 9pm."
+    )
+    page.get_by_role("button", name="Save the record").click()
+
+    expect(page.get_by_role("button", name="Submit as intelligence")).to_be_visible()
+    assert_no_axe_violations(page)
+    page.get_by_role("button", name="Submit as intelligence").click()
+    expect(
+        page.get_by_text(re.compile(r"Intelligence \S+ submitted to the analyst"))
+    ).to_be_visible()
+    assert_no_axe_violations(page)
+
+    session = OutreachSession.objects.get()
+    item = IntelligenceItem.objects.get(origin="outreach")
+    assert session.intelligence_item_id == item.pk
+    assert item.submitted_by == yasmin
+    assert list(item.mentions.values_list("entity_id", flat=True)) == [place.pk]
+
+
+def test_a_young_person_gives_feedback_without_javascript(page_without_js: Page, transactional_db):
+    page = page_without_js
+    page.goto("/feedback/")
+    expect(page.get_by_role("button", name="Exit this page")).to_be_visible()
+    assert_no_axe_violations(page)
+    page.get_by_role("button", name="Send feedback").click()
+    expect(page.get_by_text("Say how it was").first).to_be_visible()
+    assert_no_axe_violations(page)
+    page.get_by_label("A young person").check()
+    page.get_by_label("A group or session").check()
+    page.get_by_label("Very good").check()
+    page.get_by_label("What went well? (optional)").fill("They listened to me.")
+    page.get_by_role("button", name="Send feedback").click()
+    expect(page.get_by_role("heading", name="Thank you")).to_be_visible()
+    assert_no_axe_violations(page)
+    assert page.context.cookies() == []
+    assert Feedback.objects.get().went_well == "They listened to me."
