@@ -460,3 +460,14 @@ REFERRALS_PUBLIC_RECEIPT_MINUTES = env.int("REFERRALS_PUBLIC_RECEIPT_MINUTES", d
 # error shows a fresh form (it could be a re-post by the next person at the computer).
 REFERRALS_PUBLIC_FORM_HOURS = env.int("REFERRALS_PUBLIC_FORM_HOURS", default=24)
 REFERRALS_EXIT_URL = env.str("REFERRALS_EXIT_URL", default="https://www.bbc.co.uk/weather")
+
+# --- reports ---
+# Counts from 1 to this minus one are suppressed in every figure that leaves the team.
+REPORTS_SMALL_COUNT_THRESHOLD = env.int("REPORTS_SMALL_COUNT_THRESHOLD", default=5)
+# Finished reports are deleted this many days after they were generated.
+REPORTS_RETENTION_DAYS = env.int("REPORTS_RETENTION_DAYS", default=365)
+REPORTS_FILE_DIR = Path(env.str("REPORTS_FILE_DIR", default=str(VAR_DIR / "reports")))
+# A worker holds a report run this long; after it, beat's sweep queues the run again (a worker
+# killed mid-report). Longer than the longest report, shorter than the broker's visibility timeout.
+REPORTS_RUN_LEASE_SECONDS = env.int("REPORTS_RUN_LEASE_SECONDS", default=900)
+REPORTS_MAX_ATTEMPTS = env.int("REPORTS_MAX_ATTEMPTS", default=3)

@@ -146,3 +146,12 @@ def partner_offer_decision(user: Any, referral: Referral, pk: Any) -> TriageDeci
     if decision is None:
         raise Http404("No such decision")
     return decision
+
+
+# --- For the reports app's figures (aggregates only; never shown row by row) -------------------
+
+
+def referrals_for_figures() -> QuerySet[Referral]:
+    """Every referral that was made (drafts excluded), for aggregate figures: the reports app
+    counts these in the database and never lists them."""
+    return Referral.objects.exclude(status=ReferralStatus.DRAFT)
