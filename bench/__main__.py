@@ -1,9 +1,10 @@
 """``make bench``: every busy page timed beside a floor measured in the same run.
 
 With ``DATABASE_URL`` (PostgreSQL) the national data set is built inside the database, once per
-size, in a database of its own (``cse_bench_<size>`` on the same server) that later runs reuse while
-the schema and the builders are unchanged. ``BENCH_SIZE`` is ``50k`` (the default), ``250k`` or
-``1m`` young people, with 5 chronology entries, 1 referral and 10 audit entries for each. Without
+size, in a database of its own (``<name>_bench_<size>`` beside the ``DATABASE_URL`` one) that later
+runs reuse while the builders are unchanged, applying any newer migrations to it first.
+``BENCH_SIZE`` is ``50k`` (the default), ``250k`` or ``1m`` young people, with 5 chronology
+entries, 1 referral and 10 audit entries for each. Without
 ``DATABASE_URL`` the same pages are timed on SQLite (``var/bench-<size>.sqlite3``), built row by
 row, which is only practical at the smallest size.
 
@@ -31,7 +32,10 @@ def _choose_database(size_name: str) -> str:
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgres://", "postgresql://")):
         parts = urlsplit(url)
-        name = f"cse_bench_{size_name}"
+        # Named after the database given (``cse`` gives ``cse_bench_50k``), so two checkouts on
+        # one server each keep their own.
+        base = parts.path.lstrip("/") or "cse"
+        name = f"{base}_bench_{size_name}"
         os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path="/" + name))
         _create_postgres_database(url, name)
         return "postgresql"

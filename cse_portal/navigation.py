@@ -6,7 +6,9 @@ imports a feature app.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -15,17 +17,36 @@ class NavItem:
     url_name: str
     roles: frozenset[str]
     order: int
+    #: A finer rule than the role (an app's own permission predicate), or None.
+    when: Callable[[Any], bool] | None = None
 
 
 _items: dict[str, NavItem] = {}
 
 
-def register(*, label: str, url_name: str, roles: set[str] | frozenset[str], order: int) -> None:
-    """Add (or replace) a navigation entry shown to users holding one of ``roles``."""
-    _items[url_name] = NavItem(label=label, url_name=url_name, roles=frozenset(roles), order=order)
+def register(
+    *,
+    label: str,
+    url_name: str,
+    roles: set[str] | frozenset[str],
+    order: int,
+    when: Callable[[Any], bool] | None = None,
+) -> None:
+    """Add (or replace) a navigation entry shown to users holding one of ``roles`` (and, when
+    ``when`` is given, for whom ``when(user)`` is true)."""
+    _items[url_name] = NavItem(
+        label=label, url_name=url_name, roles=frozenset(roles), order=order, when=when
+    )
 
 
-def items_for(role: str | None) -> list[NavItem]:
+def items_for(role: str | None, user: Any = None) -> list[NavItem]:
     if role is None:
         return []
-    return sorted((i for i in _items.values() if role in i.roles), key=lambda i: i.order)
+    return sorted(
+        (
+            i
+            for i in _items.values()
+            if role in i.roles and (i.when is None or user is None or i.when(user))
+        ),
+        key=lambda i: i.order,
+    )

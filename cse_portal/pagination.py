@@ -25,7 +25,9 @@ COUNT_CAP = 10_000
 
 
 class CappedPaginator(Paginator):
-    """Counts at most ``COUNT_CAP`` rows; ``capped`` says there were more."""
+    """Counts at most ``COUNT_CAP`` rows; ``capped`` says there were more. A list of rows that
+    is already bounded (a name search keeps its closest 200) says itself, in its own ``capped``,
+    whether more matched: nothing is counted then."""
 
     capped = False
 
@@ -37,6 +39,9 @@ class CappedPaginator(Paginator):
             counted = rows.order_by().values("pk")[: COUNT_CAP + 1].count()
         else:
             counted = len(rows)
+            if hasattr(rows, "capped"):
+                self.capped = bool(rows.capped)
+                return counted
         self.capped = counted > COUNT_CAP
         return min(counted, COUNT_CAP)
 
@@ -76,7 +81,7 @@ def record_page_shown(
 
 
 def audited_page(
-    request: HttpRequest, records: QuerySet[Any], *, per_page: int, channel: str
+    request: HttpRequest, records: QuerySet[Any] | Sequence[Any], *, per_page: int, channel: str
 ) -> Page:
     """The page of ``records`` the ``page`` parameter asks for, audited. Its rows are fetched once,
     here, and the template reuses them."""

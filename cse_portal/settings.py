@@ -461,6 +461,7 @@ REFERRALS_PUBLIC_RECEIPT_MINUTES = env.int("REFERRALS_PUBLIC_RECEIPT_MINUTES", d
 REFERRALS_PUBLIC_FORM_HOURS = env.int("REFERRALS_PUBLIC_FORM_HOURS", default=24)
 REFERRALS_EXIT_URL = env.str("REFERRALS_EXIT_URL", default="https://www.bbc.co.uk/weather")
 
+<<<<<<< HEAD
 # --- reports ---
 # Counts from 1 to this minus one are suppressed in every figure that leaves the team.
 REPORTS_SMALL_COUNT_THRESHOLD = env.int("REPORTS_SMALL_COUNT_THRESHOLD", default=5)
@@ -471,3 +472,29 @@ REPORTS_FILE_DIR = Path(env.str("REPORTS_FILE_DIR", default=str(VAR_DIR / "repor
 # killed mid-report). Longer than the longest report, shorter than the broker's visibility timeout.
 REPORTS_RUN_LEASE_SECONDS = env.int("REPORTS_RUN_LEASE_SECONDS", default=900)
 REPORTS_MAX_ATTEMPTS = env.int("REPORTS_MAX_ATTEMPTS", default=3)
+=======
+# --- audit ---
+# Audit entries are written without a lock and chained afterwards by the sequencer, which beat runs
+# this often (and every checkpoint runs first), this many entries a transaction. verify_audit fails
+# on an entry left unsequenced longer than AUDIT_UNSEQUENCED_MAX_SECONDS (the sequencer stopped).
+AUDIT_SEQUENCE_SECONDS = env.int("AUDIT_SEQUENCE_SECONDS", default=5)
+AUDIT_SEQUENCE_BATCH = env.int("AUDIT_SEQUENCE_BATCH", default=5_000)
+AUDIT_UNSEQUENCED_MAX_SECONDS = env.int("AUDIT_UNSEQUENCED_MAX_SECONDS", default=300)
+
+# --- intelligence picture ---
+# Pattern alerts: an entity linked to this many different young people within the window raises
+# one (both settings of the rule); the nightly sweep works through this many entities a transaction.
+INTELLIGENCE_ALERT_YOUNG_PEOPLE = env.int("INTELLIGENCE_ALERT_YOUNG_PEOPLE", default=3)
+INTELLIGENCE_ALERT_WINDOW_DAYS = env.int("INTELLIGENCE_ALERT_WINDOW_DAYS", default=90)
+INTELLIGENCE_ALERT_SWEEP_BATCH = env.int("INTELLIGENCE_ALERT_SWEEP_BATCH", default=100)
+INTELLIGENCE_ALERT_SWEEP_HOUR = env.str("INTELLIGENCE_ALERT_SWEEP_HOUR", default="2")
+# The hot spots map's tile layer (e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png) and its
+# attribution. Empty, as offline: the points draw on a plain background, nothing is fetched.
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
+MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="")
+if MAP_TILE_URL:
+    from urllib.parse import urlsplit
+
+    _tiles = urlsplit(MAP_TILE_URL.replace("{s}.", "*."))
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"{_tiles.scheme}://{_tiles.netloc}")
+>>>>>>> main

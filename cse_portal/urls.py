@@ -34,6 +34,7 @@ urlpatterns = [
     path("intelligence/", include("intelligence.urls")),
     path("missing/", include("missing.urls")),
     path("outreach/", include("outreach.urls")),
+    path("", include("outreach.public_urls")),
     path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_patterns)),

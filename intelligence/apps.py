@@ -46,3 +46,38 @@ class IntelligenceConfig(AppConfig):
         merge_hooks.register(
             app=self.name, models=(Entity, IntelligenceItem), move=services.young_person_merged
         )
+        from cse_portal.notifications.services import register_audience
+
+        from . import notifications
+
+        register_audience(notifications.RECIPIENT_AUDIENCE, notifications.recipient_emails)
+        self._ready_picture()
+
+    def _ready_picture(self) -> None:
+        """The VOL picture, hot spots and pattern alerts: their navigation, the alert rule on
+        every link, and the nightly sweep in beat's schedule."""
+        from cse_portal import beat, navigation
+        from cse_portal.accounts.roles import Role
+
+        from . import alerts, linking, picture_tasks
+
+        navigation.register(
+            label="Intelligence picture",
+            url_name="intelligence:picture",
+            roles={Role.ANALYST},
+            order=26,
+        )
+        navigation.register(
+            label="Hot spots",
+            url_name="intelligence:picture_hot_spots",
+            roles={Role.ANALYST, Role.TEAM_MANAGER, Role.PRACTITIONER},
+            order=27,
+        )
+        navigation.register(
+            label="Pattern alerts",
+            url_name="intelligence:picture_alerts",
+            roles={Role.ANALYST, Role.TEAM_MANAGER},
+            order=28,
+        )
+        linking.register("pattern_alerts", alerts.on_item_linked)
+        beat.keep_after_migrate(self, picture_tasks.ensure_beat_schedule)

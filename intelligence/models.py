@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from cse_portal.dates import validate_date_of_birth
+from cse_portal.dates import validate_date_of_birth, validate_not_before_1900
 from cse_portal.fields import (
     NARRATIVE_MAX_LENGTH,
     REASON_MAX_LENGTH,
@@ -319,7 +319,7 @@ class IntelligenceItem(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
-    obtained_at = models.DateTimeField(null=True, blank=True)
+    obtained_at = models.DateTimeField(null=True, blank=True, validators=[validate_not_before_1900])
     source_kind = models.CharField(max_length=30, choices=SourceKind.choices, blank=True)
     source_description = BoundedTextField(blank=True, max_length=REASON_MAX_LENGTH)
 
@@ -622,6 +622,10 @@ class DisseminationRecipient(models.Model):
         blank=True,
         related_name="intelligence_received",
     )
+    # Set when a later grading forbids this recipient (``services.item_regrade``): from then on
+    # the item is no longer in their "shared with me".
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_reason = BoundedTextField(blank=True, max_length=REASON_MAX_LENGTH)
 
     class Meta:
         indexes = [
@@ -633,6 +637,11 @@ class DisseminationRecipient(models.Model):
                 condition=models.Q(user__isnull=False, agency__isnull=True)
                 | models.Q(user__isnull=True, agency__isnull=False),
                 name="dissem_recipient_one",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(withdrawn_at__isnull=True, withdrawn_reason="")
+                | (models.Q(withdrawn_at__isnull=False) & ~models.Q(withdrawn_reason="")),
+                name="dissem_recipient_withdrawn_has_reason",
             ),
         ]
 

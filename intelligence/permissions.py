@@ -37,7 +37,7 @@ from django.db.models import Q, QuerySet
 from cse_portal.accounts.roles import ALL_ROLES, Role
 from cse_portal.funnel import consult_or_404
 
-from .models import Alert, Entity, IntelligenceItem, ItemStatus, Mention
+from .models import Alert, Entity, IntelligenceItem, ItemStatus, Mention, Scheme
 
 #: Every staff role but administrators and the LSCB submits intelligence.
 SUBMITTER_ROLES = frozenset(ALL_ROLES) - {Role.ADMIN, Role.LSCB_MANAGER}
@@ -106,9 +106,24 @@ def received_items(user: Any) -> QuerySet[IntelligenceItem]:
         to_user |= Q(disseminations__recipients__agency_id=user.agency_id)
     if _has(user, Role.TEAM_MANAGER):
         to_user |= Q(disseminations__recipients__user__in_colocated_team=True)
-    return IntelligenceItem.objects.filter(
-        pk__in=IntelligenceItem.objects.filter(to_user).values("pk")
-    ).exclude(status=ItemStatus.DRAFT)
+    # A dissemination a later grading withdrew no longer counts (in the same join).
+    to_user &= Q(disseminations__recipients__withdrawn_at__isnull=True)
+    return (
+        IntelligenceItem.objects.filter(
+            pk__in=IntelligenceItem.objects.filter(to_user).values("pk")
+        )
+        .exclude(status=ItemStatus.DRAFT)
+        .exclude(NEVER_DISSEMINATED)
+    )
+
+
+#: Items whose handling code in force is 5x5x5 code 5 (never) or 3 (not through the portal): no
+#: recipient sees them, whatever was disseminated before (``services.item_regrade`` also
+#: withdraws those disseminations; this is the second lock).
+NEVER_DISSEMINATED = Q(scheme=Scheme.FIVE_BY_FIVE) & (
+    Q(analyst_handling_code__in=["3", "5"])
+    | Q(analyst_handling_code="", handling_code__in=["3", "5"])
+)
 
 
 def visible_items(user: Any) -> QuerySet[IntelligenceItem]:

@@ -233,16 +233,18 @@ def likely_duplicates(user: Any, entity: Entity, limit: int = 10) -> list[dict[s
     )
     if entity.kind == EntityKind.PERSON:
         words = [w for w in entity.label.split() if len(w) >= 3][:3]
-        if not words:
-            return []
         condition = Q()
         for word in words:
             condition |= Q(label__icontains=word[:4])
+        if entity.date_of_birth and words:
+            condition &= Q(date_of_birth=entity.date_of_birth) | Q(date_of_birth__isnull=True)
+        if entity.young_person_id:
+            # Linked to the same young person's record (two records merged, say): the same
+            # child, whatever the spelling.
+            condition |= Q(young_person_id=entity.young_person_id)
+        if not condition:
+            return []
         others = others.filter(condition)
-        if entity.date_of_birth:
-            others = others.filter(
-                Q(date_of_birth=entity.date_of_birth) | Q(date_of_birth__isnull=True)
-            )
     elif entity.kind == EntityKind.LOCATION:
         if not entity.postcode:
             return []
@@ -261,6 +263,8 @@ def likely_duplicates(user: Any, entity: Entity, limit: int = 10) -> list[dict[s
         if entity.kind not in (EntityKind.PERSON, EntityKind.LOCATION):
             # One character wrong in a registration or number is a likely typing slip.
             score = 100 - 15 * _distance(target, theirs)
+        elif entity.young_person_id and other.young_person_id == entity.young_person_id:
+            score = 100
         if score >= DUPLICATE_NAME_SCORE:
             found.append({"entity": other, "score": round(score)})
     found.sort(key=lambda row: (-row["score"], row["entity"].label))

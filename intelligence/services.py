@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,10 +17,12 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from cse_portal.audit.models import AuditAction
 from cse_portal.audit.services import audit_record
+from cse_portal.dates import validate_date_of_birth, validate_not_before_1900
+from cse_portal.fields import REASON_MAX_LENGTH
 from cse_portal.young_people import services as yp_services
 from cse_portal.young_people.models import ChronologyAudience, ChronologyEntry, YoungPerson
 
-from . import handling, linking, normalise, permissions
+from . import handling, linking, normalise, notifications, permissions
 from .models import (
     CONDITIONS_REQUIRED,
     DEFAULT_ROLE,
@@ -212,7 +214,10 @@ def _as_date(value: Any, name: str) -> date | None:
         return None
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
-    parsed = parse_date(str(value))
+    try:
+        parsed = parse_date(str(value)[:40])
+    except ValueError:  # well formed but not a day of the calendar (2009-02-30)
+        parsed = None
     if parsed is None:
         raise ValidationError({name: "Enter a real date, like 2009-03-27"})
     return parsed
@@ -244,8 +249,10 @@ def _clean_person(actor: Any, subject: dict[str, Any]) -> dict[str, Any]:
     alias = " ".join(str(subject.get("alias") or "").split())
     description = str(subject.get("description") or "").strip()
     born = _as_date(subject.get("date_of_birth"), "date_of_birth")
-    if born is not None and born > timezone.localdate():
-        raise ValidationError({"date_of_birth": "The date of birth must be in the past"})
+    try:
+        validate_date_of_birth(born)
+    except ValidationError as error:
+        raise ValidationError({"date_of_birth": error.messages}) from None
     age = subject.get("age")
     if age not in (None, ""):
         try:
@@ -462,17 +469,42 @@ def _as_datetime(value: Any) -> datetime | None:
     if isinstance(value, datetime):
         moment = value
     else:
-        moment = parse_datetime(str(value))
+        text = str(value)[:40]
+        try:
+            moment = parse_datetime(text)
+            day = parse_date(text) if moment is None else None
+        except ValueError:  # well formed but not a real moment (2026-02-30, 25:00)
+            moment = day = None
         if moment is None:
-            day = parse_date(str(value))
             if day is None:
                 raise ValidationError({"obtained_at": "Enter the date and time, like 2026-03-27"})
             moment = datetime(
                 day.year, day.month, day.day, 12, 0, tzinfo=timezone.get_current_timezone()
             )
     if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
+        try:
+            moment = timezone.make_aware(moment)
+        except (ValueError, OverflowError):
+            raise ValidationError({"obtained_at": "Enter a real date and time"}) from None
     return moment
+
+
+#: A clock a little ahead of the server's is not the future.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def obtained_at_error(moment: datetime | None) -> str | None:
+    """Why this cannot be when the information was obtained (``None`` when it can): from 1900
+    (``cse_portal.dates``) to now, as every date a person types."""
+    if moment is None:
+        return None
+    try:
+        validate_not_before_1900(moment)
+    except ValidationError:
+        return "The information must have been obtained in 1900 or later: check the year"
+    if moment > timezone.now() + CLOCK_SKEW:
+        return "The information cannot have been obtained in the future"
+    return None
 
 
 def _item_fields(
@@ -514,8 +546,8 @@ def _submission_errors(fields: dict[str, Any]) -> dict[str, list[str]]:
         errors["priority"] = ["Choose the priority: high, medium or low"]
     if fields["obtained_at"] is None:
         errors["obtained_at"] = ["Say when the information was obtained"]
-    elif fields["obtained_at"] > timezone.now() + timezone.timedelta(minutes=5):
-        errors["obtained_at"] = ["The information cannot have been obtained in the future"]
+    elif why := obtained_at_error(fields["obtained_at"]):
+        errors["obtained_at"] = [why]
     if not fields["content"]:
         errors["content"] = ["Write what you know: who, what, where, when, why and how"]
     if fields["source_kind"] not in SourceKind.values:
@@ -657,6 +689,7 @@ def item_submit(
         detail={"origin": origin, "subjects": len(cleaned), "priority": item.priority},
     )
     _chronicle(item, actor)
+    notifications.high_priority_notify(item)
     linking.item_linked(entity_ids=entity_ids, item=item, linked_by=actor)
     return item
 
@@ -696,6 +729,8 @@ def item_save_draft(
         source_kind=source_kind,
         source_description=source_description,
     )
+    if why := obtained_at_error(fields["obtained_at"]):
+        raise ValidationError({"obtained_at": [why]})
     created = item is None
     if item is None:
         now = timezone.now()
@@ -866,7 +901,63 @@ def item_regrade(
         justification=change.reason,
         detail={"previous": previous, "current": current},
     )
+    _withdraw_forbidden(actor, item)
     return item
+
+
+def _withdraw_forbidden(actor: Any, item: IntelligenceItem) -> int:
+    """After a regrading, every recipient the handling code now in force forbids (code 5 or 3,
+    code 4 outside the originating agency, code 2 without the authority, ...) loses the item:
+    its dissemination to them is withdrawn, with the rule as the reason, and audited. The rule
+    is ``handling.refusal``, with each dissemination's own purpose and authority."""
+    live = list(
+        DisseminationRecipient.objects.filter(dissemination__item=item, withdrawn_at__isnull=True)
+        .select_related("dissemination", "user__agency", "agency")
+        .order_by("pk")
+    )
+    if not live:
+        return 0
+    users = [row.user for row in live if row.user_id]
+    agencies = [row.agency for row in live if row.agency_id]
+    authorised = _authorised(users, agencies)
+    now = timezone.now()
+    withdrawn = []
+    for row in live:
+        request = handling.Request(
+            scheme=item.scheme,
+            handling_code=item.current_handling_code,
+            conditions=item.current_handling_conditions,
+            originating_agency_id=item.agency_id,
+            purpose=row.dissemination.purpose,
+            authority=row.dissemination.authority,
+            sanitised=bool(item.sanitised_content.strip()),
+        )
+        recipient = (
+            _recipient_for_user(row.user, authorised)
+            if row.user_id
+            else _recipient_for_agency(row.agency, authorised)
+        )
+        why = handling.refusal(request, recipient)
+        if why:
+            row.withdrawn_at, row.withdrawn_reason = now, why[:REASON_MAX_LENGTH]
+            row.save(update_fields=["withdrawn_at", "withdrawn_reason"])
+            withdrawn.append(row)
+    if withdrawn:
+        audit_record(
+            actor=actor,
+            action=AuditAction.ALTER,
+            obj=item,
+            subject_id=item.young_person_id,
+            summary=f"Intelligence {item.reference}: dissemination withdrawn after regrading",
+            justification=withdrawn[0].withdrawn_reason,
+            recipients=[_recipient_name(row) for row in withdrawn],
+            detail={"handling_code": item.current_handling_code, "scheme": item.scheme},
+        )
+    return len(withdrawn)
+
+
+def _recipient_name(row: DisseminationRecipient) -> str:
+    return f"user:{row.user.username}" if row.user_id else f"agency:{row.agency.name}"
 
 
 @transaction.atomic
@@ -936,7 +1027,7 @@ def mention_resolve(*, actor: Any, mention: Mention, entity: Entity) -> Mention:
         detail={"from": str(previous), "to": str(entity.pk)},
     )
     _chronicle(mention.item, actor)
-    linking.item_linked(entity_ids=[entity.pk], item=mention.item, linked_by=actor)
+    linking.item_linked(entity_ids=[previous, entity.pk], item=mention.item, linked_by=actor)
     return mention
 
 
@@ -1119,6 +1210,10 @@ def item_disseminate(
     DisseminationRecipient.objects.bulk_create(
         [DisseminationRecipient(dissemination=dissemination, user=u) for u in users]
         + [DisseminationRecipient(dissemination=dissemination, agency=a) for a in agencies]
+    )
+    # Read back rather than trust bulk_create to have set the ids on every database.
+    notifications.dissemination_notify(
+        item, list(dissemination.recipients.order_by("pk").select_related("user", "agency"))
     )
     audit_record(
         actor=actor,

@@ -3,7 +3,7 @@ desk and review, entities, and community concerns to record."""
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -18,8 +18,10 @@ urlpatterns = [
     path("shared/<uuid:pk>/", views.received_item, name="received_item"),
     path("desk/", views.desk, name="desk"),
     path("desk/<uuid:pk>/", views.review, name="review"),
+    path("desk/<uuid:pk>/subjects/<int:mention>/", views.mention_resolve, name="resolve"),
     path("entities/", views.entities, name="entities"),
     path("entities/<uuid:pk>/", views.entity, name="entity"),
     path("concerns/", views.concerns, name="concerns"),
     path("concerns/<uuid:pk>/record/", views.concern_record, name="concern_record"),
+    path("picture/", include("intelligence.picture_urls")),
 ]

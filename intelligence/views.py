@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -314,6 +314,58 @@ def review(request: HttpRequest, pk: Any) -> HttpResponse:
             "people": people,
             "now": timezone.now(),
         },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def mention_resolve(request: HttpRequest, pk: Any, mention: int) -> HttpResponse:
+    """Re-point one subject of an item to another entity of the same kind (the same man under
+    another spelling, a registration typed wrong): the likely duplicates are offered, and any
+    entity of that kind can be found by name. Nothing changes until one is chosen."""
+    user = request.user
+    item = permissions.get_item_for_analyst(user, pk, channel="analyst review: resolve a subject")
+    subject = get_object_or_404(item.mentions.select_related("entity"), pk=mention)
+    if request.method == "POST":
+        chosen = (
+            permissions.visible_entities(user)
+            .filter(pk=uuid_or_none(request.POST.get("entity")), kind=subject.entity.kind)
+            .first()
+        )
+        if chosen is None:
+            messages.error(request, f"Choose the {subject.entity.get_kind_display().lower()}")
+        else:
+            try:
+                services.mention_resolve(actor=user, mention=subject, entity=chosen)
+            except ValidationError as error:
+                for message in error.messages:
+                    messages.error(request, message)
+            else:
+                messages.success(request, f"{subject.entity.label} is now {chosen.label}")
+                return redirect("intelligence:review", pk=item.pk)
+    q = request.GET.get("q", "").strip()[:100]
+    duplicates = selectors.likely_duplicates(user, subject.entity)
+    found = (
+        list(
+            selectors.entities_search(user, q=q, kind=subject.entity.kind).exclude(
+                pk=subject.entity_id
+            )[:PAGE_SIZE]
+        )
+        if q
+        else []
+    )
+    shown = [row["entity"] for row in duplicates] + found
+    if shown:
+        record_page_shown(
+            request,
+            shown,
+            model=type(subject.entity),
+            result_count=len(shown),
+            channel="analyst review: entities to resolve a subject to",
+        )
+    return render(
+        request,
+        "intelligence/resolve.html",
+        {"item": item, "mention": subject, "duplicates": duplicates, "found": found, "q": q},
     )
 
 

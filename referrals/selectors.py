@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -15,7 +15,7 @@ from cse_portal.young_people import permissions as yp_permissions
 from cse_portal.young_people.selectors import Match, young_people_search, young_person_matches
 
 from . import permissions
-from .models import Referral, ReferralStatus, TriageDecision
+from .models import Referral, ReferralKind, ReferralStatus, TriageDecision
 from .services import triage_due_at
 
 
@@ -146,6 +146,26 @@ def partner_offer_decision(user: Any, referral: Referral, pk: Any) -> TriageDeci
     if decision is None:
         raise Http404("No such decision")
     return decision
+
+
+def community_concerns_matching(*, name: str = "", postcode: str = "") -> QuerySet[Referral]:
+    """Community concerns (``/report-a-concern/``) that name a place by this venue name or
+    postcode, newest first: how the outreach register finds what a business later reported. The
+    caller decides who may see them."""
+    condition = Q()
+    if name.strip():
+        condition |= Q(community_concern__venue__icontains=name.strip())
+    if postcode.strip():
+        condition |= Q(community_concern__postcode__iexact=postcode.strip())
+    if not condition:
+        return Referral.objects.none()
+    return (
+        Referral.objects.filter(kind=ReferralKind.COMMUNITY)
+        .exclude(status=ReferralStatus.DRAFT)
+        .filter(condition)
+        .select_related("community_concern")
+        .order_by("-submitted_at", "-id")
+    )
 
 
 # --- For the reports app's figures (aggregates only; never shown row by row) -------------------

@@ -307,7 +307,7 @@ def offer_response(request: HttpRequest, pk: Any, decision_pk: int) -> HttpRespo
 #
 # The public pages leave nothing behind for the next person at this computer, and set no cookie at
 # all (the footer says so): no session, and no CSRF cookie either, so Django's CSRF check, which
-# needs one, is replaced for these two forms by ``_sent_from_another_site`` below.
+# needs one, is replaced for these two forms by ``sent_from_another_site`` below.
 #
 # Why that is enough: CSRF protects the authority a browser carries in its cookies. These forms
 # carry none: anyone may post them directly, so a forged cross-site post could do nothing its
@@ -323,7 +323,7 @@ def offer_response(request: HttpRequest, pk: Any, decision_pk: int) -> HttpRespo
 # never appears in an address, and a reload or Back shows nothing of it.
 
 
-def _sent_from_another_site(request: HttpRequest) -> bool:
+def sent_from_another_site(request: HttpRequest) -> bool:
     fetch_site = request.headers.get("Sec-Fetch-Site")
     if fetch_site is not None:
         # "none": typed or bookmarked; "same-origin": our own form. "same-site" (a sibling
@@ -353,7 +353,7 @@ def _public_form(
     form = form_class(request.POST or None)
     if request.method != "POST":
         return _public_render(request, template, {"form": form})
-    if _sent_from_another_site(request):
+    if sent_from_another_site(request):
         form.is_valid()
         context = {"form": form, "notice": "another_site"}
         return _public_render(request, template, context, status=403)
@@ -390,7 +390,7 @@ def _public_render(
     return render(request, template, context, status=status)
 
 
-@csrf_exempt  # cookie-less: see _sent_from_another_site
+@csrf_exempt  # cookie-less: see sent_from_another_site
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def self_referral(request: HttpRequest) -> HttpResponse:
@@ -409,7 +409,7 @@ def self_referral_sent(request: HttpRequest, token: str) -> HttpResponse:
     return _public_done(request, token, "referrals/public/self_referral_done.html")
 
 
-@csrf_exempt  # cookie-less: see _sent_from_another_site
+@csrf_exempt  # cookie-less: see sent_from_another_site
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def community_concern(request: HttpRequest) -> HttpResponse:

@@ -69,3 +69,12 @@ def api_client_for(db: None) -> Callable[[User], APIClient]:
         return client
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _fresh_audit_writer() -> None:
+    """Each test writes the audit log as a new writer: a run carried over from an earlier test
+    would link to entries that test's database no longer holds."""
+    from cse_portal.audit import writers
+
+    writers.new()

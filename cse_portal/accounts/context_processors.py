@@ -17,6 +17,6 @@ def portal(request: HttpRequest) -> dict[str, Any]:
     return {
         "service_name": "CSE portal",
         "signed_in": signed_in,
-        "navigation": navigation.items_for(user.role) if signed_in else [],
+        "navigation": navigation.items_for(user.role, user) if signed_in else [],
         "demo_mode": settings.DEBUG,
     }

@@ -2,8 +2,9 @@
 
 A hash chain proves that nothing inside it was changed, but not that nothing was cut off its end:
 delete the newest entries and what remains is still a perfect chain. So beat appends, every
-``AUDIT_CHECKPOINT_SECONDS``, one line to ``AUDIT_CHECKPOINT_PATH``: how many entries the log held,
-the id and hash of the newest, and when, signed with ``AUDIT_CHAIN_KEY``. Someone who can rewrite
+``AUDIT_CHECKPOINT_SECONDS``, one line to ``AUDIT_CHECKPOINT_PATH``: how many entries the chain held
+(which is the position of the newest, positions being gapless from 1), the newest's chain hash, and
+when, signed with ``AUDIT_CHAIN_KEY``. Someone who can rewrite
 the database but not that file (or not forge its signature) can no longer shorten the log unseen.
 
 The file is JSON Lines, one checkpoint a line, only ever appended to.
@@ -29,8 +30,7 @@ _TAIL_BYTES = 4096
 
 @dataclass(frozen=True)
 class Checkpoint:
-    count: int
-    head_id: int
+    count: int  # also the head's position
     head_hash: str
     at: datetime
 
@@ -40,7 +40,6 @@ class Checkpoint:
                 "at": self.at.isoformat(),
                 "count": self.count,
                 "head_hash": self.head_hash,
-                "head_id": self.head_id,
             },
             sort_keys=True,
             separators=(",", ":"),
@@ -92,7 +91,6 @@ def _parse(number: int, line: str, key: bytes) -> Checkpoint:
         fields = record["checkpoint"]
         checkpoint = Checkpoint(
             count=int(fields["count"]),
-            head_id=int(fields["head_id"]),
             head_hash=str(fields["head_hash"]),
             at=datetime.fromisoformat(fields["at"]),
         )
@@ -124,7 +122,7 @@ def latest() -> Checkpoint | None:
 def read_all() -> list[Checkpoint]:
     """Every checkpoint in the file, in the order written, each signature checked. Raises
     ``CheckpointError`` naming the first line that is unreadable, badly signed, or goes backwards
-    (a count or head that shrinks means lines were reordered or spliced in)."""
+    (a count that shrinks means lines were reordered or spliced in)."""
     path = checkpoint_path()
     if not path.exists():
         return []
@@ -135,10 +133,7 @@ def read_all() -> list[Checkpoint]:
             if not line.strip():
                 continue
             checkpoint = _parse(number, line, key)
-            if checkpoints and (
-                checkpoint.count < checkpoints[-1].count
-                or checkpoint.head_id < checkpoints[-1].head_id
-            ):
+            if checkpoints and checkpoint.count < checkpoints[-1].count:
                 raise CheckpointError(number, "it records fewer entries than the line before it")
             checkpoints.append(checkpoint)
     return checkpoints

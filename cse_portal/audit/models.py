@@ -1,11 +1,23 @@
 """The append-only access and disclosure log (Data Protection Act 2018, part 3, s.62).
 
 Entries can be added and read, never changed or removed: the model, its queryset and database
-triggers (PostgreSQL and SQLite) all refuse. Each entry's hash is an HMAC, keyed with
-``AUDIT_CHAIN_KEY``, over its content and the previous entry's hash, so ``manage.py verify_audit``
-finds any entry altered, inserted or removed behind the application's back: without the key nobody
-can recompute the hashes after an entry they changed. Newest entries cut off the end are found by
-the signed checkpoints beat writes outside the database (``checkpoints.py``).
+triggers (PostgreSQL and SQLite) all refuse, except the one write that sequences an entry (setting
+its ``position`` and ``entry_hash`` once, from NULL: ``sequencer.py``).
+
+Two keyed chains (HMAC-SHA256 with ``AUDIT_CHAIN_KEY``) make tampering evident without serialising
+the writers:
+
+* Every process or thread that writes is a *writer* with a random name (``writers.py``). An entry's
+  ``mac`` covers its content, its writer, its number in that writer's run (``writer_seq``) and the
+  ``mac`` of the writer's previous entry (``writer_previous``). Writers never wait for each other:
+  an entry is one INSERT.
+* The sequencer then gives committed entries gapless ``position`` numbers and extends the global
+  chain: ``entry_hash`` is the HMAC of the previous position's ``entry_hash``, the position and the
+  entry's ``mac``.
+
+``manage.py verify_audit`` finds any entry altered, inserted or removed behind the application's
+back: without the key nobody can recompute a MAC or a chain hash. Newest entries cut off the end
+are found by the signed checkpoints beat writes outside the database (``checkpoints.py``).
 """
 
 from __future__ import annotations
@@ -69,8 +81,18 @@ def canonical_form(values: Sequence[Any]) -> str:
     )
 
 
-def chain_hash(key: bytes, previous_hash: str, canonical: str) -> str:
-    return hmac.digest(key, f"{previous_hash}\n{canonical}".encode(), hashlib.sha256).hex()
+def entry_mac(
+    key: bytes, writer: str, writer_seq: int, writer_previous: str, canonical: str
+) -> str:
+    """The keyed MAC of one entry: its content and its place in its writer's run."""
+    message = f"{writer}\n{writer_seq}\n{writer_previous}\n{canonical}"
+    return hmac.digest(key, message.encode(), hashlib.sha256).hex()
+
+
+def chain_hash(key: bytes, previous_hash: str, position: int, mac: str) -> str:
+    """The global chain at ``position``: the chain before it, the position and the entry's MAC
+    (which covers everything else)."""
+    return hmac.digest(key, f"{previous_hash}\n{position}\n{mac}".encode(), hashlib.sha256).hex()
 
 
 class AuditAction(models.TextChoices):
@@ -131,8 +153,13 @@ class AuditEntry(models.Model):
     recipients = models.JSONField(default=list, blank=True)
     detail = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
-    previous_hash = models.CharField(max_length=64, editable=False)
-    entry_hash = models.CharField(max_length=64, unique=True, editable=False)
+    writer = models.CharField(max_length=32, editable=False)
+    writer_seq = models.PositiveBigIntegerField(editable=False)
+    writer_previous = models.CharField(max_length=64, editable=False)
+    mac = models.CharField(max_length=64, editable=False)
+    # Set once, from NULL, by the sequencer (the only UPDATE the database allows).
+    position = models.BigIntegerField(null=True, unique=True, editable=False)
+    entry_hash = models.CharField(max_length=64, null=True, editable=False)
 
     objects = AuditQuerySet.as_manager()
 
@@ -144,11 +171,20 @@ class AuditEntry(models.Model):
             models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
             models.Index(fields=["actor", "-occurred_at"], name="audit_actor_idx"),
             models.Index(fields=["action", "-occurred_at"], name="audit_action_idx"),
+            # What the sequencer reads: the entries not yet given a position, oldest first.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(position__isnull=True),
+                name="audit_unsequenced_idx",
+            ),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["writer", "writer_seq"], name="audit_writer_seq_unique"
+            ),
             models.CheckConstraint(
                 condition=models.Q(action__in=AuditAction.values), name="audit_action_valid"
-            )
+            ),
         ]
 
     def __str__(self) -> str:
@@ -167,5 +203,11 @@ class AuditEntry(models.Model):
     def canonical_content(self) -> str:
         return canonical_form([getattr(self, name) for name in HASHED_FIELDS])
 
-    def compute_hash(self) -> str:
-        return chain_hash(chain_key(), self.previous_hash, self.canonical_content())
+    def compute_mac(self) -> str:
+        return entry_mac(
+            chain_key(),
+            self.writer,
+            self.writer_seq,
+            self.writer_previous,
+            self.canonical_content(),
+        )

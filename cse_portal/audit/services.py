@@ -1,5 +1,6 @@
 """Writing the audit log. Callers write the entry inside the transaction of the action it records,
-so an action and its entry are committed, or rolled back, together."""
+so an action and its entry are committed, or rolled back, together. Writing takes no lock: the entry
+joins its writer's run (``writers.py``) and the sequencer chains it later (``sequencer.py``)."""
 
 from __future__ import annotations
 
@@ -7,21 +8,11 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
 
-from . import checkpoints
-from .models import GENESIS_HASH, AuditAction, AuditEntry
-
-# Any constant: serialises chain writers on PostgreSQL so two transactions never chain to the same
-# predecessor. SQLite writers are already serialised (IMMEDIATE transactions).
-_CHAIN_LOCK_KEY = 0x0CE5_A0D1
-
-
-def _lock_chain() -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
+from . import checkpoints, sequencer, writers
+from .models import AuditAction, AuditEntry
 
 
 def _json_safe(value: Any) -> Any:
@@ -70,12 +61,23 @@ def audit_record(
         detail=_json_safe(detail or {}),
         ip_address=ip_address,
     )
-    entry.full_clean(exclude=["previous_hash", "entry_hash", "actor"])
-    _lock_chain()
-    last = AuditEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first()
-    entry.previous_hash = last or GENESIS_HASH
-    entry.entry_hash = entry.compute_hash()
+    entry.full_clean(
+        exclude=[
+            "writer",
+            "writer_seq",
+            "writer_previous",
+            "mac",
+            "position",
+            "entry_hash",
+            "actor",
+        ]
+    )
+    writer = writers.current()
+    seq, previous = writers.link(writer)
+    entry.writer, entry.writer_seq, entry.writer_previous = writer.name, seq + 1, previous
+    entry.mac = entry.compute_mac()
     entry.save(force_insert=True)
+    writers.written(writer, entry.writer_seq, entry.mac)
     return entry
 
 
@@ -125,36 +127,33 @@ def audit_page_shown(
 
 
 def audit_checkpoint_write() -> checkpoints.Checkpoint | None:
-    """Append a signed checkpoint of the chain's head to the checkpoint file, unless the last one
-    already records this head (so running it twice, or retrying it, writes nothing new). Returns
-    the checkpoint written, or None.
-
-    Counting 10,000,000 rows every minute would cost seconds; the count is carried forward from
-    the last checkpoint instead, adding the entries after its head. (No entry below a head can
-    commit after it: the chain lock is held from an entry's insert to its commit.)
+    """Sequence what is waiting, then append a signed checkpoint of the chain's head (its position,
+    which is the number of entries up to it, and its hash) to the checkpoint file, unless the last
+    one already records this head (so running it twice, or retrying it, writes nothing new).
+    Returns the checkpoint written, or None.
 
     A head older than the last checkpoint's means entries were removed since: that is refused
     with ``checkpoints.ChainCutError`` rather than written down as the new truth."""
+    sequencer.sequence_pending()
     last = checkpoints.latest()
-    head = AuditEntry.objects.order_by("-id").values_list("id", "entry_hash").first()
+    head = sequencer.head()
     if head is None and last is None:
         return None
-    head_id, head_hash = head or (0, "")
-    if last is not None and last.head_id == head_id:
+    count, head_hash = head or (0, "")
+    if last is not None and last.count == count:
         return None
-    if last is not None and head_id < last.head_id:
-        newest = f"#{head_id}" if head else "none"
+    if last is not None and count < last.count:
+        newest = f"position {count}" if head else "none"
         raise checkpoints.ChainCutError(
             f"the audit log's newest entry is {newest}, but the checkpoint of "
-            f"{last.at.isoformat()} recorded #{last.head_id}: entries were removed"
+            f"{last.at.isoformat()} recorded position {last.count}: entries were removed"
         )
-    entries = AuditEntry.objects.filter(id__lte=head_id)
-    if last is not None:
-        count = last.count + entries.filter(id__gt=last.head_id).count()
-    else:
-        count = entries.count()
-    checkpoint = checkpoints.Checkpoint(
-        count=count, head_id=head_id, head_hash=head_hash, at=timezone.now()
-    )
+    checkpoint = checkpoints.Checkpoint(count=count, head_hash=head_hash, at=timezone.now())
     checkpoints.append(checkpoint)
     return checkpoint
+
+
+def audit_sequence() -> int:
+    """Celery beat, every ``AUDIT_SEQUENCE_SECONDS``: chain the entries written since the last run.
+    Returns how many were sequenced (0 when another sequencer holds the lock)."""
+    return sequencer.sequence_pending()

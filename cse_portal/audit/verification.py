@@ -1,11 +1,19 @@
-"""Proving the audit chain intact: every entry linked to the one before and carrying the keyed
-hash of its content, every signed checkpoint met with the hash and position it recorded, and the
-log reaching the newest checkpoint.
+"""Proving the audit log intact.
 
-The log is cut into segments of consecutive ids, verified each on its own (in parallel processes
-on PostgreSQL, whose server-side cursors stream each segment in constant memory), then the seams
-are checked: each segment's first entry must link to the last entry of the one before. One
-segment, verified in this process, is the same code with a single seam at the genesis hash."""
+Every entry must carry the keyed MAC of its content and its place in its writer's run; each writer's
+run must be whole (numbered 1, 2, 3... each entry naming the MAC of the one before); the sequenced
+entries must hold the positions 1 to N without a gap, each with the keyed chain hash of the one
+before, its position and its MAC; every signed checkpoint must meet the hash it recorded at its
+position, and the log must reach the newest; and no entry may have waited for the sequencer longer
+than ``AUDIT_UNSEQUENCED_MAX_SECONDS`` (the sequencer stopped, or someone holds entries back).
+
+The sequenced positions are cut into segments, verified each on its own (in parallel processes on
+PostgreSQL, whose server-side cursors stream each segment in constant memory), then the seams are
+checked: each segment starts from the stored hash before it (which the segment before verified),
+and each writer's first entry in a segment must follow its last entry in the segments before. The
+entries past the last sequenced position when verification started (sequenced meanwhile, or still
+waiting) are then verified in this process, in order. One segment, verified in this process, is the
+same code with a single seam at the genesis hash."""
 
 from __future__ import annotations
 
@@ -15,43 +23,61 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 from multiprocessing import get_context
-from operator import attrgetter
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, connections, transaction
-from django.db.models import Max, Min
+from django.utils import timezone
 
 from .checkpoints import Checkpoint
-from .models import GENESIS_HASH, HASHED_FIELDS, AuditEntry, canonical_form, chain_hash, chain_key
+from .models import GENESIS_HASH, HASHED_FIELDS, canonical_form, chain_hash, chain_key, entry_mac
+from .sequencer import head
 
 Progress = Callable[[int], None]
 
 BROKEN_LINK = (
-    "its link to the previous entry is broken (an entry before it was removed, inserted or altered)"
+    "its link to the previous position is broken (an entry before it was removed, inserted or "
+    "altered, or its chain hash was)"
 )
-ALTERED = "its content does not match its keyed hash (altered)"
+ALTERED = "its content does not match its keyed MAC (altered)"
+WRITER_BROKEN = (
+    "its writer's run is broken (an earlier entry by the same writer was removed or altered)"
+)
 
 
 @dataclass(frozen=True)
 class ChainBreak:
-    entry_id: int
+    """Where verification stopped: the entry's id when there is one (an entry that is missing has
+    none, only the position it should hold), its position if sequenced, and why."""
+
+    entry_id: int | None
     reason: str
+    position: int | None = None
+
+    def where(self) -> str:
+        if self.entry_id is None:
+            return f"position {self.position}"
+        at = f"entry #{self.entry_id}"
+        return at if self.position is None else f"{at} (position {self.position})"
 
 
 @dataclass
 class Segment:
-    """What one run of consecutive ids showed. ``heads`` maps each checkpoint head id in range to
-    (entries of the segment up to it, its hash), the hash None when the log passed that id without
-    meeting it."""
+    """What one run of positions showed. ``firsts`` holds, for each writer, its first entry in the
+    segment as (position, id, writer_seq, writer_previous) and ``lasts`` its last as (writer_seq,
+    mac): the seams to check against the segments before. ``heads`` maps each checkpoint position
+    in range to the stored hash found there. ``broken`` is (entries intact before it, break)."""
 
-    first_id: int | None = None
-    first_previous: str | None = None
+    low: int
+    start_hash: str | None = None
     last_hash: str | None = None
     count: int = 0
-    broken: ChainBreak | None = None
-    heads: dict[int, tuple[int, str | None]] = field(default_factory=dict)
+    broken: tuple[int, ChainBreak] | None = None
+    firsts: dict[str, tuple[int, int, int, str]] = field(default_factory=dict)
+    lasts: dict[str, tuple[int, str]] = field(default_factory=dict)
+    heads: dict[int, str] = field(default_factory=dict)
 
 
 def verify_chain(
@@ -62,39 +88,40 @@ def verify_chain(
     progress_every: int = 1_000_000,
     workers: int | None = None,
     segments: int | None = None,
+    now: datetime | None = None,
 ) -> tuple[int, ChainBreak | None]:
-    """Verify the whole log; return how many entries were checked and the first break.
+    """Verify the whole log; return how many entries were verified intact and the first break.
 
-    ``workers`` processes share the work (default: one per CPU on PostgreSQL, at most 8), over
-    ``segments`` runs of ids (default: four a worker, or one for this process alone). Inside a
-    transaction (a test, a caller's atomic block) other processes could not see its uncommitted
-    entries, so it is then always this process alone."""
-    bounds = AuditEntry.objects.aggregate(low=Min("id"), high=Max("id"))
-    low, high = bounds["low"], bounds["high"]
+    ``workers`` processes share the sequenced entries (default: one per CPU on PostgreSQL, at
+    most 8), over ``segments`` runs of positions (default: four a worker, or one for this process
+    alone). Inside a transaction (a test, a caller's atomic block) other processes could not see its
+    uncommitted entries, so it is then always this process alone."""
     if workers is None:
         workers = min(os.cpu_count() or 1, 8)
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         workers = 1
-    head_ids = sorted({c.head_id for c in checkpoints})
-    if low is None:
-        return _join([], checkpoints, high)
-    if head_ids:
-        # A checkpointed head below the oldest entry left means entries removed from the start.
-        low = min(low, head_ids[0])
-    # Several segments a worker, so progress is reported as they finish and a slow one does not
-    # leave the others idle.
-    ranges = _ranges(low, high, segments or (workers * 4 if workers > 1 else 1))
-    if workers > 1:
-        found = _verify_in_parallel(ranges, head_ids, chunk_size, workers, progress)
-    else:
-        found = []
-        done = 0
-        for start, end in ranges:
-            report = None if progress is None else _offset(progress, done)
-            segment = verify_segment(start, end, head_ids, chunk_size, report, progress_every)
-            found.append((start, segment))
-            done += segment.count
-    return _join(found, checkpoints, high)
+    top = head()
+    high = top[0] if top else 0
+    positions = {c.count for c in checkpoints if c.count > 0}
+    found: list[Segment] = []
+    if high:
+        ranges = _ranges(1, high, segments or (workers * 4 if workers > 1 else 1))
+        if workers > 1:
+            found = _verify_in_parallel(ranges, positions, chunk_size, workers, progress)
+        else:
+            for low, end in ranges:
+                done = sum(segment.count for segment in found)
+                report = None if progress is None else _offset(progress, done)
+                found.append(
+                    verify_segment(low, end, positions, chunk_size, report, progress_every)
+                )
+    checked, broken, writers, last_hash = _join(found, checkpoints, high)
+    if broken is not None:
+        return checked, broken
+    tail_checked, broken = _verify_tail(high, last_hash, writers, chunk_size, now or timezone.now())
+    if progress is not None and tail_checked:
+        progress(checked + tail_checked)
+    return checked + tail_checked, broken
 
 
 def _offset(progress: Progress, done: int) -> Progress:
@@ -109,38 +136,34 @@ def _ranges(low: int, high: int, parts: int) -> list[tuple[int, int]]:
 
 def _verify_in_parallel(
     ranges: list[tuple[int, int]],
-    head_ids: list[int],
+    positions: set[int],
     chunk_size: int,
     workers: int,
     progress: Progress | None,
-) -> list[tuple[int, Segment]]:
+) -> list[Segment]:
     # Forked children must not share this process's database connection.
     connections.close_all()
-    results: dict[int, Segment] = {}
+    results: list[Segment] = []
     done = 0
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
-        futures = {
+        futures = [
             pool.submit(
-                _segment_in_child,
-                start,
-                end,
-                [h for h in head_ids if start <= h <= end],
-                chunk_size,
-            ): start
-            for start, end in ranges
-        }
+                _segment_in_child, low, end, {p for p in positions if low <= p <= end}, chunk_size
+            )
+            for low, end in ranges
+        ]
         for future in as_completed(futures):
             segment = future.result()
-            results[futures[future]] = segment
+            results.append(segment)
             done += segment.count
             if progress is not None:
                 progress(done)
-    return sorted(results.items())
+    return sorted(results, key=lambda segment: segment.low)
 
 
-def _segment_in_child(low: int, high: int, head_ids: list[int], chunk_size: int) -> Segment:
+def _segment_in_child(low: int, high: int, positions: set[int], chunk_size: int) -> Segment:
     try:
-        return verify_segment(low, high, head_ids, chunk_size)
+        return verify_segment(low, high, positions, chunk_size)
     finally:
         connections.close_all()
 
@@ -148,104 +171,209 @@ def _segment_in_child(low: int, high: int, head_ids: list[int], chunk_size: int)
 def verify_segment(
     low: int,
     high: int,
-    head_ids: Sequence[int],
+    positions: set[int] | Sequence[int] = (),
     chunk_size: int = 20_000,
     progress: Progress | None = None,
     progress_every: int = 1_000_000,
 ) -> Segment:
-    """Verify the entries with ids from ``low`` to ``high``: links inside the segment and every
-    keyed hash. Stops at the first break."""
+    """Verify the entries at positions ``low`` to ``high``: MACs, chain links and writer runs
+    inside the segment. Stops at the first break."""
     key = chain_key()
-    segment = Segment()
-    pending = iter(sorted(h for h in head_ids if low <= h <= high))
-    next_head = next(pending, None)
-    last_hash = None
+    segment = Segment(low=low, start_hash=GENESIS_HASH if low == 1 else None)
+    wanted = set(positions)
+    firsts, lasts, heads = segment.firsts, segment.lasts, segment.heads
+    previous = segment.start_hash
+    expected = low
     count = 0
-    for entry_id, previous_hash, entry_hash, content in _chain_rows(low, high, chunk_size):
-        while next_head is not None and next_head < entry_id:
-            segment.heads[next_head] = (count, None)
-            next_head = next(pending, None)
-        if segment.first_id is None:
-            segment.first_id, segment.first_previous = entry_id, previous_hash
-        elif previous_hash != last_hash:
-            segment.broken = ChainBreak(entry_id, BROKEN_LINK)
+    # One position either side: the hash this segment starts from, and the entry that names a
+    # gap at its end.
+    for row in _rows(_SEQUENCED, [low - 1, high + 1], chunk_size):
+        entry_id, position, writer, seq, writer_previous, mac, stored, content = row
+        if position == low - 1:
+            segment.start_hash = previous = stored
+            continue
+        if position > high and expected > high:
             break
-        if chain_hash(key, previous_hash, canonical_form(content)) != entry_hash:
-            segment.broken = ChainBreak(entry_id, ALTERED)
+        broken = None
+        if position != expected:
+            broken = _gap(entry_id, expected, position)
+        elif entry_mac(key, writer, seq, writer_previous, canonical_form(content)) != mac:
+            broken = (position - 1, ChainBreak(entry_id, ALTERED, position))
+        elif previous is None or chain_hash(key, previous, position, mac) != stored:
+            broken = (position - 1, ChainBreak(entry_id, BROKEN_LINK, position))
+        else:
+            last = lasts.get(writer)
+            if last is None:
+                firsts[writer] = (position, entry_id, seq, writer_previous)
+            elif (seq, writer_previous) != (last[0] + 1, last[1]):
+                broken = (position - 1, ChainBreak(entry_id, WRITER_BROKEN, position))
+        if broken is not None:
+            segment.broken = broken
             break
-        last_hash = entry_hash
+        lasts[writer] = (seq, mac)
+        previous = stored
+        if position in wanted:
+            heads[position] = stored
+        expected += 1
         count += 1
-        if next_head == entry_id:
-            segment.heads[entry_id] = (count, entry_hash)
-            next_head = next(pending, None)
         if progress is not None and count % progress_every == 0:
             progress(count)
-    else:
-        while next_head is not None:
-            segment.heads[next_head] = (count, None)
-            next_head = next(pending, None)
-    segment.last_hash, segment.count = last_hash, count
+    if segment.broken is None and expected <= high:
+        segment.broken = (
+            expected - 1,
+            ChainBreak(None, f"missing (removed): positions {expected} to {high}", expected),
+        )
+    segment.last_hash, segment.count = previous, count
     return segment
 
 
+def _gap(entry_id: int, expected: int, position: int) -> tuple[int, ChainBreak]:
+    missing = (
+        f"position {expected}"
+        if position == expected + 1
+        else (f"positions {expected} to {position - 1}")
+    )
+    return expected - 1, ChainBreak(
+        entry_id, f"{missing} before it missing (removed): {BROKEN_LINK}", position
+    )
+
+
 def _join(
-    segments: list[tuple[int, Segment]], checkpoints: Sequence[Checkpoint], high: int | None
-) -> tuple[int, ChainBreak | None]:
-    """Check the seams between segments and the checkpoints against the segments' findings;
-    return the total checked and the break with the lowest entry id."""
-    by_head: dict[int, list[Checkpoint]] = {}
-    for checkpoint in checkpoints:
-        by_head.setdefault(checkpoint.head_id, []).append(checkpoint)
-    offset = 0
-    expected = GENESIS_HASH
-    for _, segment in segments:
-        found: list[tuple[int, int, ChainBreak]] = []  # (entry id, checked before it, break)
-        if segment.first_id is not None and segment.first_previous != expected:
-            found.append((segment.first_id, offset, ChainBreak(segment.first_id, BROKEN_LINK)))
+    segments: list[Segment], checkpoints: Sequence[Checkpoint], high: int
+) -> tuple[int, ChainBreak | None, dict[str, tuple[int, str]], str]:
+    """Check the seams between segments (chain and writers) and the checkpoints against the
+    segments' findings. Returns the entries verified, the earliest break, and each writer's last
+    (writer_seq, mac) and the chain's last hash, for the entries after them."""
+    found: list[tuple[int, ChainBreak]] = []
+    writers: dict[str, tuple[int, str]] = {}
+    expected_hash = GENESIS_HASH
+    heads: dict[int, str] = {}
+    checked = 0
+    for segment in segments:
+        if segment.start_hash is not None and segment.start_hash != expected_hash:
+            found.append((segment.low - 1, ChainBreak(None, BROKEN_LINK, segment.low)))
+        for writer, (position, entry_id, seq, previous) in segment.firsts.items():
+            if segment.broken is not None and position > segment.broken[1].position:
+                continue
+            last = writers.get(writer, (0, GENESIS_HASH))
+            if (seq, previous) != (last[0] + 1, last[1]):
+                found.append((position - 1, ChainBreak(entry_id, WRITER_BROKEN, position)))
         if segment.broken is not None:
-            found.append((segment.broken.entry_id, offset + segment.count, segment.broken))
-        for head_id, (position, head_hash) in segment.heads.items():
-            for checkpoint in by_head[head_id]:
-                if (head_hash, offset + position) != (checkpoint.head_hash, checkpoint.count):
-                    before = offset + position - (head_hash is not None)
-                    found.append((head_id, before, ChainBreak(head_id, _mismatch(checkpoint))))
+            found.append(segment.broken)
+        heads.update(segment.heads)
         if found:
-            _, checked, broken = min(found, key=lambda item: item[0])
-            return checked, broken
-        offset += segment.count
-        expected = segment.last_hash or expected
-    beyond = [c for c in checkpoints if high is None or c.head_id > high]
-    if beyond:
-        newest = max(beyond, key=attrgetter("head_id"))
-        return offset, ChainBreak(
-            newest.head_id,
-            f"missing: the log ends after {offset} entries, but the checkpoint of "
-            f"{newest.at.isoformat()} recorded {newest.count} entries up to this one "
-            "(the newest entries were removed)",
-        )
-    return offset, None
+            break
+        writers.update(segment.lasts)
+        checked += segment.count
+        expected_hash = segment.last_hash or expected_hash
+    for checkpoint in checkpoints:
+        if checkpoint.count > high:
+            found.append(
+                (
+                    high,
+                    ChainBreak(
+                        None,
+                        f"missing: the log ends at position {high}, but the checkpoint of "
+                        f"{checkpoint.at.isoformat()} recorded {checkpoint.count} entries "
+                        "(the newest entries were removed)",
+                        checkpoint.count,
+                    ),
+                )
+            )
+        elif checkpoint.count in heads and heads[checkpoint.count] != checkpoint.head_hash:
+            found.append(
+                (
+                    checkpoint.count - 1,
+                    ChainBreak(None, _mismatch(checkpoint), checkpoint.count),
+                )
+            )
+    if found:
+        before, broken = min(found, key=lambda item: item[0])
+        return before, broken, writers, expected_hash
+    return checked, None, writers, expected_hash
 
 
 def _mismatch(checkpoint: Checkpoint) -> str:
     return (
-        f"it does not match the checkpoint of {checkpoint.at.isoformat()}, which recorded it as "
-        f"entry {checkpoint.count} with hash {checkpoint.head_hash[:12]}... (removed or replaced)"
+        f"it does not match the checkpoint of {checkpoint.at.isoformat()}, which recorded the "
+        f"hash {checkpoint.head_hash[:12]}... there (removed or replaced)"
     )
+
+
+def _verify_tail(
+    high: int,
+    previous: str,
+    writers: dict[str, tuple[int, str]],
+    chunk_size: int,
+    now: datetime,
+) -> tuple[int, ChainBreak | None]:
+    """The entries past position ``high``: those sequenced since verification started (in position
+    order, continuing the chain), then those still waiting (in id order), each checked against its
+    MAC and its writer's run, and none waiting too long."""
+    key = chain_key()
+    oldest = now - timedelta(seconds=settings.AUDIT_UNSEQUENCED_MAX_SECONDS)
+    expected = high + 1
+    count = 0
+    for row in _rows(_TAIL, [high], chunk_size):
+        entry_id, position, writer, seq, writer_previous, mac, stored, content = row
+        if entry_mac(key, writer, seq, writer_previous, canonical_form(content)) != mac:
+            return count, ChainBreak(entry_id, ALTERED, position)
+        if position is not None:
+            if position != expected:
+                return count, _gap(entry_id, expected, position)[1]
+            if chain_hash(key, previous, position, mac) != stored:
+                return count, ChainBreak(entry_id, BROKEN_LINK, position)
+            previous = stored
+            expected += 1
+        last = writers.get(writer, (0, GENESIS_HASH))
+        if (seq, writer_previous) != (last[0] + 1, last[1]):
+            return count, ChainBreak(entry_id, WRITER_BROKEN, position)
+        writers[writer] = (seq, mac)
+        if position is None and content[_TIME] < oldest:
+            waited = int((now - content[_TIME]).total_seconds())
+            return count, ChainBreak(
+                entry_id,
+                f"it has waited {waited} s for the sequencer (more than "
+                f"AUDIT_UNSEQUENCED_MAX_SECONDS, {settings.AUDIT_UNSEQUENCED_MAX_SECONDS} s): is "
+                "beat running the sequencer? (`manage.py audit_sequence` runs it once)",
+            )
+        count += 1
+    return count, None
 
 
 _TIME, _RECIPIENTS, _DETAIL = (
     HASHED_FIELDS.index(name) for name in ("occurred_at", "recipients", "detail")
 )
-_COLUMNS = ", ".join(("id", "previous_hash", "entry_hash", *HASHED_FIELDS))
+_COLUMNS = ", ".join(
+    (
+        "id",
+        "position",
+        "writer",
+        "writer_seq",
+        "writer_previous",
+        "mac",
+        "entry_hash",
+        *HASHED_FIELDS,
+    )
+)
 # Built from constant names only.
-_SELECT = f"SELECT {_COLUMNS} FROM audit_auditentry WHERE id BETWEEN %s AND %s ORDER BY id"  # noqa: S608
+_SEQUENCED = (
+    f"SELECT {_COLUMNS} FROM audit_auditentry "  # noqa: S608
+    "WHERE position BETWEEN %s AND %s ORDER BY position"
+)
+_TAIL = (
+    f"SELECT {_COLUMNS} FROM audit_auditentry "  # noqa: S608
+    "WHERE position > %s OR position IS NULL ORDER BY position NULLS LAST, id"
+)
 
 
-def _chain_rows(low: int, high: int, chunk_size: int) -> Iterator[tuple[int, str, str, list[Any]]]:
-    """Entries ``low`` to ``high`` in chain order as (id, previous hash, hash, values in
-    ``HASHED_FIELDS`` order), read with plain SQL: the ORM's per-row conversions cost more than
-    the hashing. Only the JSON columns (text from either database) and SQLite's zone-less times
-    need converting here.
+def _rows(
+    sql: str, params: list[Any], chunk_size: int
+) -> Iterator[tuple[int, int | None, str, int, str, str, str | None, list[Any]]]:
+    """The rows of ``sql`` as (id, position, writer, writer_seq, writer_previous, mac, entry_hash,
+    values in ``HASHED_FIELDS`` order), read with plain SQL: the ORM's per-row conversions cost
+    more than the hashing. Only the JSON columns (text from either database) and SQLite's zone-less
+    times need converting here.
 
     On PostgreSQL the rows stream through a server-side cursor inside one transaction: outside
     one, Django declares the cursor WITH HOLD, and the server would copy the whole range before
@@ -255,14 +383,14 @@ def _chain_rows(low: int, high: int, chunk_size: int) -> Iterator[tuple[int, str
     with nullcontext() if sqlite else transaction.atomic():
         cursor = connection.chunked_cursor()
         try:
-            cursor.execute(_SELECT, [low, high])
+            cursor.execute(sql, params)
             while rows := cursor.fetchmany(chunk_size):
-                for entry_id, previous_hash, entry_hash, *values in rows:
+                for entry_id, position, writer, seq, previous, mac, stored, *values in rows:
                     if sqlite:
                         # SQLite hands back the stored UTC time without its zone.
                         values[_TIME] = values[_TIME].replace(tzinfo=UTC)
                     values[_RECIPIENTS] = loads(values[_RECIPIENTS])
                     values[_DETAIL] = loads(values[_DETAIL])
-                    yield entry_id, previous_hash, entry_hash, values
+                    yield entry_id, position, writer, seq, previous, mac, stored, values
         finally:
             cursor.close()

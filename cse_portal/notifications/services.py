@@ -5,6 +5,7 @@ with ``notifications_send_pending``."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -23,6 +24,26 @@ def recipient_emails(role: str) -> list[str]:
     """The addresses of the active users holding ``role`` (a group name)."""
     users = get_user_model().objects.filter(is_active=True, groups__name=role)
     return sorted(set(users.exclude(email="").values_list("email", flat=True)))
+
+
+#: Audiences other than a role: an app that tells named people registers, under a name it then
+#: gives as ``recipient_role``, how to find their addresses from the notification (its ``key``)
+#: when it is sent, so someone who has left by then is not written to. The core never imports
+#: the app.
+_audiences: dict[str, Callable[[Notification], list[str]]] = {}
+
+
+def register_audience(name: str, resolver: Callable[[Notification], list[str]]) -> None:
+    """Add (or replace) the audience ``name`` (at most 30 characters, not a role's name)."""
+    _audiences[name] = resolver
+
+
+def notification_emails(notification: Notification) -> list[str]:
+    """Who the notification goes to: its registered audience's addresses, else the role's."""
+    resolver = _audiences.get(notification.recipient_role)
+    if resolver is not None:
+        return sorted({email for email in resolver(notification) if email})
+    return recipient_emails(notification.recipient_role)
 
 
 def notification_queue(*, key: str, recipient_role: str, subject: str, body: str) -> Notification:
@@ -72,7 +93,7 @@ def notification_send(*, notification_id: int) -> bool:
             notification.subject,
             notification.body,
             None,
-            recipient_emails(notification.recipient_role),
+            notification_emails(notification),
         )
     except Exception:
         # Free the lease at once: a retry need not wait for it to run out.

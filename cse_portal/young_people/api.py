@@ -80,9 +80,9 @@ class YoungPersonViewSet(
     lookup_value_regex = "[^/]+"
 
     def get_queryset(self) -> QuerySet[YoungPerson]:
-        return selectors.young_people_search(
-            self.request.user, **self._criteria()
-        ).prefetch_related("aliases")
+        # A name search lists its closest 200 (``count_capped`` says there were more).
+        results = selectors.young_people_results(self.request.user, **self._criteria())
+        return results.prefetch_related("aliases")  # type: ignore[return-value]
 
     def _criteria(self) -> dict[str, Any]:
         text = self.request.query_params.get("search", "").strip()

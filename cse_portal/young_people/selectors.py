@@ -4,9 +4,10 @@ of queries whatever the number of rows."""
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from enum import IntEnum
 from typing import Any
 
 from django.db import connection
@@ -16,6 +17,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     FloatField,
+    IntegerField,
     Max,
     OuterRef,
     Prefetch,
@@ -50,40 +52,205 @@ from .validators import normalise_nhs_number, normalise_postcode
 #: the register (and no trigram index can serve it), and its sound is no key worth matching.
 SHORT_FRAGMENT = 3
 
+#: A name search finds at most this many records, the closest first. Past it the page says "more
+#: than 200" and asks for a narrower search: nobody reads further, and counting every "smith" in
+#: a national register costs a scan of all of them on every page.
+NAME_RESULTS = 200
 
-def _name_filter(text: str) -> Q:
-    """Every word of ``text`` in, or sounding like, a given, family or alias name ("kaylee" finds
-    Kayleigh).
+#: Rows each lookup of a name search reads off its index: one more than is shown tells that there
+#: are more.
+LOOKUP_ROWS = NAME_RESULTS + 1
 
-    Each word is one ``pk IN (...)`` over a UNION of lookups that each use an index (the trigram
-    indexes on UPPER(name), the double metaphone indexes): an OR of those tests written per row,
-    with the alias EXISTS among them, makes PostgreSQL scan the whole table instead."""
-    condition = Q()
-    for word in text.split():
-        contains = "name__istartswith" if len(word) < SHORT_FRAGMENT else "name__icontains"
-        lookups = [
-            YoungPerson.objects.filter(**{f"given_{contains}": word}).values("pk"),
-            YoungPerson.objects.filter(**{f"family_{contains}": word}).values("pk"),
-            Alias.objects.filter(**{contains: word}).values("young_person"),
-        ]
-        if len(word) >= SHORT_FRAGMENT:
-            lookups += _sounding_like(word)
-        first, *rest = (lookup.order_by() for lookup in lookups)
-        condition &= Q(pk__in=first.union(*rest))
-    return condition
+#: How far the rarity of each word of a several-word search is counted (off the prefix indexes).
+RARITY_PROBE = 1000
 
 
-def _sounding_like(word: str) -> list[QuerySet[Any]]:
-    """Lookups of the records with a given, family or alias name that sounds like ``word``, each
-    served by a double metaphone index."""
-    keys = sound_keys(word)
-    if not keys:
-        return []
-    by_name = [
-        YoungPerson.objects.filter(sounds_like(name, keys)).values("pk")
-        for name in ("given_name", "family_name")
+class Closeness(IntEnum):
+    """How a name matched a searched word; results are listed in this order, then by name."""
+
+    EXACT = 0  # a given or family name is the word
+    PREFIX = 1  # ... starts with it
+    CONTAINS = 2  # ... holds it
+    OTHER = 3  # sounds like it, or an alias holds it or sounds like it
+
+
+def _word_matches(word: str) -> Q:
+    """Per row: ``word`` in, or sounding like, a given, family or alias name ("kaylee" finds
+    Kayleigh); a short fragment at the start of one. Used for the words that do not drive the
+    lookups, on the few rows those return."""
+    contains = "istartswith" if len(word) < SHORT_FRAGMENT else "icontains"
+    aliases = Alias.objects.filter(young_person=OuterRef("pk"), **{f"name__{contains}": word})
+    keys = sound_keys(word) if len(word) >= SHORT_FRAGMENT else []
+    if keys:
+        named = Q(**{f"name__{contains}": word}) | sounds_like("name", keys)
+        aliases = Alias.objects.filter(named, young_person=OuterRef("pk"))
+    matches = (
+        Q(**{f"given_name__{contains}": word})
+        | Q(**{f"family_name__{contains}": word})
+        | Q(Exists(aliases))
+    )
+    if keys:
+        matches |= sounds_like("given_name", keys) | sounds_like("family_name", keys)
+    return matches
+
+
+def _lookups(records: QuerySet[YoungPerson], word: str) -> list[tuple[Closeness, QuerySet[Any]]]:
+    """The lookups of the records matching ``word``, closest first, each served by one index (the
+    prefix indexes of migration 0009 for exact and starts-with, the trigram indexes for contains,
+    the double metaphone indexes for sound-alikes)."""
+    records = records.order_by()  # read in index order: an ORDER BY would walk the list's index
+    lookups: list[tuple[Closeness, QuerySet[Any]]] = [
+        # Exact matches come off the prefix index in the list's order (the other name, the id).
+        (Closeness.EXACT, records.filter(given_name__iexact=word).order_by("family_name", "id")),
+        (Closeness.EXACT, records.filter(family_name__iexact=word).order_by("given_name", "id")),
+        (Closeness.PREFIX, records.filter(given_name__istartswith=word)),
+        (Closeness.PREFIX, records.filter(family_name__istartswith=word)),
     ]
-    return [*by_name, Alias.objects.filter(sounds_like("name", keys)).values("young_person")]
+    if len(word) < SHORT_FRAGMENT:
+        return [*lookups, (Closeness.OTHER, records.filter(aliases__name__istartswith=word))]
+    lookups += [
+        (Closeness.CONTAINS, records.filter(given_name__icontains=word)),
+        (Closeness.CONTAINS, records.filter(family_name__icontains=word)),
+        (Closeness.OTHER, records.filter(aliases__name__icontains=word)),
+    ]
+    keys = sound_keys(word)
+    if keys:
+        lookups += [
+            (Closeness.OTHER, records.filter(sounds_like("given_name", keys))),
+            (Closeness.OTHER, records.filter(sounds_like("family_name", keys))),
+            (Closeness.OTHER, records.filter(sounds_like("aliases__name", keys))),
+        ]
+    return lookups
+
+
+def _rarest(records: QuerySet[YoungPerson], words: list[str]) -> int:
+    """The index of the word fewest names start with: it drives the lookups, and the other words
+    are tested only on the rows it finds. One query, counting each word's starts-with matches
+    off the prefix indexes no further than ``RARITY_PROBE``; the longest word on SQLite."""
+    if len(words) == 1:
+        return 0
+    if connection.vendor != "postgresql":
+        return max(range(len(words)), key=lambda i: len(words[i]))
+    counts, params = [], []
+    for word in words:
+        for name in ("given_name", "family_name"):
+            starting = records.filter(**{f"{name}__istartswith": word}).order_by().values("pk")
+            sql, more = starting[:RARITY_PROBE].query.sql_with_params()
+            counts.append(f"(SELECT COUNT(*) FROM ({sql}) AS starting)")  # noqa: S608
+            params += more
+    with connection.cursor() as cursor:
+        # Each part is the ORM's own SQL for a lookup above; the words go as parameters.
+        cursor.execute(f"SELECT {', '.join(counts)}", params)
+        found = cursor.fetchone()
+    totals = [found[2 * i] + found[2 * i + 1] for i in range(len(words))]
+    return min(range(len(words)), key=lambda i: (totals[i], -len(words[i])))
+
+
+def _ranked_by_name(records: QuerySet[YoungPerson], text: str) -> tuple[list[Any], bool]:
+    """The ids of ``records`` matching every word of ``text``, closest first (exact, starts with,
+    contains, sounds like or by alias; then by family and given name), at most ``NAME_RESULTS``,
+    and whether there were more.
+
+    The rarest word drives: each of its lookups reads at most ``LOOKUP_ROWS`` rows off its index,
+    the other words tested on those rows only, all in one UNION ALL query whose rows are ranked
+    here. So a search costs the same whether a name is shared by ten children or ten thousand."""
+    words = text.split()
+    driver = _rarest(records, words)
+    narrowed = records
+    for index, word in enumerate(words):
+        if index != driver:
+            narrowed = narrowed.filter(_word_matches(word))
+    bounded = connection.features.supports_slicing_ordering_in_compound
+    parts = []
+    for closeness, lookup in _lookups(narrowed, words[driver]):
+        rows = lookup.annotate(closeness=Value(int(closeness))).values_list(
+            "pk", "family_name", "given_name", "closeness"
+        )
+        # SQLite cannot order or limit the parts of a UNION; its registers are small.
+        parts.append(rows[:LOOKUP_ROWS] if bounded else rows.order_by())
+    first, *rest = parts
+    best: dict[Any, tuple[int, str, str]] = {}
+    for pk, family, given, closeness in first.union(*rest, all=True):
+        key = (closeness, family.casefold(), given.casefold())
+        if pk not in best or key < best[pk]:
+            best[pk] = key
+    ranked = sorted(best, key=lambda pk: (*best[pk], str(pk)))
+    return ranked[:NAME_RESULTS], len(ranked) > NAME_RESULTS
+
+
+class RankedRecords(Sequence[YoungPerson]):
+    """A name search's results as the paginators take them: the ranked ids, and each slice fetched
+    in one query (plus its prefetches) in rank order. ``capped`` says more matched than are
+    listed, which ``CappedPaginator`` shows instead of counting them."""
+
+    model = YoungPerson
+
+    def __init__(self, ids: list[Any], capped: bool, queryset: QuerySet[YoungPerson]) -> None:
+        self.ids, self.capped, self.queryset = ids, capped, queryset
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, index: Any) -> Any:
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        wanted = self.ids[index]
+        found = {record.pk: record for record in self.queryset.filter(pk__in=wanted)}
+        return [found[pk] for pk in wanted if pk in found]
+
+    def prefetch_related(self, *lookups: Any) -> RankedRecords:
+        return RankedRecords(self.ids, self.capped, self.queryset.prefetch_related(*lookups))
+
+
+def _searched(
+    user: Any,
+    *,
+    date_of_birth: date | None,
+    nhs_number: str,
+    postcode: str,
+) -> QuerySet[YoungPerson]:
+    records = visible_young_people(user)
+    if date_of_birth:
+        records = records.filter(date_of_birth=date_of_birth)
+    if nhs_number.strip():
+        records = records.filter(nhs_number=normalise_nhs_number(nhs_number))
+    if postcode.strip():
+        # Postcodes are stored normalised, so an exact match can use the index.
+        records = records.filter(postcode=normalise_postcode(postcode))
+    return records
+
+
+def _as_listed(records: QuerySet[YoungPerson]) -> QuerySet[YoungPerson]:
+    """With what the results list shows (open involvement, active flags), in a fixed number of
+    queries."""
+    open_involvement = Involvement.objects.filter(
+        young_person=OuterRef("pk"), closed_at__isnull=True
+    )
+    return records.annotate(is_open=Exists(open_involvement)).prefetch_related(
+        Prefetch(
+            "flags",
+            queryset=Flag.objects.filter(removed_at__isnull=True),
+            to_attr="active_flags",
+        ),
+    )
+
+
+def young_people_results(
+    user: Any,
+    *,
+    text: str = "",
+    date_of_birth: date | None = None,
+    nhs_number: str = "",
+    postcode: str = "",
+) -> QuerySet[YoungPerson] | RankedRecords:
+    """What the search page and the API list: with a name, the closest ``NAME_RESULTS`` matches
+    (``RankedRecords``); without one, every record matching the other criteria in the list's
+    order (family, given name), which the paginator counts up to its cap."""
+    records = _searched(user, date_of_birth=date_of_birth, nhs_number=nhs_number, postcode=postcode)
+    if text.strip():
+        ids, capped = _ranked_by_name(records, text.strip())
+        return RankedRecords(ids, capped, _as_listed(YoungPerson.objects.all()))
+    return _as_listed(records).order_by("family_name", "given_name", "id")
 
 
 def young_people_search(
@@ -94,32 +261,17 @@ def young_people_search(
     nhs_number: str = "",
     postcode: str = "",
 ) -> QuerySet[YoungPerson]:
-    """The records ``user`` may see that match every criterion given, with what the results list
-    shows (open involvement, active flags) fetched in a fixed number of queries."""
-    records = visible_young_people(user)
-    if text.strip():
-        records = records.filter(_name_filter(text.strip()))
-    if date_of_birth:
-        records = records.filter(date_of_birth=date_of_birth)
-    if nhs_number.strip():
-        records = records.filter(nhs_number=normalise_nhs_number(nhs_number))
-    if postcode.strip():
-        # Postcodes are stored normalised, so an exact match can use the index.
-        records = records.filter(postcode=normalise_postcode(postcode))
-    open_involvement = Involvement.objects.filter(
-        young_person=OuterRef("pk"), closed_at__isnull=True
-    )
-    return (
-        records.annotate(is_open=Exists(open_involvement))
-        .prefetch_related(
-            Prefetch(
-                "flags",
-                queryset=Flag.objects.filter(removed_at__isnull=True),
-                to_attr="active_flags",
-            ),
-        )
-        .order_by("family_name", "given_name", "id")
-    )
+    """The records ``user`` may see that match every criterion given, as a query set: with a name,
+    its closest ``NAME_RESULTS`` matches in rank order, else in the list's order."""
+    records = _searched(user, date_of_birth=date_of_birth, nhs_number=nhs_number, postcode=postcode)
+    if not text.strip():
+        return _as_listed(records).order_by("family_name", "given_name", "id")
+    ids, _ = _ranked_by_name(records, text.strip())
+    if not ids:
+        return YoungPerson.objects.none()
+    places = [When(pk=pk, then=Value(i)) for i, pk in enumerate(ids)]
+    rank = Case(*places, output_field=IntegerField())
+    return _as_listed(YoungPerson.objects.filter(pk__in=ids)).order_by(rank)
 
 
 def young_person_record(young_person: YoungPerson) -> YoungPerson:
@@ -201,7 +353,10 @@ class Match:
 
 
 #: Candidates scored in Python, the closest first as the database ranks them.
-MAX_CANDIDATES = 300
+MAX_CANDIDATES = 100
+
+#: Candidates each lookup of search-before-create keeps, the most similar names first.
+CANDIDATES_PER_LOOKUP = 100
 
 
 def _candidates(
@@ -211,10 +366,12 @@ def _candidates(
     ``MAX_CANDIDATES``.
 
     The candidates are one UNION of lookups that each use an index (an OR across them, with the
-    alias join, would scan the whole table). Nationally they number thousands, so the database
-    ranks them by the same measures the final score uses and only the closest are kept: cutting
-    the union unordered dropped the right record for a misspelt name among many similar ones."""
-    records = YoungPerson.objects.current()
+    alias join, would scan the whole table). Nationally a lookup finds thousands (everyone born
+    that day, every "Whit..." family), so each keeps only the ``CANDIDATES_PER_LOOKUP`` whose full
+    name is most similar to the one entered, and the database ranks what is left by the same
+    measures the final score uses: cutting a lookup unordered dropped the right record for a
+    misspelt name among many similar ones."""
+    records = YoungPerson.objects.current().order_by()
     lookups: list[QuerySet[YoungPerson]] = []
     if nhs_number:
         lookups.append(records.filter(nhs_number=nhs_number))
@@ -222,29 +379,64 @@ def _candidates(
         lookups.append(records.filter(date_of_birth=date_of_birth))
     if postcode:
         lookups.append(records.filter(postcode=postcode))
-    similar = "trigram_similar" if connection.vendor == "postgresql" else "istartswith"
-    for name in (family_name, given_name):
-        if len(name) < 2:
-            continue
-        term = name if similar == "trigram_similar" else name[:3]
-        lookups.append(records.filter(**{f"family_name__{similar}": term}))
-        lookups.append(records.filter(**{f"given_name__{similar}": term}))
-        alias_lookup = similar if similar == "trigram_similar" else "icontains"
-        lookups.append(records.filter(**{f"aliases__name__{alias_lookup}": term}))
-        keys = sound_keys(name)
-        if keys:
-            lookups.append(records.filter(sounds_like("family_name", keys)))
-            lookups.append(records.filter(sounds_like("given_name", keys)))
+    lookups += _name_lookups(records, given_name, family_name)
     if not lookups:
         return YoungPerson.objects.none()
-    ids = [lookup.order_by().values("pk") for lookup in lookups]
-    union = ids[0].union(*ids[1:])
+    wanted = f"{given_name} {family_name}".strip()
+    if connection.features.supports_slicing_ordering_in_compound:
+        full_name = Concat("given_name", Value(" "), "family_name", output_field=CharField())
+        similarity = Similarity(full_name, Value(wanted))
+        ids = [
+            lookup.annotate(similarity=similarity)
+            .order_by("-similarity", "id")
+            .values("pk")[:CANDIDATES_PER_LOOKUP]
+            for lookup in lookups
+        ]
+    else:
+        # SQLite cannot order or limit the parts of a UNION; its registers are small.
+        ids = [lookup.values("pk") for lookup in lookups]
+    # The ids first, then the ranking over that list: with the UNION as a subquery the planner
+    # guessed its size and scanned the whole table to join it.
+    union = list(ids[0].union(*ids[1:]).values_list("pk", flat=True))
     rank = _closeness(given_name, family_name, date_of_birth, nhs_number, postcode)
     return (
         YoungPerson.objects.filter(pk__in=union)
         .annotate(closeness=rank)
         .order_by("-closeness", "id")[:MAX_CANDIDATES]
     )
+
+
+def _name_lookups(
+    records: QuerySet[YoungPerson], given_name: str, family_name: str
+) -> list[QuerySet[YoungPerson]]:
+    """The lookups by name of search-before-create, each served by an index.
+
+    The family name is the block: a similar family name (trigram), a similar alias, or both names
+    sounding alike (the family name's double metaphone index, the given name's keys tested on
+    those rows). A given name alone is looked up only when no family name is given: "Maya" is
+    similar to every "Ma..." name, tens of thousands of rows nationally to recheck, and a child
+    known by another family name is found by the date of birth or postcode lookups instead."""
+    postgres = connection.vendor == "postgresql"
+    similar = "trigram_similar" if postgres else "istartswith"
+    alias_similar = similar if postgres else "icontains"
+    lookups = []
+    both = (("family_name", family_name), ("given_name", given_name))
+    named = [(column, name) for column, name in both if len(name) >= 2]
+    for column, name in named[:1]:  # the family name when given, else the given name
+        term = name if postgres else name[:3]
+        lookups.append(records.filter(**{f"{column}__{similar}": term}))
+    for _, name in named:
+        term = name if postgres else name[:3]
+        lookups.append(records.filter(**{f"aliases__name__{alias_similar}": term}))
+    family_keys, given_keys = sound_keys(family_name), sound_keys(given_name)
+    if family_keys:
+        sounding = records.filter(sounds_like("family_name", family_keys))
+        if given_keys:
+            sounding = sounding.filter(sounds_like("given_name", given_keys))
+        lookups.append(sounding)
+    elif given_keys:
+        lookups.append(records.filter(sounds_like("given_name", given_keys)))
+    return lookups
 
 
 def _closeness(

@@ -1,4 +1,5 @@
-"""Signed checkpoints of the chain's head, appended outside the database by a beat task."""
+"""Signed checkpoints of the chain's head, appended outside the database by a beat task, which
+sequences the entries waiting first."""
 
 from __future__ import annotations
 
@@ -22,11 +23,13 @@ def read(path) -> list[dict]:
 
 def test_a_checkpoint_records_count_head_and_time_signed(people, checkpoint_file):
     head = audit_record(actor=people.alice, action=AuditAction.CONSULT, summary="Read")
+    assert head.position is None  # written without a lock, not yet in the chain
     written = audit_checkpoint_write()
+    head.refresh_from_db()
     (line,) = read(checkpoint_file)
+    assert head.position == AuditEntry.objects.count()
     assert line["checkpoint"] == {
-        "count": AuditEntry.objects.count(),
-        "head_id": head.pk,
+        "count": head.position,
         "head_hash": head.entry_hash,
         "at": written.at.isoformat(),
     }
@@ -63,7 +66,7 @@ def test_a_log_cut_behind_the_last_checkpoint_is_refused_not_written_down(people
     audit_checkpoint_write()
     with triggers_disabled() as cursor:
         cursor.execute(
-            "DELETE FROM audit_auditentry WHERE id = %s", [AuditEntry.objects.first().pk]
+            "DELETE FROM audit_auditentry WHERE position = %s", [AuditEntry.objects.count()]
         )
     with pytest.raises(checkpoints.ChainCutError, match="entries were removed"):
         audit_checkpoint_write()
@@ -74,13 +77,27 @@ def test_a_log_cut_behind_the_last_checkpoint_is_refused_not_written_down(people
     assert len(read(checkpoint_file)) == 1
 
 
+def test_entries_written_after_a_checkpoint_are_sequenced_by_the_next(people):
+    first = audit_checkpoint_write()
+    entries = [
+        audit_record(actor=people.alice, action=AuditAction.CONSULT, summary=f"Read {n}")
+        for n in range(3)
+    ]
+    second = audit_checkpoint_write()
+    positions = sorted(
+        AuditEntry.objects.filter(pk__in=[e.pk for e in entries]).values_list("position", flat=True)
+    )
+    assert positions == [first.count + 1, first.count + 2, first.count + 3]
+    assert second.count == first.count + 3
+
+
 def test_an_empty_log_writes_no_checkpoint(checkpoint_file):
     assert audit_checkpoint_write() is None
     assert not checkpoint_file.exists()
 
 
 def test_the_beat_task_writes_a_checkpoint_and_is_idempotent(people, checkpoint_file):
-    head = audit_record(actor=people.alice, action=AuditAction.CONSULT, summary="Read")
-    assert checkpoint_task.delay().get() == head.pk
+    audit_record(actor=people.alice, action=AuditAction.CONSULT, summary="Read")
+    assert checkpoint_task.delay().get() == AuditEntry.objects.count()
     assert checkpoint_task.delay().get() is None
     assert len(read(checkpoint_file)) == 1

@@ -1,15 +1,16 @@
-"""Verification cut into segments (verified in parallel processes on PostgreSQL) finds the same
-breaks as one pass: at a seam between segments, inside one, and against the checkpoints."""
+"""Verification cut into segments of positions (verified in parallel processes on PostgreSQL) finds
+the same breaks as one pass: at a seam between segments, inside one, in a writer's run that crosses
+segments, and against the checkpoints."""
 
 from __future__ import annotations
 
 import pytest
 from django.db import connection
 
-from cse_portal.audit import checkpoints
-from cse_portal.audit.models import AuditAction, AuditEntry
+from cse_portal.audit import checkpoints, sequencer, writers
+from cse_portal.audit.models import AuditAction, AuditEntry, chain_hash, chain_key
 from cse_portal.audit.services import audit_checkpoint_write, audit_record
-from cse_portal.audit.verification import ALTERED, BROKEN_LINK, verify_chain
+from cse_portal.audit.verification import ALTERED, WRITER_BROKEN, ChainBreak, verify_chain
 
 from .tamper import triggers_disabled
 
@@ -17,9 +18,11 @@ pytestmark = pytest.mark.django_db
 
 
 def write(people, count: int) -> list[AuditEntry]:
+    """``count`` entries, sequenced, and the whole log in position order."""
     for n in range(count):
         audit_record(actor=people.alice, action=AuditAction.CONSULT, summary=f"Read {n}")
-    return list(AuditEntry.objects.order_by("id"))
+    sequencer.sequence_pending()
+    return list(AuditEntry.objects.order_by("position"))
 
 
 @pytest.fixture
@@ -46,15 +49,59 @@ def test_progress_counts_the_whole_log_across_segments(chain):
 
 def test_an_entry_removed_at_a_seam_is_named_at_the_next(chain):
     total = len(chain)
-    # Four segments over these ids: the fourth starts at this entry.
-    seam = chain[0].pk + 3 * -(-(chain[-1].pk - chain[0].pk + 1) // 4)
-    victim = next(e for e in chain if e.pk == seam - 1)
-    after = next(e for e in chain if e.pk == seam)
+    # Four segments over these positions: the fourth starts at this one.
+    seam = 1 + 3 * -(-total // 4)
+    victim, after = chain[seam - 2], chain[seam - 1]
     with triggers_disabled() as cursor:
         cursor.execute("DELETE FROM audit_auditentry WHERE id = %s", [victim.pk])
     checked, broken = verify()
-    assert (broken.entry_id, broken.reason) == (after.pk, BROKEN_LINK)
-    assert checked == total - (chain[-1].pk - after.pk + 1) - 1
+    assert (broken.entry_id, broken.position) == (after.pk, seam)
+    assert f"position {victim.position} before it missing" in broken.reason
+    assert checked == victim.position - 1
+
+
+def two_writers(people, count: int) -> tuple[writers.Writer, list[AuditEntry]]:
+    """``count`` entries by two writers taking turns, sequenced; the first writer and the log."""
+    first, second = writers.current(), writers.new()
+    for n in range(count):
+        writers._local.writer = first if n % 2 else second
+        audit_record(actor=people.alice, action=AuditAction.CONSULT, summary=f"Read {n}")
+    sequencer.sequence_pending()
+    return first, list(AuditEntry.objects.order_by("position"))
+
+
+def test_a_chain_resequenced_with_the_key_still_breaks_the_writers_run(people, settings):
+    # Someone holding the key removes an entry and sequences everything after it again: the chain
+    # is gapless and every hash right, but the run of the entry's writer now skips it, and that
+    # run's next entry lies in a later segment.
+    first, log = two_writers(people, 16)
+    run = [e for e in log if e.writer == first.name]
+    victim, next_in_run = run[1], run[2]
+    later = [e for e in log if e.position > victim.position]
+    with triggers_disabled() as cursor:
+        cursor.execute("DELETE FROM audit_auditentry WHERE id = %s", [victim.pk])
+        link = AuditEntry.objects.get(position=victim.position - 1).entry_hash
+        for entry in later:
+            link = chain_hash(chain_key(), link, entry.position - 1, entry.mac)
+            cursor.execute(
+                "UPDATE audit_auditentry SET position = %s, entry_hash = %s WHERE id = %s",
+                [entry.position - 1, link, entry.pk],
+            )
+    checked, broken = verify()
+    assert (broken.entry_id, broken.reason) == (next_in_run.pk, WRITER_BROKEN)
+    assert checked == next_in_run.position - 2
+
+
+def test_an_unsequenced_entry_removed_breaks_its_writers_run_after_the_segments(people):
+    first, _ = two_writers(people, 10)
+    writers._local.writer = first
+    late = [
+        audit_record(actor=people.alice, action=AuditAction.CONSULT, summary=f"Late {n}")
+        for n in range(2)
+    ]
+    with triggers_disabled() as cursor:
+        cursor.execute("DELETE FROM audit_auditentry WHERE id = %s", [late[0].pk])
+    assert verify()[1] == ChainBreak(late[1].pk, WRITER_BROKEN, None)
 
 
 def test_an_altered_entry_in_a_middle_segment_is_named(chain):
@@ -63,23 +110,36 @@ def test_an_altered_entry_in_a_middle_segment_is_named(chain):
         cursor.execute("UPDATE audit_auditentry SET summary = 'x' WHERE id = %s", [victim.pk])
     assert verify()[1].entry_id == victim.pk
     assert verify()[1].reason == ALTERED
+    assert verify()[0] == victim.position - 1
 
 
-def test_the_oldest_entries_removed_are_found_by_the_checkpoint(chain):
+def test_the_oldest_entries_removed_are_found(chain):
     audit_checkpoint_write()
     with triggers_disabled() as cursor:
+        cursor.execute("DELETE FROM audit_auditentry WHERE position <= 3")
+    checked, broken = verify()
+    assert (checked, broken.entry_id, broken.position) == (0, chain[3].pk, 4)
+    assert "positions 1 to 3 before it missing" in broken.reason
+
+
+def test_a_whole_log_removed_is_found_by_the_checkpoint_even_after_a_new_start(chain):
+    checkpoint = audit_checkpoint_write()
+    with triggers_disabled() as cursor:
         cursor.execute("DELETE FROM audit_auditentry")
-    assert verify()[1].entry_id == chain[-1].pk
+    assert verify()[1].position == checkpoint.count
+    # A new log started by a new writer (the old writer's next entry would break its run).
+    writers.new()
     audit_record(actor=None, action=AuditAction.LOGIN_FAILED, summary="A new start")
-    assert verify()[1].entry_id == chain[-1].pk
+    sequencer.sequence_pending()
+    assert verify()[1].position == checkpoint.count
 
 
 def test_a_cut_tail_is_found_in_segments(chain):
     audit_checkpoint_write()
     with triggers_disabled() as cursor:
-        cursor.execute("DELETE FROM audit_auditentry WHERE id > %s", [chain[4].pk])
+        cursor.execute("DELETE FROM audit_auditentry WHERE position > 5")
     checked, broken = verify()
-    assert broken.entry_id == chain[-1].pk
+    assert broken.position == len(chain)
     assert "the newest entries were removed" in broken.reason
     assert checked == 5
 
@@ -94,6 +154,7 @@ postgresql_only = pytest.mark.skipif(
 def test_worker_processes_verify_an_intact_log_and_name_an_altered_entry(people):
     chain = write(people, 12)
     audit_checkpoint_write()
+    assert len(chain) > 12  # the personas' own entries come first
     assert verify_chain(workers=2, checkpoints=checkpoints.read_all()) == (len(chain), None)
     victim = chain[7]
     with triggers_disabled() as cursor:

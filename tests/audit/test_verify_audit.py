@@ -1,6 +1,7 @@
-"""``manage.py verify_audit``: exit 0 when the chain is intact; otherwise a non-zero exit naming
-the first broken entry. Tampering is done in raw SQL, as an attacker with database access would
-(the append-only triggers lifted for the test, then put back)."""
+"""``manage.py verify_audit``: exit 0 when the log is intact; otherwise a non-zero exit naming
+the first broken entry (its id, and its position once sequenced), or the position missing.
+Tampering is done in raw SQL, as an attacker with database access would (the append-only triggers
+lifted for the test, then put back)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from cse_portal.audit.models import GENESIS_HASH, AuditAction, AuditEntry
+from cse_portal.audit import sequencer
+from cse_portal.audit.models import GENESIS_HASH, AuditAction, AuditEntry, chain_hash, chain_key
 from cse_portal.audit.services import audit_checkpoint_write, audit_record
 
 from .tamper import sqlite_triggers, triggers_disabled
@@ -49,100 +51,134 @@ def test_intact_log_with_checkpoints_exits_zero(chain, people):
     assert "2 signed checkpoints matched" in out.getvalue()
 
 
+def sequence() -> None:
+    sequencer.sequence_pending()
+
+
 def test_altered_entry_is_named(chain):
     victim = chain[-2]
     with triggers_disabled() as cursor:
         cursor.execute("UPDATE audit_auditentry SET summary = 'nothing' WHERE id = %s", [victim.pk])
     assert f"entry #{victim.pk}:" in verify_fails()
+    sequence()
+    assert f"entry #{victim.pk} (position " in verify_fails()
 
 
-def test_removed_entry_is_found_at_the_entry_after_it(chain):
+def test_removed_entry_is_found_at_the_entry_after_it_before_and_after_sequencing(chain):
     victim, after = chain[-2], chain[-1]
     with triggers_disabled() as cursor:
         cursor.execute("DELETE FROM audit_auditentry WHERE id = %s", [victim.pk])
-    assert f"entry #{after.pk}:" in verify_fails()
+    # Before sequencing the writer's run is broken; after it, the chain has a gap too.
+    assert f"entry #{after.pk}: its writer's run is broken" in verify_fails()
+    sequence()
+    assert f"entry #{after.pk} (position " in verify_fails()
 
 
-def test_rehashed_forgery_still_breaks_the_next_link(chain):
+def test_a_sequenced_entry_removed_leaves_a_gap_named_at_the_entry_after_it(chain):
+    sequence()
+    victim, after = (AuditEntry.objects.get(pk=e.pk) for e in chain[-2:])
+    with triggers_disabled() as cursor:
+        cursor.execute("DELETE FROM audit_auditentry WHERE id = %s", [victim.pk])
+    message = verify_fails()
+    assert f"entry #{after.pk} (position {after.position})" in message
+    assert f"position {victim.position} before it missing" in message
+
+
+def test_an_entry_rewritten_with_the_key_still_breaks_its_writers_run(chain):
+    # Even whoever holds the key cannot change an entry without relinking everything after it.
     victim, after = chain[-2], chain[-1]
     victim.summary = "forged"
-    forged_hash = victim.compute_hash()
+    forged_mac = victim.compute_mac()
     with triggers_disabled() as cursor:
         cursor.execute(
-            "UPDATE audit_auditentry SET summary = 'forged', entry_hash = %s WHERE id = %s",
-            [forged_hash, victim.pk],
+            "UPDATE audit_auditentry SET summary = 'forged', mac = %s WHERE id = %s",
+            [forged_mac, victim.pk],
         )
-    assert f"entry #{after.pk}:" in verify_fails()
+    assert f"entry #{after.pk}: its writer's run is broken" in verify_fails()
 
 
-def unkeyed_hash(previous_hash: str, entry: AuditEntry) -> str:
-    return hashlib.sha256(f"{previous_hash}\n{entry.canonical_content()}".encode()).hexdigest()
+def unkeyed_mac(entry: AuditEntry, previous: str) -> str:
+    message = f"{entry.writer}\n{entry.writer_seq}\n{previous}\n{entry.canonical_content()}"
+    return hashlib.sha256(message.encode()).hexdigest()
 
 
-def test_an_altered_entry_with_every_hash_after_it_recomputed_is_found(chain):
-    # Everything an attacker without the key can do: change an entry, then recompute its hash and
-    # every later one with SHA-256 (the whole chain consistent again, as before the key).
+def test_an_altered_entry_with_every_mac_and_hash_after_it_recomputed_is_found(chain):
+    # Everything an attacker without the key can do: change an entry, then recompute its MAC,
+    # the writer links and the chain after it with SHA-256 (all consistent again, but unkeyed).
+    sequence()
+    chain = list(AuditEntry.objects.order_by("position"))
     victim = chain[1]
     victim.summary = "forged"
-    previous = chain[0].entry_hash
+    mac, link = chain[0].mac, chain[0].entry_hash
     with triggers_disabled() as cursor:
         for entry in chain[1:]:
-            new_hash = unkeyed_hash(previous, entry)
+            mac = unkeyed_mac(entry, mac)
+            link = hashlib.sha256(f"{link}\n{entry.position}\n{mac}".encode()).hexdigest()
             cursor.execute(
-                "UPDATE audit_auditentry SET summary = %s, previous_hash = %s, entry_hash = %s "
-                "WHERE id = %s",
-                [entry.summary, previous, new_hash, entry.pk],
+                "UPDATE audit_auditentry SET summary = %s, writer_previous = %s, mac = %s, "
+                "entry_hash = %s WHERE id = %s",
+                [entry.summary, entry.writer_previous, mac, link, entry.pk],
             )
-            previous = new_hash
     message = verify_fails()
-    assert f"entry #{victim.pk}:" in message
-    assert "keyed hash" in message
+    assert f"entry #{victim.pk} (position {victim.position})" in message
+    assert "keyed MAC" in message
 
 
-def test_a_chain_recomputed_with_another_key_is_found_at_its_first_entry(chain, settings):
-    first = chain[0]
+def test_a_log_recomputed_with_another_key_is_found_at_its_first_entry(chain, settings):
+    sequence()
+    entries = list(AuditEntry.objects.order_by("position"))
     settings.AUDIT_CHAIN_KEY = "an attacker's guess"
-    previous = GENESIS_HASH
+    runs: dict[str, str] = {}
+    link = GENESIS_HASH
     forged = []
-    for entry in chain:
-        entry.previous_hash = previous
-        previous = entry.compute_hash()
-        forged.append((entry.previous_hash, previous, entry.pk))
+    for entry in entries:
+        entry.writer_previous = runs.get(entry.writer, GENESIS_HASH)
+        entry.mac = runs[entry.writer] = entry.compute_mac()
+        link = chain_hash(chain_key(), link, entry.position, entry.mac)
+        forged.append((entry.writer_previous, entry.mac, link, entry.pk))
     with triggers_disabled() as cursor:
         for row in forged:
             cursor.execute(
-                "UPDATE audit_auditentry SET previous_hash = %s, entry_hash = %s WHERE id = %s", row
+                "UPDATE audit_auditentry SET writer_previous = %s, mac = %s, entry_hash = %s "
+                "WHERE id = %s",
+                row,
             )
     settings.AUDIT_CHAIN_KEY = "embedded-demo-only-audit-" + "k" * 40
-    assert f"entry #{first.pk}:" in verify_fails()
+    assert f"entry #{entries[0].pk} (position 1): its content" in verify_fails()
 
 
 def test_newest_entries_removed_after_a_checkpoint_are_found(chain):
-    audit_checkpoint_write()
-    head = chain[-1]
+    checkpoint = audit_checkpoint_write()
     with triggers_disabled() as cursor:
         cursor.execute("DELETE FROM audit_auditentry WHERE id >= %s", [chain[-2].pk])
     message = verify_fails()
-    assert f"entry #{head.pk}: missing" in message
+    assert f"position {checkpoint.count}: missing" in message
     assert "the newest entries were removed" in message
 
 
 def test_a_whole_log_removed_is_found(chain):
-    audit_checkpoint_write()
+    checkpoint = audit_checkpoint_write()
     with triggers_disabled() as cursor:
         cursor.execute("DELETE FROM audit_auditentry")
-    assert f"entry #{chain[-1].pk}: missing" in verify_fails()
+    assert f"position {checkpoint.count}: missing" in verify_fails()
 
 
 def test_a_checkpointed_head_removed_and_the_tail_kept_is_found(chain, people):
-    # Removing the checkpointed entry and relinking the next one is impossible without the key,
-    # but the checkpoint names the entry even before the chain does.
-    audit_checkpoint_write()
+    checkpoint = audit_checkpoint_write()
     audit_record(actor=people.alice, action=AuditAction.CONSULT, summary="Read later")
-    head = chain[-1]
+    sequence()
     with triggers_disabled() as cursor:
-        cursor.execute("DELETE FROM audit_auditentry WHERE id = %s", [head.pk])
-    assert f"entry #{head.pk}:" in verify_fails()
+        cursor.execute("DELETE FROM audit_auditentry WHERE position = %s", [checkpoint.count])
+    assert f"position {checkpoint.count} before it missing" in verify_fails()
+
+
+def test_an_entry_left_unsequenced_too_long_is_flagged(chain, settings):
+    settings.AUDIT_UNSEQUENCED_MAX_SECONDS = 0
+    message = verify_fails()
+    assert f"entry #{chain[0].pk}: it has waited" in message
+    assert "audit_sequence" in message
+    call_command("audit_sequence", stdout=StringIO())
+    call_command("verify_audit", stdout=StringIO(), stderr=StringIO())
 
 
 def rewrite_last_checkpoint(path, **changes) -> None:
@@ -158,9 +194,8 @@ def test_a_checkpoint_with_a_bad_signature_is_refused(chain, checkpoint_file):
     # Someone who cut the tail makes the checkpoint agree with what is left.
     with triggers_disabled() as cursor:
         cursor.execute("DELETE FROM audit_auditentry WHERE id = %s", [chain[-1].pk])
-    rewrite_last_checkpoint(
-        checkpoint_file, count=2, head_id=chain[-2].pk, head_hash=chain[-2].entry_hash
-    )
+    before = AuditEntry.objects.get(pk=chain[-2].pk)
+    rewrite_last_checkpoint(checkpoint_file, count=before.position, head_hash=before.entry_hash)
     message = verify_fails()
     assert f"{checkpoint_file} cannot be trusted at line 1" in message
     assert "signature is wrong" in message

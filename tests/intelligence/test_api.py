@@ -110,3 +110,42 @@ def test_entities_are_listed_for_the_analyst_by_kind_and_search(people, api_clie
     assert [r["label"] for r in rows] == ["AB12 CDE (Silver Ford)"]
     assert client.get("/api/v1/entities/", {"search": "kebab"}).json()["count"] == 1
     assert api_client_for(people.alice).get("/api/v1/entities/").json()["count"] == 0
+
+
+@pytest.mark.parametrize(
+    ("obtained_at", "words"),
+    [
+        ("1194-03-01T21:30:00Z", "1900 or later"),
+        ("1899-12-31", "1900 or later"),
+        ("2999-01-01T00:00:00Z", "in the future"),
+        ("2026-02-30", "wrong format"),
+    ],
+)
+def test_when_obtained_is_between_1900_and_now(people, api_client_for, obtained_at, words):
+    response = api_client_for(people.frank).post(
+        URL, {**BODY, "obtained_at": obtained_at}, format="json"
+    )
+    assert response.status_code == 400
+    assert words in " ".join(response.json()["obtained_at"])
+    assert not IntelligenceItem.objects.exists()
+
+
+def test_a_draft_keeps_to_the_same_dates(people):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as error:
+        services.item_save_draft(actor=people.frank, obtained_at="1194-03-01")
+    assert "obtained_at" in error.value.message_dict
+
+
+def test_a_subjects_date_of_birth_before_1900_names_the_subject(people, api_client_for):
+    body = {
+        **BODY,
+        "subjects": [
+            {"kind": "person", "role": "witness", "name": "Al", "date_of_birth": "1194-1-1"}
+        ],
+    }
+    response = api_client_for(people.frank).post(URL, body, format="json")
+    assert response.status_code == 400
+    (message,) = response.json()["subjects"]
+    assert message.startswith("Subject 1 (date_of_birth)")

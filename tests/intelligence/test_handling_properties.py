@@ -59,12 +59,17 @@ operations = st.lists(
 PARTNERS = set(AgencyKind.values) - {AgencyKind.OTHER}
 
 
-def forbidden(row: DisseminationRecipient, authorised: set) -> str | None:
-    """Why the issue forbids this recipient, or None."""
+def forbidden(row: DisseminationRecipient, authorised: set, now: bool = False) -> str | None:
+    """Why the issue forbids this recipient (under the code at dissemination, or with ``now``
+    the code in force now), or None."""
     dissemination = row.dissemination
     item = dissemination.item
+    if now:
+        item.refresh_from_db()
     agency = row.agency if row.agency_id else row.user.agency
-    code = (item.scheme, dissemination.handling_code)
+    handling_code = item.current_handling_code if now else dissemination.handling_code
+    conditions = item.current_handling_conditions if now else dissemination.conditions
+    code = (item.scheme, handling_code)
     if not item.sanitised_content:
         return "shared before sanitisation"
     if row.user_id and row.user.role in {"lscb_manager", "admin"}:
@@ -80,7 +85,7 @@ def forbidden(row: DisseminationRecipient, authorised: set) -> str | None:
     partner_codes = {("5x5x5", "1"), ("3x5x2", "P"), ("3x5x2", "C")}
     if code in partner_codes and (agency.kind not in PARTNERS or not dissemination.purpose.strip()):
         return "code 1/P/C outside police and partners or without purpose"
-    if code == ("3x5x2", "C") and not dissemination.conditions.strip():
+    if code == ("3x5x2", "C") and not conditions.strip():
         return "code C without conditions"
     return None
 
@@ -149,21 +154,26 @@ def run(people, ops) -> None:
         "dissemination__item", "user__agency", "agency"
     ):
         assert forbidden(row, authorised) is None, forbidden(row, authorised)
-    # A recipient's view holds only what was disseminated to them or their agency.
+        # What a recipient still holds, the grading now in force must allow too: a later
+        # regrading to code 5 (or 4, or 2 without authority) withdraws it.
+        if row.withdrawn_at is None:
+            assert forbidden(row, authorised, now=True) is None, forbidden(row, authorised, True)
+    # A recipient's view holds only what was disseminated, and not withdrawn, to them or their
+    # agency; never an item whose code in force is 5 or 3.
     for user in users.values():
         for item in permissions.received_items(user):
+            live = DisseminationRecipient.objects.filter(
+                dissemination__item=item, withdrawn_at__isnull=True
+            )
             assert (
-                DisseminationRecipient.objects.filter(dissemination__item=item, user=user).exists()
-                or DisseminationRecipient.objects.filter(
-                    dissemination__item=item, agency=user.agency
-                ).exists()
+                live.filter(user=user).exists()
+                or live.filter(agency=user.agency).exists()
                 or (
                     user.role == "team_manager"
-                    and DisseminationRecipient.objects.filter(
-                        dissemination__item=item, user__in_colocated_team=True
-                    ).exists()
+                    and live.filter(user__in_colocated_team=True).exists()
                 )
             )
+            assert not (item.scheme == "5x5x5" and item.current_handling_code in {"3", "5"})
     assert not ConditionsAcknowledgement.objects.exists()
 
 

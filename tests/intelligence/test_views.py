@@ -63,6 +63,16 @@ class TestLadder(Ladder):
             404,
             "Mr Patel",
         ),
+        Page(
+            "resolve",
+            lambda p: reverse(
+                "intelligence:resolve", args=[(i := submit(p.frank)).pk, i.mentions.first().pk]
+            ),
+            "ana",
+            "manager",
+            404,
+            "Likely the same",
+        ),
         Page("entities", lambda p: reverse("intelligence:entities"), "ana", "alice", 403, "Search"),
         Page(
             "entity",
@@ -304,3 +314,93 @@ def test_likely_duplicates_are_offered_and_merged_only_when_chosen(people, clien
     second.refresh_from_db()
     assert second.merged_into == first
     assert first.mentions.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("day", "words"),
+    [(("1", "3", "1194"), "1900 or later"), (("1", "3", "2999"), "today or in the past")],
+)
+def test_the_page_refuses_a_date_obtained_before_1900_or_in_the_future(
+    people, client_for, day, words
+):
+    data = form_data(obtained_on_0=day[0], obtained_on_1=day[1], obtained_on_2=day[2])
+    response = client_for(people.frank).post(reverse("intelligence:new"), data)
+    assert response.status_code == 200
+    assert words in response.content.decode()
+    assert not IntelligenceItem.objects.exists()
+
+
+def test_a_time_later_today_is_refused_on_the_date_field(people, client_for):
+    from django.utils import timezone
+
+    now = timezone.localtime()
+    if now.hour >= 23:
+        pytest.skip("no later hour today")
+    data = form_data(
+        obtained_on_0=str(now.day),
+        obtained_on_1=str(now.month),
+        obtained_on_2=str(now.year),
+        obtained_time="23:59",
+    )
+    response = client_for(people.frank).post(reverse("intelligence:new"), data)
+    assert "cannot have been obtained in the future" in response.content.decode()
+    assert not IntelligenceItem.objects.exists()
+
+
+def test_the_analyst_re_points_a_subject_to_the_entity_it_really_is(people, client_for):
+    submit(people.frank, subjects=[{"kind": "vehicle", "registration": "AB12CDE"}])
+    item = submit(people.fiona, subjects=[{"kind": "vehicle", "registration": "AB12CDF"}])
+    right = Entity.objects.get(key="AB12CDE")
+    mention = item.mentions.get()
+    client = client_for(people.ana)
+    url = reverse("intelligence:resolve", args=[item.pk, mention.pk])
+    page = client.get(url).content.decode()
+    assert "AB12 CDE" in page and "This is the one" in page  # offered as a likely duplicate
+    found = client.get(url, {"q": "AB12"}).content.decode()
+    assert "AB12 CDE" in found
+    response = client.post(url, {"entity": right.pk})
+    assert response.status_code == 302
+    mention.refresh_from_db()
+    assert mention.entity == right
+    assert not Entity.objects.get(key="AB12CDF").merged_into  # nothing merged
+    from cse_portal.audit.models import AuditEntry
+
+    assert AuditEntry.objects.filter(summary__contains="subject resolved to").exists()
+
+
+def test_a_subject_is_not_re_pointed_to_another_kind_or_another_items_subject(people, client_for):
+    item = submit(people.frank)
+    other = submit(people.fiona)
+    vehicle = item.mentions.get(entity__kind="vehicle")
+    phone = Entity.objects.get(kind="phone")
+    client = client_for(people.ana)
+    url = reverse("intelligence:resolve", args=[item.pk, vehicle.pk])
+    client.post(url, {"entity": phone.pk})
+    vehicle.refresh_from_db()
+    assert vehicle.entity.kind == "vehicle"
+    foreign = other.mentions.first().pk
+    assert client.get(reverse("intelligence:resolve", args=[item.pk, foreign])).status_code == 404
+    assert client.post(url, {"entity": "\x00" * 3}).status_code == 200
+
+
+def test_person_entities_of_one_record_are_offered_as_the_same_child(people, client_for):
+    from cse_portal.young_people import services as yp_services
+
+    submit(people.frank, subjects=[{"kind": "person", "role": "witness", "name": "Maya W"}])
+    submit(people.frank, subjects=[{"kind": "person", "role": "witness", "name": "Noah E"}])
+    maya_entity = Entity.objects.get(label="Maya W")
+    noah_entity = Entity.objects.get(label="Noah E")
+    services.entity_link_young_person(
+        actor=people.ana, entity=maya_entity, young_person=people.maya
+    )
+    services.entity_link_young_person(
+        actor=people.ana, entity=noah_entity, young_person=people.noah
+    )
+    yp_services.young_person_merge(
+        survivor=people.maya, duplicate=people.noah, merged_by=people.manager, reason="Same girl"
+    )
+    noah_entity.refresh_from_db()
+    assert noah_entity.young_person == people.maya  # the merge hook moved it
+    page = client_for(people.ana).get(reverse("intelligence:entity", args=[maya_entity.pk]))
+    assert "Noah E" in page.content.decode() and "100%" in page.content.decode()
+    assert people.maya.chronology.filter(source_app="intelligence").count() == 2

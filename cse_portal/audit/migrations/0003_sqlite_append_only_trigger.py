@@ -10,7 +10,23 @@ from __future__ import annotations
 
 from django.db import migrations
 
-from cse_portal.audit.sqlite3.guard import CREATE_TRIGGERS, DROP_TRIGGERS
+# The triggers as they were at this migration (0007 replaces the UPDATE one), kept here so that
+# migrating a new database passes through the same states as an old one did.
+CREATE_TRIGGERS = [
+    f"""
+    CREATE TRIGGER IF NOT EXISTS audit_entry_append_only_{operation.lower()}
+    BEFORE {operation} ON audit_auditentry
+    BEGIN
+        SELECT RAISE(ABORT, 'audit entries are append-only: {operation} refused');
+    END
+    """
+    for operation in ("UPDATE", "DELETE")
+]
+
+DROP_TRIGGERS = [
+    f"DROP TRIGGER IF EXISTS audit_entry_append_only_{operation}"
+    for operation in ("update", "delete")
+]
 
 
 def create_triggers(apps, schema_editor):

@@ -1,6 +1,7 @@
-"""``manage.py audit_bench_chain --entries N``: append N synthetic entries to the audit log, chained
-and keyed exactly as ``audit_record`` chains them, fast enough to build a national-sized log
-(``audit_record`` writes a few hundred a second; this streams COPY on PostgreSQL).
+"""``manage.py audit_bench_chain --entries N``: append N synthetic entries to the audit log, written
+and sequenced exactly as ``audit_record`` and the sequencer would (each by one of a few dozen
+writers, in that writer's run, at the next gapless position of the chain), fast enough to build a
+national-sized log (this streams COPY on PostgreSQL).
 
 For benchmarks only: it refuses to run unless DEBUG is on, since it writes made-up entries into
 the real log."""
@@ -21,6 +22,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 from django.utils import timezone
 
+from cse_portal.audit import sequencer
 from cse_portal.audit.models import (
     GENESIS_HASH,
     HASHED_FIELDS,
@@ -29,10 +31,19 @@ from cse_portal.audit.models import (
     canonical_form,
     chain_hash,
     chain_key,
+    entry_mac,
 )
-from cse_portal.audit.services import _lock_chain
 
-COLUMNS = (*HASHED_FIELDS, "previous_hash", "entry_hash")
+COLUMNS = (
+    *HASHED_FIELDS,
+    "writer",
+    "writer_seq",
+    "writer_previous",
+    "mac",
+    "position",
+    "entry_hash",
+)
+WRITERS = 48
 # Built from constant column names only.
 _INSERT = "INSERT INTO audit_auditentry ({}) VALUES ({})".format(  # noqa: S608
     ", ".join(COLUMNS), ", ".join(["%s"] * len(COLUMNS))
@@ -50,12 +61,20 @@ def _copy_text(value: Any) -> str:
 
 
 def synthetic_rows(
-    count: int, previous_hash: str, seed: int = 2026, subjects: Sequence[str] = ()
+    count: int,
+    head: tuple[int, str],
+    seed: int = 2026,
+    subjects: Sequence[str] = (),
 ) -> Iterator[tuple[Any, ...]]:
-    """``count`` entries (values in ``COLUMNS`` order) chained after ``previous_hash``, a second
-    apart and ending now, about ``subjects`` (young people's ids) when given, else random ids."""
+    """``count`` entries (values in ``COLUMNS`` order) sequenced after ``head`` (position, hash),
+    a second apart and ending now, about ``subjects`` (young people's ids) when given, else random
+    ids, written by ``WRITERS`` fresh writers taking turns at random."""
     key = chain_key()
     rnd = random.Random(seed)  # noqa: S311  (synthetic benchmark data, not a secret)
+    position, previous_hash = head
+    # Fresh names each run, so appending twice never continues (or collides with) a run.
+    runs = {uuid.uuid4().hex[:16]: (0, GENESIS_HASH) for _ in range(WRITERS)}
+    names = list(runs)
     start = timezone.now() - timedelta(seconds=count)
     for n in range(count):
         action = rnd.choice(ACTIONS)
@@ -81,9 +100,14 @@ def synthetic_rows(
             {"channel": rnd.choice(["page", "api"]), "results": results},
             f"10.{rnd.randint(0, 255)}.{rnd.randint(0, 255)}.{rnd.randint(1, 254)}",
         )
-        entry_hash = chain_hash(key, previous_hash, canonical_form(values))
-        yield (*values, previous_hash, entry_hash)
-        previous_hash = entry_hash
+        writer = names[rnd.randrange(WRITERS)]
+        seq, writer_previous = runs[writer]
+        seq += 1
+        mac = entry_mac(key, writer, seq, writer_previous, canonical_form(values))
+        runs[writer] = (seq, mac)
+        position += 1
+        previous_hash = chain_hash(key, previous_hash, position, mac)
+        yield (*values, writer, seq, writer_previous, mac, position, previous_hash)
 
 
 class Command(BaseCommand):
@@ -111,12 +135,13 @@ def append_synthetic(
     subjects: Sequence[str] = (),
     progress: Callable[[str], Any] = lambda _: None,
 ) -> int:
-    """Append ``count`` synthetic entries after the head of the log; how many were written."""
+    """Append ``count`` synthetic entries after the head of the log; how many were written.
+    Entries waiting for the sequencer are sequenced first, and the sequencer's lock is held
+    throughout, so nothing else takes the positions these are given."""
+    sequencer.sequence_pending()
     with transaction.atomic():
-        # The same lock audit_record takes, so nothing chains to the head meanwhile.
-        _lock_chain()
-        head = AuditEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first()
-        rows = synthetic_rows(count, head or GENESIS_HASH, subjects=subjects)
+        sequencer.lock()
+        rows = synthetic_rows(count, sequencer.head() or (0, GENESIS_HASH), subjects=subjects)
         written = 0
         while written < count:
             rows_batch = [row for _, row in zip(range(batch), rows, strict=False)]
@@ -132,9 +157,9 @@ class _Writer:
         if connection.vendor == "postgresql":
             buffer = io.StringIO()
             for row in batch:
-                *plain, recipients, detail, ip, previous_hash, entry_hash = row
+                *plain, recipients, detail, ip = row[: len(HASHED_FIELDS)]
                 fields = [*plain, json.dumps(recipients), json.dumps(detail), ip]
-                fields += [previous_hash, entry_hash]
+                fields += row[len(HASHED_FIELDS) :]
                 buffer.write("\t".join(_copy_text(field) for field in fields) + "\n")
             buffer.seek(0)
             with connection.cursor() as cursor:

@@ -11,8 +11,8 @@ from cse_portal.audit.selectors import verify_chain
 
 class Command(BaseCommand):
     help = (
-        "Check the audit log's keyed hash chain against the signed checkpoints; exit 0 when "
-        "intact, non-zero naming the first break."
+        "Check the audit log (every entry's keyed MAC, every writer's run, the sequenced chain) "
+        "against the signed checkpoints; exit 0 when intact, non-zero naming the first break."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -59,7 +59,7 @@ class Command(BaseCommand):
         )
         if broken is not None:
             raise CommandError(
-                f"Audit log broken at entry #{broken.entry_id}: {broken.reason}. "
+                f"Audit log broken at {broken.where()}: {broken.reason}. "
                 f"{checked} entries before it are intact."
             )
         elapsed = time.monotonic() - started

@@ -1,0 +1,305 @@
+"""The victim / offender / location network, in one SQL statement.
+
+A *hub* is a location, vehicle, phone, online account or suspected exploiter; its *links* are the
+different young people at risk mentioned beside it in the same submitted items. For a period (and
+optionally a postcode district and some kinds), the statement ranks the hubs of each kind by the
+young people linked (then by items), keeps the top ``per_kind`` of each with at least
+``min_links`` young people, and returns each kept hub with its edges to those young people (the
+number of items naming both). The neighbourhood is bounded twice (hubs per kind, ``MAX_EDGES``
+rows), so the cost follows the period's items, never the whole register.
+
+The link chart (``/api/v1/intelligence/network/``) and the analysis page's tables read the same
+result; the tables are the chart's accessible, printable alternative."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from .models import Entity, EntityKind, IntelligenceItem, ItemStatus, Mention, MentionRole
+
+#: The hub groups, in the order the page shows them: (group, kind, heading).
+GROUPS = (
+    ("location", EntityKind.LOCATION, "Locations"),
+    ("vehicle", EntityKind.VEHICLE, "Vehicles"),
+    ("exploiter", EntityKind.PERSON, "Suspected exploiters"),
+    ("phone", EntityKind.PHONE, "Phone numbers"),
+    ("account", EntityKind.ACCOUNT, "Online accounts"),
+)
+GROUP_NAMES = [group for group, _kind, _heading in GROUPS]
+GROUP_KIND = {group: kind for group, kind, _heading in GROUPS}
+GROUP_HEADING = {group: heading for group, _kind, heading in GROUPS}
+
+#: An item is in a district when it mentions a location with a postcode in it.
+DISTRICT_MATCH = "de.kind = %s AND de.postcode LIKE %s"
+
+#: At most this many hub-to-young-person rows: the chart stays readable and the query bounded.
+MAX_EDGES = 2000
+DEFAULT_PER_KIND = 10
+MAX_PER_KIND = 50
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the analyst asks: the period (``since`` inclusive, ``until`` inclusive), a postcode
+    district (``S1``), the hub groups, the minimum young people a hub links, and how many hubs of
+    each group to keep."""
+
+    since: date
+    until: date
+    district: str = ""
+    groups: tuple[str, ...] = tuple(GROUP_NAMES)
+    min_links: int = 1
+    per_kind: int = DEFAULT_PER_KIND
+
+    def as_query(self) -> dict[str, Any]:
+        return {
+            "since": self.since.isoformat(),
+            "until": self.until.isoformat(),
+            "district": self.district,
+            "kind": list(self.groups),
+            "min_links": self.min_links,
+            "per_kind": self.per_kind,
+        }
+
+
+def default_filters(today: date | None = None) -> Filters:
+    today = today or timezone.localdate()
+    return Filters(since=today - timedelta(days=90), until=today)
+
+
+@dataclass
+class Hub:
+    id: str
+    group: str
+    label: str
+    postcode: str
+    venue_kind: str
+    young_people: int
+    items: int
+    rank: int
+    edges: list[Edge] = field(default_factory=list)
+
+    @property
+    def kind(self) -> str:
+        return GROUP_KIND[self.group]
+
+
+@dataclass
+class Edge:
+    young_person: str  # the person entity's id
+    label: str
+    record_id: str | None  # the young person's record it is linked to, if any
+    weight: int
+
+
+@dataclass
+class Picture:
+    filters: Filters
+    hubs: list[Hub]
+    truncated: bool
+
+    def by_group(self) -> list[dict[str, Any]]:
+        """The tables: one per group asked for, most-connected first."""
+        return [
+            {
+                "group": group,
+                "heading": GROUP_HEADING[group],
+                "hubs": [hub for hub in self.hubs if hub.group == group],
+            }
+            for group in self.filters.groups
+        ]
+
+    def young_people(self) -> list[Edge]:
+        """Each young person in the picture once (for the audit and the chart's nodes)."""
+        seen: dict[str, Edge] = {}
+        for hub in self.hubs:
+            for edge in hub.edges:
+                seen.setdefault(edge.young_person, edge)
+        return list(seen.values())
+
+    def shown_entities(self) -> list[Entity]:
+        """Unsaved stand-ins naming every entity shown, with the record each concerns, for the
+        audit of what was shown."""
+        shown = [Entity(id=uuid.UUID(hub.id)) for hub in self.hubs]
+        shown += [
+            Entity(
+                id=uuid.UUID(edge.young_person),
+                young_person_id=uuid.UUID(edge.record_id) if edge.record_id else None,
+            )
+            for edge in self.young_people()
+        ]
+        return shown
+
+    def as_json(self, entity_url: Any) -> dict[str, Any]:
+        """cytoscape.js's elements, plus what the chart's legend and the export need."""
+        nodes = [
+            {
+                "id": hub.id,
+                "label": hub.label,
+                "group": hub.group,
+                "young_people": hub.young_people,
+                "items": hub.items,
+                "url": entity_url(hub.id),
+            }
+            for hub in self.hubs
+        ]
+        nodes += [
+            {
+                "id": edge.young_person,
+                "label": edge.label,
+                "group": "young_person",
+                "young_people": None,
+                "items": None,
+                "url": entity_url(edge.young_person),
+            }
+            for edge in self.young_people()
+        ]
+        edges = [
+            {
+                "id": f"{hub.id}:{edge.young_person}",
+                "source": hub.id,
+                "target": edge.young_person,
+                "weight": edge.weight,
+            }
+            for hub in self.hubs
+            for edge in hub.edges
+        ]
+        return {
+            "filters": self.filters.as_query(),
+            "nodes": nodes,
+            "edges": edges,
+            "truncated": self.truncated,
+        }
+
+
+def _bounds(filters: Filters) -> tuple[Any, Any]:
+    zone = timezone.get_current_timezone()
+    start = timezone.make_aware(datetime.combine(filters.since, time.min), zone)
+    end = timezone.make_aware(datetime.combine(filters.until + timedelta(days=1), time.min), zone)
+    return (
+        connection.ops.adapt_datetimefield_value(start),
+        connection.ops.adapt_datetimefield_value(end),
+    )
+
+
+def _sql(filters: Filters) -> tuple[str, list[Any]]:
+    item = IntelligenceItem._meta.db_table
+    mention = Mention._meta.db_table
+    entity = Entity._meta.db_table
+    start, end = _bounds(filters)
+    in_items = "i.status <> %s AND i.obtained_at >= %s AND i.obtained_at < %s"
+    item_params: list[Any] = [ItemStatus.DRAFT.value, start, end]
+    if filters.district:
+        located = f"{mention} dm JOIN {entity} de ON de.id = dm.entity_id"
+        in_items += f" AND i.id IN (SELECT dm.item_id FROM {located} WHERE {DISTRICT_MATCH})"  # noqa: S608
+        item_params += [EntityKind.LOCATION.value, f"{filters.district} %"]
+    kinds = [GROUP_KIND[g].value for g in filters.groups if g != "exploiter"] or ["-"]
+    hub_role = (
+        f"(se.kind IN ({', '.join(['%s'] * len(kinds))})"
+        + (" OR (se.kind = %s AND s.role = %s)" if "exploiter" in filters.groups else "")
+        + ")"
+    )
+    hub_params: list[Any] = list(kinds)
+    if "exploiter" in filters.groups:
+        hub_params += [EntityKind.PERSON.value, MentionRole.SUSPECTED_EXPLOITER.value]
+    young = MentionRole.YOUNG_PERSON_AT_RISK.value
+    sql = f"""
+        WITH hubs AS (
+            SELECT s.entity_id AS hub,
+                   CASE WHEN se.kind = 'person' THEN 'exploiter' ELSE se.kind END AS grp,
+                   COUNT(DISTINCT COALESCE(ye.young_person_id, ye.id)) AS young_people,
+                   COUNT(DISTINCT i.id) AS items
+            FROM {item} i
+            JOIN {mention} s ON s.item_id = i.id
+            JOIN {entity} se ON se.id = s.entity_id
+            JOIN {mention} y ON y.item_id = i.id AND y.role = %s AND y.entity_id <> s.entity_id
+            JOIN {entity} ye ON ye.id = y.entity_id
+            WHERE {in_items} AND se.merged_into_id IS NULL AND {hub_role}
+            GROUP BY s.entity_id, se.kind
+            HAVING COUNT(DISTINCT COALESCE(ye.young_person_id, ye.id)) >= %s
+        ), ranked AS (
+            SELECT hub, grp, young_people, items,
+                   ROW_NUMBER() OVER (
+                       PARTITION BY grp ORDER BY young_people DESC, items DESC, hub
+                   ) AS position
+            FROM hubs
+        ), top AS (
+            SELECT * FROM ranked WHERE position <= %s
+        ), edges AS (
+            SELECT t.hub, y.entity_id AS young_person, COUNT(DISTINCT i.id) AS weight
+            FROM top t
+            JOIN {mention} s ON s.entity_id = t.hub
+                AND (t.grp <> 'exploiter' OR s.role = %s)
+            JOIN {item} i ON i.id = s.item_id
+            JOIN {mention} y ON y.item_id = i.id AND y.role = %s AND y.entity_id <> t.hub
+            WHERE {in_items}
+            GROUP BY t.hub, y.entity_id
+        )
+        SELECT t.hub, t.grp, t.young_people, t.items, t.position,
+               he.label, he.postcode, he.venue_kind,
+               ed.young_person, ye.label, ye.young_person_id, ed.weight
+        FROM top t
+        JOIN {entity} he ON he.id = t.hub
+        LEFT JOIN edges ed ON ed.hub = t.hub
+        LEFT JOIN {entity} ye ON ye.id = ed.young_person
+        ORDER BY t.grp, t.position, ed.weight DESC, ye.label, ed.young_person
+        LIMIT %s
+    """  # noqa: S608  (table names only are interpolated; every value is a parameter)
+    params = [
+        young,
+        *item_params,
+        *hub_params,
+        filters.min_links,
+        filters.per_kind,
+        MentionRole.SUSPECTED_EXPLOITER.value,
+        young,
+        *item_params,
+        MAX_EDGES + 1,
+    ]
+    return sql, params
+
+
+def _id(value: Any) -> str | None:
+    return str(uuid.UUID(str(value))) if value is not None else None
+
+
+def picture_build(filters: Filters) -> Picture:
+    """The picture for ``filters``: one query. The caller has checked the user may see it."""
+    sql, params = _sql(filters)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    truncated = len(rows) > MAX_EDGES
+    hubs: dict[str, Hub] = {}
+    for row in rows[:MAX_EDGES]:
+        hub_id = str(uuid.UUID(str(row[0])))
+        hub = hubs.get(hub_id)
+        if hub is None:
+            hub = hubs[hub_id] = Hub(
+                id=hub_id,
+                group=row[1],
+                young_people=int(row[2]),
+                items=int(row[3]),
+                rank=int(row[4]),
+                label=row[5],
+                postcode=row[6] or "",
+                venue_kind=row[7] or "",
+            )
+        if row[8] is not None:
+            hub.edges.append(
+                Edge(
+                    young_person=_id(row[8]) or "",
+                    label=row[9],
+                    record_id=_id(row[10]),
+                    weight=int(row[11]),
+                )
+            )
+    order = {group: index for index, group in enumerate(GROUP_NAMES)}
+    ordered = sorted(hubs.values(), key=lambda hub: (order[hub.group], hub.rank))
+    return Picture(filters=filters, hubs=ordered, truncated=truncated)

@@ -1,0 +1,334 @@
+"""``/api/v1/outreach-sessions/``, ``/api/v1/premises/`` and ``/api/v1/training-sessions/``: the
+same funnel, selectors and services as the pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from cse_portal.accounts.models import Agency
+from cse_portal.fields import NARRATIVE_MAX_LENGTH, SHORT_TEXT_MAX_LENGTH
+from cse_portal.young_people import permissions as yp_permissions
+
+from . import permissions, selectors, services
+from .models import (
+    Course,
+    OutreachSession,
+    Premises,
+    Sector,
+    TeamInterest,
+    TrainingSession,
+    VisitOutcome,
+)
+
+
+class OutreachSessionSerializer(serializers.ModelSerializer):
+    place = serializers.UUIDField(write_only=True, help_text="A location entity's id.")
+    place_label = serializers.CharField(source="place.label", read_only=True)
+    place_postcode = serializers.CharField(source="place.postcode", read_only=True)
+    alert = serializers.UUIDField(required=False, allow_null=True, help_text="An open alert's id.")
+    agencies = serializers.ListField(child=serializers.UUIDField(), required=False)
+    intelligence_reference = serializers.CharField(
+        source="intelligence_item.reference", read_only=True, default=None
+    )
+
+    class Meta:
+        model = OutreachSession
+        fields = [
+            "id",
+            "reference",
+            "status",
+            "starts_at",
+            "ends_at",
+            "place",
+            "place_label",
+            "place_postcode",
+            "alert",
+            "alert_closed",
+            "agencies",
+            "other_workers",
+            "young_people_count",
+            "materials_given",
+            "what_seen",
+            "intelligence_reference",
+            "created_at",
+        ]
+        read_only_fields = [
+            "id",
+            "reference",
+            "status",
+            "alert_closed",
+            "young_people_count",
+            "materials_given",
+            "what_seen",
+            "created_at",
+        ]
+
+    def to_representation(self, instance: OutreachSession) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["alert"] = str(instance.alert_id) if instance.alert_id else None
+        data["agencies"] = [str(a.pk) for a in instance.agencies.all()]
+        return data
+
+
+class SessionRecordSerializer(serializers.Serializer):
+    young_people_count = serializers.IntegerField(min_value=0, max_value=10_000)
+    young_people = serializers.ListField(child=serializers.UUIDField(), required=False)
+    materials_given = serializers.CharField(
+        required=False, allow_blank=True, max_length=SHORT_TEXT_MAX_LENGTH
+    )
+    what_seen = serializers.CharField(
+        required=False, allow_blank=True, max_length=NARRATIVE_MAX_LENGTH
+    )
+    visits = serializers.ListField(
+        child=serializers.DictField(child=serializers.CharField()),
+        required=False,
+        help_text='[{"premises": id, "outcome": code}]',
+    )
+
+
+class OutreachSessionViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """GET lists the sessions the caller may see; POST plans one at a place (and alert)."""
+
+    serializer_class = OutreachSessionSerializer
+    filter_backends: list[Any] = []
+    lookup_value_regex = "[^/]+"
+
+    def get_queryset(self) -> QuerySet[OutreachSession]:
+        return (
+            selectors.sessions_list(
+                self.request.user, status=self.request.query_params.get("status", "")
+            )
+            .select_related("intelligence_item")
+            .prefetch_related("agencies")
+        )
+
+    def get_object(self) -> OutreachSession:
+        return permissions.get_session_for_user(self.request.user, self.kwargs["pk"], channel="api")
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        user = request.user
+        if not permissions.can_do_outreach(user):
+            raise PermissionDenied
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        place = selectors.place_for(user, data["place"])
+        if place is None:
+            raise serializers.ValidationError({"place": ["Choose a place you may see"]})
+        alert = None
+        if data.get("alert"):
+            alert = selectors.alert_for(user, data["alert"])
+            if alert is None:
+                raise serializers.ValidationError({"alert": ["Choose an open alert you may see"]})
+        agencies = list(Agency.objects.filter(pk__in=data.get("agencies") or [], is_active=True))
+        if len(agencies) != len(set(data.get("agencies") or [])):
+            raise serializers.ValidationError({"agencies": ["Choose active agencies"]})
+        session = services.session_plan(
+            actor=user,
+            place=place,
+            starts_at=data["starts_at"],
+            ends_at=data.get("ends_at"),
+            alert=alert,
+            agencies=agencies,
+            other_workers=data.get("other_workers", ""),
+        )
+        return Response(self.get_serializer(session).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=SessionRecordSerializer, responses=OutreachSessionSerializer)
+    @action(detail=True, methods=["post"])
+    def record(self, request: Request, pk: str | None = None) -> Response:
+        """Record what happened at the session (as the page does)."""
+        user = request.user
+        session = permissions.get_session_for_user(user, pk, channel="api")
+        serializer = SessionRecordSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        wanted = set(data.get("young_people") or [])
+        people = list(yp_permissions.visible_young_people(user).filter(pk__in=wanted))
+        if len(people) != len(wanted):
+            raise serializers.ValidationError(
+                {"young_people": ["Link only young people whose records you can see"]}
+            )
+        visits = []
+        for visit in data.get("visits") or []:
+            premises = permissions.visible_premises(user).filter(pk=visit.get("premises")).first()
+            if premises is None or visit.get("outcome") not in VisitOutcome.values:
+                raise serializers.ValidationError(
+                    {"visits": ["Give each visit's premises id and outcome code"]}
+                )
+            visits.append((premises, visit["outcome"]))
+        session = services.session_record(
+            actor=user,
+            session=session,
+            young_people_count=data["young_people_count"],
+            young_people=people,
+            materials_given=data.get("materials_given", ""),
+            what_seen=data.get("what_seen", ""),
+            visits=visits,
+        )
+        return Response(OutreachSessionSerializer(session).data)
+
+
+class PremisesSerializer(serializers.ModelSerializer):
+    sector = serializers.ChoiceField(choices=Sector.choices)
+    team_interest = serializers.ChoiceField(choices=TeamInterest.choices, required=False)
+
+    class Meta:
+        model = Premises
+        fields = [
+            "id",
+            "name",
+            "sector",
+            "address",
+            "postcode",
+            "contact_name",
+            "contact_phone",
+            "contact_email",
+            "team_interest",
+            "materials_displayed",
+            "created_at",
+        ]
+        read_only_fields = ["id", "created_at"]
+
+
+class PremisesViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The register of businesses and community groups (``search``, ``sector``)."""
+
+    serializer_class = PremisesSerializer
+    filter_backends: list[Any] = []
+    lookup_value_regex = "[^/]+"
+
+    def get_queryset(self) -> QuerySet[Premises]:
+        params = self.request.query_params
+        return selectors.premises_list(
+            self.request.user, q=params.get("search", ""), sector=params.get("sector", "")
+        )
+
+    def get_object(self) -> Premises:
+        return permissions.get_premises_for_user(
+            self.request.user, self.kwargs["pk"], channel="api"
+        )
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if not permissions.can_do_outreach(request.user):
+            raise PermissionDenied
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        premises = services.premises_save(actor=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(premises).data, status=status.HTTP_201_CREATED)
+
+
+class TrainingSessionSerializer(serializers.ModelSerializer):
+    course = serializers.SlugRelatedField(slug_field="code", queryset=Course.objects.all())
+    course_title = serializers.CharField(source="course.title", read_only=True)
+    trainer = serializers.UUIDField(required=False, allow_null=True)
+    audience_sectors = serializers.ListField(
+        child=serializers.ChoiceField(choices=Sector.choices), required=False
+    )
+    audience_agencies = serializers.ListField(child=serializers.UUIDField(), required=False)
+    attendees = serializers.ListField(child=serializers.UUIDField(), required=False)
+
+    class Meta:
+        model = TrainingSession
+        fields = [
+            "id",
+            "course",
+            "course_title",
+            "delivered_on",
+            "trainer",
+            "trainer_name",
+            "attendance_count",
+            "attendees",
+            "audience_sectors",
+            "audience_agencies",
+            "created_at",
+        ]
+        read_only_fields = ["id", "created_at"]
+
+    def to_representation(self, instance: TrainingSession) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["trainer"] = str(instance.trainer_id) if instance.trainer_id else None
+        data["attendees"] = [str(u.pk) for u in instance.attendees.all()]
+        data["audience_sectors"] = [a.sector for a in instance.audience_sectors.all()]
+        data["audience_agencies"] = [str(a.pk) for a in instance.audience_agencies.all()]
+        return data
+
+
+class TrainingSessionViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Training sessions the caller delivered, attended or recorded (every one for the team
+    manager); POST records one."""
+
+    serializer_class = TrainingSessionSerializer
+    filter_backends: list[Any] = []
+    lookup_value_regex = "[^/]+"
+
+    def get_queryset(self) -> QuerySet[TrainingSession]:
+        return selectors.training_sessions_list(self.request.user).prefetch_related(
+            "attendees", "audience_sectors", "audience_agencies"
+        )
+
+    def get_object(self) -> TrainingSession:
+        return permissions.get_training_session_for_user(
+            self.request.user, self.kwargs["pk"], channel="api"
+        )
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        user = request.user
+        if not permissions.can_record_training(user):
+            raise PermissionDenied
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        users = get_user_model().objects.filter(is_active=True)
+        attendee_ids = set(data.get("attendees") or [])
+        attendees = list(users.filter(pk__in=attendee_ids))
+        errors: dict[str, list[str]] = {}
+        if len(attendees) != len(attendee_ids):
+            errors["attendees"] = ["Name attendees by the ids of active staff users"]
+        trainer = None
+        if data.get("trainer"):
+            trainer = users.filter(pk=data["trainer"]).first()
+            if trainer is None:
+                errors["trainer"] = ["Name the trainer by an active staff user's id"]
+        agency_ids = set(data.get("audience_agencies") or [])
+        agencies = list(Agency.objects.filter(pk__in=agency_ids))
+        if len(agencies) != len(agency_ids):
+            errors["audience_agencies"] = ["Choose agencies by their ids"]
+        if errors:
+            raise serializers.ValidationError(errors)
+        session = services.training_session_record(
+            actor=user,
+            course=data["course"],
+            delivered_on=data["delivered_on"],
+            attendance_count=data["attendance_count"],
+            trainer=trainer,
+            trainer_name=data.get("trainer_name", ""),
+            audience_sectors=data.get("audience_sectors") or [],
+            audience_agencies=agencies,
+            attendees=attendees,
+        )
+        return Response(self.get_serializer(session).data, status=status.HTTP_201_CREATED)

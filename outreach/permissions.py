@@ -1,0 +1,197 @@
+"""The one access funnel for outreach, training and participation.
+
+Who sees what (anything else is a 404, or a 403 for a page the role never uses):
+
+=================  ================================================================================
+role               outreach
+=================  ================================================================================
+practitioner,      plan and record outreach sessions (all of them), keep the register of
+team_manager       businesses and community groups, record training they deliver, read the
+                   participation feedback and record participation activities
+frontline of a     plan and record outreach sessions; see the sessions they planned, recorded or
+youth service or   worked on, and those of their agency; keep the register; record training they
+the voluntary      deliver
+sector
+any other staff    their own training record, and the training sessions they delivered or
+(not admin)        attended
+team_manager       also: every training session, the team's training records and the sectors
+                   reached, the train-the-trainer cascade, and the e-learning import
+lscb_manager,      their own training record only (figures come with the reports)
+admin
+the public         the feedback form only (no account)
+=================  ================================================================================
+
+Young people engaged in a session are listed to a worker only when the worker may see their record
+(``young_people.permissions``); the count is for everyone who sees the session. Every session,
+premises, training session and activity handed out by a ``get_..._for_user`` function here has its
+consultation audited.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from cse_portal.accounts.models import AgencyKind
+from cse_portal.accounts.roles import ALL_ROLES, STAFF_WORKING_CASES, Role
+from cse_portal.funnel import consult_or_404
+
+from .models import OutreachSession, ParticipationActivity, Premises, TrainingSession
+
+#: Agencies whose frontline staff go out on outreach.
+OUTREACH_AGENCY_KINDS = frozenset({AgencyKind.YOUTH_SERVICE, AgencyKind.VCS})
+#: Every staff role with a training record (everyone but nobody).
+TRAINED_ROLES = frozenset(ALL_ROLES)
+#: Who delivers training and records it.
+TRAINER_ROLES = frozenset(ALL_ROLES) - {Role.ADMIN, Role.LSCB_MANAGER}
+
+
+def _has(user: Any, *roles: str) -> bool:
+    return bool(user.is_authenticated and user.has_role(*roles))
+
+
+def is_team_manager(user: Any) -> bool:
+    return _has(user, Role.TEAM_MANAGER)
+
+
+def works_cases(user: Any) -> bool:
+    return _has(user, *STAFF_WORKING_CASES)
+
+
+def can_do_outreach(user: Any) -> bool:
+    """Practitioners, the team manager, and frontline staff of youth services and the voluntary
+    sector plan and record sessions and keep the register."""
+    if works_cases(user):
+        return True
+    agency = getattr(user, "agency", None) if user.is_authenticated else None
+    return bool(
+        _has(user, Role.FRONTLINE) and agency is not None and agency.kind in OUTREACH_AGENCY_KINDS
+    )
+
+
+def can_record_training(user: Any) -> bool:
+    return _has(user, *TRAINER_ROLES)
+
+
+def can_see_training_record(user: Any) -> bool:
+    return _has(user, *TRAINED_ROLES)
+
+
+def can_import_elearning(user: Any) -> bool:
+    return is_team_manager(user)
+
+
+def can_see_participation(user: Any) -> bool:
+    return works_cases(user)
+
+
+# --- Outreach sessions ---------------------------------------------------------------------------
+
+
+def visible_sessions(user: Any) -> QuerySet[OutreachSession]:
+    if works_cases(user):
+        return OutreachSession.objects.all()
+    if not can_do_outreach(user):
+        return OutreachSession.objects.none()
+    return OutreachSession.objects.filter(
+        pk__in=OutreachSession.objects.filter(
+            Q(planned_by=user) | Q(recorded_by=user) | Q(workers=user) | Q(agencies=user.agency_id)
+        ).values("pk")
+    )
+
+
+def get_session_for_user(user: Any, pk: Any, *, channel: str = "page") -> OutreachSession:
+    """A session ``user`` may see, its consultation audited; ``Http404`` for missing and forbidden
+    alike."""
+    return consult_or_404(
+        user,
+        visible_sessions(user).select_related("place", "alert", "planned_by", "recorded_by"),
+        pk,
+        what="outreach session",
+        channel=channel,
+        subject_id=lambda session: None,
+    )
+
+
+# --- Premises ------------------------------------------------------------------------------------
+
+
+def visible_premises(user: Any) -> QuerySet[Premises]:
+    if not can_do_outreach(user):
+        return Premises.objects.none()
+    return Premises.objects.all()
+
+
+def get_premises_for_user(user: Any, pk: Any, *, channel: str = "page") -> Premises:
+    return consult_or_404(
+        user,
+        visible_premises(user),
+        pk,
+        what="premises",
+        channel=channel,
+        subject_id=lambda p: None,
+    )
+
+
+# --- Training ------------------------------------------------------------------------------------
+
+
+def visible_training_sessions(user: Any) -> QuerySet[TrainingSession]:
+    """The team manager: every session. Anyone else: those they delivered, attended or
+    recorded."""
+    if is_team_manager(user):
+        return TrainingSession.objects.all()
+    if not can_see_training_record(user):
+        return TrainingSession.objects.none()
+    return TrainingSession.objects.filter(
+        pk__in=TrainingSession.objects.filter(
+            Q(trainer=user) | Q(attendees=user) | Q(recorded_by=user)
+        ).values("pk")
+    )
+
+
+def get_training_session_for_user(user: Any, pk: Any, *, channel: str = "page") -> TrainingSession:
+    return consult_or_404(
+        user,
+        visible_training_sessions(user).select_related("course", "trainer", "recorded_by"),
+        pk,
+        what="training session",
+        channel=channel,
+        subject_id=lambda s: None,
+    )
+
+
+def get_import_for_user(user: Any, pk: Any) -> Any:
+    from .models import ElearningImport
+
+    visible = (
+        ElearningImport.objects.all()
+        if can_import_elearning(user)
+        else ElearningImport.objects.none()
+    )
+    return consult_or_404(
+        user,
+        visible.select_related("uploaded_by"),
+        pk,
+        what="e-learning import",
+        channel="page",
+        subject_id=lambda i: None,
+    )
+
+
+# --- Participation -------------------------------------------------------------------------------
+
+
+def visible_activities(user: Any) -> QuerySet[ParticipationActivity]:
+    if not can_see_participation(user):
+        return ParticipationActivity.objects.none()
+    return ParticipationActivity.objects.all()
+
+
+def visible_feedback(user: Any) -> QuerySet[Any]:
+    from .models import Feedback
+
+    if not can_see_participation(user):
+        return Feedback.objects.none()
+    return Feedback.objects.all()

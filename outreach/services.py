@@ -1,0 +1,665 @@
+"""Every write of outreach, training and participation: keyword-only functions, one transaction
+each, that check the rule, write, and record the audit entry (and the chronology entry on a young
+person's record). Pages, the API, the import task and the demo data all come through here.
+Intelligence is written only through ``intelligence.services``."""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from cse_portal.audit.models import AuditAction
+from cse_portal.audit.services import audit_record
+from cse_portal.young_people import permissions as yp_permissions
+from cse_portal.young_people import services as yp_services
+from intelligence import services as intelligence_services
+from intelligence.models import AlertOutcome, EntityKind, Origin, Scheme, SourceKind
+
+from . import permissions
+from .models import (
+    Course,
+    CourseKind,
+    ElearningCompletion,
+    ElearningImport,
+    Feedback,
+    ImportStatus,
+    OutreachSession,
+    ParticipationActivity,
+    Premises,
+    PremisesVisit,
+    SessionEngagement,
+    SessionStatus,
+    TrainingAudience,
+    TrainingSession,
+    VisitOutcome,
+)
+
+SOURCE_APP = "outreach"
+
+
+def _require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+# --- Outreach sessions ---------------------------------------------------------------------------
+
+
+def _new_reference() -> str:
+    while True:
+        reference = f"OR{timezone.now():%y}-{secrets.token_hex(3).upper()}"
+        if not OutreachSession.objects.filter(reference=reference).exists():
+            return reference
+
+
+@transaction.atomic
+def session_plan(
+    *,
+    actor: Any,
+    place: Any,
+    starts_at: datetime,
+    ends_at: datetime | None = None,
+    alert: Any = None,
+    agencies: Iterable[Any] = (),
+    workers: Iterable[Any] = (),
+    other_workers: str = "",
+) -> OutreachSession:
+    """Plan a session at a hot spot (a location of intelligence), perhaps answering an alert.
+    The planner is one of the workers."""
+    _require(permissions.can_do_outreach(actor), "Your role does not plan outreach")
+    errors: dict[str, list[str]] = {}
+    if place is None or getattr(place, "kind", None) != EntityKind.LOCATION:
+        errors["place"] = ["Choose the place the session is at"]
+    if starts_at is None:
+        errors["starts_at"] = ["Enter when the session starts"]
+    elif ends_at is not None and ends_at < starts_at:
+        errors["ends_at"] = ["The session must end after it starts"]
+    if alert is not None and place is not None and alert.entity_id != place.pk:
+        errors["alert"] = ["The alert is about another place"]
+    if errors:
+        raise ValidationError(errors)
+    session = OutreachSession(
+        reference=_new_reference(),
+        place=place,
+        alert=alert,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        other_workers=(other_workers or "").strip(),
+        planned_by=actor,
+    )
+    session.full_clean()
+    session.save()
+    session.workers.set({actor, *workers})
+    session.agencies.set({a for a in [actor.agency, *agencies] if a is not None})
+    audit_record(
+        actor=actor,
+        action=AuditAction.COLLECT,
+        obj=session,
+        summary=f"Outreach session {session.reference} planned",
+        detail={"place": str(place.pk), "alert": str(alert.pk) if alert else None},
+    )
+    return session
+
+
+@transaction.atomic
+def session_record(
+    *,
+    actor: Any,
+    session: OutreachSession,
+    young_people_count: int,
+    young_people: Iterable[Any] = (),
+    materials_given: str = "",
+    what_seen: str = "",
+    visits: Iterable[tuple[Any, str]] = (),
+) -> OutreachSession:
+    """Record what happened: how many young people were engaged (and which known ones, only
+    those ``actor`` may see), materials given, what was seen, and the businesses and groups
+    visited with the outcome of each visit. Recording again corrects the record."""
+    _require(permissions.can_do_outreach(actor), "Your role does not record outreach")
+    young_people = list(dict.fromkeys(young_people))
+    visits = list(visits)
+    errors: dict[str, list[str]] = {}
+    if young_people_count is None or young_people_count < 0:
+        errors["young_people_count"] = ["Enter how many young people were engaged, 0 or more"]
+    elif young_people_count < len(young_people):
+        errors["young_people_count"] = [
+            "The number engaged cannot be less than the young people you linked"
+        ]
+    if any(not yp_permissions.can_view_young_person(actor, yp) for yp in young_people):
+        errors["young_people"] = ["Link only young people whose records you can see"]
+    if any(outcome not in VisitOutcome.values for _, outcome in visits):
+        errors["visits"] = ["Choose the outcome of each visit"]
+    if errors:
+        raise ValidationError(errors)
+    first_time = session.status != SessionStatus.RECORDED
+    session.status = SessionStatus.RECORDED
+    session.young_people_count = young_people_count
+    session.materials_given = (materials_given or "").strip()
+    session.what_seen = (what_seen or "").strip()
+    session.recorded_by = actor
+    session.recorded_at = timezone.now()
+    session.full_clean()
+    session.save()
+    already = set(session.engagements.values_list("young_person_id", flat=True))
+    for young_person in young_people:
+        if young_person.pk in already:
+            continue
+        SessionEngagement.objects.create(
+            session=session, young_person=young_person, linked_by=actor
+        )
+        yp_services.chronology_add(
+            young_person=young_person,
+            title=f"Engaged during outreach at {session.place.label}",
+            source_app=SOURCE_APP,
+            occurred_at=session.starts_at,
+            obj=session,
+            recorded_by=actor,
+        )
+    visited_on = timezone.localtime(session.starts_at).date()
+    for premises, outcome in visits:
+        PremisesVisit.objects.update_or_create(
+            premises=premises,
+            session=session,
+            defaults={"visited_on": visited_on, "outcome": outcome, "visited_by": actor},
+        )
+    audit_record(
+        actor=actor,
+        action=AuditAction.COLLECT if first_time else AuditAction.ALTER,
+        obj=session,
+        summary=f"Outreach session {session.reference} recorded",
+        detail={
+            "young_people_count": young_people_count,
+            "linked": [str(yp.pk) for yp in young_people],
+            "visits": len(visits),
+        },
+    )
+    return session
+
+
+@transaction.atomic
+def session_to_intelligence(
+    *,
+    actor: Any,
+    session: OutreachSession,
+    source_evaluation: str,
+    intelligence_evaluation: str,
+    handling_code: str,
+    priority: str,
+    content: str = "",
+) -> Any:
+    """What was seen becomes a 5x5x5 intelligence report in one action: the worker's own
+    observation at the session's place, through ``intelligence.services.item_submit``."""
+    _require(permissions.can_do_outreach(actor), "Your role does not record outreach")
+    if session.intelligence_item_id is not None:
+        raise ValidationError({"content": "What was seen is already intelligence"})
+    text = (content or session.what_seen).strip()
+    if not text:
+        raise ValidationError({"content": "Record what was seen first"})
+    place = session.place
+    name = place.label.removesuffix(f", {place.postcode}") if place.postcode else place.label
+    item = intelligence_services.item_submit(
+        actor=actor,
+        scheme=Scheme.FIVE_BY_FIVE,
+        source_evaluation=source_evaluation,
+        intelligence_evaluation=intelligence_evaluation,
+        handling_code=handling_code,
+        priority=priority,
+        obtained_at=session.starts_at,
+        content=text,
+        source_kind=SourceKind.OWN_OBSERVATION,
+        source_description=f"Outreach session {session.reference}",
+        subjects=[
+            {
+                "kind": EntityKind.LOCATION,
+                "name": name,
+                "address": place.address,
+                "postcode": place.postcode,
+                "venue_kind": place.venue_kind,
+            }
+        ],
+        origin=Origin.OUTREACH,
+        origin_reference=session.reference,
+    )
+    session.intelligence_item = item
+    session.save(update_fields=["intelligence_item"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.ALTER,
+        obj=session,
+        summary=f"What was seen at {session.reference} submitted as intelligence {item.reference}",
+    )
+    return item
+
+
+@transaction.atomic
+def session_close_alert(*, actor: Any, session: OutreachSession, reason: str) -> Any:
+    """Close the pattern alert the session answered, with the outcome "outreach"."""
+    if session.alert_id is None:
+        raise ValidationError({"reason": "This session does not answer an alert"})
+    if not session.is_recorded:
+        raise ValidationError({"reason": "Record the session before closing its alert"})
+    alert = intelligence_services.alert_close(
+        actor=actor, alert=session.alert, outcome=AlertOutcome.OUTREACH, reason=reason
+    )
+    session.alert_closed = True
+    session.save(update_fields=["alert_closed"])
+    return alert
+
+
+def young_person_merged(*, survivor: Any, duplicate: Any, merged_by: Any) -> dict[str, int]:
+    """Merge hook: engagements of the duplicate become the survivor's (once per session)."""
+    both = SessionEngagement.objects.filter(young_person=survivor).values("session")
+    SessionEngagement.objects.filter(young_person=duplicate, session__in=both).delete()
+    moved = SessionEngagement.objects.filter(young_person=duplicate).update(young_person=survivor)
+    return {SessionEngagement._meta.label_lower: moved}
+
+
+# --- Premises ------------------------------------------------------------------------------------
+
+PREMISES_FIELDS = (
+    "name",
+    "sector",
+    "address",
+    "postcode",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+    "team_interest",
+    "materials_displayed",
+)
+
+
+def _clean_postcode(value: str) -> str:
+    from intelligence.normalise import clean_postcode
+
+    try:
+        return clean_postcode(value) if (value or "").strip() else ""
+    except ValidationError as error:
+        raise ValidationError({"postcode": error.messages}) from None
+
+
+@transaction.atomic
+def premises_save(*, actor: Any, premises: Premises | None = None, **fields: Any) -> Premises:
+    """Add a business or community group to the register, or correct one."""
+    _require(permissions.can_do_outreach(actor), "Your role does not keep the register")
+    unknown = set(fields) - set(PREMISES_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown fields: {sorted(unknown)}")
+    created = premises is None
+    if premises is None:
+        premises = Premises(created_by=actor)
+    for name, value in fields.items():
+        setattr(premises, name, value.strip() if isinstance(value, str) else value)
+    premises.postcode = _clean_postcode(premises.postcode)
+    premises.full_clean()
+    premises.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.COLLECT if created else AuditAction.ALTER,
+        obj=premises,
+        summary=f"{premises.name} {'added to' if created else 'changed on'} the register",
+    )
+    return premises
+
+
+@transaction.atomic
+def premises_visit_add(
+    *,
+    actor: Any,
+    premises: Premises,
+    visited_on: date,
+    outcome: str,
+    note: str = "",
+    materials_displayed: bool | None = None,
+) -> PremisesVisit:
+    """A visit with its outcome; what the visit found about the materials updates the register."""
+    _require(permissions.can_do_outreach(actor), "Your role does not record visits")
+    if visited_on is not None and visited_on > timezone.localdate():
+        raise ValidationError({"visited_on": ["The date of the visit must be today or earlier"]})
+    visit = PremisesVisit(
+        premises=premises,
+        visited_on=visited_on,
+        outcome=outcome,
+        note=(note or "").strip(),
+        visited_by=actor,
+    )
+    visit.full_clean()
+    visit.save()
+    if materials_displayed is not None and materials_displayed != premises.materials_displayed:
+        premises.materials_displayed = materials_displayed
+        premises.save(update_fields=["materials_displayed"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.COLLECT,
+        obj=premises,
+        summary=f"Visit to {premises.name} recorded: {visit.get_outcome_display()}",
+    )
+    return visit
+
+
+# --- Training ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def training_session_record(
+    *,
+    actor: Any,
+    course: Course,
+    delivered_on: date,
+    attendance_count: int,
+    trainer: Any = None,
+    trainer_name: str = "",
+    audience_sectors: Iterable[str] = (),
+    audience_agencies: Iterable[Any] = (),
+    attendees: Iterable[Any] = (),
+    premises: Iterable[Any] = (),
+) -> TrainingSession:
+    """A delivery of a course. Anyone but the team manager records only sessions they delivered
+    themselves; the named attendees are staff users, counted in ``attendance_count``."""
+    from .models import Sector
+
+    _require(permissions.can_record_training(actor), "Your role does not record training")
+    attendees = list(dict.fromkeys(attendees))
+    sectors = sorted(set(audience_sectors))
+    if trainer is None and not (trainer_name or "").strip():
+        trainer = actor
+    errors: dict[str, list[str]] = {}
+    if not permissions.is_team_manager(actor) and trainer is not None and trainer != actor:
+        errors["trainer"] = ["Record only the training you delivered yourself"]
+    if not permissions.is_team_manager(actor) and trainer is None:
+        errors["trainer"] = ["Record only the training you delivered yourself"]
+    if delivered_on is not None and delivered_on > timezone.localdate():
+        errors["delivered_on"] = ["The date the course was delivered must be today or earlier"]
+    if attendance_count is None or attendance_count < 1:
+        errors["attendance_count"] = ["Enter how many people attended, 1 or more"]
+    elif attendance_count < len(attendees):
+        errors["attendance_count"] = ["The number attending cannot be less than those named"]
+    if trainer is not None and trainer in attendees:
+        errors["attendees"] = ["The trainer is not one of the attendees"]
+    if set(sectors) - set(Sector.values):
+        errors["audience_sectors"] = ["Choose sectors from the list"]
+    if errors:
+        raise ValidationError(errors)
+    session = TrainingSession(
+        course=course,
+        delivered_on=delivered_on,
+        trainer=trainer,
+        trainer_name="" if trainer is not None else trainer_name.strip(),
+        attendance_count=attendance_count,
+        recorded_by=actor,
+    )
+    session.full_clean()
+    session.save()
+    session.attendees.set(attendees)
+    session.audience_agencies.set(list(audience_agencies))
+    TrainingAudience.objects.bulk_create(
+        [TrainingAudience(session=session, sector=sector) for sector in sectors]
+    )
+    session.premises.set(list(premises))
+    audit_record(
+        actor=actor,
+        action=AuditAction.COLLECT,
+        obj=session,
+        summary=f"Training recorded: {course.title} on {delivered_on:%d %b %Y}",
+        detail={"attendance": attendance_count, "named": len(attendees)},
+    )
+    return session
+
+
+# --- E-learning import ---------------------------------------------------------------------------
+
+IMPORT_COLUMNS = ("email", "module", "completed_on")
+MAX_IMPORT_ROWS = 20_000
+#: Rows written between two progress updates.
+IMPORT_BATCH = 200
+
+
+@transaction.atomic
+def elearning_import_start(*, actor: Any, filename: str, content: str) -> ElearningImport:
+    """Accept a CSV export from the learning platform: its header is checked now, its rows in
+    the background (``tasks.elearning_import``), queued once this transaction commits."""
+    _require(permissions.can_import_elearning(actor), "Only the team manager imports e-learning")
+    reader = csv.reader(io.StringIO(content))
+    header = [h.strip().lower() for h in next(reader, [])]
+    missing = [c for c in IMPORT_COLUMNS if c not in header]
+    if missing:
+        raise ValidationError(
+            {
+                "file": [
+                    f"The file must have the columns {', '.join(IMPORT_COLUMNS)} "
+                    f"(missing: {', '.join(missing)})"
+                ]
+            }
+        )
+    rows = content.count("\n")
+    if rows > MAX_IMPORT_ROWS + 1:
+        raise ValidationError({"file": [f"Import at most {MAX_IMPORT_ROWS:,} rows at a time"]})
+    record = ElearningImport(filename=filename[:200], content=content, uploaded_by=actor)
+    record.full_clean()
+    record.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.COLLECT,
+        obj=record,
+        summary=f"E-learning export {record.filename} uploaded",
+    )
+    from .tasks import elearning_import
+
+    transaction.on_commit(lambda: elearning_import.delay(str(record.pk)))
+    return record
+
+
+def _parse_date(value: str) -> date | None:
+    value = value.strip()
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(value, pattern).date()  # noqa: DTZ007 (a date, not a time)
+        except ValueError:
+            continue
+    return None
+
+
+def _row_errors(
+    row: dict[str, str], users: dict[str, Any], courses: dict[str, Course]
+) -> tuple[list[str], tuple[Any, Course, date, int | None] | None]:
+    errors = []
+    email = (row.get("email") or "").strip().lower()
+    module = (row.get("module") or "").strip().lower()
+    user = users.get(email)
+    if not email:
+        errors.append("email: missing")
+    elif user is None:
+        errors.append(f"email: no staff user has the email {email}")
+    course = courses.get(module)
+    if not module:
+        errors.append("module: missing")
+    elif course is None:
+        errors.append(f"module: {module} is not an e-learning module of the portal")
+    completed = _parse_date(row.get("completed_on") or "")
+    if completed is None:
+        errors.append("completed_on: give the date as YYYY-MM-DD or DD/MM/YYYY")
+    elif completed > timezone.localdate():
+        errors.append("completed_on: the date is in the future")
+    score: int | None = None
+    raw_score = (row.get("score") or "").strip()
+    if raw_score:
+        if raw_score.isdigit() and int(raw_score) <= 100:
+            score = int(raw_score)
+        else:
+            errors.append("score: give a whole number from 0 to 100")
+    if errors:
+        return errors, None
+    return [], (user, course, completed, score)
+
+
+def elearning_import_run(*, import_id: Any) -> ElearningImport:
+    """Import the rows of one upload: each valid row once (a completion already recorded, by this
+    upload or an earlier one, is counted as such and not repeated), each bad row kept with its
+    errors. Safe to run again: a finished import is left as it is; an interrupted one starts over,
+    and rows written before the interruption count as already recorded."""
+    record = ElearningImport.objects.get(pk=import_id)
+    if record.status in (ImportStatus.DONE, ImportStatus.FAILED):
+        return record
+    rows = list(csv.DictReader(io.StringIO(record.content)))
+    rows = [{(k or "").strip().lower(): (v or "") for k, v in row.items()} for row in rows]
+    emails = {(r.get("email") or "").strip().lower() for r in rows} - {""}
+    users = {
+        u.email_lower: u
+        for u in get_user_model()
+        .objects.annotate(email_lower=Lower("email"))
+        .filter(email_lower__in=emails, is_active=True)
+    }
+    courses = {c.code: c for c in Course.objects.filter(kind=CourseKind.ELEARNING, is_active=True)}
+    record.status, record.rows_total, record.progress = ImportStatus.RUNNING, len(rows), 0
+    record.rows_added = record.rows_already = record.rows_failed = 0
+    record.errors = []
+    record.save(
+        update_fields=[
+            "status",
+            "rows_total",
+            "progress",
+            "rows_added",
+            "rows_already",
+            "rows_failed",
+            "errors",
+        ]
+    )
+    for start in range(0, len(rows), IMPORT_BATCH):
+        _import_batch(record, rows[start : start + IMPORT_BATCH], start, users, courses)
+    record.status = ImportStatus.DONE
+    record.progress = 100
+    record.finished_at = timezone.now()
+    with transaction.atomic():
+        record.save(update_fields=["status", "progress", "finished_at"])
+        audit_record(
+            actor=record.uploaded_by,
+            action=AuditAction.COLLECT,
+            obj=record,
+            summary=(
+                f"E-learning import {record.filename}: {record.rows_added} added, "
+                f"{record.rows_already} already recorded, {record.rows_failed} with errors"
+            ),
+        )
+    return record
+
+
+@transaction.atomic
+def _import_batch(
+    record: ElearningImport,
+    rows: list[dict[str, str]],
+    offset: int,
+    users: dict[str, Any],
+    courses: dict[str, Course],
+) -> None:
+    wanted: dict[tuple[Any, int, date], int | None] = {}
+    for number, row in enumerate(rows, start=offset + 2):  # row 1 is the header
+        errors, parsed = _row_errors(row, users, courses)
+        if parsed is None:
+            record.errors.append({"row": number, "errors": errors})
+            record.rows_failed += 1
+            continue
+        user, course, completed, score = parsed
+        key = (user.pk, course.pk, completed)
+        if key in wanted:
+            record.rows_already += 1
+            continue
+        wanted[key] = score
+    existing = set(
+        ElearningCompletion.objects.filter(
+            user_id__in={k[0] for k in wanted}, completed_on__in={k[2] for k in wanted}
+        ).values_list("user_id", "course_id", "completed_on")
+    )
+    new = [
+        ElearningCompletion(
+            user_id=user, course_id=course, completed_on=completed, score=score, source=record
+        )
+        for (user, course, completed), score in wanted.items()
+        if (user, course, completed) not in existing
+    ]
+    ElearningCompletion.objects.bulk_create(new, ignore_conflicts=True)
+    record.rows_added += len(new)
+    record.rows_already += len(wanted) - len(new)
+    done = offset + len(rows)
+    record.progress = min(99, done * 100 // max(record.rows_total, 1))
+    record.save(update_fields=["progress", "rows_added", "rows_already", "rows_failed", "errors"])
+
+
+def elearning_import_fail(*, import_id: Any) -> None:
+    """The task gave up: say so on the upload's page."""
+    ElearningImport.objects.filter(pk=import_id).exclude(status=ImportStatus.DONE).update(
+        status=ImportStatus.FAILED, finished_at=timezone.now()
+    )
+
+
+# --- Participation -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def feedback_receive(*, address: str, fields: dict[str, Any], robot: bool = False) -> bool:
+    """Feedback through the public form, counted against the same per-address limit as the other
+    public pages (keyed hash only, never the address). False when the address is at the
+    ceiling and nothing was kept; a robot is answered like anyone else, and nothing is kept."""
+    from referrals.models import PublicAdmission
+    from referrals.services import public_submission_admit
+
+    if public_submission_admit(address=address) == PublicAdmission.REFUSE:
+        return False
+    if robot:
+        return True
+    feedback = Feedback(**{k: (v.strip() if isinstance(v, str) else v) for k, v in fields.items()})
+    feedback.full_clean()
+    feedback.save()
+    audit_record(
+        actor=None,
+        actor_username="public (feedback)",
+        action=AuditAction.COLLECT,
+        obj=feedback,
+        summary="Feedback received" + ("" if feedback.anonymous else " with contact details"),
+    )
+    return True
+
+
+@transaction.atomic
+def activity_record(
+    *,
+    actor: Any,
+    kind: str,
+    title: str,
+    held_on: date,
+    young_people_count: int = 0,
+    families_count: int = 0,
+    summary: str = "",
+    what_changed: str = "",
+) -> ParticipationActivity:
+    _require(permissions.can_see_participation(actor), "Your role does not record participation")
+    if held_on is not None and held_on > timezone.localdate():
+        raise ValidationError({"held_on": ["The date must be today or earlier"]})
+    activity = ParticipationActivity(
+        kind=kind,
+        title=(title or "").strip(),
+        held_on=held_on,
+        young_people_count=young_people_count or 0,
+        families_count=families_count or 0,
+        summary=(summary or "").strip(),
+        what_changed=(what_changed or "").strip(),
+        recorded_by=actor,
+    )
+    activity.full_clean()
+    activity.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.COLLECT,
+        obj=activity,
+        summary=f"Participation activity recorded: {activity.title}",
+    )
+    return activity

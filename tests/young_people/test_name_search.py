@@ -1,0 +1,206 @@
+"""Name search closest first, bounded whatever the register's size, and search-before-create still
+offering the right record when a national register holds hundreds of similar ones."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from cse_portal.young_people import selectors
+from cse_portal.young_people.models import Alias, YoungPerson
+from cse_portal.young_people.selectors import (
+    CANDIDATES_PER_LOOKUP,
+    NAME_RESULTS,
+    young_people_results,
+    young_people_search,
+    young_person_matches,
+)
+
+pytestmark = pytest.mark.django_db
+
+DOB = dt.date(2011, 3, 14)
+
+
+def _bulk(people, names, **fields) -> list[YoungPerson]:
+    return YoungPerson.objects.bulk_create(
+        YoungPerson(
+            given_name=given,
+            family_name=family,
+            estimated_age=14,
+            created_by=people.manager,
+            **fields,
+        )
+        for given, family in names
+    )
+
+
+def _names(results) -> list[str]:
+    return [record.full_name for record in results]
+
+
+def test_exact_names_come_first_then_starting_then_containing_then_sounding_or_alias(people):
+    _bulk(
+        people,
+        [
+            ("Dan", "Smyth"),  # sounds like it
+            ("Cat", "Goldsmith"),  # contains it
+            ("Bob", "Smithson"),  # starts with it
+            ("Zed", "Smith"),  # is it
+            ("Ann", "Smith"),  # is it
+            ("Ivy", "Jones"),  # nothing to do with it
+        ],
+    )
+    (alias_only,) = _bulk(people, [("Eve", "Stone")])
+    Alias.objects.create(young_person=alias_only, name="Smith")
+    found = list(young_people_search(people.manager, text="smith"))
+    assert _names(found) == [
+        "Ann Smith",
+        "Zed Smith",
+        "Bob Smithson",
+        "Cat Goldsmith",
+        "Dan Smyth",
+        "Eve Stone",
+    ]
+
+
+def test_a_given_name_match_ranks_like_a_family_name_match(people):
+    _bulk(people, [("Jordan", "Abbott"), ("Ann", "Jordan"), ("Jordana", "Adams")])
+    found = _names(young_people_search(people.manager, text="jordan"))
+    assert found[:2] == ["Jordan Abbott", "Ann Jordan"]
+    assert found[2] == "Jordana Adams"
+
+
+def test_more_than_200_matches_list_the_closest_200_and_say_there_are_more(people):
+    _bulk(people, [(f"Child{i:03d}", "Smithson") for i in range(NAME_RESULTS)])
+    _bulk(people, [("Amy", "Smith")])
+    results = young_people_results(people.manager, text="smith")
+    assert len(results) == NAME_RESULTS
+    assert results.capped
+    assert results[0:1][0].full_name == "Amy Smith", "the exact match first, however many others"
+
+
+def test_fewer_matches_are_listed_whole_and_not_capped(people):
+    _bulk(people, [(f"Child{i}", "Whitaker") for i in range(5)])
+    results = young_people_results(people.manager, text="whitaker")
+    assert len(results) == 5
+    assert not results.capped
+
+
+def test_the_search_page_says_more_than_200_and_counts_nothing(people, client_for):
+    _bulk(people, [(f"Child{i:03d}", "Smith") for i in range(NAME_RESULTS + 5)])
+    client = client_for(people.manager)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("young_people:search"), {"name": "smith"})
+    assert response.status_code == 200
+    assert "More than 200 results" in response.content.decode()
+    assert not [q for q in queries if "COUNT(" in q["sql"].upper()], "no count query"
+    page_two = client.get(reverse("young_people:search"), {"name": "smith", "page": 2})
+    assert "SMITH, Child025" in page_two.content.decode()
+
+
+def test_the_api_says_the_count_is_capped(people, api_client_for):
+    _bulk(people, [(f"Child{i:03d}", "Smith") for i in range(NAME_RESULTS + 5)])
+    response = api_client_for(people.manager).get("/api/v1/young-people/", {"search": "smith"})
+    assert response.status_code == 200
+    assert response.data["count"] == NAME_RESULTS
+    assert response.data["count_capped"] is True
+
+
+def test_two_words_both_match_whichever_is_rarer(people):
+    _bulk(people, [(f"Zara{i}", "Brown") for i in range(30)])
+    _bulk(people, [("Zara", f"Green{i}") for i in range(30)])
+    _bulk(people, [("Tom", "Quinlan"), ("Zara", "Quinlan"), ("Zara", "Quince")])
+    assert sorted(_names(young_people_search(people.manager, text="zara quin"))) == [
+        "Zara Quince",
+        "Zara Quinlan",
+    ]
+    assert _names(young_people_search(people.manager, text="quinlan zara")) == ["Zara Quinlan"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the rarity probe is PostgreSQL's")
+def test_the_rarer_word_drives_the_lookups(people):
+    _bulk(people, [("Zara", f"Green{i}") for i in range(30)])
+    _bulk(people, [("Zara", "Quinlan")])
+    visible = selectors.visible_young_people(people.manager)
+    assert selectors._rarest(visible, ["zara", "quinlan"]) == 1
+    assert selectors._rarest(visible, ["quinlan", "zara"]) == 0
+
+
+def test_name_search_keeps_to_what_the_user_may_see(people):
+    _bulk(people, [("Ann", "Smith")])
+    assert not young_people_search(people.alice, text="smith").exists()
+    assert len(young_people_results(people.alice, text="smith")) == 0
+
+
+def test_name_search_combines_with_the_date_of_birth(people):
+    _bulk(people, [(f"Child{i:03d}", "Smith") for i in range(NAME_RESULTS + 5)])
+    (born,) = YoungPerson.objects.bulk_create(
+        [YoungPerson(given_name="Zara", family_name="Smith", date_of_birth=DOB)]
+    )
+    found = young_people_results(people.manager, text="smith", date_of_birth=DOB)
+    assert [record.pk for record in found[0:10]] == [born.pk]
+
+
+def test_search_before_create_finds_whitfield_for_whitfeld_among_hundreds_alike(people):
+    """The national case: more people born that day, and more "Whit..." families, than any one
+    lookup keeps. The closest must still be offered first, not dropped with the surplus."""
+    maya = people.maya  # Maya Whitfield
+    many = CANDIDATES_PER_LOOKUP + 50
+    _bulk(
+        people, [(f"Child{i}", f"Family{i}") for i in range(many)], date_of_birth=maya.date_of_birth
+    )
+    _bulk(people, [(f"Child{i}", "Whitfield") for i in range(many)])
+    _bulk(people, [(f"Child{i}", "Whitford") for i in range(many)])
+    _bulk(people, [("Maya", f"Other{i}") for i in range(many)], postcode=maya.postcode)
+    matches = young_person_matches(
+        given_name="Maya",
+        family_name="Whitfeld",
+        date_of_birth=maya.date_of_birth,
+        postcode=maya.postcode,
+    )
+    assert matches and matches[0].record == maya
+    assert "similar name" in matches[0].reasons
+
+
+def test_the_new_record_page_offers_whitfield_instead_of_creating_a_duplicate(people, client_for):
+    maya = people.maya
+    _bulk(people, [(f"Child{i}", "Whitfield") for i in range(CANDIDATES_PER_LOOKUP + 20)])
+    before = YoungPerson.objects.count()
+    dob = maya.date_of_birth
+    response = client_for(people.manager).post(
+        reverse("young_people:create"),
+        {
+            "given_name": "Maya",
+            "family_name": "Whitfeld",
+            "date_of_birth_0": str(dob.day),
+            "date_of_birth_1": str(dob.month),
+            "date_of_birth_2": str(dob.year),
+            "gender": "female",
+            "ethnicity": "not_known",
+            "postcode": maya.postcode,
+        },
+    )
+    assert response.status_code == 200
+    assert "Whitfield" in response.content.decode()
+    assert YoungPerson.objects.count() == before, "nothing created while a match is offered"
+
+
+@pytest.mark.parametrize("text", ["smith", "maya whit", "jo"])
+def test_a_name_search_costs_the_same_with_few_and_many_matches(people, client_for, text):
+    client = client_for(people.manager)
+    url = reverse("young_people:search")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url, {"name": text}).status_code == 200
+        return len(captured)
+
+    _bulk(people, [("Maya", "Whitfield"), ("Jo", "Smith"), ("John", "Smith")])
+    few = queries()
+    _bulk(people, [(f"Jo{i}", "Smith") for i in range(150)])
+    _bulk(people, [("Maya", f"Whit{i}") for i in range(150)])
+    assert queries() == few
