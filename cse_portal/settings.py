@@ -461,18 +461,6 @@ REFERRALS_PUBLIC_RECEIPT_MINUTES = env.int("REFERRALS_PUBLIC_RECEIPT_MINUTES", d
 REFERRALS_PUBLIC_FORM_HOURS = env.int("REFERRALS_PUBLIC_FORM_HOURS", default=24)
 REFERRALS_EXIT_URL = env.str("REFERRALS_EXIT_URL", default="https://www.bbc.co.uk/weather")
 
-<<<<<<< HEAD
-# --- reports ---
-# Counts from 1 to this minus one are suppressed in every figure that leaves the team.
-REPORTS_SMALL_COUNT_THRESHOLD = env.int("REPORTS_SMALL_COUNT_THRESHOLD", default=5)
-# Finished reports are deleted this many days after they were generated.
-REPORTS_RETENTION_DAYS = env.int("REPORTS_RETENTION_DAYS", default=365)
-REPORTS_FILE_DIR = Path(env.str("REPORTS_FILE_DIR", default=str(VAR_DIR / "reports")))
-# A worker holds a report run this long; after it, beat's sweep queues the run again (a worker
-# killed mid-report). Longer than the longest report, shorter than the broker's visibility timeout.
-REPORTS_RUN_LEASE_SECONDS = env.int("REPORTS_RUN_LEASE_SECONDS", default=900)
-REPORTS_MAX_ATTEMPTS = env.int("REPORTS_MAX_ATTEMPTS", default=3)
-=======
 # --- audit ---
 # Audit entries are written without a lock and chained afterwards by the sequencer, which beat runs
 # this often (and every checkpoint runs first), this many entries a transaction. verify_audit fails
@@ -497,4 +485,14 @@ if MAP_TILE_URL:
 
     _tiles = urlsplit(MAP_TILE_URL.replace("{s}.", "*."))
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"{_tiles.scheme}://{_tiles.netloc}")
->>>>>>> main
+
+# --- reports ---
+# Counts from 1 to this minus one are suppressed in every figure that leaves the team.
+REPORTS_SMALL_COUNT_THRESHOLD = env.int("REPORTS_SMALL_COUNT_THRESHOLD", default=5)
+# Finished reports are deleted this many days after they were generated.
+REPORTS_RETENTION_DAYS = env.int("REPORTS_RETENTION_DAYS", default=365)
+REPORTS_FILE_DIR = Path(env.str("REPORTS_FILE_DIR", default=str(VAR_DIR / "reports")))
+# A worker holds a report run this long; after it, beat's sweep queues the run again (a worker
+# killed mid-report). Longer than the longest report, shorter than the broker's visibility timeout.
+REPORTS_RUN_LEASE_SECONDS = env.int("REPORTS_RUN_LEASE_SECONDS", default=900)
+REPORTS_MAX_ATTEMPTS = env.int("REPORTS_MAX_ATTEMPTS", default=3)
