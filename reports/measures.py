@@ -30,10 +30,11 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
 )
-from django.db.models.functions import ExtractIsoWeekDay
+from django.db.models.functions import Coalesce, ExtractIsoWeekDay
 from django.utils import timezone
 
 from . import suppression
@@ -149,6 +150,18 @@ def _alerts() -> QuerySet[Any]:
     return alerts_for_figures()
 
 
+def _outreach_sessions() -> QuerySet[Any]:
+    from outreach.selectors import outreach_sessions_for_figures
+
+    return outreach_sessions_for_figures()
+
+
+def _training_sessions() -> QuerySet[Any]:
+    from outreach.selectors import training_sessions_for_figures
+
+    return training_sessions_for_figures()
+
+
 SOURCES: dict[str, Callable[[], QuerySet[Any]]] = {
     "referrals": _triaged_referrals,
     "young_people": _young_people,
@@ -159,6 +172,8 @@ SOURCES: dict[str, Callable[[], QuerySet[Any]]] = {
     "intelligence": _items,
     "disseminations": _disseminations,
     "alerts": _alerts,
+    "outreach_sessions": _outreach_sessions,
+    "training_sessions": _training_sessions,
 }
 
 
@@ -174,17 +189,26 @@ class Measure:
     date_field: str | None  # None: a snapshot of now
     condition: Q = field(default_factory=Q)
     distinct: str = ""  # count distinct values of this field instead of rows
+    sum_of: str = ""  # add up this field (a number of people) instead of counting rows
+    day_field: bool = False  # ``date_field`` is a date, not a moment
 
     @property
     def snapshot(self) -> bool:
         return self.date_field is None
 
-    def aggregate(self, period: Period | None) -> Count:
+    def within(self, start: Period, end: Period) -> Q:
+        """Rows dated from the start of ``start`` to the end of ``end``."""
+        first, after = (
+            (start.first_day, end.next.first_day) if self.day_field else (start.start, end.end)
+        )
+        return Q(**{f"{self.date_field}__gte": first}) & Q(**{f"{self.date_field}__lt": after})
+
+    def aggregate(self, period: Period | None) -> Any:
         condition = self.condition
         if period is not None and self.date_field:
-            condition &= Q(**{f"{self.date_field}__gte": period.start}) & Q(
-                **{f"{self.date_field}__lt": period.end}
-            )
+            condition &= self.within(period, period)
+        if self.sum_of:
+            return Coalesce(Sum(self.sum_of, filter=condition), 0)
         if self.distinct:
             return Count(self.distinct, filter=condition, distinct=True)
         return Count("pk", filter=condition)
@@ -568,6 +592,46 @@ def _alert_measures() -> list[Measure]:
     return rows
 
 
+def _outreach_measures() -> list[Measure]:
+    return [
+        Measure(
+            "outreach_sessions",
+            "Outreach sessions",
+            "Assertive outreach sessions at hot spots, recorded as held, that started in the "
+            "period.",
+            "outreach_sessions",
+            "starts_at",
+        ),
+        Measure(
+            "outreach_young_people",
+            "Young people engaged by outreach",
+            "The young people the outreach workers recorded engaging with at those sessions, "
+            "added up (one young person met at two sessions counts twice).",
+            "outreach_sessions",
+            "starts_at",
+            sum_of="young_people_count",
+        ),
+        Measure(
+            "training_sessions",
+            "Training sessions delivered",
+            "Sessions of CSE awareness training delivered in the period (by the date delivered), "
+            "including those given by trainers trained here (the cascade).",
+            "training_sessions",
+            "delivered_on",
+            day_field=True,
+        ),
+        Measure(
+            "people_trained",
+            "People trained",
+            "The attendance recorded at those training sessions, added up.",
+            "training_sessions",
+            "delivered_on",
+            sum_of="attendance_count",
+            day_field=True,
+        ),
+    ]
+
+
 MEASURES: dict[str, Measure] = {
     m.name: m
     for m in [
@@ -577,6 +641,7 @@ MEASURES: dict[str, Measure] = {
         *_offer_measures(),
         *_intelligence_measures(),
         *_alert_measures(),
+        *_outreach_measures(),
     ]
 }
 
@@ -678,6 +743,13 @@ SECTIONS: tuple[Section, ...] = (
         ),
         extra=("alerts_raised",),
     ),
+    Section(
+        "outreach",
+        "Outreach and training delivered",
+        "outreach_sessions",
+        (),
+        extra=("outreach_young_people", "training_sessions", "people_trained"),
+    ),
 )
 
 RATES: dict[str, Rate] = {rate.name: rate for section in SECTIONS for rate in section.rates}
@@ -698,9 +770,7 @@ def _source_query(source: str, period: Period) -> tuple[QuerySet[Any], dict[str,
             continue
         aggregates[f"{measure.name}__current"] = measure.aggregate(period)
         aggregates[f"{measure.name}__previous"] = measure.aggregate(period.previous)
-        window |= Q(**{f"{measure.date_field}__gte": period.previous.start}) & Q(
-            **{f"{measure.date_field}__lt": period.end}
-        )
+        window |= measure.within(period.previous, period)
     queryset = SOURCES[source]()
     if all(not m.snapshot for m in measures):
         queryset = queryset.filter(window)

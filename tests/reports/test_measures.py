@@ -154,7 +154,7 @@ def test_the_measures_cost_one_query_per_source_whatever_the_rows(people, rows):
     referrals(rows, referred_by=people.frank, submitted_at=at(2026, 7, 2))
     with CaptureQueriesContext(connection) as queries:
         measures.figures_for(Q3)
-    assert len(queries) == len(measures.SOURCES) == 9
+    assert len(queries) == len(measures.SOURCES) == 11
 
 
 def test_figures_are_suppressed_for_the_lscb(people):
@@ -179,3 +179,36 @@ def test_a_trend_is_suppressed_with_its_total(people):
     assert row.total.value == 22
     assert row.values[0].suppressed
     assert sum(1 for v in row.values if v.suppressed) >= 2
+
+
+def test_outreach_and_training_delivered(people):
+    import datetime as dt
+
+    from intelligence.models import Entity
+    from outreach.models import Course, OutreachSession, TrainingSession
+
+    place = Entity.objects.create(kind="location", key="kebab king s1", label="Kebab King")
+    OutreachSession.objects.create(
+        reference="OUT1",
+        status="recorded",
+        starts_at=at(2026, 7, 4),
+        place=place,
+        young_people_count=6,
+        planned_by=people.alice,
+        recorded_by=people.alice,
+        recorded_at=at(2026, 7, 4, 14),
+    )
+    course = Course.objects.first()
+    if course is not None:
+        TrainingSession.objects.create(
+            course=course,
+            delivered_on=dt.date(2026, 9, 30),
+            attendance_count=12,
+            trainer_name="A. Trainer",
+            recorded_by=people.manager,
+        )
+    raw = measures.compute_raw(Q3)
+    assert raw.current["outreach_sessions"] == 1
+    assert raw.current["outreach_young_people"] == 6
+    if course is not None:
+        assert (raw.current["training_sessions"], raw.current["people_trained"]) == (1, 12)
