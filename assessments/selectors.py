@@ -279,3 +279,21 @@ def record_panel_context(user: Any, young_person: YoungPerson) -> dict[str, Any]
         "can_assess": permissions.can_assess(user, young_person),
         "today": timezone.localdate(),
     }
+
+
+# --- For the reports app's figures (aggregates only; never shown row by row) -------------------
+
+
+def assessments_for_figures() -> QuerySet[Assessment]:
+    """Every assessment, for aggregate figures counted in the database by the reports app."""
+    return Assessment.objects.all()
+
+
+def latest_approved_reviews() -> QuerySet[Assessment]:
+    """Each young person's latest approved assessment (for counts of reviews due and overdue)."""
+    newer = Assessment.objects.filter(
+        young_person=OuterRef("young_person"),
+        status=AssessmentStatus.APPROVED,
+        decided_at__gt=OuterRef("decided_at"),
+    )
+    return Assessment.objects.filter(status=AssessmentStatus.APPROVED).filter(~Exists(newer))

@@ -504,3 +504,14 @@ MISSING_PHOTO_MAX_BYTES = env.int("MISSING_PHOTO_MAX_BYTES", default=5_000_000)
 MISSING_PHOTO_MAX_PIXELS = env.int("MISSING_PHOTO_MAX_PIXELS", default=40_000_000)
 MISSING_IMPORT_MAX_BYTES = env.int("MISSING_IMPORT_MAX_BYTES", default=200_000_000)
 MISSING_IMPORT_MAX_ERRORS = env.int("MISSING_IMPORT_MAX_ERRORS", default=1000)
+
+# --- reports ---
+# Counts from 1 to this minus one are suppressed in every figure that leaves the team.
+REPORTS_SMALL_COUNT_THRESHOLD = env.int("REPORTS_SMALL_COUNT_THRESHOLD", default=5)
+# Finished reports are deleted this many days after they were generated.
+REPORTS_RETENTION_DAYS = env.int("REPORTS_RETENTION_DAYS", default=365)
+REPORTS_FILE_DIR = Path(env.str("REPORTS_FILE_DIR", default=str(VAR_DIR / "reports")))
+# A worker holds a report run this long; after it, beat's sweep queues the run again (a worker
+# killed mid-report). Longer than the longest report, shorter than the broker's visibility timeout.
+REPORTS_RUN_LEASE_SECONDS = env.int("REPORTS_RUN_LEASE_SECONDS", default=900)
+REPORTS_MAX_ATTEMPTS = env.int("REPORTS_MAX_ATTEMPTS", default=3)

@@ -305,3 +305,71 @@ def concern_for(user: Any, pk: Any) -> Any:
         channel="intelligence: record a concern",
         subject_id=lambda referral: referral.young_person_id,
     )
+
+
+# --- For the reports app's figures (aggregates only, counted in the database) ------------------
+
+
+def items_for_figures() -> QuerySet[IntelligenceItem]:
+    """Every submitted item (drafts stay the submitter's), for aggregate figures."""
+    return IntelligenceItem.objects.exclude(status=ItemStatus.DRAFT)
+
+
+def disseminations_for_figures() -> QuerySet[Dissemination]:
+    return Dissemination.objects.all()
+
+
+def alerts_for_figures() -> QuerySet[Alert]:
+    return Alert.objects.all()
+
+
+def entities_ranked_for_profile(
+    *, kind: str, role: str, start: datetime, end: datetime, postcode_prefix: str = ""
+) -> QuerySet[Entity]:
+    """For the analyst's problem profile: entities of ``kind`` mentioned as ``role`` in items
+    obtained in [start, end), ranked by how many different young people at risk those items
+    mention, then by the number of items; a location's postcode may be limited to an area."""
+    in_period = (
+        ~Q(mentions__item__status=ItemStatus.DRAFT)
+        & Q(mentions__role=role)
+        & Q(mentions__item__obtained_at__gte=start, mentions__item__obtained_at__lt=end)
+    )
+    young_person = in_period & Q(mentions__item__mentions__role=MentionRole.YOUNG_PERSON_AT_RISK)
+    entities = Entity.objects.filter(kind=kind, merged_into__isnull=True)
+    if postcode_prefix:
+        entities = entities.filter(postcode__istartswith=postcode_prefix)
+    return (
+        entities.annotate(
+            items_count=Count("mentions__item", filter=in_period, distinct=True),
+            young_people_count=Count(
+                _young_person_identity("mentions__item__mentions__"),
+                filter=young_person,
+                distinct=True,
+            ),
+        )
+        .filter(items_count__gt=0)
+        .order_by("-young_people_count", "-items_count", "label", "id")
+    )
+
+
+def entity_links_for_profile(
+    *, entity_ids: list[Any], start: datetime, end: datetime
+) -> list[dict[str, Any]]:
+    """Pairs of the given entities mentioned in the same items obtained in [start, end), with the
+    number of such items: the edges of the problem profile's link chart (one grouped query)."""
+    from django.db.models import F
+
+    rows = (
+        Mention.objects.filter(
+            entity_id__in=entity_ids,
+            item__mentions__entity_id__in=entity_ids,
+            entity_id__lt=F("item__mentions__entity_id"),
+            item__obtained_at__gte=start,
+            item__obtained_at__lt=end,
+        )
+        .exclude(item__status=ItemStatus.DRAFT)
+        .values("entity_id", other_id=F("item__mentions__entity_id"))
+        .annotate(items=Count("item", distinct=True))
+        .order_by("-items")
+    )
+    return list(rows[:200])

@@ -489,3 +489,16 @@ def elearning_completions_count(start: date, end: date) -> int:
     return ElearningCompletion.objects.filter(
         completed_on__gte=start, completed_on__lte=end, course__kind=CourseKind.ELEARNING
     ).count()
+
+
+# --- For the reports app's figures (aggregates only, counted in the database) ------------------
+
+
+def outreach_sessions_for_figures() -> QuerySet[OutreachSession]:
+    """Recorded outreach sessions, for the reports app's grouped counts."""
+    return OutreachSession.objects.filter(status=SessionStatus.RECORDED)
+
+
+def training_sessions_for_figures() -> QuerySet[TrainingSession]:
+    """Every training session delivered, for the reports app's grouped counts."""
+    return TrainingSession.objects.all()

@@ -166,3 +166,12 @@ def community_concerns_matching(*, name: str = "", postcode: str = "") -> QueryS
         .select_related("community_concern")
         .order_by("-submitted_at", "-id")
     )
+
+
+# --- For the reports app's figures (aggregates only; never shown row by row) -------------------
+
+
+def referrals_for_figures() -> QuerySet[Referral]:
+    """Every referral that was made (drafts excluded), for aggregate figures: the reports app
+    counts these in the database and never lists them."""
+    return Referral.objects.exclude(status=ReferralStatus.DRAFT)

@@ -621,3 +621,40 @@ def recent_accessors(young_person: YoungPerson, limit: int = 5) -> list[dict[str
         }
         for row in rows
     ]
+
+
+# --- For the reports app's figures (aggregates only; never shown row by row) -------------------
+
+
+def young_people_for_figures() -> QuerySet[YoungPerson]:
+    """Every current record (merged-away records excluded), for aggregate figures."""
+    return YoungPerson.objects.current()
+
+
+def partner_offers_for_figures() -> QuerySet[PartnerAgencyOffer]:
+    """Every offer of preventative work to a partner agency, for aggregate figures."""
+    return PartnerAgencyOffer.objects.all()
+
+
+def currently_missing_flags() -> QuerySet[Flag]:
+    """Flags saying a young person is missing now (raised and not removed)."""
+    from .models import FlagKind
+
+    return Flag.objects.filter(kind=FlagKind.CURRENTLY_MISSING, removed_at__isnull=True)
+
+
+def caseloads() -> QuerySet[Any]:
+    """Per practitioner: the number of current records allocated to them (one grouped query)."""
+    from django.db.models import Count
+
+    from .models import YoungPersonUserObjectPermission
+    from .permissions import ALLOCATION_CODENAME
+
+    return (
+        YoungPersonUserObjectPermission.objects.filter(
+            permission__codename=ALLOCATION_CODENAME, content_object__merged_into__isnull=True
+        )
+        .values("user_id", "user__username", "user__first_name", "user__last_name")
+        .annotate(cases=Count("content_object", distinct=True))
+        .order_by("-cases", "user__username")
+    )

@@ -1,0 +1,972 @@
+"""The named measures: every figure the dashboards, exports, PDFs and the measures API show,
+each defined once here as a database aggregate with its definition in words.
+
+A measure counts the rows of one **source** (a queryset handed out by another app's selectors)
+that meet its condition and whose date falls in the period; a *snapshot* measure counts what is
+true now and has no previous period. ``compute`` asks each source for all of its measures, for
+the period and the one before it, in **one grouped query** (conditional counts), so a dashboard
+costs one query per source whatever the number of rows or measures.
+
+Each section is a breakdown (a total and the parts that add up to it) so that small-count
+suppression (``suppression.py``) can hide what subtraction would give back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import (
+    Case,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, ExtractIsoWeekDay
+from django.utils import timezone
+
+from . import suppression
+from .periods import Period
+from .suppression import Breakdown, Shown
+
+# --- Sources: querysets from the other apps' selectors ------------------------------------------
+
+
+def _referrals() -> QuerySet[Any]:
+    from referrals.selectors import referrals_for_figures
+
+    return referrals_for_figures()
+
+
+def _triage_allowance() -> Case:
+    """The triage target as a duration: urgent referrals within the urgent minutes; others within
+    the working days, counted as calendar days plus two when the clock crosses a weekend (a
+    referral made on Friday is due on Monday); one made at the weekend is allowed until the end
+    of the first working days from Monday (counted from the start of the day it was made, so a
+    Saturday referral is allowed up to a day more than the referrals app's own clock)."""
+    days = settings.REFERRALS_TRIAGE_WORKING_DAYS
+    return Case(
+        When(urgent=True, then=Value(timedelta(minutes=settings.REFERRALS_TRIAGE_URGENT_MINUTES))),
+        When(weekday=6, then=Value(timedelta(days=days + 3))),
+        When(weekday=7, then=Value(timedelta(days=days + 2))),
+        When(weekday__gt=5 - days, then=Value(timedelta(days=days + 2))),
+        default=Value(timedelta(days=days)),
+        output_field=DurationField(),
+    )
+
+
+def _triaged_referrals() -> QuerySet[Any]:
+    return _referrals().annotate(
+        weekday=ExtractIsoWeekDay("submitted_at"),
+        waited=ExpressionWrapper(F("decided_at") - F("submitted_at"), output_field=DurationField()),
+        allowance=_triage_allowance(),
+    )
+
+
+def _young_people() -> QuerySet[Any]:
+    from cse_portal.young_people.selectors import young_people_for_figures
+
+    return young_people_for_figures()
+
+
+def _partner_offers() -> QuerySet[Any]:
+    from cse_portal.young_people.selectors import partner_offers_for_figures
+
+    return partner_offers_for_figures()
+
+
+#: Risk levels in order, for comparing an assessment's level with the one before it.
+RISK_ORDER = ("no_apparent_risk", "low", "medium", "high")
+
+
+def _rank(field_name: str) -> Case:
+    return Case(
+        *[When(**{field_name: level}, then=Value(rank)) for rank, level in enumerate(RISK_ORDER)],
+        default=Value(-1),
+        output_field=IntegerField(),
+    )
+
+
+def _assessments() -> QuerySet[Any]:
+    from assessments.selectors import assessments_for_figures
+
+    return assessments_for_figures()
+
+
+def _approved_with_previous_level() -> QuerySet[Any]:
+    """Approved assessments, each with the level of the same young person's approved assessment
+    before it (``None`` for a first assessment)."""
+    earlier = (
+        _assessments()
+        .filter(
+            young_person=OuterRef("young_person"),
+            status="approved",
+            decided_at__lt=OuterRef("decided_at"),
+        )
+        .order_by("-decided_at")
+        .values("level")[:1]
+    )
+    return (
+        _assessments()
+        .filter(status="approved")
+        .annotate(previous_level=Subquery(earlier))
+        .annotate(rank=_rank("level"), previous_rank=_rank("previous_level"))
+    )
+
+
+def _reviews() -> QuerySet[Any]:
+    from assessments.selectors import latest_approved_reviews
+
+    return latest_approved_reviews()
+
+
+def _items() -> QuerySet[Any]:
+    from intelligence.selectors import items_for_figures
+
+    return items_for_figures()
+
+
+def _disseminations() -> QuerySet[Any]:
+    from intelligence.selectors import disseminations_for_figures
+
+    return disseminations_for_figures()
+
+
+def _alerts() -> QuerySet[Any]:
+    from intelligence.selectors import alerts_for_figures
+
+    return alerts_for_figures()
+
+
+def _outreach_sessions() -> QuerySet[Any]:
+    from outreach.selectors import outreach_sessions_for_figures
+
+    return outreach_sessions_for_figures()
+
+
+def _training_sessions() -> QuerySet[Any]:
+    from outreach.selectors import training_sessions_for_figures
+
+    return training_sessions_for_figures()
+
+
+SOURCES: dict[str, Callable[[], QuerySet[Any]]] = {
+    "referrals": _triaged_referrals,
+    "young_people": _young_people,
+    "partner_offers": _partner_offers,
+    "risk_movement": _approved_with_previous_level,
+    "assessments": _assessments,
+    "reviews": _reviews,
+    "intelligence": _items,
+    "disseminations": _disseminations,
+    "alerts": _alerts,
+    "outreach_sessions": _outreach_sessions,
+    "training_sessions": _training_sessions,
+}
+
+
+# --- Measures ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Measure:
+    name: str
+    label: str
+    definition: str
+    source: str
+    date_field: str | None  # None: a snapshot of now
+    condition: Q = field(default_factory=Q)
+    distinct: str = ""  # count distinct values of this field instead of rows
+    sum_of: str = ""  # add up this field (a number of people) instead of counting rows
+    day_field: bool = False  # ``date_field`` is a date, not a moment
+
+    @property
+    def snapshot(self) -> bool:
+        return self.date_field is None
+
+    def within(self, start: Period, end: Period) -> Q:
+        """Rows dated from the start of ``start`` to the end of ``end``."""
+        first, after = (
+            (start.first_day, end.next.first_day) if self.day_field else (start.start, end.end)
+        )
+        return Q(**{f"{self.date_field}__gte": first}) & Q(**{f"{self.date_field}__lt": after})
+
+    def aggregate(self, period: Period | None) -> Any:
+        condition = self.condition
+        if period is not None and self.date_field:
+            condition &= self.within(period, period)
+        if self.sum_of:
+            return Coalesce(Sum(self.sum_of, filter=condition), 0)
+        if self.distinct:
+            return Count(self.distinct, filter=condition, distinct=True)
+        return Count("pk", filter=condition)
+
+
+@dataclass(frozen=True)
+class Rate:
+    name: str
+    label: str
+    definition: str
+    numerator: str
+    denominator: str
+
+
+@dataclass(frozen=True)
+class Section:
+    slug: str
+    title: str
+    total: str  # the measure the others add up to
+    parts: tuple[str, ...]
+    rates: tuple[Rate, ...] = ()
+    note: str = ""
+    extra: tuple[str, ...] = ()  # measures shown with the section that are not parts of it
+
+    @property
+    def breakdown(self) -> Breakdown:
+        return Breakdown(self.total, self.parts)
+
+
+AGENCY_KINDS = (
+    ("police", "police"),
+    ("social_care", "children's social care"),
+    ("health", "health"),
+    ("education", "education"),
+    ("vcs", "the voluntary and community sector"),
+    ("youth_service", "the youth service"),
+    ("other", "other agencies"),
+)
+
+
+def _referral_measures() -> list[Measure]:
+    submitted = "submitted_at"
+    measures = [
+        Measure(
+            "referrals_received",
+            "Referrals received",
+            "Referrals submitted in the period (professional, self-referrals and community "
+            "information; drafts not counted), by the date they were submitted.",
+            "referrals",
+            submitted,
+        )
+    ]
+    for kind, words in AGENCY_KINDS:
+        agency = Q(referred_by__agency__kind=kind)
+        if kind == "other":
+            agency |= Q(referred_by__agency__isnull=True)
+        measures.append(
+            Measure(
+                f"referrals_from_{kind}",
+                f"From {words}",
+                f"Professional referrals submitted in the period by staff of {words}"
+                + (" (or of no recorded agency)." if kind == "other" else "."),
+                "referrals",
+                submitted,
+                Q(kind="professional") & agency,
+            )
+        )
+    measures += [
+        Measure(
+            "referrals_self",
+            "Self-referrals",
+            "Referrals a young person made about themselves through the public self-referral "
+            "page, submitted in the period.",
+            "referrals",
+            submitted,
+            Q(kind="self"),
+        ),
+        Measure(
+            "referrals_community",
+            "Community information",
+            "Concerns reported by the public through \u201creport a concern\u201d in the period.",
+            "referrals",
+            submitted,
+            Q(kind="community"),
+        ),
+        Measure(
+            "referrals_triaged",
+            "Referrals triaged",
+            "Referrals whose triage decision was made in the period, by the date of the decision.",
+            "referrals",
+            "decided_at",
+            Q(status="triaged"),
+        ),
+    ]
+    outcomes = (
+        ("allocate", "Allocated to the CSE team"),
+        ("assess", "CSE risk assessment requested"),
+        ("partner_agency", "Referred to a partner agency"),
+        ("signpost", "Signposted to other services"),
+        ("no_further_action", "No further action"),
+        ("duplicate", "Duplicate of another referral"),
+    )
+    for code, label in outcomes:
+        measures.append(
+            Measure(
+                f"referral_outcome_{code}",
+                label,
+                f"Referrals triaged in the period whose decision was: {label.lower()}.",
+                "referrals",
+                "decided_at",
+                Q(status="triaged", decision=code),
+            )
+        )
+    measures += [
+        Measure(
+            "referral_outcome_other",
+            "Other decisions",
+            "Referrals triaged in the period with any other decision.",
+            "referrals",
+            "decided_at",
+            Q(status="triaged") & ~Q(decision__in=[code for code, _ in outcomes]),
+        ),
+        Measure(
+            "triaged_within_target",
+            "Triaged within target",
+            "Referrals triaged in the period within the triage target: urgent referrals within "
+            "REFERRALS_TRIAGE_URGENT_MINUTES of being submitted, others within "
+            "REFERRALS_TRIAGE_WORKING_DAYS working days (a weekend adds two days).",
+            "referrals",
+            "decided_at",
+            Q(status="triaged", waited__lte=F("allowance")),
+        ),
+        Measure(
+            "triaged_late",
+            "Triaged after the target",
+            "Referrals triaged in the period after their triage target (as above).",
+            "referrals",
+            "decided_at",
+            Q(status="triaged") & ~Q(waited__lte=F("allowance")),
+        ),
+    ]
+    return measures
+
+
+def _risk_measures() -> list[Measure]:
+    measures = [
+        Measure(
+            "young_people_known",
+            "Young people known",
+            "Young people with a record now (merged duplicate records not counted).",
+            "young_people",
+            None,
+        )
+    ]
+    for level, label in (
+        ("not_assessed", "Not assessed"),
+        ("no_apparent_risk", "No apparent risk"),
+        ("low", "Low"),
+        ("medium", "Medium"),
+        ("high", "High"),
+    ):
+        measures.append(
+            Measure(
+                f"risk_{level}",
+                label,
+                f"Young people whose current CSE risk level is \u201c{label.lower()}\u201d now "
+                "(the level of their latest approved assessment).",
+                "young_people",
+                None,
+                Q(current_risk_level=level),
+            )
+        )
+    approved = "decided_at"
+    measures += [
+        Measure(
+            "assessments_approved",
+            "Assessments approved",
+            "Risk assessments approved by a team manager in the period.",
+            "risk_movement",
+            approved,
+        ),
+        Measure(
+            "risk_first",
+            "First assessment",
+            "Assessments approved in the period that were the young person's first.",
+            "risk_movement",
+            approved,
+            Q(previous_level__isnull=True),
+        ),
+        Measure(
+            "risk_escalated",
+            "Risk level went up",
+            "Assessments approved in the period whose level is higher than the young person's "
+            "previous approved assessment.",
+            "risk_movement",
+            approved,
+            Q(previous_level__isnull=False, rank__gt=F("previous_rank")),
+        ),
+        Measure(
+            "risk_reduced",
+            "Risk level went down",
+            "Assessments approved in the period whose level is lower than the previous one.",
+            "risk_movement",
+            approved,
+            Q(previous_level__isnull=False, rank__lt=F("previous_rank")),
+        ),
+        Measure(
+            "risk_unchanged",
+            "Risk level unchanged",
+            "Assessments approved in the period whose level is the same as the previous one.",
+            "risk_movement",
+            approved,
+            Q(previous_level__isnull=False, rank=F("previous_rank")),
+        ),
+    ]
+    return measures
+
+
+def _assessment_measures() -> list[Measure]:
+    today = timezone.localdate()
+    return [
+        Measure(
+            "assessments_started",
+            "Assessments started",
+            "Risk assessments begun in the period (by the date they were started).",
+            "assessments",
+            "created_at",
+        ),
+        Measure(
+            "assessments_submitted",
+            "Assessments done",
+            "Risk assessments submitted for approval in the period.",
+            "assessments",
+            "submitted_at",
+        ),
+        Measure(
+            "reviews_overdue",
+            "Reviews overdue now",
+            "Young people whose latest approved assessment's review date has passed, today.",
+            "reviews",
+            None,
+            Q(review_due__lt=today),
+        ),
+        Measure(
+            "reviews_due_soon",
+            "Reviews due in the next 28 days",
+            "Young people whose latest approved assessment is due for review within 28 days.",
+            "reviews",
+            None,
+            Q(review_due__gte=today, review_due__lte=today + timedelta(days=28)),
+        ),
+    ]
+
+
+def _offer_measures() -> list[Measure]:
+    offered = "offered_at"
+    rows = [
+        Measure(
+            "offers_made",
+            "Offers made",
+            "Offers of preventative work made to partner agencies in the period.",
+            "partner_offers",
+            offered,
+        )
+    ]
+    for status, label in (
+        ("accepted", "Accepted"),
+        ("declined", "Declined"),
+        ("offered", "Awaiting a reply"),
+        ("withdrawn", "Withdrawn"),
+    ):
+        rows.append(
+            Measure(
+                f"offers_{status}",
+                label,
+                f"Offers made in the period that the agency has now {label.lower()}"
+                if status in ("accepted", "declined")
+                else f"Offers made in the period now: {label.lower()}.",
+                "partner_offers",
+                offered,
+                Q(status=status),
+            )
+        )
+    return rows
+
+
+def _intelligence_measures() -> list[Measure]:
+    submitted = "submitted_at"
+    rows = [
+        Measure(
+            "intelligence_submitted",
+            "Intelligence submitted",
+            "Intelligence reports submitted in the period (drafts not counted).",
+            "intelligence",
+            submitted,
+        )
+    ]
+    for kind, words in AGENCY_KINDS:
+        agency = Q(agency__kind=kind)
+        if kind == "other":
+            agency |= Q(agency__isnull=True)
+        rows.append(
+            Measure(
+                f"intelligence_from_{kind}",
+                f"From {words}",
+                f"Intelligence submitted in the period by staff of {words}"
+                + (" (or with no agency, as community concerns)." if kind == "other" else "."),
+                "intelligence",
+                submitted,
+                agency,
+            )
+        )
+    rows += [
+        Measure(
+            "intelligence_graded",
+            "Graded by the analyst",
+            "Intelligence reports the analyst graded in the period.",
+            "intelligence",
+            "graded_at",
+            Q(graded_at__isnull=False),
+        ),
+        Measure(
+            "intelligence_disseminated",
+            "Reports disseminated",
+            "Different intelligence reports disseminated in the period (a report disseminated "
+            "twice counts once).",
+            "disseminations",
+            "disseminated_at",
+            distinct="item",
+        ),
+    ]
+    return rows
+
+
+def _alert_measures() -> list[Measure]:
+    rows = [
+        Measure(
+            "alerts_raised",
+            "Pattern alerts raised",
+            "Alerts raised in the period when intelligence linked several young people to the "
+            "same person, place or vehicle.",
+            "alerts",
+            "raised_at",
+        ),
+        Measure(
+            "alerts_closed",
+            "Pattern alerts closed",
+            "Alerts closed in the period, whatever their outcome.",
+            "alerts",
+            "closed_at",
+            Q(status="closed"),
+        ),
+    ]
+    outcomes = (
+        ("operation", "Police operation"),
+        ("outreach", "Outreach"),
+        ("disruption", "Disruption"),
+        ("no_further_action", "No further action"),
+    )
+    for code, label in outcomes:
+        rows.append(
+            Measure(
+                f"alerts_outcome_{code}",
+                label,
+                f"Alerts closed in the period with the outcome: {label.lower()}.",
+                "alerts",
+                "closed_at",
+                Q(status="closed", outcome=code),
+            )
+        )
+    rows.append(
+        Measure(
+            "alerts_outcome_other",
+            "Other outcomes",
+            "Alerts closed in the period with any other outcome.",
+            "alerts",
+            "closed_at",
+            Q(status="closed") & ~Q(outcome__in=[code for code, _ in outcomes]),
+        )
+    )
+    return rows
+
+
+def _outreach_measures() -> list[Measure]:
+    return [
+        Measure(
+            "outreach_sessions",
+            "Outreach sessions",
+            "Assertive outreach sessions at hot spots, recorded as held, that started in the "
+            "period.",
+            "outreach_sessions",
+            "starts_at",
+        ),
+        Measure(
+            "outreach_young_people",
+            "Young people engaged by outreach",
+            "The young people the outreach workers recorded engaging with at those sessions, "
+            "added up (one young person met at two sessions counts twice).",
+            "outreach_sessions",
+            "starts_at",
+            sum_of="young_people_count",
+        ),
+        Measure(
+            "training_sessions",
+            "Training sessions delivered",
+            "Sessions of CSE awareness training delivered in the period (by the date delivered), "
+            "including those given by trainers trained here (the cascade).",
+            "training_sessions",
+            "delivered_on",
+            day_field=True,
+        ),
+        Measure(
+            "people_trained",
+            "People trained",
+            "The attendance recorded at those training sessions, added up.",
+            "training_sessions",
+            "delivered_on",
+            sum_of="attendance_count",
+            day_field=True,
+        ),
+    ]
+
+
+MEASURES: dict[str, Measure] = {
+    m.name: m
+    for m in [
+        *_referral_measures(),
+        *_risk_measures(),
+        *_assessment_measures(),
+        *_offer_measures(),
+        *_intelligence_measures(),
+        *_alert_measures(),
+        *_outreach_measures(),
+    ]
+}
+
+
+def _parts(prefix: str, names: Iterable[str]) -> tuple[str, ...]:
+    return tuple(f"{prefix}{name}" for name in names)
+
+
+AGENCY_CODES = [kind for kind, _ in AGENCY_KINDS]
+
+SECTIONS: tuple[Section, ...] = (
+    Section(
+        "referral_sources",
+        "Referrals by source",
+        "referrals_received",
+        (*_parts("referrals_from_", AGENCY_CODES), "referrals_self", "referrals_community"),
+    ),
+    Section(
+        "referral_outcomes",
+        "Referrals by triage outcome",
+        "referrals_triaged",
+        _parts(
+            "referral_outcome_",
+            [
+                "allocate",
+                "assess",
+                "partner_agency",
+                "signpost",
+                "no_further_action",
+                "duplicate",
+                "other",
+            ],
+        ),
+    ),
+    Section(
+        "triage_time",
+        "Time to triage against the target",
+        "referrals_triaged",
+        ("triaged_within_target", "triaged_late"),
+        rates=(
+            Rate(
+                "triaged_within_target_rate",
+                "Triaged within target (%)",
+                "Referrals triaged within target as a percentage of those triaged.",
+                "triaged_within_target",
+                "referrals_triaged",
+            ),
+        ),
+    ),
+    Section(
+        "risk_levels",
+        "Young people by current risk level",
+        "young_people_known",
+        _parts("risk_", ["not_assessed", "no_apparent_risk", "low", "medium", "high"]),
+        note="A count of now: there is no previous period.",
+    ),
+    Section(
+        "risk_movement",
+        "Movement of risk levels",
+        "assessments_approved",
+        ("risk_first", "risk_escalated", "risk_reduced", "risk_unchanged"),
+    ),
+    Section(
+        "assessments",
+        "Assessments",
+        "assessments_submitted",
+        (),
+        extra=("assessments_started", "reviews_overdue", "reviews_due_soon"),
+        note="Reviews are counted now: there is no previous period for them.",
+    ),
+    Section(
+        "partner_offers",
+        "Preventative work offered to partner agencies",
+        "offers_made",
+        ("offers_accepted", "offers_declined", "offers_offered", "offers_withdrawn"),
+        rates=(
+            Rate(
+                "offers_accepted_rate",
+                "Offers accepted (%)",
+                "Offers accepted as a percentage of offers made in the period.",
+                "offers_accepted",
+                "offers_made",
+            ),
+        ),
+    ),
+    Section(
+        "intelligence",
+        "Intelligence submitted by agency",
+        "intelligence_submitted",
+        _parts("intelligence_from_", AGENCY_CODES),
+        extra=("intelligence_graded", "intelligence_disseminated"),
+    ),
+    Section(
+        "alerts",
+        "Pattern alerts and their outcomes",
+        "alerts_closed",
+        _parts(
+            "alerts_outcome_", ["operation", "outreach", "disruption", "no_further_action", "other"]
+        ),
+        extra=("alerts_raised",),
+    ),
+    Section(
+        "outreach",
+        "Outreach and training delivered",
+        "outreach_sessions",
+        (),
+        extra=("outreach_young_people", "training_sessions", "people_trained"),
+    ),
+)
+
+RATES: dict[str, Rate] = {rate.name: rate for section in SECTIONS for rate in section.rates}
+BREAKDOWNS: tuple[Breakdown, ...] = tuple(s.breakdown for s in SECTIONS if s.parts)
+
+
+# --- Computing -----------------------------------------------------------------------------------
+
+
+def _source_query(source: str, period: Period) -> tuple[QuerySet[Any], dict[str, Count]]:
+    """One source's measures for the period and the one before it, as one aggregate."""
+    measures = [m for m in MEASURES.values() if m.source == source]
+    aggregates: dict[str, Count] = {}
+    window = Q()
+    for measure in measures:
+        if measure.snapshot:
+            aggregates[f"{measure.name}__now"] = measure.aggregate(None)
+            continue
+        aggregates[f"{measure.name}__current"] = measure.aggregate(period)
+        aggregates[f"{measure.name}__previous"] = measure.aggregate(period.previous)
+        window |= measure.within(period.previous, period)
+    queryset = SOURCES[source]()
+    if all(not m.snapshot for m in measures):
+        queryset = queryset.filter(window)
+    return queryset, aggregates
+
+
+def source_queries(period: Period) -> list[tuple[QuerySet[Any], dict[str, Count]]]:
+    """Every source's aggregate (the bench times their SQL as the dashboards' floor)."""
+    return [_source_query(source, period) for source in SOURCES]
+
+
+@dataclass
+class Raw:
+    """Unsuppressed counts: never shown outside the team as they are."""
+
+    current: dict[str, int]
+    previous: dict[str, int | None]
+
+
+def compute_raw(period: Period) -> Raw:
+    current: dict[str, int] = {}
+    previous: dict[str, int | None] = {}
+    for queryset, aggregates in source_queries(period):
+        result = queryset.aggregate(**aggregates)
+        for key, value in result.items():
+            name, which = key.rsplit("__", 1)
+            if which == "now":
+                current[name], previous[name] = value or 0, None
+            elif which == "current":
+                current[name] = value or 0
+            else:
+                previous[name] = value or 0
+    return Raw(current=current, previous=previous)
+
+
+@dataclass
+class Row:
+    name: str
+    label: str
+    definition: str
+    current: Shown
+    previous: Shown | None
+    change: Shown | None
+    kind: str = "part"  # total, part, extra or rate
+
+
+@dataclass
+class SectionFigures:
+    section: Section
+    rows: list[Row]
+
+    @property
+    def chart_rows(self) -> list[Row]:
+        return [row for row in self.rows if row.kind != "rate"]
+
+
+@dataclass
+class Figures:
+    period: Period
+    sections: list[SectionFigures]
+    suppressed: bool
+
+    def rows(self) -> list[Row]:
+        return [row for section in self.sections for row in section.rows]
+
+    def as_dict(self) -> dict[str, Shown]:
+        return {row.name: row.current for row in self.rows()}
+
+
+def present(
+    period: Period,
+    raw: Raw,
+    *,
+    suppress: bool = True,
+    current_shown: dict[str, Shown] | None = None,
+) -> Figures:
+    """The measures as they may be shown: with small counts suppressed (for everyone outside the
+    team), rates and changes following them. ``current_shown`` is the period's figures already
+    suppressed together with others shown beside them (a trend)."""
+    if current_shown is not None:
+        current = current_shown
+        known_previous = {k: v for k, v in raw.previous.items() if v is not None}
+        previous_shown = suppression.apply(known_previous, BREAKDOWNS)
+    elif suppress:
+        current = suppression.apply(raw.current, BREAKDOWNS)
+        known_previous = {k: v for k, v in raw.previous.items() if v is not None}
+        previous_shown = suppression.apply(known_previous, BREAKDOWNS)
+    else:
+        current = {k: Shown(v, False) for k, v in raw.current.items()}
+        previous_shown = {k: Shown(v, False) for k, v in raw.previous.items() if v is not None}
+    sections = []
+    for section in SECTIONS:
+        rows = []
+        for kind, names in (
+            ("total", (section.total,)),
+            ("part", section.parts),
+            ("extra", section.extra),
+        ):
+            for name in names:
+                measure = MEASURES[name]
+                now = current[name]
+                before = previous_shown.get(name)
+                rows.append(
+                    Row(
+                        name=name,
+                        label=measure.label,
+                        definition=measure.definition,
+                        current=now,
+                        previous=before,
+                        change=suppression.change(now, before) if before else None,
+                        kind=kind,
+                    )
+                )
+        for rate in section.rates:
+            now = suppression.rate(current[rate.numerator], current[rate.denominator])
+            before = None
+            if rate.denominator in previous_shown:
+                before = suppression.rate(
+                    previous_shown[rate.numerator], previous_shown[rate.denominator]
+                )
+            rows.append(
+                Row(
+                    name=rate.name,
+                    label=rate.label,
+                    definition=rate.definition,
+                    current=now,
+                    previous=before,
+                    change=None,
+                    kind="rate",
+                )
+            )
+        sections.append(SectionFigures(section=section, rows=rows))
+    return Figures(period=period, sections=sections, suppressed=suppress)
+
+
+def figures_for(period: Period, *, suppress: bool = True) -> Figures:
+    """The measures for ``period`` and the one before it: one query per source."""
+    return present(period, compute_raw(period), suppress=suppress)
+
+
+def definitions() -> list[dict[str, str]]:
+    """Every measure's name, label and definition in words (for the page that explains them)."""
+    every = [*MEASURES.values(), *RATES.values()]
+    return [{"name": m.name, "label": m.label, "definition": m.definition} for m in every]
+
+
+@dataclass
+class TrendRow:
+    name: str
+    label: str
+    values: list[Shown]
+    total: Shown
+
+
+@dataclass
+class Trend:
+    periods: list[Period]
+    rows: list[TrendRow]
+
+
+def figures_with_trend(period: Period, parts: list[Period]) -> tuple[Figures, Trend]:
+    """The period's figures and, beside them, each section's counts over ``parts`` (the months
+    of a quarter, the quarters of a year), suppressed together: a part is a cell of its period's
+    breakdowns and of the period's total over time, so no subtraction across the two gives a
+    suppressed cell back."""
+    main = compute_raw(period)
+    raws = {part.key: compute_raw(part) for part in parts}
+    timed = [name for name, m in MEASURES.items() if not m.snapshot]
+    values: dict[Any, int] = {(name, period.key): value for name, value in main.current.items()}
+    for key, raw in raws.items():
+        values.update({(name, key): raw.current[name] for name in timed})
+    breakdowns = [
+        Breakdown((b.total, key), tuple((part, key) for part in b.parts))
+        for key in [period.key, *raws]
+        for b in BREAKDOWNS
+        if (b.total, key) in values
+    ]
+    breakdowns += [
+        Breakdown((name, period.key), tuple((name, part.key) for part in parts)) for name in timed
+    ]
+    shown = suppression.apply(values, breakdowns)
+    figures = present(
+        period,
+        main,
+        current_shown={name: shown[(name, period.key)] for name in main.current},
+    )
+    rows = []
+    for section in SECTIONS:
+        for name in (section.total, *section.parts, *section.extra):
+            if name in timed:
+                rows.append(
+                    TrendRow(
+                        name=name,
+                        label=MEASURES[name].label,
+                        values=[shown[(name, part.key)] for part in parts],
+                        total=shown[(name, period.key)],
+                    )
+                )
+    return figures, Trend(periods=parts, rows=rows)

@@ -1,0 +1,132 @@
+"""The reports app's reads: the team manager's day and the analyst's picture, each built from
+the other apps' selectors in a few grouped queries (pinned in ``tests/reports``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from . import permissions
+from .models import ReportRun, Subscription
+from .periods import Period
+
+
+def _working_days_before(now: datetime, days: int) -> datetime:
+    """The moment ``days`` working days before ``now`` (Monday to Friday): a referral submitted
+    before it has passed a working-days target."""
+    moment = timezone.localtime(now)
+    while days > 0:
+        moment -= timedelta(days=1)
+        if moment.weekday() < 5:
+            days -= 1
+    return moment
+
+
+@dataclass
+class Figure:
+    label: str
+    value: int | None
+    url: str
+    note: str = ""
+
+
+def team_day(user: Any, now: datetime | None = None) -> dict[str, Any]:
+    """The team manager's day: triage waiting and overdue, caseload per practitioner, assessments
+    awaiting approval, reviews due and overdue, open alerts and missing now."""
+    from assessments.selectors import awaiting_approval, latest_approved_reviews
+    from cse_portal.young_people.selectors import caseloads, currently_missing_flags
+    from intelligence.selectors import alerts_open
+    from referrals.selectors import triage_queue
+
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    urgent_cutoff = now - timedelta(minutes=settings.REFERRALS_TRIAGE_URGENT_MINUTES)
+    other_cutoff = _working_days_before(now, settings.REFERRALS_TRIAGE_WORKING_DAYS)
+    triage = (
+        triage_queue(user)
+        .order_by()
+        .aggregate(
+            waiting=Count("pk"),
+            overdue=Count(
+                "pk",
+                filter=Q(urgent=True, submitted_at__lt=urgent_cutoff)
+                | Q(urgent=False, submitted_at__lt=other_cutoff),
+            ),
+        )
+    )
+    reviews = latest_approved_reviews().aggregate(
+        overdue=Count("pk", filter=Q(review_due__lt=today)),
+        due=Count("pk", filter=Q(review_due__gte=today, review_due__lte=today + timedelta(28))),
+    )
+    open_alerts = alerts_open(user=user)
+    return {
+        "triage_waiting": triage["waiting"],
+        "triage_overdue": triage["overdue"],
+        "awaiting_approval": awaiting_approval(user).order_by().count(),
+        "reviews_overdue": reviews["overdue"],
+        "reviews_due": reviews["due"],
+        "caseloads": list(caseloads()[:50]),
+        "alerts": list(open_alerts[:10]),
+        "alerts_open": open_alerts.order_by().count(),
+        "missing_now": currently_missing_flags().values("young_person").distinct().count(),
+    }
+
+
+def analyst_picture(user: Any, period: Period) -> dict[str, Any]:
+    """The intelligence flow for the period (submitted, waiting, graded by scheme and code),
+    the open alerts and the hot spots."""
+    from intelligence.selectors import alerts_open, desk_queue, hot_spots, items_for_figures
+
+    window = Q(submitted_at__gte=period.start, submitted_at__lt=period.end)
+    previous = Q(submitted_at__gte=period.previous.start, submitted_at__lt=period.start)
+    flow = items_for_figures().aggregate(
+        submitted=Count("pk", filter=window),
+        submitted_previous=Count("pk", filter=previous),
+        graded=Count("pk", filter=Q(graded_at__gte=period.start, graded_at__lt=period.end)),
+        high_priority=Count("pk", filter=window & Q(priority="high")),
+    )
+    waiting = desk_queue(user).order_by().values("priority").annotate(count=Count("pk"))
+    gradings = (
+        items_for_figures()
+        .filter(graded_at__gte=period.start, graded_at__lt=period.end)
+        .order_by()
+        .values("scheme", "analyst_source_evaluation", "analyst_intelligence_evaluation")
+        .annotate(count=Count("pk"))
+        .order_by("scheme", "analyst_source_evaluation", "analyst_intelligence_evaluation")
+    )
+    open_alerts = alerts_open(user=user)
+    return {
+        "flow": flow,
+        "waiting": {row["priority"]: row["count"] for row in waiting},
+        "gradings": list(gradings),
+        "alerts": list(open_alerts[:10]),
+        "alerts_open": open_alerts.order_by().count(),
+        "hot_spots": list(hot_spots(user=user, since=period.start)[:10]),
+    }
+
+
+def runs_listed(user: Any) -> QuerySet[ReportRun]:
+    return permissions.visible_runs(user).order_by("-requested_at", "-id")
+
+
+def subscriptions_of(user: Any) -> QuerySet[Subscription]:
+    return Subscription.objects.filter(user=user).order_by("kind", "frequency")
+
+
+def share_choices(user: Any) -> QuerySet[Any]:
+    """People a profile may be shared with: active staff who work cases or intelligence."""
+    from cse_portal.accounts.models import User
+    from cse_portal.accounts.roles import READS_CASE_DATA
+
+    return (
+        User.objects.filter(is_active=True, groups__name__in=READS_CASE_DATA)
+        .exclude(pk=user.pk)
+        .select_related("agency")
+        .order_by("last_name", "first_name", "username")
+        .distinct()
+    )

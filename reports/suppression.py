@@ -1,0 +1,133 @@
+"""Small-count suppression for figures that leave the team (LSCB dashboards, exports, PDFs and the
+measures API).
+
+A count from 1 to ``REPORTS_SMALL_COUNT_THRESHOLD - 1`` (1 to 4 by default) is suppressed: shown as
+"suppressed", never as a number. Zero is shown (it identifies nobody). That alone is not enough: a
+total and the other cells of its breakdown would give the missing cell back by subtraction. So
+**secondary suppression** hides more cells until, in every breakdown (a total and the parts that
+add up to it), what is shown can be explained by more than one value of every suppressed cell:
+
+- a breakdown whose total is shown never has exactly one suppressed part, and the suppressed parts
+  add up to more than their number (two hidden parts summing to 2 would both be 1);
+- a breakdown whose total is suppressed has at least one suppressed part (or the shown parts would
+  add up to it).
+
+The complement hidden is the smallest shown non-zero part (or, failing one, the total). Cells can
+sit in several breakdowns (a month in its quarter, a source in its total), so the rules run until
+nothing changes. Zero is never hidden, so a reader knows only that every suppressed cell is a
+positive whole number: the property test in ``tests/reports/test_suppression.py`` enumerates every
+assignment consistent with what is shown and checks each suppressed cell could take two values.
+
+Rates and changes between periods derived from a suppressed count are suppressed too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+
+Key = Hashable
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """``total`` is the sum of ``parts`` by definition (every record counted in exactly one)."""
+
+    total: Key
+    parts: tuple[Key, ...]
+
+
+def threshold() -> int:
+    return int(settings.REPORTS_SMALL_COUNT_THRESHOLD)
+
+
+def primary(values: Mapping[Key, int], limit: int | None = None) -> set[Key]:
+    limit = threshold() if limit is None else limit
+    return {key for key, value in values.items() if 0 < value < limit}
+
+
+def _safe(values: Mapping[Key, int], hidden: set[Key], group: Breakdown) -> bool:
+    hidden_parts = [p for p in group.parts if p in hidden]
+    if group.total in hidden:
+        return bool(hidden_parts)
+    if not hidden_parts:
+        return True
+    residual = values[group.total] - sum(values[p] for p in group.parts if p not in hidden)
+    return len(hidden_parts) >= 2 and residual > len(hidden_parts)
+
+
+def _complement(values: Mapping[Key, int], hidden: set[Key], group: Breakdown) -> Key:
+    shown = [p for p in group.parts if p not in hidden and values[p] > 0]
+    if shown:
+        return min(shown, key=lambda p: (values[p], str(p)))
+    return group.total
+
+
+def suppress(
+    values: Mapping[Key, int], breakdowns: Iterable[Breakdown], limit: int | None = None
+) -> set[Key]:
+    """The keys of ``values`` to show as suppressed: the small counts, and the complements that
+    keep them from being worked out (module docstring)."""
+    groups = [g for g in breakdowns if g.total in values and all(p in values for p in g.parts)]
+    hidden = primary(values, limit)
+    changed = True
+    while changed:
+        changed = False
+        for group in groups:
+            if not any(k in hidden for k in (group.total, *group.parts)):
+                continue
+            while not _safe(values, hidden, group):
+                extra = _complement(values, hidden, group)
+                if extra in hidden:  # nothing left to hide in this breakdown
+                    break
+                hidden.add(extra)
+                changed = True
+    return hidden
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A figure as it may be shown: ``value`` is None when suppressed."""
+
+    value: int | float | None
+    suppressed: bool
+
+    @property
+    def text(self) -> str:
+        if self.suppressed:
+            return "suppressed"
+        if self.value is None:
+            return "not applicable"
+        if isinstance(self.value, float):
+            return f"{self.value:.1f}%"
+        return f"{self.value:,}"
+
+
+def rate(numerator: Shown, denominator: Shown) -> Shown:
+    """A percentage: suppressed if either count is (a shown denominator and rate would give a
+    suppressed numerator back); not applicable over zero."""
+    if numerator.suppressed or denominator.suppressed:
+        return Shown(None, True)
+    if not denominator.value:
+        return Shown(None, False)
+    return Shown(round(100.0 * float(numerator.value or 0) / float(denominator.value), 1), False)
+
+
+def change(current: Shown, previous: Shown) -> Shown:
+    if current.suppressed or previous.suppressed:
+        return Shown(None, True)
+    if current.value is None or previous.value is None:
+        return Shown(None, False)
+    return Shown(current.value - previous.value, False)
+
+
+def apply(
+    values: Mapping[Key, int], breakdowns: Sequence[Breakdown], limit: int | None = None
+) -> dict[Key, Shown]:
+    hidden = suppress(values, breakdowns, limit)
+    return {
+        key: Shown(None, True) if key in hidden else Shown(value, False)
+        for key, value in values.items()
+    }

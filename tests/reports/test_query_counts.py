@@ -1,0 +1,55 @@
+"""Each dashboard costs a fixed number of queries whatever the number of rows (the measures in
+one grouped query per source, not one per cell)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from intelligence.models import Alert, Entity
+
+from .conftest import at, referrals
+
+# The signed-in request's own seven (session, user, TOTP device, role groups, the session's save
+# in its savepoint) and the eleven grouped aggregates, one per source: no query per cell.
+LSCB = 18
+
+
+def _grow(people, size: int) -> None:
+    referrals(size, referred_by=people.fiona, submitted_at=at(2026, 7, 3))
+    for n in range(size // 5):
+        entity = Entity.objects.create(kind="vehicle", key=f"AB{size}X{n}", label=f"AB{size} X{n}")
+        Alert.objects.create(entity=entity, young_people_count=3)
+
+
+def _count(client, url, **params) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, params)
+    assert response.status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize(
+    ("user", "url", "params"),
+    [
+        ("lucy", "reports:lscb", {"period": "2026-Q3"}),
+        ("manager", "reports:team", {}),
+        ("ana", "reports:analyst", {"period": "2026-07"}),
+        ("lucy", "reports:lscb_csv", {"period": "2026-Q3"}),
+    ],
+)
+def test_a_dashboard_costs_the_same_with_ten_times_the_rows(people, client_for, user, url, params):
+    client = client_for(getattr(people, user))
+    _grow(people, 10)
+    small = _count(client, reverse(url), **params)
+    _grow(people, 100)
+    assert _count(client, reverse(url), **params) == small
+
+
+def test_the_lscb_dashboard_is_its_grouped_aggregates_and_the_sign_in(people, client_for):
+    client = client_for(people.lucy)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("reports:lscb"), {"period": "2026-Q3"})
+    assert len(queries) == LSCB

@@ -1,0 +1,144 @@
+"""Small-count suppression: the rules, their edge cases, and a property test that nothing
+suppressed can be worked back from what is shown (by a reader who knows that every suppressed cell
+is a positive whole number and that each total is the sum of its parts)."""
+
+from __future__ import annotations
+
+import itertools
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reports.suppression import Breakdown, Shown, apply, change, rate, suppress
+
+LIMIT = 5
+
+
+def test_counts_from_one_to_four_are_suppressed_and_zero_and_five_are_not():
+    values = {"zero": 0, "one": 1, "four": 4, "five": 5}
+    assert suppress(values, [], LIMIT) == {"one", "four"}
+
+
+def test_the_threshold_is_a_setting(settings):
+    settings.REPORTS_SMALL_COUNT_THRESHOLD = 11
+    assert suppress({"ten": 10, "eleven": 11}, []) == {"ten"}
+
+
+def test_a_lone_small_part_takes_the_next_smallest_part_with_it():
+    values = {"total": 30, "a": 3, "b": 7, "c": 20}
+    group = Breakdown("total", ("a", "b", "c"))
+    assert suppress(values, [group], LIMIT) == {"a", "b"}
+
+
+def test_two_small_parts_that_must_both_be_one_take_a_third():
+    # Shown total 12 and shown part 10 leave 2 for two hidden parts: both would be 1.
+    values = {"total": 12, "a": 1, "b": 1, "c": 10}
+    group = Breakdown("total", ("a", "b", "c"))
+    assert suppress(values, [group], LIMIT) == {"a", "b", "c"}
+
+
+def test_with_no_other_part_to_hide_the_total_is_hidden():
+    values = {"total": 8, "a": 3, "b": 0, "zero": 0, "rest": 5}
+    group = Breakdown("total", ("a", "b", "zero"))
+    values["total"] = 3
+    assert suppress(values, [group], LIMIT) == {"a", "total"}
+
+
+def test_a_hidden_total_with_every_part_shown_hides_a_part():
+    values = {"total": 4, "a": 0, "b": 0, "c": 4}
+    # c is itself small; make the parts large enough to be shown but the total hidden elsewhere.
+    values = {"grand": 40, "total": 4, "other": 36, "a": 0, "b": 4}
+    groups = [Breakdown("grand", ("total", "other")), Breakdown("total", ("a", "b"))]
+    hidden = suppress(values, groups, LIMIT)
+    assert {"total", "b"} <= hidden
+    assert "other" in hidden  # else grand - other gives the total back
+
+
+def test_rates_and_changes_from_suppressed_counts_are_suppressed():
+    hidden, shown = Shown(None, True), Shown(20, False)
+    assert rate(hidden, shown).suppressed
+    assert rate(shown, hidden).suppressed
+    assert change(hidden, shown).suppressed
+    assert rate(Shown(5, False), Shown(20, False)).value == 25.0
+    assert rate(Shown(0, False), Shown(0, False)).text == "not applicable"
+
+
+def test_zero_total_hides_nothing():
+    values = {"total": 0, "a": 0, "b": 0}
+    assert suppress(values, [Breakdown("total", ("a", "b"))], LIMIT) == set()
+
+
+# --- The property ------------------------------------------------------------------------------
+
+
+def _table(cells: list[list[int]]) -> tuple[dict, list[Breakdown], list[tuple]]:
+    """A table with row totals, column totals and a grand total (a breakdown by two things, or by
+    one thing over the months of a quarter)."""
+    rows, cols = len(cells), len(cells[0])
+    values: dict = {}
+    inner = []
+    for r in range(rows):
+        for c in range(cols):
+            values[(r, c)] = cells[r][c]
+            inner.append((r, c))
+        values[("row", r)] = sum(cells[r])
+    for c in range(cols):
+        values[("col", c)] = sum(cells[r][c] for r in range(rows))
+    values["grand"] = sum(values[("row", r)] for r in range(rows))
+    groups = [Breakdown(("row", r), tuple((r, c) for c in range(cols))) for r in range(rows)]
+    groups += [Breakdown(("col", c), tuple((r, c) for r in range(rows))) for c in range(cols)]
+    groups.append(Breakdown("grand", tuple(("row", r) for r in range(rows))))
+    groups.append(Breakdown("grand", tuple(("col", c) for c in range(cols))))
+    return values, groups, inner
+
+
+def _other_values(values: dict, groups: list[Breakdown], inner: list, hidden: set) -> dict:
+    """For each hidden cell, the set of values it takes over every assignment of positive whole
+    numbers to the hidden inner cells (totals follow) that agrees with everything shown."""
+    hidden_inner = [k for k in inner if k in hidden]
+    ceiling = max(values.values()) + 6
+    seen: dict = {k: set() for k in hidden}
+    for guess in itertools.product(range(1, ceiling + 1), repeat=len(hidden_inner)):
+        trial = dict(values)
+        trial.update(zip(hidden_inner, guess, strict=True))
+        for group in groups:  # totals follow from the inner cells
+            trial[group.total] = sum(trial[p] for p in group.parts)
+        if any(trial[k] != values[k] for k in values if k not in hidden):
+            continue
+        if any(trial[k] < 1 for k in hidden):
+            continue
+        for key in hidden:
+            seen[key].add(trial[key])
+    return seen
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(min_value=1, max_value=3).flatmap(
+        lambda cols: st.lists(
+            st.lists(
+                st.one_of(st.integers(0, 6), st.integers(0, 14)), min_size=cols, max_size=cols
+            ),
+            min_size=2,
+            max_size=2 if cols == 3 else 3,
+        )
+    )
+)
+def test_no_suppressed_value_can_be_recovered(cells):
+    values, groups, inner = _table(cells)
+    hidden = suppress(values, groups, LIMIT)
+    hidden_inner = [k for k in inner if k in hidden]
+    if len(hidden_inner) > 5:  # enumeration too large; the breakdown rules still ran
+        return
+    assert all(values[k] > 0 for k in hidden), "zero is never hidden"
+    assert not any(0 < values[k] < LIMIT for k in values if k not in hidden)
+    possible = _other_values(values, groups, inner, hidden)
+    for key in hidden:
+        assert values[key] in possible[key]
+        assert len(possible[key]) >= 2, f"{key} is recoverable: {cells} hidden {hidden}"
+
+
+def test_apply_marks_what_is_shown():
+    shown = apply({"total": 10, "a": 2, "b": 8}, [Breakdown("total", ("a", "b"))], LIMIT)
+    assert shown["total"] == Shown(10, False)
+    assert shown["a"].suppressed and shown["b"].suppressed
