@@ -10,7 +10,9 @@ add up to it), what is shown can be explained by more than one value of every su
 - a breakdown whose total is shown never has exactly one suppressed part, and the suppressed parts
   add up to more than their number (two hidden parts summing to 2 would both be 1);
 - a breakdown whose total is suppressed has at least one suppressed part (or the shown parts would
-  add up to it).
+  add up to it);
+- both rules hold again with every suppressed part that is itself a total broken down into its own
+  parts, since a reader can subtract through every level.
 
 The complement hidden is the smallest shown non-zero part (or, failing one, the total). Cells can
 sit in several breakdowns (a month in its quarter, a source in its total), so the rules run until
@@ -65,25 +67,53 @@ def _complement(values: Mapping[Key, int], hidden: set[Key], group: Breakdown) -
     return group.total
 
 
+def _expanded(group: Breakdown, hidden: set[Key], by_total: Mapping[Key, Breakdown]) -> Breakdown:
+    """``group`` with each suppressed part that is itself a total replaced by its own parts, down
+    to what is shown or cannot be broken down: a reader can subtract through every level (a shown
+    grand total over suppressed rows of suppressed cells pins the cells if they can only be 1)."""
+    parts: list[Key] = []
+    pending = list(group.parts)
+    seen = {group.total}
+    while pending:
+        part = pending.pop(0)
+        below = by_total.get(part)
+        if part in hidden and below is not None and part not in seen:
+            seen.add(part)
+            pending.extend(below.parts)
+        else:
+            parts.append(part)
+    return Breakdown(group.total, tuple(parts))
+
+
 def suppress(
     values: Mapping[Key, int], breakdowns: Iterable[Breakdown], limit: int | None = None
 ) -> set[Key]:
     """The keys of ``values`` to show as suppressed: the small counts, and the complements that
     keep them from being worked out (module docstring)."""
     groups = [g for g in breakdowns if g.total in values and all(p in values for p in g.parts)]
+    by_total: dict[Key, Breakdown] = {}
+    for group in groups:
+        by_total.setdefault(group.total, group)
     hidden = primary(values, limit)
     changed = True
     while changed:
         changed = False
-        for group in groups:
-            if not any(k in hidden for k in (group.total, *group.parts)):
-                continue
-            while not _safe(values, hidden, group):
+        for original in groups:
+            group = original
+            while True:
+                if not any(k in hidden for k in (group.total, *group.parts)):
+                    break
+                if _safe(values, hidden, group):
+                    deeper = _expanded(original, hidden, by_total)
+                    if deeper == group or _safe(values, hidden, deeper):
+                        break
+                    group = deeper
                 extra = _complement(values, hidden, group)
                 if extra in hidden:  # nothing left to hide in this breakdown
                     break
                 hidden.add(extra)
                 changed = True
+                group = original
     return hidden
 
 
