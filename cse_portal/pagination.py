@@ -50,12 +50,16 @@ class CappedPaginator(Paginator):
 PAGING_PARAMETERS = frozenset({"page", "page_size"})
 
 
-def _subject(record: Model) -> Any:
-    """The young person a record concerns (the audit log's subject): a young person's record is
-    its own; case records name theirs in ``young_person_id``; anything else has none."""
+def _subjects(record: Model) -> set[str]:
+    """The young people a record concerns (the audit log's subjects): a young person's record is
+    its own; a record that names several says so in ``audit_subjects()``; case records name
+    theirs in ``young_person_id``; anything else has none."""
     if record._meta.label_lower == "young_people.youngperson":
-        return record.pk
-    return getattr(record, "young_person_id", None)
+        return {str(record.pk)}
+    if hasattr(record, "audit_subjects"):
+        return set(record.audit_subjects())
+    subject = getattr(record, "young_person_id", None)
+    return {str(subject)} if subject is not None else set()
 
 
 def record_page_shown(
@@ -74,7 +78,7 @@ def record_page_shown(
         label=str(model._meta.verbose_name_plural).capitalize(),
         channel=channel,
         shown=[str(record.pk) for record in shown],
-        subjects=sorted({str(s) for s in map(_subject, shown) if s is not None}),
+        subjects=sorted(set().union(*map(_subjects, shown))),
         result_count=result_count,
         criteria={k: v for k, v in params.items() if k not in PAGING_PARAMETERS and v},
     )

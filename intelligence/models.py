@@ -439,6 +439,15 @@ class IntelligenceItem(models.Model):
     def __str__(self) -> str:
         return self.reference
 
+    def audit_subjects(self) -> set[str]:
+        """The young people this item names (the audit log's subjects): the record it was
+        submitted about and any young person linked among its subjects as submitted."""
+        linked = {str(self.young_person_id)} if self.young_person_id else set()
+        for subject in self.subjects or []:
+            if isinstance(subject, dict) and subject.get("young_person"):
+                linked.add(str(subject["young_person"]))
+        return linked
+
     # The grading in force: the analyst's where re-evaluated, otherwise as submitted.
     @property
     def is_regraded(self) -> bool:

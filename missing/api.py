@@ -84,6 +84,10 @@ class EpisodeSerializer(serializers.ModelSerializer):
         source="found_location.label", read_only=True, allow_null=True, default=None
     )
     interview = serializers.SerializerMethodField()
+    # Blank until the return is recorded: the schema says so.
+    return_method = serializers.ChoiceField(
+        choices=ReturnMethod.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = MissingEpisode
@@ -268,7 +272,9 @@ class InterviewSerializer(serializers.ModelSerializer):
         source="shown_status", read_only=True, help_text="due, overdue, done or declined"
     )
     within_72_hours = serializers.BooleanField(read_only=True, allow_null=True)
-    interviewer = serializers.CharField(source="interviewer.username", read_only=True, default=None)
+    interviewer = serializers.CharField(
+        source="interviewer.username", read_only=True, default=None, allow_null=True
+    )
     agency = serializers.UUIDField(source="agency_id", read_only=True, allow_null=True)
     young_person = serializers.UUIDField(source="young_person_id", read_only=True)
 
@@ -351,6 +357,7 @@ class FindingsSerializer(serializers.Serializer):
     subjects = serializers.ListField(
         child=serializers.DictField(),
         required=False,
+        default=list,
         max_length=50,
         help_text="As /api/v1/intelligence/'s subjects: places, people, vehicles, phones",
     )

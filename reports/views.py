@@ -143,12 +143,12 @@ def analyst_dashboard(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"offered": recent_periods(), "error": error, "period": period}
     if period is not None:
         picture = selectors.analyst_picture(request.user, period)
-        from intelligence.models import Alert, Entity
+        from intelligence.models import Entity
 
-        record_page_shown(
+        record_page_shown(  # each alert is shown as the entity it is about, linked
             request,
-            picture["alerts"],
-            model=Alert,
+            [alert.entity for alert in picture["alerts"]],
+            model=Entity,
             result_count=picture["alerts_open"],
             channel="analyst dashboard: open alerts",
         )

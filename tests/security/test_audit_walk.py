@@ -28,6 +28,12 @@ from tests.security import test_url_walk as url_walk
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _report_files(settings, tmp_path) -> None:
+    settings.REPORTS_FILE_DIR = tmp_path / "reports"
+
+
 #: Who walks: the team manager sees every record; alice is a practitioner with Maya allocated; ana
 #: is the intelligence analyst.
 WALKERS = ("manager", "alice", "ana")
@@ -108,6 +114,10 @@ NOT_WALKED = {
         "POST only: closes the alert, audited as an alteration (tests/outreach/test_views.py)"
     ),
     "api/v1/^outreach-sessions/(?P<pk>[^/]+)/record/$": "POST only: audited as a collection",
+    # --- reports ---
+    "reports/<uuid:pk>/commentary/": "POST only: commentary saved or published, audited",
+    "reports/<uuid:pk>/share/": "POST only: a disclosure, audited as such",
+    "reports/<uuid:pk>/share/<uuid:user_pk>/end/": "POST only: a permission change, audited",
 }
 
 
@@ -154,11 +164,13 @@ def build_scene(people) -> Scene:
     mention = intelligence.pop("mention")  # intelligence: a subject of alice's item, to resolve
     missing = _missing_scene(people)
     outreach = _outreach_scene(people)
+    reports = _reports_scene(people)
     return Scene(
         ids={
             **intelligence,
             **missing,
             **outreach,
+            **reports,
             "young person Maya (allocated to alice)": str(people.maya.pk),
             "young person Noah (allocated to nobody)": str(people.noah.pk),
             "referral submitted by alice": str(submitted.pk),
@@ -237,6 +249,19 @@ def _outreach_scene(people) -> dict[str, str]:
         "training session alice attended": str(training.pk),
         "e-learning import": str(upload.pk),
     }
+
+
+def _reports_scene(people) -> dict[str, str]:
+    from reports import services as report_services
+
+    profile = report_services.report_request(
+        user=people.ana, kind="problem_profile", period="2026-09"
+    )
+    report_services.report_generate(run_id=profile.pk)
+    report_services.report_share(
+        run=profile, user=people.ana, recipients=[people.alice], reason="Operation Kestrel"
+    )
+    return {"problem profile by ana, shared with alice": str(profile.pk)}
 
 
 def _pattern_id(segments: tuple[url_walk.Segment, ...]) -> str:
