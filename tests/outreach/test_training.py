@@ -155,14 +155,15 @@ def test_the_upload_queues_the_import_task_once_committed(
     settings.CELERY_TASK_ALWAYS_EAGER = True
     from cse_portal.celery import app
 
+    before = app.conf.task_always_eager
     app.conf.task_always_eager = True
     try:
         with django_capture_on_commit_callbacks(execute=True):
             record = services.elearning_import_start(
                 actor=people.manager, filename="export.csv", content=CSV
             )
-    finally:
-        app.conf.task_always_eager = False
+    finally:  # as it was: later tests in this process rely on the suite's setting
+        app.conf.task_always_eager = before
     record.refresh_from_db()
     assert (record.status, record.rows_added) == (ImportStatus.DONE, 2)
 
