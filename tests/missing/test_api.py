@@ -237,3 +237,29 @@ def test_import_and_match_queue_through_the_api(
     assert ImportMatch.objects.get().status == "resolved"
     assert api_client_for(people.alice).get("/api/v1/missing-imports/").status_code == 403
     assert PoliceImport.objects.count() == 1
+
+
+def test_a_return_imported_through_the_api_makes_its_interview(
+    people, api_client_for, django_capture_on_commit_callbacks
+):
+    born = people.maya.date_of_birth.isoformat()
+    csv = (
+        "police_reference,given_name,family_name,date_of_birth,missing_since,returned_at,"
+        "risk_grade\n"
+        f"SY-20,Maya,Whitfield,{born},2026-02-01 18:00,2026-02-02 08:00,low\n"
+    )
+    client = api_client_for(people.manager)
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                "/api/v1/missing-imports/",
+                {"file": SimpleUploadedFile("r.csv", csv.encode())},
+                format="multipart",
+            )
+        assert response.status_code == 202, response.json()
+    episode = MissingEpisode.objects.get(police_reference="SY-20")
+    assert episode.status == "returned"
+    assert episode.interview.shown_status == "overdue"
+    assert episode.interview.due_at == episode.returned_at + __import__("datetime").timedelta(
+        hours=72
+    )
