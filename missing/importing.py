@@ -4,7 +4,9 @@ Each row is validated on its own (a bad row is reported with its line and reason
 on), idempotent by police reference (a later file updates the episode, never duplicates it; a
 second row with the same reference in one file is reported as a duplicate), and matched to a young
 person: exactly one record with the identity is linked, several or only likely ones wait in the
-match queue for the team manager, none makes a record as referrals do.
+match queue for the team manager, none makes a record as referrals do. A row that carries a
+return is returned through ``services.episode_return`` like a return recorded on the page (see
+``_record_return``).
 
 The file is streamed: one line at a time from disk, rows written in batches, each batch committed
 with the import's progress (bytes and lines read), so a worker that dies mid-file is resumed by
