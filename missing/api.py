@@ -542,6 +542,36 @@ class PhotoSerializer(serializers.Serializer):
     photo_taken_on = serializers.DateField(required=False, allow_null=True)
 
 
+class CarerSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    username = serializers.CharField(read_only=True)
+    name = serializers.CharField(source="get_full_name", read_only=True)
+    agency = serializers.CharField(
+        source="agency.name", read_only=True, allow_null=True, default=None
+    )
+
+
+class CarersSerializer(serializers.Serializer):
+    """A profile and the carers named for it."""
+
+    profile = serializers.UUIDField(source="pk", read_only=True)
+    young_person = serializers.UUIDField(source="young_person_id", read_only=True)
+    carers = serializers.SerializerMethodField()
+
+    def get_carers(self, profile: PhilomenaProfile) -> list[dict[str, Any]]:
+        return CarerSerializer(permissions.carers_of(profile), many=True).data  # type: ignore[return-value]
+
+
+class CarerNameSerializer(serializers.Serializer):
+    young_person = serializers.UUIDField(help_text="The young person (the profile is started)")
+    carer = serializers.UUIDField(help_text="A frontline user")
+
+
+class CarerRevokeSerializer(serializers.Serializer):
+    carer = serializers.UUIDField(help_text="A carer named for this profile")
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH)
+
+
 class ProfileViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -580,6 +610,56 @@ class ProfileViewSet(
             taken_on=serializer.validated_data.get("photo_taken_on"),
         )
         return Response(self.get_serializer(profile).data)
+
+    # The carers: as the page's ``/missing/young-people/<id>/carers/``, the same services (the
+    # object grant made or revoked, audited as a permission change, written to the chronology).
+
+    @extend_schema(request=CarerNameSerializer, responses={201: CarersSerializer})
+    @action(detail=False, methods=["post"], url_path="carers")
+    def carer_name(self, request: Request) -> Response:
+        """Name a frontline user carer of a young person (its profile started if there is
+        none): the allocated practitioner or the team manager."""
+        serializer = CarerNameSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        young_person = permissions.get_young_person_for_carers(
+            request.user, serializer.validated_data["young_person"]
+        )
+        if not permissions.can_name_carer(request.user, young_person):
+            raise PermissionDenied
+        carer = permissions.carer_choices().filter(pk=serializer.validated_data["carer"]).first()
+        if carer is None:
+            raise serializers.ValidationError({"carer": ["Choose an active frontline user"]})
+        profile = services.carer_name(young_person=young_person, carer=carer, named_by=request.user)
+        return Response(CarersSerializer(profile).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=CarersSerializer)
+    @action(detail=True, methods=["get"], url_path="carers")
+    def carers(self, request: Request, pk: str | None = None) -> Response:
+        """The carers named for this profile (whoever may name them)."""
+        profile = self.get_object()
+        if not permissions.can_name_carer(request.user, profile.young_person):
+            raise PermissionDenied
+        return Response(CarersSerializer(profile).data)
+
+    @extend_schema(request=CarerRevokeSerializer, responses=CarersSerializer)
+    @action(detail=True, methods=["post"], url_path="carers/revoke")
+    def carer_revoke(self, request: Request, pk: str | None = None) -> Response:
+        """Stop naming a carer, with the reason."""
+        profile = self.get_object()
+        if not permissions.can_name_carer(request.user, profile.young_person):
+            raise PermissionDenied
+        serializer = CarerRevokeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        carer = permissions.carers_of(profile).filter(pk=serializer.validated_data["carer"]).first()
+        if carer is None:
+            raise serializers.ValidationError({"carer": ["Not a carer named for this profile"]})
+        services.carer_revoke(
+            profile=profile,
+            carer=carer,
+            revoked_by=request.user,
+            reason=serializer.validated_data["reason"],
+        )
+        return Response(CarersSerializer(profile).data)
 
 
 # --- Imports --------------------------------------------------------------------------------------

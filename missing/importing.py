@@ -4,7 +4,9 @@ Each row is validated on its own (a bad row is reported with its line and reason
 on), idempotent by police reference (a later file updates the episode, never duplicates it; a
 second row with the same reference in one file is reported as a duplicate), and matched to a young
 person: exactly one record with the identity is linked, several or only likely ones wait in the
-match queue for the team manager, none makes a record as referrals do.
+match queue for the team manager, none makes a record as referrals do. A row that carries a
+return is returned through ``services.episode_return`` like a return recorded on the page (see
+``_record_return``).
 
 The file is streamed: one line at a time from disk, rows written in batches, each batch committed
 with the import's progress (bytes and lines read), so a worker that dies mid-file is resumed by
@@ -34,7 +36,7 @@ from cse_portal.young_people.models import YoungPerson
 from cse_portal.young_people.selectors import young_people_with_identity, young_person_matches
 from cse_portal.young_people.validators import normalise_postcode
 
-from . import permissions
+from . import permissions, services
 from .models import (
     EpisodeSource,
     EpisodeStatus,
@@ -43,6 +45,7 @@ from .models import (
     MatchStatus,
     MissingEpisode,
     PoliceImport,
+    ReturnMethod,
     RiskGrade,
     RiskGradeChange,
 )
@@ -260,6 +263,8 @@ def parse_row(values: dict[str, str]) -> Parsed:
     returned_at = _when(values.get("returned_at", ""), "returned_at")
     if returned_at is not None and returned_at < missing_since:
         raise ValueError("returned_at is before missing_since")
+    if returned_at is not None and returned_at > timezone.now():
+        raise ValueError("returned_at is in the future")
     grade = GRADE_WORDS.get(values.get("risk_grade", "").strip().lower())
     if grade is None:
         raise ValueError(
@@ -286,15 +291,41 @@ def parse_row(values: dict[str, str]) -> Parsed:
 
 
 def _episode_fields(parsed: Parsed) -> dict[str, Any]:
+    """What a row sets directly. The return is not among them: it goes through
+    ``services.episode_return`` (``_record_return``), as a return recorded on the page does."""
     return {
         "missing_since": parsed.missing_since,
-        "returned_at": parsed.returned_at,
-        "status": EpisodeStatus.RETURNED if parsed.returned_at else EpisodeStatus.MISSING,
         "risk_grade": parsed.risk_grade,
         "last_seen": parsed.last_seen,
         "circumstances": parsed.circumstances,
         "looked_after": parsed.looked_after,
     }
+
+
+def _record_return(episode: MissingEpisode, parsed: Parsed, actor: User) -> None:
+    """A row that carries a return: an open episode is returned through the same service as a
+    return recorded on the page (the interview due ``MISSING_INTERVIEW_HOURS`` after the return,
+    so a historic return's interview is overdue at once; the chronology entry; the rules). An
+    episode already returned at another time has its return time corrected (and a due
+    interview's deadline with it); one returned at this time is left alone, so a file imported
+    twice makes no second interview and no second notification. A row without a return never
+    reopens a returned episode."""
+    if parsed.returned_at is None:
+        return
+    if episode.is_open:
+        services.episode_return(
+            episode=episode,
+            returned_by=actor,
+            returned_at=parsed.returned_at,
+            return_method=ReturnMethod.NOT_KNOWN,
+        )
+    elif episode.returned_at != parsed.returned_at:
+        services.episode_return_time_correct(
+            episode=episode,
+            returned_at=parsed.returned_at,
+            corrected_by=actor,
+            reason="Police import",
+        )
 
 
 def _create_episode(
@@ -306,6 +337,7 @@ def _create_episode(
         police_reference=parsed.reference,
         reported_to_police_by="Police import",
         police_import=police_import,
+        status=EpisodeStatus.MISSING,
         **_episode_fields(parsed),
     )
     episode.full_clean()
@@ -330,6 +362,10 @@ def _create_episode(
         occurred_at=parsed.missing_since,
         recorded_by=actor,
     )
+    if parsed.returned_at is not None:
+        _record_return(episode, parsed, actor)
+    else:
+        services.rules_apply(episode=episode, actor=actor)
     return episode
 
 
@@ -343,7 +379,7 @@ def _update_episode(
         setattr(episode, name, fields[name])
     episode.police_import = police_import
     episode.full_clean()
-    episode.save()
+    episode.save(update_fields=[*changed, "police_import"])
     if "risk_grade" in changed:
         RiskGradeChange.objects.create(
             episode=episode,
@@ -361,6 +397,9 @@ def _update_episode(
             summary="Missing episode updated from the police",
             detail={"fields": changed, "import": str(police_import.pk)},
         )
+    _record_return(episode, parsed, actor)
+    if changed:
+        services.rules_apply(episode=episode, actor=actor)
 
 
 def _import_row(row: Row, police_import: PoliceImport, actor: User) -> str:

@@ -363,6 +363,56 @@ def episode_return(
     return episode
 
 
+@transaction.atomic
+def episode_return_time_correct(
+    *, episode: MissingEpisode, returned_at: datetime, corrected_by: User, reason: str
+) -> MissingEpisode:
+    """The time of a recorded return corrected (the police's later report of it): the duration
+    follows, and an interview still due moves its deadline with it; one already held or declined
+    keeps its record. The rules run again (the episode may now be long)."""
+    if not permissions.can_change_grade(corrected_by, episode):
+        raise PermissionDenied
+    if episode.is_open:
+        raise ValidationError({"returned_at": "The young person has not been recorded as back"})
+    _check_past(returned_at, "returned_at", "when the young person came back")
+    if returned_at < episode.missing_since:
+        raise ValidationError(
+            {"returned_at": "The return cannot be before the young person went missing"}
+        )
+    previous = episode.returned_at
+    episode.returned_at = returned_at
+    episode.full_clean()
+    episode.save(update_fields=["returned_at"])
+    interview = ReturnInterview.objects.filter(episode=episode, status=InterviewStatus.DUE).first()
+    if interview is not None:
+        interview.due_at = interview_due_at(returned_at)
+        interview.save(update_fields=["due_at"])
+    audit_record(
+        actor=corrected_by,
+        action=AuditAction.ALTER,
+        obj=episode,
+        subject_id=episode.young_person_id,
+        summary="Return time corrected",
+        justification=reason,
+        detail={
+            "from": previous.isoformat() if previous else None,
+            "to": returned_at.isoformat(),
+            "interview_due_moved": interview is not None,
+        },
+    )
+    yp_services.chronology_add(
+        young_person=episode.young_person,
+        title=f"Return time corrected: missing {_hours(episode.duration)}",
+        detail=reason,
+        source_app=SOURCE_APP,
+        obj=episode,
+        occurred_at=returned_at,
+        recorded_by=corrected_by,
+    )
+    rules_apply(episode=episode, actor=corrected_by)
+    return episode
+
+
 def interview_due_at(returned_at: datetime) -> datetime:
     """``MISSING_INTERVIEW_HOURS`` elapsed hours after the return: aware arithmetic, so a clock
     change in between neither gains nor loses the child an hour."""
@@ -443,10 +493,8 @@ def rules_apply(
 ) -> list[Fired]:
     """Fire each rule that holds and has not fired for this episode: the "repeat missing" flag
     with the reasons, a CSE risk assessment requested, and the team managers told through the
-    outbox (sent by Celery after commit; nothing is lost if the broker is down). Historic imported
-    episodes never fire (they are history, not news)."""
-    if episode.source == "imported":
-        return []
+    outbox (sent by Celery after commit; nothing is lost if the broker is down). Imported episodes
+    are judged like reported ones: a return from the police is a return."""
     already = set(TriggerFiring.objects.filter(episode=episode).values_list("rule", flat=True))
     new = [f for f in rules_due(episode, now) if f.rule not in already]
     if not new:

@@ -237,3 +237,80 @@ def test_import_and_match_queue_through_the_api(
     assert ImportMatch.objects.get().status == "resolved"
     assert api_client_for(people.alice).get("/api/v1/missing-imports/").status_code == 403
     assert PoliceImport.objects.count() == 1
+
+
+def test_a_return_imported_through_the_api_makes_its_interview(
+    people, api_client_for, django_capture_on_commit_callbacks
+):
+    born = people.maya.date_of_birth.isoformat()
+    csv = (
+        "police_reference,given_name,family_name,date_of_birth,missing_since,returned_at,"
+        "risk_grade\n"
+        f"SY-20,Maya,Whitfield,{born},2026-02-01 18:00,2026-02-02 08:00,low\n"
+    )
+    client = api_client_for(people.manager)
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                "/api/v1/missing-imports/",
+                {"file": SimpleUploadedFile("r.csv", csv.encode())},
+                format="multipart",
+            )
+        assert response.status_code == 202, response.json()
+    episode = MissingEpisode.objects.get(police_reference="SY-20")
+    assert episode.status == "returned"
+    assert episode.interview.shown_status == "overdue"
+    assert episode.interview.due_at == episode.returned_at + __import__("datetime").timedelta(
+        hours=72
+    )
+
+
+def test_carers_are_named_and_revoked_through_the_api(people, api_client_for):
+    """The same services as the page: the object grant made and revoked, each audited as a
+    permission change; only whoever may name carers may, and a record they cannot see is a 404."""
+    from cse_portal.audit.models import AuditAction, AuditEntry
+    from missing import permissions
+
+    alice = api_client_for(people.alice)
+    named = alice.post(
+        "/api/v1/philomena-profiles/carers/",
+        {"young_person": str(people.maya.pk), "carer": str(people.fiona.pk)},
+        format="json",
+    )
+    assert named.status_code == 201, named.json()
+    profile_id = named.json()["profile"]
+    assert [c["username"] for c in named.json()["carers"]] == ["fiona"]
+    assert permissions.is_carer_of(people.fiona, people.maya)
+    listed = alice.get(f"/api/v1/philomena-profiles/{profile_id}/carers/")
+    assert [c["username"] for c in listed.json()["carers"]] == ["fiona"]
+
+    not_frontline = alice.post(
+        "/api/v1/philomena-profiles/carers/",
+        {"young_person": str(people.maya.pk), "carer": str(people.bob.pk)},
+        format="json",
+    )
+    assert not_frontline.status_code == 400
+    assert "carer" in not_frontline.json()
+    unseen = api_client_for(people.bob).post(
+        "/api/v1/philomena-profiles/carers/",
+        {"young_person": str(people.maya.pk), "carer": str(people.frank.pk)},
+        format="json",
+    )
+    assert unseen.status_code == 404
+    # The carer keeps the profile but names nobody.
+    carer = api_client_for(people.fiona)
+    assert carer.get(f"/api/v1/philomena-profiles/{profile_id}/carers/").status_code == 403
+
+    url = f"/api/v1/philomena-profiles/{profile_id}/carers/revoke/"
+    assert alice.post(url, {"carer": str(people.fiona.pk)}, format="json").status_code == 400
+    revoked = alice.post(url, {"carer": str(people.fiona.pk), "reason": "Moved"}, format="json")
+    assert revoked.status_code == 200, revoked.json()
+    assert revoked.json()["carers"] == []
+    assert not permissions.is_carer_of(people.fiona, people.maya)
+    changes = AuditEntry.objects.filter(
+        action=AuditAction.PERMISSION_CHANGE, object_id=profile_id
+    ).values_list("summary", flat=True)
+    assert sorted(changes) == [
+        "fiona named carer (Philomena profile)",
+        "fiona no longer carer (Philomena profile)",
+    ]

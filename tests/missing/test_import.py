@@ -8,10 +8,18 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
-from cse_portal.young_people.models import YoungPerson
-from missing import importing
-from missing.models import ImportMatch, ImportStatus, MissingEpisode, TriggerFiring
+from cse_portal.notifications.models import Notification
+from cse_portal.young_people.models import FlagKind, YoungPerson
+from missing import importing, services
+from missing.models import (
+    ImportMatch,
+    ImportStatus,
+    MissingEpisode,
+    ReturnInterview,
+    TriggerFiring,
+)
 from tests.factories import make_young_person
 
 pytestmark = pytest.mark.django_db
@@ -111,7 +119,10 @@ def test_a_second_import_updates_and_never_duplicates(
     episode = MissingEpisode.objects.get(police_reference="SY-1")
     assert episode.risk_grade == "high"
     assert list(episode.grade_changes.values_list("grade", flat=True)) == ["medium", "high"]
-    assert not TriggerFiring.objects.exists()  # history, not news
+    # The police's new grade is judged like one changed on the page.
+    assert list(TriggerFiring.objects.values_list("episode__police_reference", "rule")) == [
+        ("SY-1", "high_risk")
+    ]
 
 
 def test_the_team_manager_resolves_a_queued_row(people, rows, django_capture_on_commit_callbacks):
@@ -189,3 +200,147 @@ def test_a_large_file_is_streamed_not_loaded(
     assert police_import.rejected == 5_000
     assert len(police_import.errors) == 10
     assert peak < size / 2
+
+
+# --- Returns carried by imported rows ---------------------------------------------------------
+
+
+def _when(moment: dt.datetime) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def maya_row(people, reference: str, since: dt.datetime, back: dt.datetime | None, grade="low"):
+    born = people.maya.date_of_birth.isoformat()
+    returned = _when(back) if back else ""
+    return f"{reference},Maya,Whitfield,{born},{_when(since)},{returned},{grade},Meadowhall"
+
+
+def test_an_imported_return_goes_through_the_return_service(
+    people, django_capture_on_commit_callbacks
+):
+    """The interview falls due 72 hours after the police's return time, the chronology says the
+    child came back, and the rules run (a return after 30 hours is a long episode)."""
+    now = timezone.now().replace(second=0, microsecond=0)
+    back = now - dt.timedelta(hours=2)
+    row = maya_row(people, "SY-10", back - dt.timedelta(hours=30), back)
+    police_import = run(people, csv_file(row), django_capture_on_commit_callbacks)
+    assert police_import.created == 1
+    episode = MissingEpisode.objects.get(police_reference="SY-10")
+    assert (episode.status, episode.source, episode.returned_at) == ("returned", "imported", back)
+    interview = episode.interview
+    assert interview.due_at == back + dt.timedelta(hours=72)
+    assert interview.shown_status == "due"
+    titles = list(people.maya.chronology.values_list("title", flat=True))
+    assert "Missing episode (police report SY-10)" in titles
+    assert "Returned after being missing 30 hours" in titles
+    assert list(episode.firings.values_list("rule", flat=True)) == ["long"]
+    assert people.maya.flags.filter(kind=FlagKind.REPEAT_MISSING, removed_at=None).exists()
+    assert Notification.objects.filter(key__startswith=f"missing:{episode.pk}:").count() == 1
+
+
+def test_a_historic_return_makes_an_interview_already_overdue(
+    people, django_capture_on_commit_callbacks
+):
+    """Documented choice: the deadline is the return plus 72 hours whatever the import's date,
+    so a return the police report late shows at once among the overdue interviews."""
+    back = timezone.now().replace(second=0, microsecond=0) - dt.timedelta(days=40)
+    row = maya_row(people, "SY-11", back - dt.timedelta(hours=5), back)
+    run(people, csv_file(row), django_capture_on_commit_callbacks)
+    interview = ReturnInterview.objects.get(episode__police_reference="SY-11")
+    assert interview.due_at == back + dt.timedelta(hours=72)
+    assert interview.shown_status == "overdue"
+
+
+def test_importing_a_return_twice_makes_one_interview_and_one_notification(
+    people, django_capture_on_commit_callbacks
+):
+    back = timezone.now().replace(second=0, microsecond=0) - dt.timedelta(hours=3)
+    row = maya_row(people, "SY-12", back - dt.timedelta(hours=6), back, grade="high")
+    run(people, csv_file(row), django_capture_on_commit_callbacks)
+    chronology = people.maya.chronology.count()
+    second = run(people, csv_file(row), django_capture_on_commit_callbacks)
+    assert (second.created, second.updated, second.rejected) == (0, 1, 0)
+    assert ReturnInterview.objects.filter(episode__police_reference="SY-12").count() == 1
+    assert Notification.objects.filter(key__startswith="missing:").count() == 1
+    assert TriggerFiring.objects.count() == 1
+    assert people.maya.chronology.count() == chronology
+
+
+def test_a_later_file_returns_an_episode_a_first_file_left_open(
+    people, django_capture_on_commit_callbacks
+):
+    since = timezone.now().replace(second=0, microsecond=0) - dt.timedelta(hours=8)
+    run(
+        people, csv_file(maya_row(people, "SY-13", since, None)), django_capture_on_commit_callbacks
+    )
+    episode = MissingEpisode.objects.get(police_reference="SY-13")
+    assert episode.is_open
+    assert not ReturnInterview.objects.exists()
+    back = since + dt.timedelta(hours=5)
+    run(
+        people, csv_file(maya_row(people, "SY-13", since, back)), django_capture_on_commit_callbacks
+    )
+    episode.refresh_from_db()
+    assert (episode.status, episode.returned_at) == ("returned", back)
+    assert episode.interview.due_at == back + dt.timedelta(hours=72)
+    # A later file without the return never reopens it.
+    run(
+        people, csv_file(maya_row(people, "SY-13", since, None)), django_capture_on_commit_callbacks
+    )
+    episode.refresh_from_db()
+    assert (episode.status, episode.returned_at) == ("returned", back)
+    assert ReturnInterview.objects.count() == 1
+
+
+def test_a_corrected_return_time_moves_a_due_interview_only(
+    people, django_capture_on_commit_callbacks
+):
+    since = timezone.now().replace(second=0, microsecond=0) - dt.timedelta(hours=10)
+    back = since + dt.timedelta(hours=2)
+    run(
+        people, csv_file(maya_row(people, "SY-14", since, back)), django_capture_on_commit_callbacks
+    )
+    later = back + dt.timedelta(hours=3)
+    run(
+        people,
+        csv_file(maya_row(people, "SY-14", since, later)),
+        django_capture_on_commit_callbacks,
+    )
+    interview = ReturnInterview.objects.get(episode__police_reference="SY-14")
+    assert interview.episode.returned_at == later
+    assert interview.due_at == later + dt.timedelta(hours=72)
+    assert ReturnInterview.objects.count() == 1
+    services.interview_decline(
+        interview=interview,
+        recorded_by=people.manager,
+        declined_at=timezone.now(),
+        reason="Did not want to talk",
+        carers_offered=True,
+    )
+    run(
+        people, csv_file(maya_row(people, "SY-14", since, back)), django_capture_on_commit_callbacks
+    )
+    interview.refresh_from_db()
+    assert interview.episode.returned_at == back
+    assert interview.due_at == later + dt.timedelta(hours=72)  # its record stands
+
+
+def test_a_return_in_the_future_is_rejected(people, django_capture_on_commit_callbacks):
+    since = timezone.now() - dt.timedelta(hours=1)
+    row = maya_row(people, "SY-15", since, timezone.now() + dt.timedelta(days=1))
+    police_import = run(people, csv_file(row), django_capture_on_commit_callbacks)
+    assert police_import.errors == [{"line": 2, "reason": "returned_at is in the future"}]
+    assert not MissingEpisode.objects.exists()
+
+
+def test_a_queued_row_with_a_return_makes_its_interview_when_matched(
+    people, rows, django_capture_on_commit_callbacks
+):
+    returned = rows[1].replace(",2026-02-01 18:00,,", ",2026-02-01 18:00,2026-02-02 08:00,")
+    run(people, csv_file(returned), django_capture_on_commit_callbacks)
+    match = ImportMatch.objects.get(police_reference="SY-2")
+    chosen = YoungPerson.objects.get(pk=match.candidate_ids[0])
+    episode = importing.match_resolve(match=match, resolved_by=people.manager, young_person=chosen)
+    assert episode.status == "returned"
+    assert episode.interview.shown_status == "overdue"
+    assert list(episode.firings.values_list("rule", flat=True)) == ["high_risk"]

@@ -85,6 +85,9 @@ NOT_WALKED = {
     "missing/profiles/<uuid:pk>/photo/upload/": "POST only: audited as an alteration",
     "missing/profiles/<uuid:pk>/send-to-police/": "POST only: audited as a disclosure",
     "missing/young-people/<uuid:pk>/carers/revoke/": "POST only: a permission change",
+    "api/v1/^philomena-profiles/(?P<pk>[^/]+)/carers/revoke/$": (
+        "POST only: a permission change, audited as such (tests/missing/test_api.py)"
+    ),
     "missing/interviews/<uuid:pk>/findings/": (
         "only for a held interview, once (the walk's interview is due); fetched through the same "
         "funnel as the interview page walked here"
