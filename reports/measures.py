@@ -162,6 +162,30 @@ def _training_sessions() -> QuerySet[Any]:
     return training_sessions_for_figures()
 
 
+def _missing_episodes() -> QuerySet[Any]:
+    from missing.selectors import episodes_for_figures
+
+    return episodes_for_figures()
+
+
+def _return_interviews() -> QuerySet[Any]:
+    from missing.selectors import interviews_for_figures
+
+    return interviews_for_figures()
+
+
+def _missing_children(period: Period) -> QuerySet[Any]:
+    """A row per child missing in the period or the one before, with their episodes in each."""
+    from missing.selectors import children_missing_for_figures
+
+    return children_missing_for_figures(
+        {
+            "current": (period.start, period.end),
+            "previous": (period.previous.start, period.previous.end),
+        }
+    )
+
+
 SOURCES: dict[str, Callable[[], QuerySet[Any]]] = {
     "referrals": _triaged_referrals,
     "young_people": _young_people,
@@ -174,6 +198,13 @@ SOURCES: dict[str, Callable[[], QuerySet[Any]]] = {
     "alerts": _alerts,
     "outreach_sessions": _outreach_sessions,
     "training_sessions": _training_sessions,
+    "missing_episodes": _missing_episodes,
+    "return_interviews": _return_interviews,
+}
+
+#: Sources whose rows depend on the period (counted per window by the source itself).
+PERIOD_SOURCES: dict[str, Callable[[Period], QuerySet[Any]]] = {
+    "missing_children": _missing_children,
 }
 
 
@@ -191,10 +222,12 @@ class Measure:
     distinct: str = ""  # count distinct values of this field instead of rows
     sum_of: str = ""  # add up this field (a number of people) instead of counting rows
     day_field: bool = False  # ``date_field`` is a date, not a moment
+    #: For a period source: the condition on its rows for the window ``current`` or ``previous``.
+    window_condition: Callable[[str], Q] | None = None
 
     @property
     def snapshot(self) -> bool:
-        return self.date_field is None
+        return self.date_field is None and self.window_condition is None
 
     def within(self, start: Period, end: Period) -> Q:
         """Rows dated from the start of ``start`` to the end of ``end``."""
@@ -632,6 +665,85 @@ def _outreach_measures() -> list[Measure]:
     ]
 
 
+def _repeat_missing(which: str) -> Q:
+    return Q(**{f"episodes_{which}__gte": settings.MISSING_RULE_REPEAT_COUNT})
+
+
+def _missing_measures() -> list[Measure]:
+    hours = settings.MISSING_INTERVIEW_HOURS
+    created = "created_at"
+    return [
+        Measure(
+            "missing_episodes",
+            "Missing episodes",
+            "Episodes of a young person missing from home or care that began in the period (by "
+            "the time they went missing), whether reported here or imported from the police.",
+            "missing_episodes",
+            "missing_since",
+        ),
+        Measure(
+            "missing_children",
+            "Children missing",
+            "Different young people with at least one missing episode that began in the period "
+            "(a child missing twice counts once).",
+            "missing_episodes",
+            "missing_since",
+            distinct="young_person",
+        ),
+        Measure(
+            "missing_repeat",
+            "Children missing repeatedly",
+            "Young people with MISSING_RULE_REPEAT_COUNT or more missing episodes (3 unless set "
+            "otherwise, the missing app's repeat rule) that began in the period.",
+            "missing_children",
+            None,
+            distinct="young_person",
+            window_condition=_repeat_missing,
+        ),
+        Measure(
+            "interviews_offered",
+            "Return interviews offered",
+            "Return home interviews offered in the period (one is offered when a child comes "
+            "back), by the date it was offered.",
+            "return_interviews",
+            created,
+        ),
+        Measure(
+            "interviews_in_time",
+            f"Done within {hours} hours",
+            "Return home interviews offered in the period that were held by their deadline "
+            f"(MISSING_INTERVIEW_HOURS, {hours} hours after the child came back).",
+            "return_interviews",
+            created,
+            Q(status="done", completed_at__lte=F("due_at")),
+        ),
+        Measure(
+            "interviews_late",
+            f"Done after {hours} hours",
+            "Return home interviews offered in the period that were held after their deadline.",
+            "return_interviews",
+            created,
+            Q(status="done") & ~Q(completed_at__lte=F("due_at")),
+        ),
+        Measure(
+            "interviews_declined",
+            "Declined",
+            "Return home interviews offered in the period that the young person declined.",
+            "return_interviews",
+            created,
+            Q(status="declined"),
+        ),
+        Measure(
+            "interviews_outstanding",
+            "Not yet held",
+            "Return home interviews offered in the period that are still due or overdue now.",
+            "return_interviews",
+            created,
+            ~Q(status__in=["done", "declined"]),
+        ),
+    ]
+
+
 MEASURES: dict[str, Measure] = {
     m.name: m
     for m in [
@@ -642,6 +754,7 @@ MEASURES: dict[str, Measure] = {
         *_intelligence_measures(),
         *_alert_measures(),
         *_outreach_measures(),
+        *_missing_measures(),
     ]
 }
 
@@ -750,6 +863,30 @@ SECTIONS: tuple[Section, ...] = (
         (),
         extra=("outreach_young_people", "training_sessions", "people_trained"),
     ),
+    Section(
+        "missing",
+        "Missing from home or care",
+        "missing_episodes",
+        (),
+        extra=("missing_children", "missing_repeat"),
+        note="Children are counted once however many times they went missing.",
+    ),
+    Section(
+        "return_interviews",
+        "Return home interviews",
+        "interviews_offered",
+        ("interviews_in_time", "interviews_late", "interviews_declined", "interviews_outstanding"),
+        rates=(
+            Rate(
+                "interviews_in_time_rate",
+                "Done within the deadline (%)",
+                "Return home interviews held within the deadline as a percentage of those "
+                "offered in the period.",
+                "interviews_in_time",
+                "interviews_offered",
+            ),
+        ),
+    ),
 )
 
 RATES: dict[str, Rate] = {rate.name: rate for section in SECTIONS for rate in section.rates}
@@ -763,6 +900,15 @@ def _source_query(source: str, period: Period) -> tuple[QuerySet[Any], dict[str,
     """One source's measures for the period and the one before it, as one aggregate."""
     measures = [m for m in MEASURES.values() if m.source == source]
     aggregates: dict[str, Count] = {}
+    if source in PERIOD_SOURCES:
+        for measure in measures:
+            if measure.window_condition is None or not measure.distinct:
+                raise ValueError(f"{measure.name}: a period source counts distinct rows by window")
+            for which in ("current", "previous"):
+                aggregates[f"{measure.name}__{which}"] = Count(
+                    measure.distinct, filter=measure.window_condition(which), distinct=True
+                )
+        return PERIOD_SOURCES[source](period), aggregates
     window = Q()
     for measure in measures:
         if measure.snapshot:
@@ -779,7 +925,7 @@ def _source_query(source: str, period: Period) -> tuple[QuerySet[Any], dict[str,
 
 def source_queries(period: Period) -> list[tuple[QuerySet[Any], dict[str, Count]]]:
     """Every source's aggregate (the bench times their SQL as the dashboards' floor)."""
-    return [_source_query(source, period) for source in SOURCES]
+    return [_source_query(source, period) for source in [*SOURCES, *PERIOD_SOURCES]]
 
 
 @dataclass
