@@ -157,9 +157,27 @@ def _outreach_sessions() -> QuerySet[Any]:
 
 
 def _training_sessions() -> QuerySet[Any]:
-    from outreach.selectors import training_sessions_for_figures
+    from outreach.selectors import training_sessions_with_cascade_for_figures
 
-    return training_sessions_for_figures()
+    return training_sessions_with_cascade_for_figures()
+
+
+def _premises_visits() -> QuerySet[Any]:
+    from outreach.selectors import premises_visits_for_figures
+
+    return premises_visits_for_figures()
+
+
+def _premises_trained() -> QuerySet[Any]:
+    from outreach.selectors import premises_trained_for_figures
+
+    return premises_trained_for_figures()
+
+
+def _feedback() -> QuerySet[Any]:
+    from outreach.selectors import feedback_for_figures
+
+    return feedback_for_figures()
 
 
 def _missing_episodes() -> QuerySet[Any]:
@@ -198,6 +216,9 @@ SOURCES: dict[str, Callable[[], QuerySet[Any]]] = {
     "alerts": _alerts,
     "outreach_sessions": _outreach_sessions,
     "training_sessions": _training_sessions,
+    "premises_visits": _premises_visits,
+    "premises_trained": _premises_trained,
+    "feedback": _feedback,
     "missing_episodes": _missing_episodes,
     "return_interviews": _return_interviews,
 }
@@ -626,7 +647,7 @@ def _alert_measures() -> list[Measure]:
 
 
 def _outreach_measures() -> list[Measure]:
-    return [
+    rows = [
         Measure(
             "outreach_sessions",
             "Outreach sessions",
@@ -662,7 +683,85 @@ def _outreach_measures() -> list[Measure]:
             sum_of="attendance_count",
             day_field=True,
         ),
+        Measure(
+            "cascade_sessions",
+            "Training sessions by trainers trained here",
+            "Of the training sessions delivered in the period, those whose trainer had attended "
+            "a session here before (the train-the-trainer cascade).",
+            "training_sessions",
+            "delivered_on",
+            Q(cascade=True),
+            day_field=True,
+        ),
+        Measure(
+            "cascade_people",
+            "People reached by the cascade",
+            "The attendance recorded at the cascade's sessions (above), added up.",
+            "training_sessions",
+            "delivered_on",
+            Q(cascade=True),
+            sum_of="attendance_count",
+            day_field=True,
+        ),
+        Measure(
+            "feedback_received",
+            "Feedback received",
+            "Feedback on outreach, training and the service received in the period (from the "
+            "public feedback page and recorded by staff).",
+            "feedback",
+            "received_at",
+        ),
+        Measure(
+            "premises_visited",
+            "Premises visited",
+            "Different premises on the register visited by the team in the period (a premises "
+            "visited twice counts once).",
+            "premises_visits",
+            "visited_on",
+            distinct="premises",
+            day_field=True,
+        ),
+        Measure(
+            "premises_trained",
+            "Premises trained",
+            "Different premises on the register whose staff were given a training session "
+            "delivered in the period.",
+            "premises_trained",
+            "trainingsession__delivered_on",
+            distinct="premises",
+            day_field=True,
+        ),
     ]
+    for code, label in _sectors():
+        rows += [
+            Measure(
+                f"premises_visited_{code}",
+                label,
+                f"Different premises of the sector \u201c{label}\u201d visited in the period.",
+                "premises_visits",
+                "visited_on",
+                Q(premises__sector=code),
+                distinct="premises",
+                day_field=True,
+            ),
+            Measure(
+                f"premises_trained_{code}",
+                label,
+                f"Different premises of the sector \u201c{label}\u201d trained in the period.",
+                "premises_trained",
+                "trainingsession__delivered_on",
+                Q(premises__sector=code),
+                distinct="premises",
+                day_field=True,
+            ),
+        ]
+    return rows
+
+
+def _sectors() -> list[tuple[str, str]]:
+    from outreach.selectors import sectors_for_figures
+
+    return sectors_for_figures()
 
 
 def _repeat_missing(which: str) -> Q:
@@ -861,7 +960,27 @@ SECTIONS: tuple[Section, ...] = (
         "Outreach and training delivered",
         "outreach_sessions",
         (),
-        extra=("outreach_young_people", "training_sessions", "people_trained"),
+        extra=(
+            "outreach_young_people",
+            "training_sessions",
+            "people_trained",
+            "cascade_sessions",
+            "cascade_people",
+            "feedback_received",
+        ),
+        note="By month: the trend in the quarterly summary and the annual review.",
+    ),
+    Section(
+        "premises_visited",
+        "Premises visited by sector",
+        "premises_visited",
+        _parts("premises_visited_", [code for code, _ in _sectors()]),
+    ),
+    Section(
+        "premises_trained",
+        "Premises trained by sector",
+        "premises_trained",
+        _parts("premises_trained_", [code for code, _ in _sectors()]),
     ),
     Section(
         "missing",

@@ -152,7 +152,7 @@ def test_the_missing_measures_cost_one_query_per_source_whatever_the_rows(people
         episode(people.maya, at(2026, 7, 2) + dt.timedelta(hours=n))
     with CaptureQueriesContext(connection) as queries:
         measures.figures_for(Q3)
-    assert len(queries) == len(measures.SOURCES) + len(measures.PERIOD_SOURCES) == 14
+    assert len(queries) == len(measures.SOURCES) + len(measures.PERIOD_SOURCES) == 17
 
 
 def test_the_lscb_sees_the_missing_figures_but_no_child(missing_rows, client_for):
