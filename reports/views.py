@@ -127,13 +127,14 @@ def team_dashboard(request: HttpRequest) -> HttpResponse:
         ("Reviews overdue", day["reviews_overdue"], f"{assessments}?show=overdue", ""),
         ("Reviews due in the next 28 days", day["reviews_due"], assessments, ""),
         ("Open pattern alerts", day["alerts_open"], "#open-alerts", ""),
-        ("Missing now", day["missing_now"], reverse("young_people:search"), ""),
+        ("Missing now", day["missing_now"], reverse("missing:board"), ""),
         (
             "Return interviews due",
-            None,
-            "#return-interviews",
-            "Shown once missing episodes are recorded here",
+            day["interviews_due"],
+            reverse("missing:interviews"),
+            "Not yet past their deadline",
         ),
+        ("Return interviews overdue", day["interviews_overdue"], reverse("missing:interviews"), ""),
     ]
     return render(request, "reports/team.html", {"day": day, "figures": figures})
 

@@ -190,3 +190,23 @@ def test_the_annual_review_shows_the_missing_measures_and_no_child(missing_rows)
     assert "Missing from home or care" in html and "Children missing repeatedly" in html
     for name in ("Maya", "Whitfield", "Noah", "Ellison"):
         assert name not in html
+
+
+def test_the_team_dashboard_counts_missing_now_and_interviews_due_and_overdue(people, client_for):
+    now = timezone.now()
+    away = MissingEpisode.objects.create(
+        young_person=people.maya,
+        missing_since=now - dt.timedelta(hours=5),
+        last_seen="Left school at lunch",
+        risk_grade="high",
+    )
+    back = episode(people.noah, now - dt.timedelta(days=5))
+    older = episode(people.noah, now - dt.timedelta(days=9))
+    interview(back, now - dt.timedelta(hours=2))  # due in 70 hours
+    interview(older, now - dt.timedelta(days=5))  # past its deadline
+    response = client_for(people.manager).get(reverse("reports:team"))
+    figures = {label: value for label, value, _url, _note in response.context["figures"]}
+    assert figures["Missing now"] == 1
+    assert figures["Return interviews due"] == 1
+    assert figures["Return interviews overdue"] == 1
+    assert away.pk  # the open episode is the one counted
