@@ -502,3 +502,35 @@ def outreach_sessions_for_figures() -> QuerySet[OutreachSession]:
 def training_sessions_for_figures() -> QuerySet[TrainingSession]:
     """Every training session delivered, for the reports app's grouped counts."""
     return TrainingSession.objects.all()
+
+
+def training_sessions_with_cascade_for_figures() -> QuerySet[TrainingSession]:
+    """Every training session delivered, each with ``cascade``: delivered by a trainer who was
+    trained here first (as ``cascade_measure`` counts it), for the reports app's grouped counts."""
+    trained_first = Exists(
+        TrainingSession.objects.filter(
+            attendees=OuterRef("trainer"), delivered_on__lt=OuterRef("delivered_on")
+        )
+    )
+    return TrainingSession.objects.annotate(cascade=trained_first)
+
+
+def premises_visits_for_figures() -> QuerySet[PremisesVisit]:
+    """Every visit to a premises on the register (``premises__sector``, ``visited_on``)."""
+    return PremisesVisit.objects.all()
+
+
+def premises_trained_for_figures() -> QuerySet[Any]:
+    """A row per premises a training session was delivered to (``premises__sector``,
+    ``trainingsession__delivered_on``), for counting the premises trained by sector."""
+    return TrainingSession.premises.through.objects.all()
+
+
+def feedback_for_figures() -> QuerySet[Feedback]:
+    """Every piece of feedback received (``received_at``), for the reports app's counts."""
+    return Feedback.objects.all()
+
+
+def sectors_for_figures() -> list[tuple[str, str]]:
+    """The premises sectors (code, label) in their order, for the reports app's breakdowns."""
+    return [(str(code), str(label)) for code, label in Sector.choices]

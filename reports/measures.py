@@ -157,9 +157,51 @@ def _outreach_sessions() -> QuerySet[Any]:
 
 
 def _training_sessions() -> QuerySet[Any]:
-    from outreach.selectors import training_sessions_for_figures
+    from outreach.selectors import training_sessions_with_cascade_for_figures
 
-    return training_sessions_for_figures()
+    return training_sessions_with_cascade_for_figures()
+
+
+def _premises_visits() -> QuerySet[Any]:
+    from outreach.selectors import premises_visits_for_figures
+
+    return premises_visits_for_figures()
+
+
+def _premises_trained() -> QuerySet[Any]:
+    from outreach.selectors import premises_trained_for_figures
+
+    return premises_trained_for_figures()
+
+
+def _feedback() -> QuerySet[Any]:
+    from outreach.selectors import feedback_for_figures
+
+    return feedback_for_figures()
+
+
+def _missing_episodes() -> QuerySet[Any]:
+    from missing.selectors import episodes_for_figures
+
+    return episodes_for_figures()
+
+
+def _return_interviews() -> QuerySet[Any]:
+    from missing.selectors import interviews_for_figures
+
+    return interviews_for_figures()
+
+
+def _missing_children(period: Period) -> QuerySet[Any]:
+    """A row per child missing in the period or the one before, with their episodes in each."""
+    from missing.selectors import children_missing_for_figures
+
+    return children_missing_for_figures(
+        {
+            "current": (period.start, period.end),
+            "previous": (period.previous.start, period.previous.end),
+        }
+    )
 
 
 SOURCES: dict[str, Callable[[], QuerySet[Any]]] = {
@@ -174,6 +216,16 @@ SOURCES: dict[str, Callable[[], QuerySet[Any]]] = {
     "alerts": _alerts,
     "outreach_sessions": _outreach_sessions,
     "training_sessions": _training_sessions,
+    "premises_visits": _premises_visits,
+    "premises_trained": _premises_trained,
+    "feedback": _feedback,
+    "missing_episodes": _missing_episodes,
+    "return_interviews": _return_interviews,
+}
+
+#: Sources whose rows depend on the period (counted per window by the source itself).
+PERIOD_SOURCES: dict[str, Callable[[Period], QuerySet[Any]]] = {
+    "missing_children": _missing_children,
 }
 
 
@@ -191,10 +243,12 @@ class Measure:
     distinct: str = ""  # count distinct values of this field instead of rows
     sum_of: str = ""  # add up this field (a number of people) instead of counting rows
     day_field: bool = False  # ``date_field`` is a date, not a moment
+    #: For a period source: the condition on its rows for the window ``current`` or ``previous``.
+    window_condition: Callable[[str], Q] | None = None
 
     @property
     def snapshot(self) -> bool:
-        return self.date_field is None
+        return self.date_field is None and self.window_condition is None
 
     def within(self, start: Period, end: Period) -> Q:
         """Rows dated from the start of ``start`` to the end of ``end``."""
@@ -593,7 +647,7 @@ def _alert_measures() -> list[Measure]:
 
 
 def _outreach_measures() -> list[Measure]:
-    return [
+    rows = [
         Measure(
             "outreach_sessions",
             "Outreach sessions",
@@ -629,6 +683,163 @@ def _outreach_measures() -> list[Measure]:
             sum_of="attendance_count",
             day_field=True,
         ),
+        Measure(
+            "cascade_sessions",
+            "Training sessions by trainers trained here",
+            "Of the training sessions delivered in the period, those whose trainer had attended "
+            "a session here before (the train-the-trainer cascade).",
+            "training_sessions",
+            "delivered_on",
+            Q(cascade=True),
+            day_field=True,
+        ),
+        Measure(
+            "cascade_people",
+            "People reached by the cascade",
+            "The attendance recorded at the cascade's sessions (above), added up.",
+            "training_sessions",
+            "delivered_on",
+            Q(cascade=True),
+            sum_of="attendance_count",
+            day_field=True,
+        ),
+        Measure(
+            "feedback_received",
+            "Feedback received",
+            "Feedback on outreach, training and the service received in the period (from the "
+            "public feedback page and recorded by staff).",
+            "feedback",
+            "received_at",
+        ),
+        Measure(
+            "premises_visited",
+            "Premises visited",
+            "Different premises on the register visited by the team in the period (a premises "
+            "visited twice counts once).",
+            "premises_visits",
+            "visited_on",
+            distinct="premises",
+            day_field=True,
+        ),
+        Measure(
+            "premises_trained",
+            "Premises trained",
+            "Different premises on the register whose staff were given a training session "
+            "delivered in the period.",
+            "premises_trained",
+            "trainingsession__delivered_on",
+            distinct="premises",
+            day_field=True,
+        ),
+    ]
+    for code, label in _sectors():
+        rows += [
+            Measure(
+                f"premises_visited_{code}",
+                label,
+                f"Different premises of the sector \u201c{label}\u201d visited in the period.",
+                "premises_visits",
+                "visited_on",
+                Q(premises__sector=code),
+                distinct="premises",
+                day_field=True,
+            ),
+            Measure(
+                f"premises_trained_{code}",
+                label,
+                f"Different premises of the sector \u201c{label}\u201d trained in the period.",
+                "premises_trained",
+                "trainingsession__delivered_on",
+                Q(premises__sector=code),
+                distinct="premises",
+                day_field=True,
+            ),
+        ]
+    return rows
+
+
+def _sectors() -> list[tuple[str, str]]:
+    from outreach.selectors import sectors_for_figures
+
+    return sectors_for_figures()
+
+
+def _repeat_missing(which: str) -> Q:
+    return Q(**{f"episodes_{which}__gte": settings.MISSING_RULE_REPEAT_COUNT})
+
+
+def _missing_measures() -> list[Measure]:
+    hours = settings.MISSING_INTERVIEW_HOURS
+    created = "created_at"
+    return [
+        Measure(
+            "missing_episodes",
+            "Missing episodes",
+            "Episodes of a young person missing from home or care that began in the period (by "
+            "the time they went missing), whether reported here or imported from the police.",
+            "missing_episodes",
+            "missing_since",
+        ),
+        Measure(
+            "missing_children",
+            "Children missing",
+            "Different young people with at least one missing episode that began in the period "
+            "(a child missing twice counts once).",
+            "missing_episodes",
+            "missing_since",
+            distinct="young_person",
+        ),
+        Measure(
+            "missing_repeat",
+            "Children missing repeatedly",
+            "Young people with MISSING_RULE_REPEAT_COUNT or more missing episodes (3 unless set "
+            "otherwise, the missing app's repeat rule) that began in the period.",
+            "missing_children",
+            None,
+            distinct="young_person",
+            window_condition=_repeat_missing,
+        ),
+        Measure(
+            "interviews_offered",
+            "Return interviews offered",
+            "Return home interviews offered in the period (one is offered when a child comes "
+            "back), by the date it was offered.",
+            "return_interviews",
+            created,
+        ),
+        Measure(
+            "interviews_in_time",
+            f"Done within {hours} hours",
+            "Return home interviews offered in the period that were held by their deadline "
+            f"(MISSING_INTERVIEW_HOURS, {hours} hours after the child came back).",
+            "return_interviews",
+            created,
+            Q(status="done", completed_at__lte=F("due_at")),
+        ),
+        Measure(
+            "interviews_late",
+            f"Done after {hours} hours",
+            "Return home interviews offered in the period that were held after their deadline.",
+            "return_interviews",
+            created,
+            Q(status="done") & ~Q(completed_at__lte=F("due_at")),
+        ),
+        Measure(
+            "interviews_declined",
+            "Declined",
+            "Return home interviews offered in the period that the young person declined.",
+            "return_interviews",
+            created,
+            Q(status="declined"),
+        ),
+        Measure(
+            "interviews_outstanding",
+            "Not yet held",
+            "Return home interviews offered in the period that are still due or overdue now.",
+            "return_interviews",
+            created,
+            ~Q(status__in=["done", "declined"]),
+        ),
     ]
 
 
@@ -642,6 +853,7 @@ MEASURES: dict[str, Measure] = {
         *_intelligence_measures(),
         *_alert_measures(),
         *_outreach_measures(),
+        *_missing_measures(),
     ]
 }
 
@@ -748,7 +960,51 @@ SECTIONS: tuple[Section, ...] = (
         "Outreach and training delivered",
         "outreach_sessions",
         (),
-        extra=("outreach_young_people", "training_sessions", "people_trained"),
+        extra=(
+            "outreach_young_people",
+            "training_sessions",
+            "people_trained",
+            "cascade_sessions",
+            "cascade_people",
+            "feedback_received",
+        ),
+        note="By month: the trend in the quarterly summary and the annual review.",
+    ),
+    Section(
+        "premises_visited",
+        "Premises visited by sector",
+        "premises_visited",
+        _parts("premises_visited_", [code for code, _ in _sectors()]),
+    ),
+    Section(
+        "premises_trained",
+        "Premises trained by sector",
+        "premises_trained",
+        _parts("premises_trained_", [code for code, _ in _sectors()]),
+    ),
+    Section(
+        "missing",
+        "Missing from home or care",
+        "missing_episodes",
+        (),
+        extra=("missing_children", "missing_repeat"),
+        note="Children are counted once however many times they went missing.",
+    ),
+    Section(
+        "return_interviews",
+        "Return home interviews",
+        "interviews_offered",
+        ("interviews_in_time", "interviews_late", "interviews_declined", "interviews_outstanding"),
+        rates=(
+            Rate(
+                "interviews_in_time_rate",
+                "Done within the deadline (%)",
+                "Return home interviews held within the deadline as a percentage of those "
+                "offered in the period.",
+                "interviews_in_time",
+                "interviews_offered",
+            ),
+        ),
     ),
 )
 
@@ -763,6 +1019,15 @@ def _source_query(source: str, period: Period) -> tuple[QuerySet[Any], dict[str,
     """One source's measures for the period and the one before it, as one aggregate."""
     measures = [m for m in MEASURES.values() if m.source == source]
     aggregates: dict[str, Count] = {}
+    if source in PERIOD_SOURCES:
+        for measure in measures:
+            if measure.window_condition is None or not measure.distinct:
+                raise ValueError(f"{measure.name}: a period source counts distinct rows by window")
+            for which in ("current", "previous"):
+                aggregates[f"{measure.name}__{which}"] = Count(
+                    measure.distinct, filter=measure.window_condition(which), distinct=True
+                )
+        return PERIOD_SOURCES[source](period), aggregates
     window = Q()
     for measure in measures:
         if measure.snapshot:
@@ -779,7 +1044,7 @@ def _source_query(source: str, period: Period) -> tuple[QuerySet[Any], dict[str,
 
 def source_queries(period: Period) -> list[tuple[QuerySet[Any], dict[str, Count]]]:
     """Every source's aggregate (the bench times their SQL as the dashboards' floor)."""
-    return [_source_query(source, period) for source in SOURCES]
+    return [_source_query(source, period) for source in [*SOURCES, *PERIOD_SOURCES]]
 
 
 @dataclass

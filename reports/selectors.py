@@ -37,10 +37,12 @@ class Figure:
 
 def team_day(user: Any, now: datetime | None = None) -> dict[str, Any]:
     """The team manager's day: triage waiting and overdue, caseload per practitioner, assessments
-    awaiting approval, reviews due and overdue, open alerts and missing now."""
+    awaiting approval, reviews due and overdue, open alerts, missing now and return interviews due
+    and overdue (counted through the missing app's selectors as the manager sees them)."""
     from assessments.selectors import awaiting_approval, latest_approved_reviews
-    from cse_portal.young_people.selectors import caseloads, currently_missing_flags
+    from cse_portal.young_people.selectors import caseloads
     from intelligence.selectors import alerts_open
+    from missing.selectors import interviews_due, interviews_overdue, missing_now
     from referrals.selectors import triage_queue
 
     now = now or timezone.now()
@@ -73,7 +75,9 @@ def team_day(user: Any, now: datetime | None = None) -> dict[str, Any]:
         "caseloads": list(caseloads()[:50]),
         "alerts": list(open_alerts[:10]),
         "alerts_open": open_alerts.order_by().count(),
-        "missing_now": currently_missing_flags().values("young_person").distinct().count(),
+        "missing_now": missing_now(user).order_by().count(),
+        "interviews_due": interviews_due(user, now).order_by().count(),
+        "interviews_overdue": interviews_overdue(user, now).order_by().count(),
     }
 
 

@@ -55,6 +55,8 @@ def lscb_dashboard(request: HttpRequest) -> HttpResponse:
             "figures": figures,
             "sections": documents.section_charts(figures),
             "small_count_max": suppression.threshold() - 1,
+            "annual_review_year": period.year,
+            "quarter": Period.containing(period.first_day, Granularity.QUARTER),
         }
     return render(request, "reports/lscb.html", context, status=400 if error else 200)
 
@@ -125,13 +127,14 @@ def team_dashboard(request: HttpRequest) -> HttpResponse:
         ("Reviews overdue", day["reviews_overdue"], f"{assessments}?show=overdue", ""),
         ("Reviews due in the next 28 days", day["reviews_due"], assessments, ""),
         ("Open pattern alerts", day["alerts_open"], "#open-alerts", ""),
-        ("Missing now", day["missing_now"], reverse("young_people:search"), ""),
+        ("Missing now", day["missing_now"], reverse("missing:board"), ""),
         (
             "Return interviews due",
-            None,
-            "#return-interviews",
-            "Shown once missing episodes are recorded here",
+            day["interviews_due"],
+            reverse("missing:interviews"),
+            "Not yet past their deadline",
         ),
+        ("Return interviews overdue", day["interviews_overdue"], reverse("missing:interviews"), ""),
     ]
     return render(request, "reports/team.html", {"day": day, "figures": figures})
 
@@ -173,7 +176,9 @@ def report_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     require(permissions.can_use_reports(user))
     kinds = permissions.requestable_kinds(user)
-    form = RequestForm(request.POST or None, kinds=kinds) if kinds else None
+    # A link may fill in the kind and period (the LSCB dashboard's "request the annual review").
+    initial = {key: request.GET[key][:20] for key in ("kind", "period") if key in request.GET}
+    form = RequestForm(request.POST or None, kinds=kinds, initial=initial) if kinds else None
     if request.method == "POST":
         require(bool(kinds))
         if form.is_valid():
