@@ -341,6 +341,20 @@ class TrainingSessionForm(forms.Form):
         return users
 
 
+def training_initial(session: Any) -> dict[str, Any]:
+    """The training form filled in with a session already recorded, to correct it."""
+    return {
+        "course": session.course_id,
+        "delivered_on": session.delivered_on,
+        "trainer_username": session.trainer.username if session.trainer_id else "",
+        "trainer_name": session.trainer_name,
+        "attendance_count": session.attendance_count,
+        "attendees": "\n".join(sorted(u.username for u in session.attendees.all())),
+        "audience_sectors": [a.sector for a in session.audience_sectors.all()],
+        "audience_agencies": [a.pk for a in session.audience_agencies.all()],
+    }
+
+
 class ImportForm(forms.Form):
     file = forms.FileField(
         label="CSV export from the learning platform",
