@@ -394,33 +394,28 @@ class TrainingSessionViewSet(
         )
         serializer = self.get_serializer(session, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        given = serializer.validated_data
-        current = {
-            "course": session.course,
-            "delivered_on": session.delivered_on,
-            "attendance_count": session.attendance_count,
-            "trainer": session.trainer_id,
-            "trainer_name": session.trainer_name,
-            "attendees": list(session.attendees.values_list("pk", flat=True)),
-            "audience_sectors": list(session.audience_sectors.values_list("sector", flat=True)),
-            "audience_agencies": list(session.audience_agencies.values_list("pk", flat=True)),
-        }
-        if "trainer_name" in given and "trainer" not in given:
+        given = dict(serializer.validated_data)
+        # What is given is resolved by id (a 400 naming the field); what is left out keeps its
+        # value, even an attendee or trainer whose account has since been closed.
+        trainer, attendees, agencies = _training_people(given)
+        if "trainer" not in given:
             # A name given alone replaces the trainer with an account.
-            current["trainer"] = None
-        data = current | dict(given)
-        trainer, attendees, agencies = _training_people(data)
+            trainer = None if "trainer_name" in given else session.trainer
         services.training_session_edit(
             actor=user,
             session=session,
-            course=data["course"],
-            delivered_on=data["delivered_on"],
-            attendance_count=data["attendance_count"],
+            course=given.get("course", session.course),
+            delivered_on=given.get("delivered_on", session.delivered_on),
+            attendance_count=given.get("attendance_count", session.attendance_count),
             trainer=trainer,
-            trainer_name=data.get("trainer_name") or "",
-            audience_sectors=data.get("audience_sectors") or [],
-            audience_agencies=agencies,
-            attendees=attendees,
+            trainer_name=given.get("trainer_name", session.trainer_name) or "",
+            audience_sectors=given.get(
+                "audience_sectors", session.audience_sectors.values_list("sector", flat=True)
+            ),
+            audience_agencies=agencies
+            if "audience_agencies" in given
+            else list(session.audience_agencies.all()),
+            attendees=attendees if "attendees" in given else list(session.attendees.all()),
         )
         session = self.get_queryset().get(pk=session.pk)
         return Response(self.get_serializer(session).data)

@@ -461,7 +461,9 @@ def training_edit(request: HttpRequest, pk: Any) -> HttpResponse:
     """Correct a training session: whoever recorded it, or the team manager (anyone else 404)."""
     user = request.user
     session = permissions.get_training_session_for_editing(user, pk)
-    form = TrainingSessionForm(request.POST or None, initial=training_initial(session))
+    form = TrainingSessionForm(
+        request.POST or None, initial=training_initial(session), session=session
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

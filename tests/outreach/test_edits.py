@@ -259,3 +259,21 @@ def test_only_who_recorded_an_activity_or_the_manager_corrects_it(people, client
     edit = reverse("outreach:activity_edit", args=[record.pk])
     assert edit in client_for(people.alice).get(page).content.decode()
     assert edit not in client_for(people.bob).get(page).content.decode()
+
+
+def test_an_attendee_whose_account_closed_is_kept_on_correction(
+    people, client_for, api_client_for, courses
+):
+    session = train(people.manager, courses["cse-awareness"], attendees=[people.alice])
+    people.alice.is_active = False
+    people.alice.save(update_fields=["is_active"])
+    url = reverse("outreach:training_edit", args=[session.pk])
+    response = client_for(people.manager).post(url, _training_post(session, attendance_count="9"))
+    assert response.status_code == 302
+    api = api_client_for(people.manager).patch(
+        f"/api/v1/training-sessions/{session.pk}/", {"attendance_count": 8}, format="json"
+    )
+    assert api.status_code == 200, api.json()
+    session.refresh_from_db()
+    assert session.attendance_count == 8
+    assert list(session.attendees.all()) == [people.alice]
