@@ -15,8 +15,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cse_portal.accounts.models import Agency
-from cse_portal.fields import NARRATIVE_MAX_LENGTH, SHORT_TEXT_MAX_LENGTH
+from cse_portal.fields import NARRATIVE_MAX_LENGTH, REASON_MAX_LENGTH, SHORT_TEXT_MAX_LENGTH
 from cse_portal.young_people import permissions as yp_permissions
+from intelligence.models import GRADING_CODES, AlertOutcome, Priority, Scheme
+from intelligence.permissions import can_close_alert
 
 from . import permissions, selectors, services
 from .models import (
@@ -93,6 +95,34 @@ class SessionRecordSerializer(serializers.Serializer):
         required=False,
         help_text='[{"premises": id, "outcome": code}]',
     )
+
+
+def _grading_codes(name: str, leave_out: tuple[str, ...] = ()) -> list[str]:
+    return [c for c in GRADING_CODES[Scheme.FIVE_BY_FIVE][name] if c not in leave_out]
+
+
+class SessionIntelligenceSerializer(serializers.Serializer):
+    """As the session page's form: a 5x5x5 grading of the worker's own observation."""
+
+    content = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=NARRATIVE_MAX_LENGTH,
+        help_text="What was seen; the session's record of it when left out.",
+    )
+    source_evaluation = serializers.ChoiceField(choices=_grading_codes("source_evaluation"))
+    intelligence_evaluation = serializers.ChoiceField(
+        choices=_grading_codes("intelligence_evaluation")
+    )
+    handling_code = serializers.ChoiceField(
+        choices=_grading_codes("handling_code", leave_out=("5",)),
+        help_text="1 to 4; code 5 needs handling conditions: use /api/v1/intelligence/.",
+    )
+    priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.LOW)
+
+
+class SessionCloseAlertSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH)
 
 
 class OutreachSessionViewSet(
@@ -179,6 +209,39 @@ class OutreachSessionViewSet(
             materials_given=data.get("materials_given", ""),
             what_seen=data.get("what_seen", ""),
             visits=visits,
+        )
+        return Response(OutreachSessionSerializer(session).data)
+
+    @extend_schema(
+        request=SessionIntelligenceSerializer,
+        responses={201: OutreachSessionSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def intelligence(self, request: Request, pk: str | None = None) -> Response:
+        """What was seen becomes intelligence in one action (as the page does): answers the
+        session with its ``intelligence_reference``."""
+        user = request.user
+        session = permissions.get_session_for_user(user, pk, channel="api")
+        if not permissions.can_do_outreach(user):
+            raise PermissionDenied
+        serializer = SessionIntelligenceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.session_to_intelligence(actor=user, session=session, **serializer.validated_data)
+        return Response(OutreachSessionSerializer(session).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=SessionCloseAlertSerializer, responses=OutreachSessionSerializer)
+    @action(detail=True, methods=["post"], url_path="close-alert")
+    def close_alert(self, request: Request, pk: str | None = None) -> Response:
+        """Close the pattern alert the session answered, with the outcome "outreach" (as the page
+        does; practitioners, the team manager and the analyst)."""
+        user = request.user
+        session = permissions.get_session_for_user(user, pk, channel="api")
+        if not can_close_alert(user, AlertOutcome.OUTREACH):
+            raise PermissionDenied("Your role does not close alerts")
+        serializer = SessionCloseAlertSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.session_close_alert(
+            actor=user, session=session, reason=serializer.validated_data["reason"]
         )
         return Response(OutreachSessionSerializer(session).data)
 
@@ -284,11 +347,12 @@ class TrainingSessionViewSet(
     viewsets.GenericViewSet,
 ):
     """Training sessions the caller delivered, attended or recorded (every one for the team
-    manager); POST records one."""
+    manager); POST records one; PATCH corrects one."""
 
     serializer_class = TrainingSessionSerializer
     filter_backends: list[Any] = []
     lookup_value_regex = "[^/]+"
+    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[TrainingSession]:
         return selectors.training_sessions_list(self.request.user).prefetch_related(
@@ -307,23 +371,7 @@ class TrainingSessionViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        users = get_user_model().objects.filter(is_active=True)
-        attendee_ids = set(data.get("attendees") or [])
-        attendees = list(users.filter(pk__in=attendee_ids))
-        errors: dict[str, list[str]] = {}
-        if len(attendees) != len(attendee_ids):
-            errors["attendees"] = ["Name attendees by the ids of active staff users"]
-        trainer = None
-        if data.get("trainer"):
-            trainer = users.filter(pk=data["trainer"]).first()
-            if trainer is None:
-                errors["trainer"] = ["Name the trainer by an active staff user's id"]
-        agency_ids = set(data.get("audience_agencies") or [])
-        agencies = list(Agency.objects.filter(pk__in=agency_ids))
-        if len(agencies) != len(agency_ids):
-            errors["audience_agencies"] = ["Choose agencies by their ids"]
-        if errors:
-            raise serializers.ValidationError(errors)
+        trainer, attendees, agencies = _training_people(data)
         session = services.training_session_record(
             actor=user,
             course=data["course"],
@@ -336,3 +384,60 @@ class TrainingSessionViewSet(
             attendees=attendees,
         )
         return Response(self.get_serializer(session).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Correct a session (whoever recorded it, or the team manager; anyone else 404): the
+        fields left out keep their values. Nothing changed writes nothing."""
+        user = request.user
+        session = permissions.get_training_session_for_editing(
+            user, self.kwargs["pk"], channel="api"
+        )
+        serializer = self.get_serializer(session, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        given = dict(serializer.validated_data)
+        # What is given is resolved by id (a 400 naming the field); what is left out keeps its
+        # value, even an attendee or trainer whose account has since been closed.
+        trainer, attendees, agencies = _training_people(given)
+        if "trainer" not in given:
+            # A name given alone replaces the trainer with an account.
+            trainer = None if "trainer_name" in given else session.trainer
+        services.training_session_edit(
+            actor=user,
+            session=session,
+            course=given.get("course", session.course),
+            delivered_on=given.get("delivered_on", session.delivered_on),
+            attendance_count=given.get("attendance_count", session.attendance_count),
+            trainer=trainer,
+            trainer_name=given.get("trainer_name", session.trainer_name) or "",
+            audience_sectors=given.get(
+                "audience_sectors", session.audience_sectors.values_list("sector", flat=True)
+            ),
+            audience_agencies=agencies
+            if "audience_agencies" in given
+            else list(session.audience_agencies.all()),
+            attendees=attendees if "attendees" in given else list(session.attendees.all()),
+        )
+        session = self.get_queryset().get(pk=session.pk)
+        return Response(self.get_serializer(session).data)
+
+
+def _training_people(data: dict[str, Any]) -> tuple[Any, list[Any], list[Agency]]:
+    """The trainer, attendees and audience agencies named by id, or a 400 naming the field."""
+    users = get_user_model().objects.filter(is_active=True)
+    attendee_ids = set(data.get("attendees") or [])
+    attendees = list(users.filter(pk__in=attendee_ids))
+    errors: dict[str, list[str]] = {}
+    if len(attendees) != len(attendee_ids):
+        errors["attendees"] = ["Name attendees by the ids of active staff users"]
+    trainer = None
+    if data.get("trainer"):
+        trainer = users.filter(pk=data["trainer"]).first()
+        if trainer is None:
+            errors["trainer"] = ["Name the trainer by an active staff user's id"]
+    agency_ids = set(data.get("audience_agencies") or [])
+    agencies = list(Agency.objects.filter(pk__in=agency_ids))
+    if len(agencies) != len(agency_ids):
+        errors["audience_agencies"] = ["Choose agencies by their ids"]
+    if errors:
+        raise serializers.ValidationError(errors)
+    return trainer, attendees, agencies

@@ -308,16 +308,26 @@ class TrainingSessionForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, session: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["course"].queryset = Course.objects.filter(is_active=True).order_by("title")
         self.fields["audience_agencies"].queryset = _agencies()
+        # A session being corrected keeps the people it names, even those whose account has since
+        # been closed.
+        self.kept: list[Any] = []
+        if session is not None:
+            self.kept = [u.pk for u in session.attendees.all()]
+            if session.trainer_id:
+                self.kept.append(session.trainer_id)
+
+    def _users(self) -> Any:
+        return get_user_model().objects.filter(Q(is_active=True) | Q(pk__in=self.kept))
 
     def clean_trainer_username(self) -> Any:
         name = self.cleaned_data["trainer_username"].strip()
         if not name:
             return None
-        user = get_user_model().objects.filter(username=name, is_active=True).first()
+        user = self._users().filter(username=name).first()
         if user is None:
             raise forms.ValidationError(f"No staff user has the username {name}")
         return user
@@ -329,16 +339,26 @@ class TrainingSessionForm(forms.Form):
         if len(wanted) > 500:
             raise forms.ValidationError("Name at most 500 attendees")
         lowered = {w.lower() for w in wanted}
-        users = list(
-            get_user_model().objects.filter(
-                Q(username__in=wanted) | Q(email__in=wanted), is_active=True
-            )
-        )
+        users = list(self._users().filter(Q(username__in=wanted) | Q(email__in=wanted)))
         found = {u.username.lower() for u in users} | {u.email.lower() for u in users if u.email}
         unknown = sorted(lowered - found)
         if unknown:
             raise forms.ValidationError(f"No staff user is known as: {', '.join(unknown[:10])}")
         return users
+
+
+def training_initial(session: Any) -> dict[str, Any]:
+    """The training form filled in with a session already recorded, to correct it."""
+    return {
+        "course": session.course_id,
+        "delivered_on": session.delivered_on,
+        "trainer_username": session.trainer.username if session.trainer_id else "",
+        "trainer_name": session.trainer_name,
+        "attendance_count": session.attendance_count,
+        "attendees": "\n".join(sorted(u.username for u in session.attendees.all())),
+        "audience_sectors": [a.sector for a in session.audience_sectors.all()],
+        "audience_agencies": [a.pk for a in session.audience_agencies.all()],
+    }
 
 
 class ImportForm(forms.Form):

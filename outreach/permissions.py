@@ -7,7 +7,8 @@ role               outreach
 =================  ================================================================================
 practitioner,      plan and record outreach sessions (all of them), keep the register of
 team_manager       businesses and community groups, record training they deliver, read the
-                   participation feedback and record participation activities
+                   participation feedback and record participation activities (and correct
+                   those they recorded)
 frontline of a     plan and record outreach sessions; see the sessions they planned, recorded or
 youth service or   worked on, and those of their agency; keep the register; record training they
 the voluntary      deliver
@@ -20,6 +21,9 @@ lscb_manager,      their own training record only (figures come with the reports
 admin
 the public         the feedback form only (no account)
 =================  ================================================================================
+
+Training sessions and participation activities are corrected by whoever recorded them, and by the
+team manager; anyone else gets a 404 for the correction page, even for a session they may see.
 
 Young people engaged in a session are listed to a worker only when the worker may see their record
 (``young_people.permissions``); the count is for everyone who sees the session. Every session,
@@ -162,6 +166,34 @@ def get_training_session_for_user(user: Any, pk: Any, *, channel: str = "page") 
     )
 
 
+def editable_training_sessions(user: Any) -> QuerySet[TrainingSession]:
+    """Whoever may record training corrects the sessions they recorded; the team manager, any."""
+    if is_team_manager(user):
+        return TrainingSession.objects.all()
+    if not can_record_training(user):
+        return TrainingSession.objects.none()
+    return TrainingSession.objects.filter(recorded_by=user)
+
+
+def can_edit_training_session(user: Any, session: TrainingSession) -> bool:
+    return editable_training_sessions(user).filter(pk=session.pk).exists()
+
+
+def get_training_session_for_editing(
+    user: Any, pk: Any, *, channel: str = "page"
+) -> TrainingSession:
+    """A training session ``user`` may correct, its consultation audited; ``Http404`` for one
+    they may only see, as for one they may not see at all."""
+    return consult_or_404(
+        user,
+        editable_training_sessions(user).select_related("course", "trainer", "recorded_by"),
+        pk,
+        what="training session",
+        channel=channel,
+        subject_id=lambda s: None,
+    )
+
+
 def get_import_for_user(user: Any, pk: Any) -> Any:
     from .models import ElearningImport
 
@@ -195,3 +227,27 @@ def visible_feedback(user: Any) -> QuerySet[Any]:
     if not can_see_participation(user):
         return Feedback.objects.none()
     return Feedback.objects.all()
+
+
+def editable_activities(user: Any) -> QuerySet[ParticipationActivity]:
+    """Whoever recorded an activity corrects it; the team manager, any."""
+    if is_team_manager(user):
+        return ParticipationActivity.objects.all()
+    if not can_see_participation(user):
+        return ParticipationActivity.objects.none()
+    return ParticipationActivity.objects.filter(recorded_by=user)
+
+
+def can_edit_activity(user: Any, activity: ParticipationActivity) -> bool:
+    return editable_activities(user).filter(pk=activity.pk).exists()
+
+
+def get_activity_for_editing(user: Any, pk: Any) -> ParticipationActivity:
+    return consult_or_404(
+        user,
+        editable_activities(user),
+        pk,
+        what="participation activity",
+        channel="page",
+        subject_id=lambda a: None,
+    )

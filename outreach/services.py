@@ -186,6 +186,34 @@ def session_record(
     return session
 
 
+def _place_subject(place: Any) -> dict[str, Any]:
+    """The session's place as a subject of intelligence that names the same location entity (the
+    hot spot), never a new one: intelligence finds a location by its key (postcode and venue
+    name, or the address for a place without a name), so the subject is given the name whose key
+    is the place's own. The name shown in the label comes first; the address alone (a place with
+    no name) next; the key's own words last, for a label that no longer gives the name back."""
+    from intelligence.normalise import location_key
+
+    shown = place.label.removesuffix(f", {place.postcode}") if place.postcode else place.label
+    words = place.key.partition("|")[2] if place.key else ""
+    name = next(
+        (
+            candidate
+            for candidate in (shown, "", words)
+            if location_key(name=candidate, address=place.address, postcode=place.postcode)
+            == place.key
+        ),
+        shown,
+    )
+    return {
+        "kind": EntityKind.LOCATION,
+        "name": name,
+        "address": place.address,
+        "postcode": place.postcode,
+        "venue_kind": place.venue_kind,
+    }
+
+
 @transaction.atomic
 def session_to_intelligence(
     *,
@@ -206,7 +234,6 @@ def session_to_intelligence(
     if not text:
         raise ValidationError({"content": "Record what was seen first"})
     place = session.place
-    name = place.label.removesuffix(f", {place.postcode}") if place.postcode else place.label
     item = intelligence_services.item_submit(
         actor=actor,
         scheme=Scheme.FIVE_BY_FIVE,
@@ -219,15 +246,7 @@ def session_to_intelligence(
         content=text,
         source_kind=SourceKind.OWN_OBSERVATION,
         source_description=f"Outreach session {session.reference}",
-        subjects=[
-            {
-                "kind": EntityKind.LOCATION,
-                "name": name,
-                "address": place.address,
-                "postcode": place.postcode,
-                "venue_kind": place.venue_kind,
-            }
-        ],
+        subjects=[_place_subject(place)],
         origin=Origin.OUTREACH,
         origin_reference=session.reference,
     )
@@ -249,6 +268,8 @@ def session_close_alert(*, actor: Any, session: OutreachSession, reason: str) ->
         raise ValidationError({"reason": "This session does not answer an alert"})
     if not session.is_recorded:
         raise ValidationError({"reason": "Record the session before closing its alert"})
+    if session.alert_closed:
+        raise ValidationError({"alert": "The session already closed its alert"})
     alert = intelligence_services.alert_close(
         actor=actor, alert=session.alert, outcome=AlertOutcome.OUTREACH, reason=reason
     )
@@ -351,6 +372,36 @@ def premises_visit_add(
 # --- Training ------------------------------------------------------------------------------------
 
 
+def _training_errors(
+    *,
+    actor: Any,
+    delivered_on: date | None,
+    attendance_count: int | None,
+    trainer: Any,
+    attendees: list[Any],
+    sectors: list[str],
+) -> dict[str, list[str]]:
+    """The rules of a training session, the same on recording and on editing."""
+    from .models import Sector
+
+    errors: dict[str, list[str]] = {}
+    if not permissions.is_team_manager(actor) and (trainer is None or trainer != actor):
+        errors["trainer"] = ["Record only the training you delivered yourself"]
+    if delivered_on is None:
+        errors["delivered_on"] = ["Enter the date the course was delivered"]
+    elif delivered_on > timezone.localdate():
+        errors["delivered_on"] = ["The date the course was delivered must be today or earlier"]
+    if attendance_count is None or attendance_count < 1:
+        errors["attendance_count"] = ["Enter how many people attended, 1 or more"]
+    elif attendance_count < len(attendees):
+        errors["attendance_count"] = ["The number attending cannot be less than those named"]
+    if trainer is not None and trainer in attendees:
+        errors["attendees"] = ["The trainer is not one of the attendees"]
+    if set(sectors) - set(Sector.values):
+        errors["audience_sectors"] = ["Choose sectors from the list"]
+    return errors
+
+
 @transaction.atomic
 def training_session_record(
     *,
@@ -367,28 +418,19 @@ def training_session_record(
 ) -> TrainingSession:
     """A delivery of a course. Anyone but the team manager records only sessions they delivered
     themselves; the named attendees are staff users, counted in ``attendance_count``."""
-    from .models import Sector
-
     _require(permissions.can_record_training(actor), "Your role does not record training")
     attendees = list(dict.fromkeys(attendees))
     sectors = sorted(set(audience_sectors))
     if trainer is None and not (trainer_name or "").strip():
         trainer = actor
-    errors: dict[str, list[str]] = {}
-    if not permissions.is_team_manager(actor) and trainer is not None and trainer != actor:
-        errors["trainer"] = ["Record only the training you delivered yourself"]
-    if not permissions.is_team_manager(actor) and trainer is None:
-        errors["trainer"] = ["Record only the training you delivered yourself"]
-    if delivered_on is not None and delivered_on > timezone.localdate():
-        errors["delivered_on"] = ["The date the course was delivered must be today or earlier"]
-    if attendance_count is None or attendance_count < 1:
-        errors["attendance_count"] = ["Enter how many people attended, 1 or more"]
-    elif attendance_count < len(attendees):
-        errors["attendance_count"] = ["The number attending cannot be less than those named"]
-    if trainer is not None and trainer in attendees:
-        errors["attendees"] = ["The trainer is not one of the attendees"]
-    if set(sectors) - set(Sector.values):
-        errors["audience_sectors"] = ["Choose sectors from the list"]
+    errors = _training_errors(
+        actor=actor,
+        delivered_on=delivered_on,
+        attendance_count=attendance_count,
+        trainer=trainer,
+        attendees=attendees,
+        sectors=sectors,
+    )
     if errors:
         raise ValidationError(errors)
     session = TrainingSession(
@@ -415,6 +457,97 @@ def training_session_record(
         detail={"attendance": attendance_count, "named": len(attendees)},
     )
     return session
+
+
+def _training_state(session: TrainingSession) -> dict[str, Any]:
+    return {
+        "course": session.course_id,
+        "delivered_on": session.delivered_on.isoformat() if session.delivered_on else None,
+        "trainer": str(session.trainer_id) if session.trainer_id else None,
+        "trainer_name": session.trainer_name,
+        "attendance_count": session.attendance_count,
+        "attendees": sorted(str(pk) for pk in session.attendees.values_list("pk", flat=True)),
+        "audience_sectors": sorted(session.audience_sectors.values_list("sector", flat=True)),
+        "audience_agencies": sorted(
+            str(pk) for pk in session.audience_agencies.values_list("pk", flat=True)
+        ),
+    }
+
+
+@transaction.atomic
+def training_session_edit(
+    *,
+    actor: Any,
+    session: TrainingSession,
+    course: Course,
+    delivered_on: date,
+    attendance_count: int,
+    trainer: Any = None,
+    trainer_name: str = "",
+    audience_sectors: Iterable[str] = (),
+    audience_agencies: Iterable[Any] = (),
+    attendees: Iterable[Any] = (),
+) -> list[str]:
+    """Correct a training session already recorded, by whoever recorded it or the team manager,
+    under the rules of recording it. Returns the names of the fields that changed: none means
+    nothing was written and nothing audited."""
+    _require(
+        permissions.can_edit_training_session(actor, session),
+        "Only who recorded the training, or the team manager, corrects it",
+    )
+    attendees = list(dict.fromkeys(attendees))
+    agencies = list(dict.fromkeys(audience_agencies))
+    sectors = sorted(set(audience_sectors))
+    if trainer is None and not (trainer_name or "").strip():
+        trainer = actor
+    errors = _training_errors(
+        actor=actor,
+        delivered_on=delivered_on,
+        attendance_count=attendance_count,
+        trainer=trainer,
+        attendees=attendees,
+        sectors=sectors,
+    )
+    if errors:
+        raise ValidationError(errors)
+    before = _training_state(session)
+    after = {
+        "course": course.pk,
+        "delivered_on": delivered_on.isoformat(),
+        "trainer": str(trainer.pk) if trainer is not None else None,
+        "trainer_name": "" if trainer is not None else trainer_name.strip(),
+        "attendance_count": attendance_count,
+        "attendees": sorted(str(u.pk) for u in attendees),
+        "audience_sectors": sectors,
+        "audience_agencies": sorted(str(a.pk) for a in agencies),
+    }
+    changed = [name for name in after if after[name] != before[name]]
+    if not changed:
+        return []
+    session.course = course
+    session.delivered_on = delivered_on
+    session.trainer = trainer
+    session.trainer_name = after["trainer_name"]
+    session.attendance_count = attendance_count
+    session.full_clean()
+    session.save()
+    if "attendees" in changed:
+        session.attendees.set(attendees)
+    if "audience_agencies" in changed:
+        session.audience_agencies.set(agencies)
+    if "audience_sectors" in changed:
+        session.audience_sectors.all().delete()
+        TrainingAudience.objects.bulk_create(
+            [TrainingAudience(session=session, sector=sector) for sector in sectors]
+        )
+    audit_record(
+        actor=actor,
+        action=AuditAction.ALTER,
+        obj=session,
+        summary=f"Training corrected: {course.title} on {delivered_on:%d %b %Y}",
+        detail={"changed": changed, **{f"was_{name}": before[name] for name in changed}},
+    )
+    return changed
 
 
 # --- E-learning import ---------------------------------------------------------------------------
@@ -630,6 +763,33 @@ def feedback_receive(*, address: str, fields: dict[str, Any], robot: bool = Fals
     return True
 
 
+ACTIVITY_FIELDS = (
+    "kind",
+    "title",
+    "held_on",
+    "young_people_count",
+    "families_count",
+    "summary",
+    "what_changed",
+)
+
+
+def _activity_values(fields: dict[str, Any]) -> dict[str, Any]:
+    """The values of an activity as they are kept, checked by the rules of recording one."""
+    held_on = fields.get("held_on")
+    if held_on is not None and held_on > timezone.localdate():
+        raise ValidationError({"held_on": ["The date must be today or earlier"]})
+    return {
+        "kind": fields.get("kind"),
+        "title": (fields.get("title") or "").strip(),
+        "held_on": held_on,
+        "young_people_count": fields.get("young_people_count") or 0,
+        "families_count": fields.get("families_count") or 0,
+        "summary": (fields.get("summary") or "").strip(),
+        "what_changed": (fields.get("what_changed") or "").strip(),
+    }
+
+
 @transaction.atomic
 def activity_record(
     *,
@@ -643,18 +803,18 @@ def activity_record(
     what_changed: str = "",
 ) -> ParticipationActivity:
     _require(permissions.can_see_participation(actor), "Your role does not record participation")
-    if held_on is not None and held_on > timezone.localdate():
-        raise ValidationError({"held_on": ["The date must be today or earlier"]})
-    activity = ParticipationActivity(
-        kind=kind,
-        title=(title or "").strip(),
-        held_on=held_on,
-        young_people_count=young_people_count or 0,
-        families_count=families_count or 0,
-        summary=(summary or "").strip(),
-        what_changed=(what_changed or "").strip(),
-        recorded_by=actor,
+    values = _activity_values(
+        {
+            "kind": kind,
+            "title": title,
+            "held_on": held_on,
+            "young_people_count": young_people_count,
+            "families_count": families_count,
+            "summary": summary,
+            "what_changed": what_changed,
+        }
     )
+    activity = ParticipationActivity(**values, recorded_by=actor)
     activity.full_clean()
     activity.save()
     audit_record(
@@ -664,3 +824,34 @@ def activity_record(
         summary=f"Participation activity recorded: {activity.title}",
     )
     return activity
+
+
+@transaction.atomic
+def activity_edit(*, actor: Any, activity: ParticipationActivity, **fields: Any) -> list[str]:
+    """Correct a participation activity, by whoever recorded it or the team manager, under the
+    rules of recording it. Returns the names of the fields that changed: none means nothing was
+    written and nothing audited."""
+    _require(
+        permissions.can_edit_activity(actor, activity),
+        "Only who recorded the activity, or the team manager, corrects it",
+    )
+    unknown = set(fields) - set(ACTIVITY_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown fields: {sorted(unknown)}")
+    values = _activity_values({name: getattr(activity, name) for name in ACTIVITY_FIELDS} | fields)
+    before = {name: getattr(activity, name) for name in ACTIVITY_FIELDS}
+    changed = [name for name in ACTIVITY_FIELDS if values[name] != before[name]]
+    if not changed:
+        return []
+    for name in changed:
+        setattr(activity, name, values[name])
+    activity.full_clean()
+    activity.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.ALTER,
+        obj=activity,
+        summary=f"Participation activity corrected: {activity.title}",
+        detail={"changed": changed},
+    )
+    return changed

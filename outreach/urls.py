@@ -30,6 +30,8 @@ urlpatterns = [
     path("training/imports/", views.imports, name="imports"),
     path("training/imports/<uuid:pk>/", views.import_detail, name="import"),
     path("training/<uuid:pk>/", views.training_session, name="training_session"),
+    path("training/<uuid:pk>/edit/", views.training_edit, name="training_edit"),
     path("participation/", views.participation, name="participation"),
     path("participation/activities/new/", views.activity_new, name="activity_new"),
+    path("participation/activities/<uuid:pk>/edit/", views.activity_edit, name="activity_edit"),
 ]

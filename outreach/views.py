@@ -37,8 +37,16 @@ from .forms import (
     SessionRecordForm,
     TrainingSessionForm,
     VisitForm,
+    training_initial,
 )
-from .models import ImportStatus, OutreachSession, Sector, SessionStatus, TrainingSession
+from .models import (
+    ImportStatus,
+    OutreachSession,
+    ParticipationActivity,
+    Sector,
+    SessionStatus,
+    TrainingSession,
+)
 
 PAGE_SIZE = 25
 
@@ -448,6 +456,49 @@ def training_new(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_http_methods(["GET", "POST"])
+def training_edit(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Correct a training session: whoever recorded it, or the team manager (anyone else 404)."""
+    user = request.user
+    session = permissions.get_training_session_for_editing(user, pk)
+    form = TrainingSessionForm(
+        request.POST or None, initial=training_initial(session), session=session
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            changed = services.training_session_edit(
+                actor=user,
+                session=session,
+                course=data["course"],
+                delivered_on=data["delivered_on"],
+                attendance_count=data["attendance_count"],
+                trainer=data["trainer_username"],
+                trainer_name=data["trainer_name"],
+                audience_sectors=data["audience_sectors"],
+                audience_agencies=data["audience_agencies"],
+                attendees=data["attendees"],
+            )
+        except ValidationError as error:
+            show_service_errors(form, error, {"trainer": "trainer_username"})
+        else:
+            if changed:
+                messages.success(request, "Training corrected")
+            else:
+                messages.info(request, "Nothing changed")
+            return redirect("outreach:training_session", pk=session.pk)
+    return render(
+        request,
+        "outreach/training_form.html",
+        {
+            "form": form,
+            "session": session,
+            "is_manager": permissions.is_team_manager(user),
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
 @require_GET
 def training_session(request: HttpRequest, pk: Any) -> HttpResponse:
     session = permissions.get_training_session_for_user(request.user, pk)
@@ -457,7 +508,15 @@ def training_session(request: HttpRequest, pk: Any) -> HttpResponse:
         if (session.trainer_id)
         else None
     )
-    return render(request, "outreach/training_session.html", {"session": session, "reach": reach})
+    return render(
+        request,
+        "outreach/training_session.html",
+        {
+            "session": session,
+            "reach": reach,
+            "can_edit": permissions.can_edit_training_session(request.user, session),
+        },
+    )
 
 
 @require_GET
@@ -542,10 +601,28 @@ def participation(request: HttpRequest) -> HttpResponse:
         channel="participation feedback",
     )
     activities = list(selectors.activities_list(request.user)[:20])
+    editable = set(
+        permissions.editable_activities(request.user)
+        .filter(pk__in=[a.pk for a in activities])
+        .values_list("pk", flat=True)
+    )
+    if activities:
+        record_page_shown(
+            request,
+            activities,
+            model=ParticipationActivity,
+            result_count=len(activities),
+            channel="participation activities",
+        )
     return render(
         request,
         "outreach/participation.html",
-        {"page": page, "activities": activities, "query": request.GET.copy()},
+        {
+            "page": page,
+            "activities": activities,
+            "editable": editable,
+            "query": request.GET.copy(),
+        },
     )
 
 
@@ -562,6 +639,34 @@ def activity_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Participation activity recorded")
             return redirect("outreach:participation")
     return render(request, "outreach/activity_form.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def activity_edit(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Correct a participation activity: whoever recorded it, or the team manager (anyone else
+    404)."""
+    activity = permissions.get_activity_for_editing(request.user, pk)
+    initial = {name: getattr(activity, name) for name in services.ACTIVITY_FIELDS}
+    form = ActivityForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.activity_edit(
+                actor=request.user, activity=activity, **form.cleaned_data
+            )
+        except ValidationError as error:
+            show_service_errors(form, error)
+        else:
+            if changed:
+                messages.success(request, "Participation activity corrected")
+            else:
+                messages.info(request, "Nothing changed")
+            return redirect("outreach:participation")
+    return render(
+        request,
+        "outreach/activity_form.html",
+        {"form": form, "activity": activity},
+        status=400 if form.is_bound else 200,
+    )
 
 
 # --- The public feedback form --------------------------------------------------------------------

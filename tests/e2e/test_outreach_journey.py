@@ -90,3 +90,41 @@ def test_a_young_person_gives_feedback_without_javascript(page_without_js: Page,
     assert_no_axe_violations(page)
     assert page.context.cookies() == []
     assert Feedback.objects.get().went_well == "They listened to me."
+
+
+def test_a_trainer_corrects_training_and_an_activity_without_losing_what_was_typed(
+    page: Page, people: People
+):
+    from outreach.courses import ensure_courses
+    from outreach.models import Course, ParticipationActivity, TrainingSession
+    from tests.outreach.conftest import activity, train
+
+    ensure_courses()
+    session = train(people.alice, Course.objects.get(code="cse-awareness"), count=4)
+    record = activity(people.alice)
+    login_as(page, people.alice)
+
+    page.goto(f"/outreach/training/{session.pk}/")
+    page.get_by_role("link", name="Correct this training").click()
+    expect(page.get_by_role("heading", name="Correct training")).to_be_visible()
+    assert_no_axe_violations(page)
+    page.get_by_label("How many people attended?").fill("1")
+    page.get_by_label("Attendees with an account (optional)").fill("bob\nmanager")
+    page.get_by_role("button", name="Save").click()
+    expect(
+        page.get_by_text("The number attending cannot be less than those named").first
+    ).to_be_visible()
+    assert_no_axe_violations(page)
+    expect(page.get_by_label("Attendees with an account (optional)")).to_have_value("bob\nmanager")
+    page.get_by_label("How many people attended?").fill("6")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Training corrected")).to_be_visible()
+    assert TrainingSession.objects.get().attendance_count == 6
+
+    page.goto("/outreach/participation/")
+    page.get_by_role("link", name="Correct Youth forum").click()
+    expect(page.get_by_role("heading", name="Correct a participation activity")).to_be_visible()
+    assert_no_axe_violations(page)
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Nothing changed")).to_be_visible()
+    assert ParticipationActivity.objects.get(pk=record.pk).title == "Youth forum"

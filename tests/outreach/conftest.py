@@ -85,3 +85,15 @@ def train(actor: Any, course: Any, count: int = 10, days_ago: int = 10, **overri
         attendance_count=count,
         **overrides,
     )
+
+
+def activity(actor: Any, **overrides: Any) -> Any:
+    values = {
+        "kind": "consultation",
+        "title": "Youth forum",
+        "held_on": timezone.localdate() - dt.timedelta(days=3),
+        "young_people_count": 8,
+        "summary": "Young people said the drop-in closes too early.",
+    }
+    values.update(overrides)
+    return services.activity_record(actor=actor, **values)

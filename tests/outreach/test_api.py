@@ -143,3 +143,166 @@ def test_recorded_sessions_show_what_was_seen(people, api_client_for):
     body = api_client_for(people.manager).get(f"{SESSIONS}{session.pk}/").json()
     assert body["what_seen"] == session.what_seen
     assert OutreachSession.objects.count() == 1
+
+
+# --- What was seen becomes intelligence; the alert closed with "outreach" -----------------------
+
+GRADING = {
+    "source_evaluation": "A",
+    "intelligence_evaluation": "1",
+    "handling_code": "2",
+    "priority": "medium",
+}
+
+
+def test_what_was_seen_becomes_intelligence_through_the_api(people, api_client_for, yasmin):
+    from intelligence.models import IntelligenceItem
+
+    session = recorded(yasmin, hot_spot(people))
+    response = api_client_for(yasmin).post(
+        f"{SESSIONS}{session.pk}/intelligence/", GRADING, format="json"
+    )
+    assert response.status_code == 201, response.json()
+    item = IntelligenceItem.objects.get(origin="outreach")
+    assert response.json()["intelligence_reference"] == item.reference
+    assert item.content == session.what_seen
+    assert item.submitted_by == yasmin
+    again = api_client_for(yasmin).post(
+        f"{SESSIONS}{session.pk}/intelligence/", GRADING, format="json"
+    )
+    assert again.status_code == 400
+    assert again.json() == {"content": ["What was seen is already intelligence"]}
+
+
+def test_intelligence_through_the_api_names_the_field_at_fault(people, api_client_for, yasmin):
+    session = plan(yasmin, hot_spot(people))
+    client = api_client_for(yasmin)
+    url = f"{SESSIONS}{session.pk}/intelligence/"
+    bad = client.post(url, {**GRADING, "handling_code": "5"}, format="json")
+    assert bad.status_code == 400
+    assert list(bad.json()) == ["handling_code"]
+    nothing_seen = client.post(url, GRADING, format="json")
+    assert nothing_seen.status_code == 400
+    assert nothing_seen.json() == {"content": ["Record what was seen first"]}
+
+
+def test_intelligence_from_a_session_the_caller_may_not_see_is_a_404(
+    people, api_client_for, yasmin
+):
+    session = recorded(people.alice, hot_spot(people))
+    response = api_client_for(yasmin).post(
+        f"{SESSIONS}{session.pk}/intelligence/", GRADING, format="json"
+    )
+    assert response.status_code == 404
+
+
+def _answering_an_alert(people):
+    from intelligence.models import Alert
+
+    place = hot_spot(people)
+    alert = Alert.objects.create(entity=place)
+    return alert, plan(people.alice, place, alert=alert)
+
+
+def test_the_api_closes_the_alert_with_the_outcome_outreach(people, api_client_for):
+    from cse_portal.audit.models import AuditAction, AuditEntry
+    from outreach import services
+
+    alert, session = _answering_an_alert(people)
+    client = api_client_for(people.alice)
+    url = f"{SESSIONS}{session.pk}/close-alert/"
+    early = client.post(url, {"reason": "Weekly outreach in place"}, format="json")
+    assert early.status_code == 400
+    assert early.json() == {"reason": ["Record the session before closing its alert"]}
+    services.session_record(actor=people.alice, session=session, young_people_count=2)
+    blank = client.post(url, {"reason": ""}, format="json")
+    assert blank.status_code == 400
+    assert list(blank.json()) == ["reason"]
+    done = client.post(url, {"reason": "Weekly outreach in place"}, format="json")
+    assert done.status_code == 200, done.json()
+    assert done.json()["alert_closed"] is True
+    alert.refresh_from_db()
+    assert (alert.status, alert.outcome) == ("closed", "outreach")
+    assert AuditEntry.objects.filter(object_id=str(alert.pk), action=AuditAction.ALTER).exists()
+    again = client.post(url, {"reason": "Again"}, format="json")
+    assert again.status_code == 400
+    assert again.json() == {"alert": ["The session already closed its alert"]}
+
+
+def test_closing_an_alert_needs_a_role_that_may(people, api_client_for, yasmin):
+    from outreach import services
+
+    _alert, session = _answering_an_alert(people)
+    services.session_record(actor=people.alice, session=session, young_people_count=2)
+    session.workers.add(yasmin)
+    url = f"{SESSIONS}{session.pk}/close-alert/"
+    assert api_client_for(yasmin).post(url, {"reason": "x"}, format="json").status_code == 403
+    assert api_client_for(people.frank).post(url, {"reason": "x"}, format="json").status_code == 404
+
+
+def test_a_session_without_an_alert_says_so(people, api_client_for):
+    session = recorded(people.alice, hot_spot(people))
+    response = api_client_for(people.alice).post(
+        f"{SESSIONS}{session.pk}/close-alert/", {"reason": "x"}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {"reason": ["This session does not answer an alert"]}
+
+
+# --- Training sessions corrected (PATCH) ---------------------------------------------------------
+
+
+def test_the_team_manager_corrects_a_training_session(people, api_client_for, courses):
+    from cse_portal.audit.models import AuditAction, AuditEntry
+
+    from .conftest import train
+
+    session = train(people.manager, courses["cse-awareness"], attendees=[people.alice])
+    client = api_client_for(people.manager)
+    url = f"/api/v1/training-sessions/{session.pk}/"
+    response = client.patch(
+        url, {"attendance_count": 14, "audience_sectors": ["taxi"]}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert (body["attendance_count"], body["audience_sectors"]) == (14, ["taxi"])
+    assert body["attendees"] == [str(people.alice.pk)]
+    entries = AuditEntry.objects.filter(object_id=str(session.pk), action=AuditAction.ALTER)
+    assert entries.count() == 1
+    assert client.patch(url, {"attendance_count": 14}, format="json").status_code == 200
+    assert entries.count() == 1
+
+
+def test_a_training_correction_names_the_field_at_fault(people, api_client_for, courses):
+    from .conftest import train
+
+    session = train(people.alice, courses["cse-awareness"], count=2)
+    client = api_client_for(people.alice)
+    url = f"/api/v1/training-sessions/{session.pk}/"
+    response = client.patch(
+        url,
+        {"attendees": [str(people.bob.pk), str(people.manager.pk), str(people.frank.pk)]},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "attendance_count": ["The number attending cannot be less than those named"]
+    }
+    other = client.patch(url, {"trainer": str(people.bob.pk)}, format="json")
+    assert other.json() == {"trainer": ["Record only the training you delivered yourself"]}
+    unknown = client.patch(url, {"course": "no-such-course"}, format="json")
+    assert unknown.status_code == 400
+    assert list(unknown.json()) == ["course"]
+
+
+def test_only_who_recorded_training_corrects_it_through_the_api(people, api_client_for, courses):
+    from .conftest import train
+
+    session = train(people.manager, courses["cse-awareness"], attendees=[people.alice])
+    url = f"/api/v1/training-sessions/{session.pk}/"
+    # alice attended, so she sees it, but did not record it.
+    assert api_client_for(people.alice).get(url).status_code == 200
+    for who in (people.alice, people.bob, people.lucy):
+        response = api_client_for(who).patch(url, {"attendance_count": 1}, format="json")
+        assert response.status_code == 404
+    assert api_client_for(people.alice).put(url, {}, format="json").status_code == 405

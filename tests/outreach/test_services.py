@@ -119,6 +119,43 @@ def test_what_was_seen_becomes_intelligence_about_the_same_place(people, yasmin,
     assert session.intelligence_item == item
 
 
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(
+            {"address": "Flat 2\n14 Queen Street", "postcode": "S1 2HH"}, id="address only"
+        ),
+        pytest.param({"name": "The  Arches", "postcode": ""}, id="no postcode"),
+        pytest.param(
+            {"name": "Kebab King", "postcode": "S1 2HH", "relabel": "Kebab King (shut)"},
+            id="label changed since",
+        ),
+    ],
+)
+def test_the_intelligence_names_the_hot_spot_itself_not_a_rebuilt_place(people, yasmin, make):
+    from intelligence import services as intelligence_services
+    from intelligence.models import Entity
+
+    make = dict(make)
+    relabel = make.pop("relabel", None)
+    spot = intelligence_services.location_find_or_create(actor=people.manager, **make)
+    if relabel:
+        Entity.objects.filter(pk=spot.pk).update(label=relabel)
+        spot.refresh_from_db()
+    session = recorded(yasmin, spot)
+    locations = Entity.objects.filter(kind="location").count()
+    item = services.session_to_intelligence(
+        actor=yasmin,
+        session=session,
+        source_evaluation="B",
+        intelligence_evaluation="1",
+        handling_code="2",
+        priority="low",
+    )
+    assert list(item.mentions.values_list("entity_id", flat=True)) == [spot.pk]
+    assert Entity.objects.filter(kind="location").count() == locations
+
+
 def test_what_was_seen_becomes_intelligence_once(people, yasmin, place):
     session = recorded(yasmin, place)
     fields = {"source_evaluation": "B", "intelligence_evaluation": "1", "handling_code": "2"}

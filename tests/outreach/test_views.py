@@ -9,11 +9,18 @@ from django.urls import reverse
 
 from cse_portal.audit.models import AuditEntry
 from intelligence.models import Alert, IntelligenceItem
-from outreach.models import Feedback, OutreachSession, Premises, SessionStatus, TrainingSession
+from outreach.models import (
+    Feedback,
+    OutreachSession,
+    ParticipationActivity,
+    Premises,
+    SessionStatus,
+    TrainingSession,
+)
 from tests.ladder import Ladder, Page
 from tests.personas import People
 
-from .conftest import hot_spot, plan, premises, recorded, train
+from .conftest import activity, hot_spot, plan, premises, recorded, train
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +39,19 @@ def _training(p: People) -> TrainingSession:
 
     ensure_courses()
     return train(p.manager, Course.objects.get(code="cse-awareness"), attendees=[p.alice])
+
+
+def _own_training(p: People) -> TrainingSession:
+    """Training alice delivered and recorded herself."""
+    from outreach.courses import ensure_courses
+    from outreach.models import Course
+
+    ensure_courses()
+    return train(p.alice, Course.objects.get(code="cse-awareness"))
+
+
+def _activity(p: People) -> ParticipationActivity:
+    return activity(p.alice)
 
 
 def _url(name: str, make=None):
@@ -57,7 +77,29 @@ PAGES = [
     Page("cascade", _url("cascade"), "manager", "alice", 403, "cascade"),
     Page("imports", _url("imports"), "manager", "alice", 403, "E-learning import"),
     Page("training session", _url("training_session", _training), "alice", "bob", 404, "CSE"),
+    # Corrected by whoever recorded it, or the team manager: alice attended, so sees it, but
+    # did not record it; bob recorded nothing; neither corrects it.
+    Page("training edit", _url("training_edit", _training), "manager", "alice", 404, "Correct"),
+    Page("training edit, other", _url("training_edit", _training), "manager", "bob", 404, "CSE"),
+    Page("own training edit", _url("training_edit", _own_training), "alice", "bob", 404, "CSE"),
+    Page(
+        "own training edit, manager",
+        _url("training_edit", _own_training),
+        "manager",
+        "lucy",
+        404,
+        "CSE",
+    ),
     Page("participation", _url("participation"), "alice", "frank", 403, "Feedback received"),
+    Page("activity edit", _url("activity_edit", _activity), "alice", "bob", 404, "Youth forum"),
+    Page(
+        "activity edit, manager",
+        _url("activity_edit", _activity),
+        "manager",
+        "frank",
+        404,
+        "Correct",
+    ),
     Page("activity new", _url("activity_new"), "alice", "frank", 403, "participation activity"),
     Page(
         "plan post",

@@ -117,6 +117,12 @@ NOT_WALKED = {
         "POST only: closes the alert, audited as an alteration (tests/outreach/test_views.py)"
     ),
     "api/v1/^outreach-sessions/(?P<pk>[^/]+)/record/$": "POST only: audited as a collection",
+    "api/v1/^outreach-sessions/(?P<pk>[^/]+)/intelligence/$": (
+        "POST only: submits what was seen as intelligence, audited (tests/outreach/test_api.py)"
+    ),
+    "api/v1/^outreach-sessions/(?P<pk>[^/]+)/close-alert/$": (
+        "POST only: closes the alert, audited as an alteration (tests/outreach/test_api.py)"
+    ),
     # --- reports ---
     "reports/<uuid:pk>/commentary/": "POST only: commentary saved or published, audited",
     "reports/<uuid:pk>/share/": "POST only: a disclosure, audited as such",
@@ -246,7 +252,15 @@ def _outreach_scene(people) -> dict[str, str]:
     upload = outreach_services.elearning_import_start(
         actor=people.manager, filename="export.csv", content="email,module,completed_on\n"
     )
+    activity = outreach_services.activity_record(
+        actor=people.manager,
+        kind="consultation",
+        title="Youth forum",
+        held_on=training.delivered_on,
+        young_people_count=8,
+    )
     return {
+        "participation activity recorded by the manager": str(activity.pk),
         "outreach session with Maya engaged": str(session.pk),
         "premises on the register": str(premises(people.alice).pk),
         "training session alice attended": str(training.pk),
