@@ -367,6 +367,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # One name per choice set shared by several apps' serializers (the schema check warns
+    # otherwise, and --deploy fails on warnings).
+    "ENUM_NAME_OVERRIDES": {
+        "IntelligencePriorityEnum": "intelligence.models.Priority",
+        "AlertOutcomeEnum": "intelligence.models.AlertOutcome",
+        "OutreachSectorEnum": "outreach.models.Sector",
+        "SourceEvaluationEnum": ["1", "2", "3", "A", "B", "C", "D", "E"],
+        "IntelligenceEvaluationEnum": ["1", "2", "3", "4", "5", "A", "B", "C", "D", "E"],
+        "HandlingCodeEnum": ["1", "2", "3", "4", "5", "C", "P"],
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "cse_portal.api.document_error_responses",
