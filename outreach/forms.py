@@ -346,6 +346,20 @@ class TrainingSessionForm(forms.Form):
             raise forms.ValidationError(f"No staff user is known as: {', '.join(unknown[:10])}")
         return users
 
+    def service_arguments(self) -> dict[str, Any]:
+        """The valid form as the recording and correcting services take it."""
+        data = self.cleaned_data
+        return {
+            "course": data["course"],
+            "delivered_on": data["delivered_on"],
+            "attendance_count": data["attendance_count"],
+            "trainer": data["trainer_username"],
+            "trainer_name": data["trainer_name"],
+            "audience_sectors": data["audience_sectors"],
+            "audience_agencies": data["audience_agencies"],
+            "attendees": data["attendees"],
+        }
+
 
 def training_initial(session: Any) -> dict[str, Any]:
     """The training form filled in with a session already recorded, to correct it."""

@@ -402,6 +402,35 @@ def _training_errors(
     return errors
 
 
+def _checked_training(
+    *,
+    actor: Any,
+    delivered_on: date,
+    attendance_count: int,
+    trainer: Any,
+    trainer_name: str,
+    attendees: Iterable[Any],
+    audience_sectors: Iterable[str],
+) -> tuple[Any, list[Any], list[str]]:
+    """Recording and correcting alike: the trainer (the actor when nobody is named), the named
+    attendees once each and the sectors, or ``ValidationError`` with every field's error."""
+    attendees = list(dict.fromkeys(attendees))
+    sectors = sorted(set(audience_sectors))
+    if trainer is None and not (trainer_name or "").strip():
+        trainer = actor
+    errors = _training_errors(
+        actor=actor,
+        delivered_on=delivered_on,
+        attendance_count=attendance_count,
+        trainer=trainer,
+        attendees=attendees,
+        sectors=sectors,
+    )
+    if errors:
+        raise ValidationError(errors)
+    return trainer, attendees, sectors
+
+
 @transaction.atomic
 def training_session_record(
     *,
@@ -419,20 +448,15 @@ def training_session_record(
     """A delivery of a course. Anyone but the team manager records only sessions they delivered
     themselves; the named attendees are staff users, counted in ``attendance_count``."""
     _require(permissions.can_record_training(actor), "Your role does not record training")
-    attendees = list(dict.fromkeys(attendees))
-    sectors = sorted(set(audience_sectors))
-    if trainer is None and not (trainer_name or "").strip():
-        trainer = actor
-    errors = _training_errors(
+    trainer, attendees, sectors = _checked_training(
         actor=actor,
         delivered_on=delivered_on,
         attendance_count=attendance_count,
         trainer=trainer,
+        trainer_name=trainer_name,
         attendees=attendees,
-        sectors=sectors,
+        audience_sectors=audience_sectors,
     )
-    if errors:
-        raise ValidationError(errors)
     session = TrainingSession(
         course=course,
         delivered_on=delivered_on,
@@ -495,21 +519,16 @@ def training_session_edit(
         permissions.can_edit_training_session(actor, session),
         "Only who recorded the training, or the team manager, corrects it",
     )
-    attendees = list(dict.fromkeys(attendees))
-    agencies = list(dict.fromkeys(audience_agencies))
-    sectors = sorted(set(audience_sectors))
-    if trainer is None and not (trainer_name or "").strip():
-        trainer = actor
-    errors = _training_errors(
+    trainer, attendees, sectors = _checked_training(
         actor=actor,
         delivered_on=delivered_on,
         attendance_count=attendance_count,
         trainer=trainer,
+        trainer_name=trainer_name,
         attendees=attendees,
-        sectors=sectors,
+        audience_sectors=audience_sectors,
     )
-    if errors:
-        raise ValidationError(errors)
+    agencies = list(dict.fromkeys(audience_agencies))
     before = _training_state(session)
     after = {
         "course": course.pk,

@@ -431,18 +431,10 @@ def training_new(request: HttpRequest) -> HttpResponse:
     require(permissions.can_record_training(user))
     form = TrainingSessionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
             session = services.training_session_record(
                 actor=user,
-                course=data["course"],
-                delivered_on=data["delivered_on"],
-                attendance_count=data["attendance_count"],
-                trainer=data["trainer_username"],
-                trainer_name=data["trainer_name"],
-                audience_sectors=data["audience_sectors"],
-                audience_agencies=data["audience_agencies"],
-                attendees=data["attendees"],
+                **form.service_arguments(),
             )
         except ValidationError as error:
             show_service_errors(form, error, {"trainer": "trainer_username"})
@@ -465,19 +457,11 @@ def training_edit(request: HttpRequest, pk: Any) -> HttpResponse:
         request.POST or None, initial=training_initial(session), session=session
     )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
             changed = services.training_session_edit(
                 actor=user,
                 session=session,
-                course=data["course"],
-                delivered_on=data["delivered_on"],
-                attendance_count=data["attendance_count"],
-                trainer=data["trainer_username"],
-                trainer_name=data["trainer_name"],
-                audience_sectors=data["audience_sectors"],
-                audience_agencies=data["audience_agencies"],
-                attendees=data["attendees"],
+                **form.service_arguments(),
             )
         except ValidationError as error:
             show_service_errors(form, error, {"trainer": "trainer_username"})
