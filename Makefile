@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint bench bench-import install static chromium e2e migrate clean
+.PHONY: run test lint bench bench-import bench-throughput install static chromium e2e migrate clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -67,6 +67,12 @@ bench: install
 bench-import: export DEBUG ?= true
 bench-import: install
 	$(PY) -m bench.missing_import
+
+# Audited pages a second through gunicorn from 1, 4 and 8 clients, beside the floor served by the
+# same gunicorn (PostgreSQL: it uses the data set `make bench` builds).
+bench-throughput: export DEBUG ?= true
+bench-throughput: install
+	$(PY) -m bench.throughput
 
 clean:
 	rm -rf $(VENV) node_modules var static/build

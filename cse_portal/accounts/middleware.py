@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth.middleware import (
     LoginRequiredMiddleware as DjangoLoginRequiredMiddleware,
 )
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
@@ -20,6 +23,28 @@ from .second_factor import second_factor_satisfied
 def _is_api_view(view_func: Callable[..., Any]) -> bool:
     view_class = getattr(view_func, "cls", None) or getattr(view_func, "view_class", None)
     return isinstance(view_class, type) and issubclass(view_class, APIView)
+
+
+#: When the session's expiry was last renewed (seconds since the epoch).
+RENEWED_AT = "_renewed_at"
+
+
+class SessionMiddleware(DjangoSessionMiddleware):
+    """Django's sessions, with the idle timeout renewed at most once every
+    ``SESSION_RENEW_SECONDS`` rather than by a database write on every request
+    (``SESSION_SAVE_EVERY_REQUEST``): a signed-in page then costs no write of its own for the
+    session. A session with nothing in it (the public pages) is never saved, so they still set
+    no cookie."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        session = getattr(request, "session", None)
+        if session is not None and not session.is_empty():
+            renewed = session.get(RENEWED_AT, 0)
+            now = int(time.time())
+            # Read, a cookie naming no live session leaves it empty: nothing to renew.
+            if not session.is_empty() and now - renewed >= settings.SESSION_RENEW_SECONDS:
+                session[RENEWED_AT] = now  # modified: saved with a fresh expiry
+        return super().process_response(request, response)
 
 
 class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):

@@ -3,13 +3,21 @@ address together; the demo-only skip; deactivation ends every session and token.
 
 from __future__ import annotations
 
+import time
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings as settings_module
+from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from cse_portal.accounts.middleware import RENEWED_AT
 from cse_portal.accounts.roles import Role
 from cse_portal.accounts.services import user_deactivate
 from cse_portal.audit.models import AuditAction, AuditEntry
@@ -261,9 +269,65 @@ def test_deactivated_user_cannot_sign_in_again(people, client):
     assert "_auth_user_id" not in client.session
 
 
-def test_session_expires_after_thirty_idle_minutes_renewed_on_each_request(settings):
+def _expiry(client: Client) -> datetime:
+    return Session.objects.get(session_key=client.session.session_key).expire_date
+
+
+def _set_renewed_at(client: Client, when: int) -> None:
+    session = client.session
+    session[RENEWED_AT] = when
+    session.save()
+
+
+def test_a_request_renews_the_idle_timeout_once_the_renewal_interval_has_passed(
+    people, client_for, settings
+):
     assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    settings.SESSION_RENEW_SECONDS = 60
+    client = client_for(people.alice)
+    _set_renewed_at(client, int(time.time()) - settings.SESSION_RENEW_SECONDS)
+    Session.objects.filter(session_key=client.session.session_key).update(
+        expire_date=timezone.now() + timedelta(minutes=5)
+    )
+    assert client.get("/").status_code == 200
+    assert _expiry(client) > timezone.now() + timedelta(minutes=29)
+    assert client.session[RENEWED_AT] >= int(time.time()) - 5
+
+
+def test_requests_within_the_renewal_interval_write_nothing_for_the_session(
+    people, client_for, settings
+):
+    settings.SESSION_RENEW_SECONDS = 60
+    client = client_for(people.alice)
+    client.get("/")  # renews
+    before = _expiry(client)
+    assert client.get("/").status_code == 200
+    assert _expiry(client) == before
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/")
+    assert queries.captured_queries, "the page ran no query at all: nothing was measured"
+    assert not [
+        q for q in queries.captured_queries if "django_session" in q["sql"] and "UPDATE" in q["sql"]
+    ]
+
+
+def test_a_session_left_idle_past_its_expiry_is_signed_out(people, client_for):
+    client = client_for(people.alice)
+    Session.objects.filter(session_key=client.session.session_key).update(
+        expire_date=timezone.now() - timedelta(seconds=1)
+    )
+    assert urlsplit(client.get("/").headers["Location"]).path == LOGIN
+
+
+def test_a_cookie_naming_no_live_session_creates_none(people):
+    client = Client()
+    client.cookies[settings_module.SESSION_COOKIE_NAME] = "no-such-session-key-0123456789ab"
+    response = client.get("/report-a-concern/")
+    assert response.status_code == 200
+    assert not Session.objects.exists()
+    assert settings_module.SESSION_COOKIE_NAME not in response.cookies or (
+        response.cookies[settings_module.SESSION_COOKIE_NAME].value == ""
+    )
 
 
 # --- Audit of sign-in events ---------------------------------------------------------------------

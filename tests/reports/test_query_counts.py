@@ -12,9 +12,10 @@ from intelligence.models import Alert, Entity
 
 from .conftest import at, referrals
 
-# The signed-in request's own seven (session, user, TOTP device, role groups, the session's save
-# in its savepoint) and the seventeen grouped aggregates, one per source: no query per cell.
-LSCB = 24
+# The signed-in request's own four (session, user, TOTP device, role groups; the session is
+# renewed at most once a minute, not saved on every request) and the seventeen grouped aggregates,
+# one per source: no query per cell.
+LSCB = 21
 
 
 def _grow(people, size: int) -> None:

@@ -24,17 +24,17 @@ from cse_portal.young_people.models import (
 pytestmark = pytest.mark.django_db
 
 #: session, user, device, role; count, page, flags; the audit entry naming the page's records
-#: (savepoint, constraint check in its own savepoint, insert: 6, the same on both databases: it
-#: takes no lock and reads nothing, the sequencer chains it later); session save
-SEARCH_QUERIES = 16
+#: (begin, insert, commit, the same on both databases: it takes no lock and reads nothing, the
+#: sequencer chains it later); the session is not saved (renewed once a minute)
+SEARCH_QUERIES = 10
 #: as above plus the record and its prefetches, the consultation audit entry (written by the
 #: funnel in one transaction), the allocation, the chronology page, who has accessed the record,
 #: and the sections feature apps add (missing's panel: its episodes, and the profile when none;
 #: outreach's engagements)
-RECORD_QUERIES = 28
+RECORD_QUERIES = 22
 #: token and user, role, count, page, flags, aliases, the audit entry of the page shown (written
 #: by the paginator in one transaction)
-API_LIST_QUERIES = 13
+API_LIST_QUERIES = 10
 
 
 def add_young_people(people, count: int) -> None:
