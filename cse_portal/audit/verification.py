@@ -188,7 +188,7 @@ def verify_segment(
     # One position either side: the hash this segment starts from, and the entry that names a
     # gap at its end.
     for row in _rows(_SEQUENCED, [low - 1, high + 1], chunk_size):
-        entry_id, position, writer, seq, writer_previous, mac, stored, content = row
+        entry_id, position, writer, seq, writer_previous, mac, stored, canonical, _ = row
         if position == low - 1:
             segment.start_hash = previous = stored
             continue
@@ -197,7 +197,7 @@ def verify_segment(
         broken = None
         if position != expected:
             broken = _gap(entry_id, expected, position)
-        elif entry_mac(key, writer, seq, writer_previous, canonical_json(content)) != mac:
+        elif entry_mac(key, writer, seq, writer_previous, canonical) != mac:
             broken = (position - 1, ChainBreak(entry_id, ALTERED, position))
         elif previous is None or chain_hash(key, previous, position, mac) != stored:
             broken = (position - 1, ChainBreak(entry_id, BROKEN_LINK, position))
@@ -315,8 +315,8 @@ def _verify_tail(
     expected = high + 1
     count = 0
     for row in _rows(_TAIL, [high], chunk_size):
-        entry_id, position, writer, seq, writer_previous, mac, stored, content = row
-        if entry_mac(key, writer, seq, writer_previous, canonical_json(content)) != mac:
+        entry_id, position, writer, seq, writer_previous, mac, stored, canonical, occurred = row
+        if entry_mac(key, writer, seq, writer_previous, canonical) != mac:
             return count, ChainBreak(entry_id, ALTERED, position)
         if position is not None:
             if position != expected:
@@ -329,7 +329,7 @@ def _verify_tail(
         if (seq, writer_previous) != (last[0] + 1, last[1]):
             return count, ChainBreak(entry_id, WRITER_BROKEN, position)
         writers[writer] = (seq, mac)
-        occurred_at = datetime.fromisoformat(content[_TIME]) if position is None else None
+        occurred_at = datetime.fromisoformat(occurred) if position is None else None
         if occurred_at is not None and occurred_at < oldest:
             waited = int((now - occurred_at).total_seconds())
             return count, ChainBreak(
@@ -352,13 +352,36 @@ _PG_CANONICAL = {
     "occurred_at": "to_char(occurred_at AT TIME ZONE 'UTC', "
     """'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')""",
     "actor_id": "replace(actor_id::text, '-', '')",
+    # The inet output function's text (no /32 on a single address), which ``abbrev`` gives.
+    "ip_address": "abbrev(ip_address)",
 }
 
 
+def _pg_json(name: str) -> str:
+    """SQL giving the column's value as ``canonical_form`` writes it. PostgreSQL's JSON string
+    escaping is Python's with ``ensure_ascii=False`` (the quote, the backslash, \\b \\f \\n
+    \\r \\t, other control characters as a lower-case \\u00xx, everything else as it is), so
+    the scalar columns are written into the canonical text by the database, leaving Python only
+    the two JSON columns, whose key order and spacing it must set itself."""
+    return f"coalesce(to_json({_PG_CANONICAL.get(name, name)})::text, 'null')"
+
+
 def _select(where: str) -> str:
-    columns = (*_OTHER_COLUMNS, *HASHED_FIELDS)
     if connection.vendor == "postgresql":
-        columns = (*_OTHER_COLUMNS, *(_PG_CANONICAL.get(name, name) for name in HASHED_FIELDS))
+        head = HASHED_FIELDS[:_RECIPIENTS]
+        columns = (
+            *_OTHER_COLUMNS,
+            "'[' || " + " || ',' || ".join(_pg_json(name) for name in head) + " || ','",
+            "recipients::text",
+            "detail::text",
+            "',' || "
+            + " || ',' || ".join(_pg_json(n) for n in HASHED_FIELDS[_DETAIL + 1 :])
+            + " || ']'",
+            # The time again, only where the entry waits for the sequencer (``_verify_tail``).
+            f"CASE WHEN position IS NULL THEN {_PG_CANONICAL['occurred_at']} END",
+        )
+    else:
+        columns = (*_OTHER_COLUMNS, *HASHED_FIELDS)
     # Built from constant names only.
     return f"SELECT {', '.join(columns)} FROM audit_auditentry WHERE {where}"  # noqa: S608
 
@@ -369,31 +392,63 @@ _TAIL = "position > %s OR position IS NULL ORDER BY position NULLS LAST, id"
 
 def _rows(
     where: str, params: list[Any], chunk_size: int
-) -> Iterator[tuple[int, int | None, str, int, str, str, str | None, list[Any]]]:
+) -> Iterator[tuple[int, int | None, str, int, str, str, str | None, str, str]]:
     """The rows of ``where`` as (id, position, writer, writer_seq, writer_previous, mac, entry_hash,
-    values in ``HASHED_FIELDS`` order, the time and user id as ``canonical_form`` writes them),
-    read with plain SQL: the ORM's per-row conversions cost more than the hashing. Only the JSON
-    columns (text from either database) and SQLite's times need converting here.
+    the canonical text of the content, the time in its canonical text), read with plain SQL: the
+    ORM's per-row conversions cost more than the hashing.
 
-    On PostgreSQL the rows stream through a server-side cursor inside one transaction: outside
-    one, Django declares the cursor WITH HOLD, and the server would copy the whole range before
-    sending the first row. Not on SQLite, whose transactions here would take the write lock."""
+    On PostgreSQL the database writes most of the canonical text (``_pg_json``) and the rows
+    stream through a server-side cursor inside one transaction: outside one, Django declares the
+    cursor WITH HOLD, and the server would copy the whole range before sending the first row. Not
+    on SQLite, whose transactions here would take the write lock; there the content is read as
+    values and written out here."""
     sqlite = connection.vendor == "sqlite"
-    loads = json.loads
+    loads, encode = json.loads, canonical_json
+    # Most entries disclose to nobody: one parse of "[]" serves them all.
+    empty_recipients = "[]"
     with nullcontext() if sqlite else transaction.atomic():
         cursor = connection.chunked_cursor()
         try:
             cursor.execute(_select(where), params)
             while rows := cursor.fetchmany(chunk_size):
-                for entry_id, position, writer, seq, previous, mac, stored, *values in rows:
-                    if sqlite:
+                if sqlite:
+                    for entry_id, position, writer, seq, previous, mac, stored, *values in rows:
                         # SQLite hands back the stored UTC time without its zone, and the user
                         # id already without dashes.
-                        values[_TIME] = (
+                        values[_TIME] = occurred = (
                             values[_TIME].replace(tzinfo=UTC).isoformat(timespec="microseconds")
                         )
-                    values[_RECIPIENTS] = loads(values[_RECIPIENTS])
-                    values[_DETAIL] = loads(values[_DETAIL])
-                    yield entry_id, position, writer, seq, previous, mac, stored, values
+                        values[_RECIPIENTS] = loads(values[_RECIPIENTS])
+                        values[_DETAIL] = loads(values[_DETAIL])
+                        canonical = encode(values)
+                        yield (
+                            entry_id,
+                            position,
+                            writer,
+                            seq,
+                            previous,
+                            mac,
+                            stored,
+                            canonical,
+                            occurred,
+                        )
+                    continue
+                for row in rows:
+                    entry_id, position, writer, seq, previous, mac, stored = row[:7]
+                    head, recipients, detail, tail, occurred = row[7:]
+                    if recipients != empty_recipients:
+                        recipients = encode(loads(recipients))
+                    canonical = f"{head}{recipients},{encode(loads(detail))}{tail}"
+                    yield (
+                        entry_id,
+                        position,
+                        writer,
+                        seq,
+                        previous,
+                        mac,
+                        stored,
+                        canonical,
+                        occurred,
+                    )
         finally:
             cursor.close()

@@ -160,3 +160,43 @@ def test_worker_processes_verify_an_intact_log_and_name_an_altered_entry(people)
     with triggers_disabled() as cursor:
         cursor.execute("UPDATE audit_auditentry SET summary = 'x' WHERE id = %s", [victim.pk])
     assert verify_chain(workers=2)[1].entry_id == victim.pk
+
+
+AWKWARD = [
+    'a "quoted" \\ backslash',
+    "lines\nand\ttabs\rand \b \f",
+    "control \x01 \x1f and delete \x7f",
+    "accents é ü, Welsh ŵ ŷ, emoji 🙂, separators \u2028 \u2029",
+    "",
+]
+
+
+def test_entries_with_every_kind_of_character_verify_and_stay_tamper_evident(people):
+    # On PostgreSQL the database writes the text fields into the canonical form the MAC covers:
+    # its escaping must be exactly the one the MAC was computed with, or an honest log would fail
+    # (or an altered one pass).
+    for n, text in enumerate(AWKWARD):
+        audit_record(
+            actor=people.alice if n % 2 else None,
+            actor_username="" if n % 2 else text,
+            action=AuditAction.DISCLOSE,
+            object_type="young_people.youngperson",
+            object_id=f"id-{n}",
+            subject_id=f"subject-{n}",
+            summary=text,
+            justification=text * 2,
+            recipients=[text, "Police: Operation 🙂"] if n % 2 else [],
+            detail={"z": text, "a": [1, 2.5, None, True, {"ü": text}], "n": n},
+            ip_address="2001:db8::1" if n % 2 else "10.0.0.1",
+        )
+    sequencer.sequence_pending()
+    audit_record(actor=people.alice, action=AuditAction.CONSULT, summary="waits \x02 é")
+    total = AuditEntry.objects.count()
+    assert verify_chain() == (total, None)
+    victim = AuditEntry.objects.get(object_id="id-3")
+    with triggers_disabled() as cursor:
+        cursor.execute(
+            "UPDATE audit_auditentry SET summary = %s WHERE id = %s",
+            [victim.summary.replace("é", "e"), victim.pk],
+        )
+    assert verify_chain()[1] == ChainBreak(victim.pk, ALTERED, victim.position)
