@@ -523,6 +523,16 @@ MISSING_IMPORT_MAX_ERRORS = env.int("MISSING_IMPORT_MAX_ERRORS", default=1000)
 REPORTS_SMALL_COUNT_THRESHOLD = env.int("REPORTS_SMALL_COUNT_THRESHOLD", default=5)
 # Finished reports are deleted this many days after they were generated.
 REPORTS_RETENTION_DAYS = env.int("REPORTS_RETENTION_DAYS", default=365)
+# The areas outreach sessions are counted by: the postcode districts the LSCB covers (a hot spot's
+# area is its postcode's outward code); sessions anywhere else, or at a place with no postcode, are
+# counted together as "elsewhere".
+REPORTS_OUTREACH_AREAS = [
+    district.strip().upper()
+    for district in env.list(
+        "REPORTS_OUTREACH_AREAS", default=["S60", "S61", "S62", "S63", "S64", "S65", "S66"]
+    )
+    if district.strip()
+]
 REPORTS_FILE_DIR = Path(env.str("REPORTS_FILE_DIR", default=str(VAR_DIR / "reports")))
 # A worker holds a report run this long; after it, beat's sweep queues the run again (a worker
 # killed mid-report). Longer than the longest report, shorter than the broker's visibility timeout.

@@ -125,6 +125,9 @@ class MissingEpisode(models.Model):
             # Rules and the record panel: a young person's episodes by date.
             models.Index(fields=["young_person", "-missing_since"], name="mfh_episode_yp_idx"),
             models.Index(fields=["reported_by", "-reported_at"], name="mfh_episode_reporter_idx"),
+            # The reports' measures: the episodes of a period and the one before, and the children
+            # among them (repeat missing), read from the index rather than the whole history.
+            models.Index(fields=["missing_since", "young_person"], name="mfh_episode_since_idx"),
         ]
         constraints = [
             models.UniqueConstraint(

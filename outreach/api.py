@@ -131,11 +131,13 @@ class OutreachSessionViewSet(
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """GET lists the sessions the caller may see; POST plans one at a place (and alert)."""
+    """GET lists the sessions the caller may see; POST plans one at a place (and alert); PATCH
+    changes a planned session's plan."""
 
     serializer_class = OutreachSessionSerializer
     filter_backends: list[Any] = []
     lookup_value_regex = "[^/]+"
+    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[OutreachSession]:
         return (
@@ -164,9 +166,7 @@ class OutreachSessionViewSet(
             alert = selectors.alert_for(user, data["alert"])
             if alert is None:
                 raise serializers.ValidationError({"alert": ["Choose an open alert you may see"]})
-        agencies = list(Agency.objects.filter(pk__in=data.get("agencies") or [], is_active=True))
-        if len(agencies) != len(set(data.get("agencies") or [])):
-            raise serializers.ValidationError({"agencies": ["Choose active agencies"]})
+        agencies = _agencies(data.get("agencies") or [])
         session = services.session_plan(
             actor=user,
             place=place,
@@ -177,6 +177,39 @@ class OutreachSessionViewSet(
             other_workers=data.get("other_workers", ""),
         )
         return Response(self.get_serializer(session).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Change a planned session's plan (whoever plans outreach and may see it; a session
+        recorded or not seen is a 404): the fields left out keep their values. Nothing changed
+        writes nothing."""
+        user = request.user
+        session = permissions.get_session_for_editing(user, self.kwargs["pk"], channel="api")
+        serializer = self.get_serializer(session, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        given = dict(serializer.validated_data)
+        if "alert" in given and given["alert"] != session.alert_id:
+            raise serializers.ValidationError(
+                {"alert": ["The alert a session answers is chosen when it is planned"]}
+            )
+        place = session.place
+        if "place" in given and given["place"] != session.place_id:
+            place = selectors.place_for(user, given["place"])
+            if place is None:
+                raise serializers.ValidationError({"place": ["Choose a place you may see"]})
+        services.session_plan_edit(
+            actor=user,
+            session=session,
+            place=place,
+            starts_at=given.get("starts_at", session.starts_at),
+            ends_at=given.get("ends_at", session.ends_at),
+            # An agency already taking part stays, even one since closed.
+            agencies=_agencies(given["agencies"], kept=session.agencies.all())
+            if "agencies" in given
+            else list(session.agencies.all()),
+            other_workers=given.get("other_workers", session.other_workers),
+        )
+        session = self.get_queryset().get(pk=session.pk)
+        return Response(self.get_serializer(session).data)
 
     @extend_schema(request=SessionRecordSerializer, responses=OutreachSessionSerializer)
     @action(detail=True, methods=["post"])
@@ -244,6 +277,16 @@ class OutreachSessionViewSet(
             actor=user, session=session, reason=serializer.validated_data["reason"]
         )
         return Response(OutreachSessionSerializer(session).data)
+
+
+def _agencies(ids: list[Any], kept: Any = ()) -> list[Agency]:
+    """The agencies named by id: active ones, or those in ``kept``; otherwise a 400."""
+    wanted = set(ids)
+    kept_ids = {a.pk for a in kept}
+    agencies = [a for a in Agency.objects.filter(pk__in=wanted) if a.is_active or a.pk in kept_ids]
+    if len(agencies) != len(wanted):
+        raise serializers.ValidationError({"agencies": ["Choose active agencies"]})
+    return agencies
 
 
 class PremisesSerializer(serializers.ModelSerializer):

@@ -88,10 +88,21 @@ class SessionPlanForm(forms.Form):
     )
     alert = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, places: list[Any] = (), **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, places: list[Any] = (), session: Any = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["place"].choices = [(str(p.pk), p.label) for p in places]
-        self.fields["agencies"].queryset = _agencies()
+        agencies = _agencies()
+        if session is not None:
+            # A plan being changed: its agencies are as chosen (none added), and an agency taking
+            # part that has since closed stays on offer.
+            agencies = Agency.objects.filter(
+                Q(is_active=True) | Q(pk__in=session.agencies.values("pk"))
+            ).order_by("name")
+            self.fields["agencies"].help_text = ""
+            self.fields["other_workers"].help_text = "Names of colleagues going."
+        self.fields["agencies"].queryset = agencies
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -106,6 +117,20 @@ class SessionPlanForm(forms.Form):
         data["starts_at"] = _aware(data.get("day"), start)
         data["ends_at"] = _aware(data.get("day"), end)
         return data
+
+
+def session_plan_initial(session: Any) -> dict[str, Any]:
+    """The plan form filled in with a session's plan, to change it."""
+    starts = timezone.localtime(session.starts_at)
+    ends = timezone.localtime(session.ends_at) if session.ends_at else None
+    return {
+        "place": str(session.place_id),
+        "day": starts.date(),
+        "start_time": f"{starts:%H:%M}",
+        "end_time": f"{ends:%H:%M}" if ends else "",
+        "agencies": [a.pk for a in session.agencies.all()],
+        "other_workers": session.other_workers,
+    }
 
 
 class SessionRecordForm(forms.Form):

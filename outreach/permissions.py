@@ -25,6 +25,10 @@ the public         the feedback form only (no account)
 Training sessions and participation activities are corrected by whoever recorded them, and by the
 team manager; anyone else gets a 404 for the correction page, even for a session they may see.
 
+An outreach session's plan (when, where, the agencies and workers taking part) is changed while the
+session is planned, by whoever plans outreach and may see the session; once recorded, its plan is
+what happened and the change page is a 404, as it is for a session the user may not see.
+
 Young people engaged in a session are listed to a worker only when the worker may see their record
 (``young_people.permissions``); the count is for everyone who sees the session. Every session,
 premises, training session and activity handed out by a ``get_..._for_user`` function here has its
@@ -41,7 +45,13 @@ from cse_portal.accounts.models import AgencyKind
 from cse_portal.accounts.roles import ALL_ROLES, STAFF_WORKING_CASES, Role
 from cse_portal.funnel import consult_or_404
 
-from .models import OutreachSession, ParticipationActivity, Premises, TrainingSession
+from .models import (
+    OutreachSession,
+    ParticipationActivity,
+    Premises,
+    SessionStatus,
+    TrainingSession,
+)
 
 #: Agencies whose frontline staff go out on outreach.
 OUTREACH_AGENCY_KINDS = frozenset({AgencyKind.YOUTH_SERVICE, AgencyKind.VCS})
@@ -111,6 +121,31 @@ def get_session_for_user(user: Any, pk: Any, *, channel: str = "page") -> Outrea
     return consult_or_404(
         user,
         visible_sessions(user).select_related("place", "alert", "planned_by", "recorded_by"),
+        pk,
+        what="outreach session",
+        channel=channel,
+        subject_id=lambda session: None,
+    )
+
+
+def editable_sessions(user: Any) -> QuerySet[OutreachSession]:
+    """Sessions whose plan ``user`` may change: those still planned that they may see, for whoever
+    plans outreach."""
+    if not can_do_outreach(user):
+        return OutreachSession.objects.none()
+    return visible_sessions(user).filter(status=SessionStatus.PLANNED)
+
+
+def can_edit_session(user: Any, session: OutreachSession) -> bool:
+    return editable_sessions(user).filter(pk=session.pk).exists()
+
+
+def get_session_for_editing(user: Any, pk: Any, *, channel: str = "page") -> OutreachSession:
+    """A session whose plan ``user`` may change, its consultation audited; ``Http404`` for one
+    already recorded or one they may not see."""
+    return consult_or_404(
+        user,
+        editable_sessions(user).select_related("place", "alert", "planned_by", "recorded_by"),
         pk,
         what="outreach session",
         channel=channel,

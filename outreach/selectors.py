@@ -404,11 +404,18 @@ def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
     )
 
 
+def _postcode_district() -> Any:
+    """A session's area: the postcode district of its place (the outward code, ``S60`` of
+    ``S60 2LR``; intelligence keeps a location's postcode cleaned, with its space), empty for a
+    place with no postcode. Locations carry no ward or other area of their own."""
+    return Left("place__postcode", StrIndex("place__postcode", Value(" ")) - 1)
+
+
 def sessions_by_area_and_month_measure(start: date, end: date) -> list[dict[str, Any]]:
     """Recorded outreach sessions by postcode district of the place and month:
     ``[{"area", "month", "sessions", "young_people"}]``."""
     first, last = _bounds(start, end)
-    district = Left("place__postcode", StrIndex("place__postcode", Value(" ")) - 1)
+    district = _postcode_district()
     rows = (
         OutreachSession.objects.filter(
             status=SessionStatus.RECORDED, starts_at__gte=first, starts_at__lte=last
@@ -495,8 +502,11 @@ def elearning_completions_count(start: date, end: date) -> int:
 
 
 def outreach_sessions_for_figures() -> QuerySet[OutreachSession]:
-    """Recorded outreach sessions, for the reports app's grouped counts."""
-    return OutreachSession.objects.filter(status=SessionStatus.RECORDED)
+    """Recorded outreach sessions, each with its ``area`` (the postcode district of its place),
+    for the reports app's grouped counts."""
+    return OutreachSession.objects.filter(status=SessionStatus.RECORDED).annotate(
+        area=_postcode_district()
+    )
 
 
 def training_sessions_for_figures() -> QuerySet[TrainingSession]:

@@ -9,7 +9,7 @@ import csv
 import io
 import secrets
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -62,6 +62,22 @@ def _new_reference() -> str:
             return reference
 
 
+def _check_plan(*, place: Any, starts_at: datetime | None, ends_at: datetime | None, alert: Any):
+    """The rules of a session's plan, the same on planning and on changing the plan:
+    ``ValidationError`` with every field's error."""
+    errors: dict[str, list[str]] = {}
+    if place is None or getattr(place, "kind", None) != EntityKind.LOCATION:
+        errors["place"] = ["Choose the place the session is at"]
+    if starts_at is None:
+        errors["starts_at"] = ["Enter when the session starts"]
+    elif ends_at is not None and ends_at < starts_at:
+        errors["ends_at"] = ["The session must end after it starts"]
+    if alert is not None and place is not None and alert.entity_id != place.pk:
+        errors["alert"] = ["The alert is about another place"]
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def session_plan(
     *,
@@ -77,17 +93,7 @@ def session_plan(
     """Plan a session at a hot spot (a location of intelligence), perhaps answering an alert.
     The planner is one of the workers."""
     _require(permissions.can_do_outreach(actor), "Your role does not plan outreach")
-    errors: dict[str, list[str]] = {}
-    if place is None or getattr(place, "kind", None) != EntityKind.LOCATION:
-        errors["place"] = ["Choose the place the session is at"]
-    if starts_at is None:
-        errors["starts_at"] = ["Enter when the session starts"]
-    elif ends_at is not None and ends_at < starts_at:
-        errors["ends_at"] = ["The session must end after it starts"]
-    if alert is not None and place is not None and alert.entity_id != place.pk:
-        errors["alert"] = ["The alert is about another place"]
-    if errors:
-        raise ValidationError(errors)
+    _check_plan(place=place, starts_at=starts_at, ends_at=ends_at, alert=alert)
     session = OutreachSession(
         reference=_new_reference(),
         place=place,
@@ -109,6 +115,80 @@ def session_plan(
         detail={"place": str(place.pk), "alert": str(alert.pk) if alert else None},
     )
     return session
+
+
+def _instant(value: datetime | None) -> str | None:
+    """A time as the same text whatever zone it was given in (the page's local time, the API's
+    UTC, the database's)."""
+    return value.astimezone(UTC).isoformat() if value is not None else None
+
+
+def _plan_state(session: OutreachSession) -> dict[str, Any]:
+    return {
+        "place": str(session.place_id),
+        "starts_at": _instant(session.starts_at),
+        "ends_at": _instant(session.ends_at),
+        "agencies": sorted(str(pk) for pk in session.agencies.values_list("pk", flat=True)),
+        "other_workers": session.other_workers,
+    }
+
+
+@transaction.atomic
+def session_plan_edit(
+    *,
+    actor: Any,
+    session: OutreachSession,
+    place: Any,
+    starts_at: datetime,
+    ends_at: datetime | None,
+    agencies: Iterable[Any],
+    other_workers: str = "",
+) -> list[str]:
+    """Change a planned session's plan (when, where, the agencies and workers taking part), by
+    whoever plans outreach and may see it, under the rules of planning. Returns the names of the
+    fields that changed: none means nothing was written and nothing audited."""
+    _require(
+        permissions.can_edit_session(actor, session),
+        "Only a planned session you may see, and only if you plan outreach, is changed",
+    )
+    try:
+        _check_plan(place=place, starts_at=starts_at, ends_at=ends_at, alert=session.alert)
+    except ValidationError as error:
+        errors = error.message_dict
+        if errors.pop("alert", None):
+            # The alert is not changed with the plan: the place is what is wrong.
+            errors.setdefault("place", []).append(
+                "The session answers an alert about another place: plan a new session there"
+            )
+        raise ValidationError(errors) from None
+    agencies = list(dict.fromkeys(agencies))
+    before = _plan_state(session)
+    after = {
+        "place": str(place.pk),
+        "starts_at": _instant(starts_at),
+        "ends_at": _instant(ends_at),
+        "agencies": sorted(str(a.pk) for a in agencies),
+        "other_workers": (other_workers or "").strip(),
+    }
+    changed = [name for name in after if after[name] != before[name]]
+    if not changed:
+        return []
+    session.place = place
+    session.starts_at = starts_at
+    session.ends_at = ends_at
+    session.other_workers = after["other_workers"]
+    session.full_clean()
+    session.save()
+    if "agencies" in changed:
+        session.agencies.set(agencies)
+    audit_record(
+        actor=actor,
+        action=AuditAction.ALTER,
+        obj=session,
+        summary=f"Outreach session {session.reference} plan changed",
+        detail={"changed": changed, **{f"was_{name}": before[name] for name in changed}},
+    )
+    return changed
 
 
 @transaction.atomic

@@ -13,6 +13,7 @@ urlpatterns = [
     path("hot-spots/", views.hot_spots, name="hot_spots"),
     path("sessions/new/", views.session_new, name="session_new"),
     path("sessions/<uuid:pk>/", views.session_detail, name="session"),
+    path("sessions/<uuid:pk>/edit/", views.session_edit, name="session_edit"),
     path("sessions/<uuid:pk>/record/", views.session_record, name="session_record"),
     path(
         "sessions/<uuid:pk>/intelligence/", views.session_intelligence, name="session_intelligence"

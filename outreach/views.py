@@ -37,6 +37,7 @@ from .forms import (
     SessionRecordForm,
     TrainingSessionForm,
     VisitForm,
+    session_plan_initial,
     training_initial,
 )
 from .models import (
@@ -91,6 +92,45 @@ def hot_spots(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _places_offered(request: HttpRequest, chosen: Any) -> list[Any]:
+    """The places a plan's form offers: the one chosen, the hot spots, those found by name, and
+    one posted from a page shown earlier (only places ``user`` may pick)."""
+    user = request.user
+    places = [p for p in [chosen] if p is not None]
+    places += [p for p in selectors.hot_spots_for_outreach(user, limit=10) if p not in places]
+    places += [
+        p for p in selectors.places_matching(user, request.GET.get("find", "")) if p not in places
+    ]
+    if request.method == "POST":
+        posted = selectors.place_for(user, request.POST.get("place"))
+        if posted is not None and posted not in places:
+            places.append(posted)
+    return places
+
+
+def _place_from_form(user: Any, data: dict[str, Any], current: Any = None) -> Any:
+    """The place a valid plan form names: one offered (the session's own even when the user can
+    no longer pick it), or a new place found or added by intelligence."""
+    if data["place"]:
+        if current is not None and data["place"] == str(current.pk):
+            return current
+        place = selectors.place_for(user, data["place"])
+        if place is not None:
+            return place
+    return intelligence_services.location_find_or_create(
+        actor=user, name=data["new_place_name"], postcode=data["new_place_postcode"]
+    )
+
+
+#: Where a plan's service errors are shown on the form.
+PLAN_ERROR_FIELDS = {
+    "name": "new_place_name",
+    "postcode": "new_place_postcode",
+    "starts_at": "day",
+    "ends_at": "end_time",
+}
+
+
 @require_http_methods(["GET", "POST"])
 def session_new(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -98,29 +138,15 @@ def session_new(request: HttpRequest) -> HttpResponse:
     source = request.POST if request.method == "POST" else request.GET
     alert = selectors.alert_for(user, source.get("alert"))
     chosen = alert.entity if alert is not None else selectors.place_for(user, source.get("place"))
-    find = request.GET.get("find", "")
-    places = [p for p in [chosen] if p is not None]
-    places += [p for p in selectors.hot_spots_for_outreach(user, limit=10) if p not in places]
-    places += [p for p in selectors.places_matching(user, find) if p not in places]
-    if request.method == "POST":
-        posted = selectors.place_for(user, request.POST.get("place"))
-        if posted is not None and posted not in places:
-            places.append(posted)
+    places = _places_offered(request, chosen)
     initial = {"place": str(chosen.pk) if chosen else "", "alert": str(alert.pk) if alert else ""}
     form = SessionPlanForm(request.POST or None, places=places, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            place = selectors.place_for(user, data["place"]) if data["place"] else None
-            if place is None:
-                place = intelligence_services.location_find_or_create(
-                    actor=user,
-                    name=data["new_place_name"],
-                    postcode=data["new_place_postcode"],
-                )
             session = services.session_plan(
                 actor=user,
-                place=place,
+                place=_place_from_form(user, data),
                 starts_at=data["starts_at"],
                 ends_at=data["ends_at"],
                 alert=alert,
@@ -128,23 +154,59 @@ def session_new(request: HttpRequest) -> HttpResponse:
                 other_workers=data["other_workers"],
             )
         except ValidationError as error:
-            show_service_errors(
-                form,
-                error,
-                {
-                    "name": "new_place_name",
-                    "postcode": "new_place_postcode",
-                    "starts_at": "day",
-                    "ends_at": "end_time",
-                },
-            )
+            show_service_errors(form, error, PLAN_ERROR_FIELDS)
         else:
             messages.success(request, f"Outreach session {session.reference} planned")
             return redirect("outreach:session", pk=session.pk)
     return render(
         request,
         "outreach/session_form.html",
-        {"form": form, "alert": alert, "find": find},
+        {"form": form, "alert": alert, "find": request.GET.get("find", "")},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def session_edit(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Change a planned session's plan: whoever plans outreach and may see it (anyone else, and a
+    session already recorded, 404)."""
+    user = request.user
+    session = permissions.get_session_for_editing(user, pk)
+    form = SessionPlanForm(
+        request.POST or None,
+        places=_places_offered(request, session.place),
+        initial=session_plan_initial(session),
+        session=session,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            changed = services.session_plan_edit(
+                actor=user,
+                session=session,
+                place=_place_from_form(user, data, current=session.place),
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                agencies=data["agencies"],
+                other_workers=data["other_workers"],
+            )
+        except ValidationError as error:
+            show_service_errors(form, error, PLAN_ERROR_FIELDS)
+        else:
+            if changed:
+                messages.success(request, f"Plan of outreach session {session.reference} changed")
+            else:
+                messages.info(request, "Nothing changed")
+            return redirect("outreach:session", pk=session.pk)
+    return render(
+        request,
+        "outreach/session_form.html",
+        {
+            "form": form,
+            "session": session,
+            "alert": session.alert,
+            "find": request.GET.get("find", ""),
+        },
+        status=400 if form.is_bound else 200,
     )
 
 
@@ -162,6 +224,7 @@ def session_detail(request: HttpRequest, pk: Any) -> HttpResponse:
             "intelligence_form": form,
             "close_form": CloseAlertForm(),
             "can_close_alert": _can_close_alert(request.user, session),
+            "can_edit": permissions.can_edit_session(request.user, session),
         },
     )
 
@@ -271,6 +334,7 @@ def session_intelligence(request: HttpRequest, pk: Any) -> HttpResponse:
             "intelligence_form": form,
             "close_form": CloseAlertForm(),
             "can_close_alert": _can_close_alert(user, context["session"]),
+            "can_edit": permissions.can_edit_session(user, context["session"]),
         },
         status=400,
     )
@@ -301,6 +365,7 @@ def session_close_alert(request: HttpRequest, pk: Any) -> HttpResponse:
             "intelligence_form": IntelligenceForm(initial={"content": session.what_seen}),
             "close_form": form,
             "can_close_alert": True,
+            "can_edit": permissions.can_edit_session(user, session),
         },
         status=400,
     )

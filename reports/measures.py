@@ -758,6 +758,41 @@ def _outreach_measures() -> list[Measure]:
     return rows
 
 
+def _areas() -> list[str]:
+    return list(dict.fromkeys(settings.REPORTS_OUTREACH_AREAS))
+
+
+def _area_measures() -> list[Measure]:
+    """Outreach sessions by area: the postcode district of the hot spot (outreach's ``area``),
+    one part for each district the LSCB covers and one for everywhere else, so that the parts add
+    up to the sessions held."""
+    areas = _areas()
+    rows = [
+        Measure(
+            f"outreach_sessions_area_{code.lower()}",
+            code,
+            f"Outreach sessions held in the period at a hot spot in the postcode district {code} "
+            "(the outward code of the place's postcode).",
+            "outreach_sessions",
+            "starts_at",
+            Q(area=code),
+        )
+        for code in areas
+    ]
+    rows.append(
+        Measure(
+            "outreach_sessions_area_elsewhere",
+            "Elsewhere or no postcode",
+            "Outreach sessions held in the period at a place outside the postcode districts "
+            "above (REPORTS_OUTREACH_AREAS), or at a place whose postcode is not known.",
+            "outreach_sessions",
+            "starts_at",
+            ~Q(area__in=areas),
+        )
+    )
+    return rows
+
+
 def _sectors() -> list[tuple[str, str]]:
     from outreach.selectors import sectors_for_figures
 
@@ -853,6 +888,7 @@ MEASURES: dict[str, Measure] = {
         *_intelligence_measures(),
         *_alert_measures(),
         *_outreach_measures(),
+        *_area_measures(),
         *_missing_measures(),
     ]
 }
@@ -969,6 +1005,16 @@ SECTIONS: tuple[Section, ...] = (
             "feedback_received",
         ),
         note="By month: the trend in the quarterly summary and the annual review.",
+    ),
+    Section(
+        "outreach_areas",
+        "Outreach sessions by area",
+        "outreach_sessions",
+        (
+            *_parts("outreach_sessions_area_", [code.lower() for code in _areas()]),
+            "outreach_sessions_area_elsewhere",
+        ),
+        note="An area is the postcode district of the hot spot the session was held at.",
     ),
     Section(
         "premises_visited",

@@ -49,6 +49,20 @@ def test_a_youth_worker_records_a_session_at_a_hot_spot_and_makes_it_intelligenc
 
     expect(page.get_by_role("heading", name=place.label)).to_be_visible()
     assert_no_axe_violations(page)
+    # The plan changes before the night: a start after the end is refused, nothing typed lost.
+    page.get_by_role("link", name="Change the plan").click()
+    expect(page.get_by_role("heading", name="Change the plan")).to_be_visible()
+    assert_no_axe_violations(page)
+    page.get_by_label("Start time").fill("22:00")
+    page.get_by_label("Workers taking part").fill("Sam from the youth club")
+    page.get_by_role("button", name="Save the plan").click()
+    expect(page.get_by_text("The session must end after it starts").first).to_be_visible()
+    expect(page.get_by_label("Workers taking part")).to_have_value("Sam from the youth club")
+    assert_no_axe_violations(page)
+    page.get_by_label("Start time").fill("18:30")
+    page.get_by_role("button", name="Save the plan").click()
+    expect(page.get_by_text(re.compile(r"Plan of outreach session \S+ changed"))).to_be_visible()
+    expect(page.get_by_text("Sam from the youth club")).to_be_visible()
     page.get_by_role("link", name="Record what happened").click()
     assert_no_axe_violations(page)
     page.get_by_label("How many young people did you engage?").fill("6")
@@ -67,6 +81,7 @@ def test_a_youth_worker_records_a_session_at_a_hot_spot_and_makes_it_intelligenc
     assert_no_axe_violations(page)
 
     session = OutreachSession.objects.get()
+    assert f"{timezone.localtime(session.starts_at):%H:%M}" == "18:30"
     item = IntelligenceItem.objects.get(origin="outreach")
     assert session.intelligence_item_id == item.pk
     assert item.submitted_by == yasmin

@@ -86,3 +86,73 @@ def test_premises_trained_cascade_and_feedback(people):
     shown = measures.figures_for(Q3).as_dict()
     assert shown["cascade_sessions"].suppressed and shown["premises_trained_hotel"].suppressed
     assert shown["people_trained"].value == 37
+
+
+def _session(people, place, moment, status="recorded"):
+    from outreach.models import OutreachSession
+
+    return OutreachSession.objects.create(
+        reference=f"OR-{OutreachSession.objects.count():04d}",
+        place=place,
+        starts_at=moment,
+        status=status,
+        planned_by=people.alice,
+    )
+
+
+def _location(label: str, postcode: str):
+    from intelligence.models import Entity
+
+    return Entity.objects.create(
+        kind="location", label=label, key=f"{postcode}|{label}".lower(), postcode=postcode
+    )
+
+
+def test_outreach_sessions_by_area_add_up_to_the_sessions(people):
+    town, south, far, nowhere = (
+        _location("Bus station", "S60 1QD"),
+        _location("Park", "S61 1LN"),
+        _location("Services", "LS1 4AP"),
+        _location("Lay-by", ""),
+    )
+    _session(people, town, at(2026, 7, 1, 0))
+    _session(people, town, at(2026, 9, 30, 23))
+    _session(people, south, at(2026, 8, 4))
+    _session(people, far, at(2026, 8, 5))
+    _session(people, nowhere, at(2026, 8, 6))
+    _session(people, town, at(2026, 8, 7), status="planned")  # not held: not counted
+    _session(people, south, at(2026, 6, 30, 23))  # the previous quarter
+    _session(people, town, at(2026, 10, 1, 0))  # the next
+    raw = measures.compute_raw(Q3)
+    # The measures are defined when the module is loaded, from the default districts (S60-S66).
+    assert raw.current["outreach_sessions_area_s60"] == 2
+    assert raw.current["outreach_sessions_area_s61"] == 1
+    assert raw.previous["outreach_sessions_area_s61"] == 1
+    assert raw.current["outreach_sessions_area_s65"] == 0
+    assert raw.current["outreach_sessions_area_elsewhere"] == 2
+    section = next(s for s in measures.SECTIONS if s.slug == "outreach_areas")
+    assert section.total == "outreach_sessions"
+    assert raw.current["outreach_sessions"] == 5
+    assert raw.current[section.total] == sum(raw.current[p] for p in section.parts)
+    shown = measures.figures_for(Q3).as_dict()
+    # Small counts hidden, and enough others that the total gives none of them back.
+    assert shown["outreach_sessions_area_s61"].suppressed
+    assert shown["outreach_sessions_area_s60"].suppressed
+    assert shown["outreach_sessions_area_elsewhere"].suppressed
+
+
+def test_the_areas_are_on_the_dashboard_and_in_the_exports(people, client_for):
+    from django.urls import reverse
+
+    place = _location("Bus station", "S60 1QD")
+    for day in range(1, 7):
+        _session(people, place, at(2026, 8, day))
+    client = client_for(people.lucy)
+    page = client.get(reverse("reports:lscb"), {"period": "2026-Q3"}).content.decode()
+    assert "Outreach sessions by area" in page
+    assert "Elsewhere or no postcode" in page
+    csv = client.get(reverse("reports:lscb_csv"), {"period": "2026-Q3"}).content.decode()
+    assert "Outreach sessions by area" in csv
+    lines = csv.splitlines()
+    assert "Outreach sessions by area,S60,outreach_sessions_area_s60,6,0,6" in lines
+    assert "Outreach sessions by area,S61,outreach_sessions_area_s61,0,0,0" in lines

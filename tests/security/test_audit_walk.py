@@ -242,9 +242,11 @@ def _outreach_scene(people) -> dict[str, str]:
     from outreach import services as outreach_services
     from outreach.courses import ensure_courses
     from outreach.models import Course
-    from tests.outreach.conftest import hot_spot, premises, recorded, train
+    from tests.outreach.conftest import hot_spot, plan, premises, recorded, train
 
     session = recorded(people.manager, hot_spot(people), young_people=[people.maya])
+    # A session still planned: its plan's change page shows it.
+    planned = plan(people.manager, session.place)
     ensure_courses()
     training = train(
         people.manager, Course.objects.get(code="cse-awareness"), attendees=[people.alice]
@@ -262,6 +264,7 @@ def _outreach_scene(people) -> dict[str, str]:
     return {
         "participation activity recorded by the manager": str(activity.pk),
         "outreach session with Maya engaged": str(session.pk),
+        "outreach session planned by the manager": str(planned.pk),
         "premises on the register": str(premises(people.alice).pk),
         "training session alice attended": str(training.pk),
         "e-learning import": str(upload.pk),

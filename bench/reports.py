@@ -1,0 +1,239 @@
+"""The LSCB and team manager dashboards at national scale, each beside two floors measured in the
+same run: the minimal signed-in page (``/bench/floor/``, as every page of ``make bench``) and the
+raw SQL of the dashboard's own aggregates, run straight through the database driver with no ORM,
+no template and no middleware.
+
+The aggregates are the statements the dashboard's figures issue: for the LSCB dashboard, one per
+source of ``reports.measures.source_queries`` (what ``compute_raw`` runs); for the team manager's
+dashboard, those of ``reports.selectors.team_day``. They are captured once as the database ran
+them and then timed as text, so the floor is exactly the SQL the page waits for.
+
+On PostgreSQL the national data set is given the rows the reports read beyond the young people and
+referrals, when it has none yet: the missing episodes and return interviews of ``bench.missing``
+and the intelligence of ``bench.intelligence`` (as many items as young people). The target of the
+issue is a dashboard's p95 within 1.5 times its aggregate SQL's.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+TARGET_RATIO = 1.5
+
+
+def ensure_rows(size: int) -> None:
+    """Missing episodes and intelligence at the data set's scale, built once (PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        return
+    from cse_portal.accounts.models import User
+    from intelligence.models import IntelligenceItem
+    from missing.models import MissingEpisode
+
+    people = SimpleNamespace(
+        manager=User.objects.get(username="manager"), frank=User.objects.get(username="frank")
+    )
+    if not MissingEpisode.objects.exists():
+        from . import missing
+
+        started = time.perf_counter()
+        print("  adding missing episodes for the reports (kept for later runs)", flush=True)
+        missing.build(size, people)
+        print(f"    done in {time.perf_counter() - started:.0f} s", flush=True)
+    if not IntelligenceItem.objects.exists():
+        from . import intelligence
+
+        started = time.perf_counter()
+        print("  adding intelligence for the reports (kept for later runs)", flush=True)
+        intelligence.build(size, people)
+        print(f"    done in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+@dataclass
+class Dashboard:
+    label: str
+    path: str
+    expected: str
+    client: Client
+    #: Runs the dashboard's figures through the ORM (their statements are captured from it).
+    figures: Callable[[], Any]
+
+
+@dataclass
+class Row:
+    label: str
+    median: float
+    p95: float
+    floor_p95: float
+    sql_p95: float
+    statements: int
+    queries: int
+    note: str = ""
+
+    @property
+    def ratio_floor(self) -> float:
+        return self.p95 / self.floor_p95
+
+    @property
+    def ratio_sql(self) -> float:
+        return self.p95 / self.sql_p95
+
+    @property
+    def ratio_both(self) -> float:
+        """Against the two together: no signed-in page can beat its sign-in plus its SQL."""
+        return self.p95 / (self.floor_p95 + self.sql_p95)
+
+
+def _dashboards() -> list[Dashboard]:
+    from cse_portal.accounts.models import User
+    from reports import measures, selectors
+    from reports.periods import Granularity, Period
+    from tests.conftest import sign_in
+
+    quarter = Period.containing(_today(), Granularity.QUARTER)
+    manager = User.objects.get(username="manager")
+    lucy = User.objects.get(username="lucy")
+    return [
+        Dashboard(
+            f"LSCB dashboard, {quarter.key}",
+            f"/reports/lscb/?period={quarter.key}",
+            "Outreach sessions by area",
+            sign_in(Client(), lucy),
+            lambda: measures.compute_raw(quarter),
+        ),
+        Dashboard(
+            "team manager dashboard",
+            "/reports/team/",
+            "Missing now",
+            sign_in(Client(), manager),
+            lambda: selectors.team_day(manager),
+        ),
+    ]
+
+
+def _today() -> Any:
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+def _statements(figures: Callable[[], Any]) -> list[str]:
+    """The SQL the figures ran, as the database was sent it."""
+    with CaptureQueriesContext(connection) as queries:
+        figures()
+    return [query["sql"] for query in queries.captured_queries]
+
+
+def _run_raw(statements: list[str]) -> None:
+    """The statements straight through the driver: no ORM, no Django cursor wrapper."""
+    connection.ensure_connection()
+    cursor = connection.connection.cursor()
+    try:
+        for statement in statements:
+            cursor.execute(statement)
+            cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def _p95(samples: list[float]) -> float:
+    from .pages import _p95 as shared
+
+    return shared(samples)
+
+
+def _timed(action: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    action()
+    return (time.perf_counter() - start) * 1000
+
+
+def measure(repeat: int) -> list[Row]:
+    from django.db import reset_queries
+
+    rows = []
+    print(
+        f"  dashboards: {repeat} samples each, interleaved with the signed-in floor and the "
+        "raw SQL of the dashboard's aggregates",
+        flush=True,
+    )
+    for board in _dashboards():
+        response = board.client.get(board.path)  # warm caches, and check the page
+        note = ""
+        if response.status_code != 200:
+            note = f"answered {response.status_code}"
+        elif board.expected not in response.content.decode():
+            note = f"MISSING {board.expected!r}"
+        reset_queries()
+        with CaptureQueriesContext(connection) as queries:
+            board.client.get(board.path)
+        statements = _statements(board.figures)
+        _run_raw(statements)  # warm
+        floor, sql, page = [], [], []
+        for _ in range(repeat):
+            floor.append(_timed(lambda board=board: board.client.get("/bench/floor/")))
+            sql.append(_timed(lambda statements=statements: _run_raw(statements)))
+            page.append(_timed(lambda board=board: board.client.get(board.path)))
+        row = Row(
+            label=board.label,
+            median=statistics.median(page),
+            p95=_p95(page),
+            floor_p95=_p95(floor),
+            sql_p95=_p95(sql),
+            statements=len(statements),
+            queries=len(queries),
+            note=note,
+        )
+        rows.append(row)
+        print(
+            f"    {row.label}: p95 {row.p95:.0f} ms; its SQL {row.sql_p95:.0f} ms "
+            f"({row.ratio_sql:.2f} x); the floor {row.floor_p95:.0f} ms",
+            flush=True,
+        )
+    return rows
+
+
+def slowest_statements(limit: int = 5) -> list[tuple[float, str]]:
+    """The LSCB dashboard's aggregates one by one, slowest first (to find what to index)."""
+    from reports import measures
+    from reports.periods import Granularity, Period
+
+    quarter = Period.containing(_today(), Granularity.QUARTER)
+    timings = []
+    for queryset, aggregates in measures.source_queries(quarter):
+        with CaptureQueriesContext(connection) as queries:
+            queryset.aggregate(**aggregates)
+        (statement,) = [q["sql"] for q in queries.captured_queries]
+        _run_raw([statement])
+        timings.append(
+            (min(_timed(lambda s=statement: _run_raw([s])) for _ in range(3)), statement)
+        )
+    return sorted(timings, reverse=True)[:limit]
+
+
+def print_table(rows: list[Row]) -> None:
+    print()
+    print(
+        "| dashboard | median ms | p95 ms | its SQL p95 ms | p95 / SQL | floor p95 ms | "
+        "p95 / floor | p95 / (floor + SQL) | statements | queries | "
+        f"within {TARGET_RATIO:g}x its SQL |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for row in rows:
+        verdict = "yes" if row.ratio_sql <= TARGET_RATIO else "**OVER**"
+        if row.note:
+            verdict += f" ({row.note})"
+        print(
+            f"| {row.label} | {row.median:.1f} | {row.p95:.1f} | {row.sql_p95:.1f} | "
+            f"{row.ratio_sql:.2f} | {row.floor_p95:.1f} | {row.ratio_floor:.1f} | "
+            f"{row.ratio_both:.2f} | {row.statements} | {row.queries} | {verdict} |"
+        )
+    print()
