@@ -76,6 +76,49 @@ GRADING_CODES: dict[str, dict[str, dict[str, str]]] = {
     },
 }
 
+#: One order for both schemes, so the picture can keep the items "at least as reliable as" a
+#: minimum whatever scheme each was graded in: 3x5x2's own levels (the newer scheme), each 5x5x5
+#: code placed at the level that means the same. Source: 1 reliable (5x5x5 A always and B mostly
+#: reliable), 2 untested (5x5x5 C sometimes reliable and E untested: neither proved right nor
+#: wrong), 3 not reliable (5x5x5 D unreliable). Intelligence: A known directly to the source
+#: (5x5x5 1 known to be true and 2 known personally to the source), B known indirectly and
+#: corroborated (5x5x5 3), C known indirectly (no 5x5x5 code), D not known to the source (5x5x5 4
+#: cannot be judged), E suspected to be false (5x5x5 5). The first level is the most reliable.
+GRADING_LEVELS: dict[str, list[tuple[str, str, dict[str, tuple[str, ...]]]]] = {
+    "source_evaluation": [
+        ("1", "Reliable", {"5x5x5": ("A", "B"), "3x5x2": ("1",)}),
+        ("2", "Untested", {"5x5x5": ("C", "E"), "3x5x2": ("2",)}),
+        ("3", "Not reliable", {"5x5x5": ("D",), "3x5x2": ("3",)}),
+    ],
+    "intelligence_evaluation": [
+        ("A", "Known directly to the source", {"5x5x5": ("1", "2"), "3x5x2": ("A",)}),
+        ("B", "Known indirectly, corroborated", {"5x5x5": ("3",), "3x5x2": ("B",)}),
+        ("C", "Known indirectly", {"5x5x5": (), "3x5x2": ("C",)}),
+        ("D", "Not known to the source", {"5x5x5": ("4",), "3x5x2": ("D",)}),
+        ("E", "Suspected to be false", {"5x5x5": ("5",), "3x5x2": ("E",)}),
+    ],
+}
+
+
+def codes_at_least(field: str, minimum: str) -> dict[str, tuple[str, ...]] | None:
+    """The codes of each scheme at least as reliable as level ``minimum`` of ``field``
+    (``GRADING_LEVELS``); ``None`` when every code is (no minimum, or the least reliable level).
+    An unknown level is a ``ValueError``: the forms check it first."""
+    if not minimum:
+        return None
+    levels = GRADING_LEVELS[field]
+    names = [level for level, _label, _codes in levels]
+    if minimum not in names:
+        raise ValueError(f"No {field} level {minimum!r}")
+    kept = levels[: names.index(minimum) + 1]
+    if len(kept) == len(levels):
+        return None
+    return {
+        scheme: tuple(code for _level, _label, codes in kept for code in codes[scheme])
+        for scheme in Scheme.values
+    }
+
+
 #: Handling codes whose conditions must be written down.
 CONDITIONS_REQUIRED = {(Scheme.FIVE_BY_FIVE, "5"), (Scheme.THREE_BY_FIVE, "C")}
 

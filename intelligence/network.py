@@ -13,15 +13,26 @@ result; the tables are the chart's accessible, printable alternative."""
 
 from __future__ import annotations
 
+import operator
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import reduce
 from typing import Any
 
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
-from .models import Entity, EntityKind, IntelligenceItem, ItemStatus, Mention, MentionRole
+from .models import (
+    Entity,
+    EntityKind,
+    IntelligenceItem,
+    ItemStatus,
+    Mention,
+    MentionRole,
+    codes_at_least,
+)
 
 #: The hub groups, in the order the page shows them: (group, kind, heading).
 GROUPS = (
@@ -55,8 +66,10 @@ MAX_PER_KIND = 50
 @dataclass(frozen=True)
 class Filters:
     """What the analyst asks: the period (``since`` inclusive, ``until`` inclusive), a postcode
-    district (``S1``), the hub groups, the minimum young people a hub links, and how many hubs of
-    each group to keep."""
+    district (``S1``), the hub groups, the minimum young people a hub links, how many hubs of
+    each group to keep, and the minimum grading: only items whose source and intelligence
+    evaluations in force are at least as reliable as ``min_source`` and ``min_intelligence``
+    (``models.GRADING_LEVELS``; empty: any)."""
 
     since: date
     until: date
@@ -64,6 +77,8 @@ class Filters:
     groups: tuple[str, ...] = tuple(GROUP_NAMES)
     min_links: int = 1
     per_kind: int = DEFAULT_PER_KIND
+    min_source: str = ""
+    min_intelligence: str = ""
 
     def as_query(self) -> dict[str, Any]:
         return {
@@ -73,7 +88,58 @@ class Filters:
             "kind": list(self.groups),
             "min_links": self.min_links,
             "per_kind": self.per_kind,
+            "min_source": self.min_source,
+            "min_intelligence": self.min_intelligence,
         }
+
+
+#: The fields the minimum grading looks at, with the filter's names for them.
+GRADED_FIELDS = (
+    ("source_evaluation", "min_source"),
+    ("intelligence_evaluation", "min_intelligence"),
+)
+
+
+def _grading_minimums(min_source: str, min_intelligence: str) -> list[tuple[str, dict]]:
+    asked = {"min_source": min_source, "min_intelligence": min_intelligence}
+    kept = [(graded, codes_at_least(graded, asked[name])) for graded, name in GRADED_FIELDS]
+    return [(graded, codes) for graded, codes in kept if codes is not None]
+
+
+def grading_q(prefix: str, *, min_source: str = "", min_intelligence: str = "") -> Q:
+    """The items (reached through ``prefix``, like ``mentions__item__``) whose grading in force,
+    the analyst's where re-evaluated, else as submitted, is at least the minimum asked."""
+    condition = Q()
+    for graded, codes in _grading_minimums(min_source, min_intelligence):
+        either = [
+            Q(**{f"{prefix}scheme": scheme})
+            & (
+                Q(**{f"{prefix}analyst_{graded}__in": allowed})
+                | Q(**{f"{prefix}analyst_{graded}": "", f"{prefix}{graded}__in": allowed})
+            )
+            for scheme, allowed in codes.items()
+            if allowed
+        ]
+        condition &= reduce(operator.or_, either)
+    return condition
+
+
+def grading_sql(
+    alias: str, *, min_source: str = "", min_intelligence: str = ""
+) -> tuple[str, list]:
+    """``grading_q`` as SQL over the item table aliased ``alias`` (``""`` when anything goes)."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    for graded, codes in _grading_minimums(min_source, min_intelligence):
+        in_force = f"COALESCE(NULLIF({alias}.analyst_{graded}, ''), {alias}.{graded})"
+        either = []
+        for scheme, allowed in codes.items():
+            if allowed:
+                marks = ", ".join(["%s"] * len(allowed))
+                either.append(f"({alias}.scheme = %s AND {in_force} IN ({marks}))")
+                params += [scheme, *allowed]
+        clauses.append("(" + " OR ".join(either) + ")")
+    return " AND ".join(clauses), params
 
 
 def default_filters(today: date | None = None) -> Filters:
@@ -203,6 +269,12 @@ def _sql(filters: Filters) -> tuple[str, list[Any]]:
     start, end = _bounds(filters)
     in_items = "i.status <> %s AND i.obtained_at >= %s AND i.obtained_at < %s"
     item_params: list[Any] = [ItemStatus.DRAFT.value, start, end]
+    graded, graded_params = grading_sql(
+        "i", min_source=filters.min_source, min_intelligence=filters.min_intelligence
+    )
+    if graded:
+        in_items += f" AND {graded}"
+        item_params += graded_params
     if filters.district:
         located = f"{mention} dm JOIN {entity} de ON de.id = dm.entity_id"
         in_items += f" AND i.id IN (SELECT dm.item_id FROM {located} WHERE {DISTRICT_MATCH})"  # noqa: S608

@@ -28,6 +28,7 @@ from .models import (
     Mention,
     MentionRole,
 )
+from .network import grading_q
 
 #: What the analyst's identity-only look-up of a young person shows: never the case file.
 IDENTITY_FIELDS = (
@@ -70,14 +71,24 @@ def _young_person_identity(prefix: str) -> Coalesce:
     return Coalesce(f"{prefix}entity__young_person_id", f"{prefix}entity_id")
 
 
-def hot_spots(*, user: Any, since: datetime | None = None) -> QuerySet[Entity]:
+def hot_spots(
+    *,
+    user: Any,
+    since: datetime | None = None,
+    min_source: str = "",
+    min_intelligence: str = "",
+) -> QuerySet[Entity]:
     """Locations ranked by how many different young people (at risk) and how many items are
-    linked to them, counted in the database; ``since`` limits to items obtained from then on."""
+    linked to them, counted in the database; ``since`` limits to items obtained from then on,
+    ``min_source`` and ``min_intelligence`` to items graded at least so (``network.grading_q``)."""
     if not permissions.can_see_hot_spots(user):
         return Entity.objects.none()
     in_period = ~Q(mentions__item__status=ItemStatus.DRAFT)
     if since is not None:
         in_period &= Q(mentions__item__obtained_at__gte=since)
+    in_period &= grading_q(
+        "mentions__item__", min_source=min_source, min_intelligence=min_intelligence
+    )
     young_person = in_period & Q(mentions__item__mentions__role=MentionRole.YOUNG_PERSON_AT_RISK)
     return (
         Entity.objects.filter(kind=EntityKind.LOCATION, merged_into__isnull=True)
