@@ -768,3 +768,43 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"Alert on {self.entity_id}"
+
+
+# --- The picture's links (derived) --------------------------------------------------------------
+
+
+class PictureLink(models.Model):
+    """What the picture counts, joined once when an item is linked rather than on every read:
+    one row per submitted item, mention of a hub (a place, vehicle, phone, online account or
+    suspected exploiter) and young person at risk mentioned beside it, or one row with no young
+    person when none is. ``person`` is the young person counted (the record the person entity is
+    linked to, or the entity itself); the date and the grading in force are the item's.
+
+    Derived only, by ``picture_links`` (the services' linking listener, the regrading, the
+    migration that made it and ``manage.py picture_links_rebuild``): never written by hand."""
+
+    id = models.BigAutoField(primary_key=True)
+    item = models.ForeignKey(IntelligenceItem, on_delete=models.CASCADE, related_name="+")
+    hub = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="picture_links")
+    role = models.CharField(max_length=30, choices=MentionRole.choices)
+    young_person = models.ForeignKey(
+        Entity, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    person = models.UUIDField(null=True, blank=True)
+    obtained_at = models.DateTimeField()
+    scheme = models.CharField(max_length=5, choices=Scheme.choices)
+    source_evaluation = models.CharField(max_length=1)
+    intelligence_evaluation = models.CharField(max_length=1)
+
+    class Meta:
+        indexes = [
+            # The picture reads a period's links from this index alone (PostgreSQL).
+            models.Index(
+                fields=["obtained_at"],
+                include=["hub", "role", "item", "young_person", "person"],
+                name="picture_link_period_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hub_id} with {self.young_person_id} in {self.item_id}"

@@ -7,7 +7,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.db.models import QuerySet
-from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -178,7 +177,7 @@ class NetworkView(APIView):
             request, shown, model=Entity, result_count=len(shown), channel="api: network"
         )
         return Response(
-            result.as_json(lambda pk: reverse("intelligence:entity", args=[pk])),
+            result.as_json(),
         )
 
 

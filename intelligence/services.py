@@ -22,7 +22,7 @@ from cse_portal.fields import REASON_MAX_LENGTH
 from cse_portal.young_people import services as yp_services
 from cse_portal.young_people.models import ChronologyAudience, ChronologyEntry, YoungPerson
 
-from . import handling, linking, normalise, notifications, permissions
+from . import handling, linking, normalise, notifications, permissions, picture_links
 from .models import (
     CONDITIONS_REQUIRED,
     DEFAULT_ROLE,
@@ -905,6 +905,8 @@ def item_regrade(
         detail={"previous": previous, "current": current},
     )
     _withdraw_forbidden(actor, item)
+    # The picture counts the grading in force: its links carry it.
+    picture_links.links_refresh([item.pk])
     return item
 
 
