@@ -3,10 +3,10 @@ measured in the same run (a signed-in page running ``SELECT 1``, as ``make bench
 
 PostgreSQL only (``DATABASE_URL``): ``BENCH_ITEMS`` intelligence items (default 50,000; the issue's
 national figure is 1,000,000) are generated inside the database with their entities and mentions,
-in a database of their own (``BENCH_DATABASE``, default ``cse_bench_intelligence_<items>``) that
-later runs reuse. Items spread over a year; each names one young person at risk (one in four a
-second), a place, and often a vehicle, a phone or a suspected exploiter, drawn with a skew so a few
-places and cars are hot, as in life.
+in a database of their own (``BENCH_DATABASE``, default ``<name>_bench_intelligence_<items>``
+beside the ``DATABASE_URL`` one) that later runs reuse. Items spread over a year; each names one
+young person at risk (one in four a second), a place, and often a vehicle, a phone or a suspected
+exploiter, drawn with a skew so a few places and cars are hot, as in life.
 
 Timed as the analyst: the analysis page, the network API (last 90 days, and a year), hot spots,
 the alerts list; the link-time rule (an item submitted naming the hottest place and car, through
@@ -39,7 +39,10 @@ def _choose_database(items: int) -> None:
         raise SystemExit(2)
     from .__main__ import _create_postgres_database
 
-    name = os.environ.get("BENCH_DATABASE", f"cse_bench_intelligence_{items}")
+    # Named after the database given (``cse`` gives ``cse_bench_intelligence_50000``), so two
+    # checkouts on one server each keep their own.
+    base = urlsplit(url).path.lstrip("/") or "cse"
+    name = os.environ.get("BENCH_DATABASE", f"{base}_bench_intelligence_{items}")
     _create_postgres_database(url, name)
     os.environ["DATABASE_URL"] = urlunsplit(urlsplit(url)._replace(path="/" + name))
 
