@@ -327,7 +327,7 @@ def _sql(filters: Filters) -> tuple[str, list[Any]]:
             SELECT * FROM ranked WHERE position <= %s
         ), edges AS (
             SELECT p.hub, p.young_person, COUNT(DISTINCT p.item) AS weight
-            FROM pairs p JOIN top t ON t.hub = p.hub
+            FROM pairs p WHERE p.hub IN (SELECT hub FROM top)
             GROUP BY p.hub, p.young_person
         )
         SELECT t.hub, t.grp, t.young_people, t.items, t.position,

@@ -811,6 +811,10 @@ def young_person_merged(*, survivor: YoungPerson, duplicate: YoungPerson, merged
     """Merge hook: entities and items about the duplicate now concern the survivor."""
     entities = Entity.objects.filter(young_person=duplicate).update(young_person=survivor)
     items = IntelligenceItem.objects.filter(young_person=duplicate).update(young_person=survivor)
+    # The picture counts the people now linked to the survivor as one young person.
+    picture_links.links_refresh(
+        Mention.objects.filter(entity__young_person=survivor).values_list("item_id", flat=True)
+    )
     return {Entity._meta.label_lower: entities, IntelligenceItem._meta.label_lower: items}
 
 

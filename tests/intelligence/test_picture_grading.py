@@ -110,6 +110,15 @@ def test_the_network_keeps_items_at_least_as_reliable_in_either_scheme(
     assert response_filters(client, min_source="1")["min_source"] == "1"
 
 
+def test_each_node_links_to_its_entity_page(people, api_client_for, four_items):
+    from django.urls import reverse
+
+    nodes = api_client_for(people.ana).get(NETWORK).json()["nodes"]
+    assert nodes
+    for node in nodes:
+        assert node["url"] == reverse("intelligence:entity", args=[node["id"]])
+
+
 def response_filters(client, **query) -> dict:
     return client.get(NETWORK, query).json()["filters"]
 

@@ -1,5 +1,6 @@
 """The picture's links are derived data: after every kind of change (submission, a draft, a
-regrading, a subject resolved, a person linked to a record, a merge) the network and hot spots
+regrading, a subject resolved, a person linked to a record, two entities or two young people's
+records merged) the network and hot spots
 read from them say exactly what the straightforward computation over items and mentions says,
 and a rebuild makes the same links the services kept."""
 
@@ -16,6 +17,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from cse_portal.young_people import services as yp_services
 from intelligence import selectors, services
 from intelligence.models import (
     Entity,
@@ -108,12 +110,16 @@ def varied(people):
     )
     girls = Entity.objects.filter(label__startswith="Girl").order_by("label")
     services.entity_link_young_person(actor=people.ana, entity=girls[0], young_person=people.maya)
-    services.entity_link_young_person(actor=people.ana, entity=girls[1], young_person=people.maya)
+    services.entity_link_young_person(actor=people.ana, entity=girls[1], young_person=people.noah)
     cars = Entity.objects.filter(kind=EntityKind.VEHICLE).order_by("label")
     services.entity_merge(actor=people.ana, survivor=cars[0], duplicate=cars[1])
     mention = Mention.objects.filter(entity__label="Boy 3").first()
     services.mention_resolve(
         actor=people.ana, mention=mention, entity=Entity.objects.filter(label="Boy 2").first()
+    )
+    # Two records found to be one girl: her two person entities now count once.
+    yp_services.young_person_merge(
+        survivor=people.maya, duplicate=people.noah, merged_by=people.manager, reason="Same girl"
     )
     return made
 
