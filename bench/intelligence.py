@@ -67,7 +67,7 @@ def _skewed(prefix: str, count: int, salt: int) -> str:
 def build(items: int, people: Any) -> None:
     from django.db import connection
 
-    from intelligence.models import Entity, IntelligenceItem, Mention
+    from intelligence.models import Entity, IntelligenceItem, Mention, PictureLink
     from intelligence.picture_links import links_rebuild
 
     from .national import _indexes_deferred, _insert
@@ -184,7 +184,8 @@ def build(items: int, people: Any) -> None:
         cursor.execute("SET session_replication_role = DEFAULT")
     # The picture's links, derived from the items as the services would have kept them.
     started = time.perf_counter()
-    links = links_rebuild()
+    with _indexes_deferred([PictureLink]):
+        links = links_rebuild()
     print(f"  {links:,} picture links made in {time.perf_counter() - started:.0f} s", flush=True)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
