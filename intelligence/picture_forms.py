@@ -32,9 +32,9 @@ def clean_district(value: str) -> str:
     return district
 
 
-#: The minimum grading's choices: each level but the least reliable (which keeps everything), with
-#: the codes of both schemes it keeps, in words (``models.GRADING_LEVELS``).
 def _minimum_choices(field: str, anything: str) -> list[tuple[str, str]]:
+    """The minimum grading's choices: each level but the least reliable (which keeps everything),
+    with the codes of both schemes it keeps (``models.GRADING_LEVELS``)."""
     levels = GRADING_LEVELS[field]
     choices = [("", anything)]
     for position, (level, label, _codes) in enumerate(levels[:-1]):
