@@ -14,6 +14,10 @@ table prints each page's median and p95, the floor's p95, their ratio and the pa
 and marks the pages over their target: p95 within 3 times the floor's. The LSCB and team manager
 dashboards follow in a table of their own (``bench.reports``), each beside the floor and the raw
 SQL of its aggregates, the target there being 1.5 times the SQL's p95.
+
+On PostgreSQL the intelligence picture's benchmark follows (``bench.intelligence``: ``BENCH_ITEMS``
+items, 50,000 by default, in ``<name>_bench_intelligence_<items>``); ``BENCH_INTELLIGENCE=0`` leaves
+it out. ``make bench-intelligence`` runs it alone.
 """
 
 from __future__ import annotations
@@ -66,6 +70,7 @@ def main() -> int:
     if size_name not in SIZES:
         print(f"BENCH_SIZE must be one of {', '.join(SIZES)}", file=sys.stderr)
         return 2
+    database_url = os.environ.get("DATABASE_URL", "")
     vendor = _choose_database(size_name)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cse_portal.settings")
     os.environ.setdefault("DEBUG", "true")
@@ -98,7 +103,24 @@ def main() -> int:
     # when only the pages are being measured again.
     if os.environ.get("BENCH_VERIFY", "1") != "0":
         pages.print_audit_verification()
-    return 0
+    return _intelligence(vendor, database_url)
+
+
+def _intelligence(vendor: str, database_url: str) -> int:
+    """The intelligence picture's benchmark (``bench.intelligence``) after the pages: PostgreSQL
+    only, in a process and a database of its own; ``BENCH_INTELLIGENCE=0`` leaves it out."""
+    if os.environ.get("BENCH_INTELLIGENCE", "1") == "0":
+        return 0
+    if vendor != "postgresql":
+        print("\nThe intelligence picture's benchmark needs PostgreSQL (DATABASE_URL): skipped")
+        return 0
+    import subprocess
+
+    print(flush=True)
+    env = {**os.environ, "DATABASE_URL": database_url}
+    return subprocess.run(
+        [sys.executable, "-m", "bench.intelligence"], env=env, check=False
+    ).returncode
 
 
 if __name__ == "__main__":

@@ -59,7 +59,7 @@ class IntelligenceConfig(AppConfig):
         from cse_portal import beat, navigation
         from cse_portal.accounts.roles import Role
 
-        from . import alerts, linking, picture_tasks
+        from . import alerts, linking, picture_links, picture_tasks
 
         navigation.register(
             label="Intelligence picture",
@@ -80,4 +80,5 @@ class IntelligenceConfig(AppConfig):
             order=28,
         )
         linking.register("pattern_alerts", alerts.on_item_linked)
+        linking.register("picture_links", picture_links.on_item_linked)
         beat.keep_after_migrate(self, picture_tasks.ensure_beat_schedule)

@@ -76,6 +76,49 @@ GRADING_CODES: dict[str, dict[str, dict[str, str]]] = {
     },
 }
 
+#: One order for both schemes, so the picture can keep the items "at least as reliable as" a
+#: minimum whatever scheme each was graded in: 3x5x2's own levels (the newer scheme), each 5x5x5
+#: code placed at the level that means the same. Source: 1 reliable (5x5x5 A always and B mostly
+#: reliable), 2 untested (5x5x5 C sometimes reliable and E untested: neither proved right nor
+#: wrong), 3 not reliable (5x5x5 D unreliable). Intelligence: A known directly to the source
+#: (5x5x5 1 known to be true and 2 known personally to the source), B known indirectly and
+#: corroborated (5x5x5 3), C known indirectly (no 5x5x5 code), D not known to the source (5x5x5 4
+#: cannot be judged), E suspected to be false (5x5x5 5). The first level is the most reliable.
+GRADING_LEVELS: dict[str, list[tuple[str, str, dict[str, tuple[str, ...]]]]] = {
+    "source_evaluation": [
+        ("1", "Reliable", {"5x5x5": ("A", "B"), "3x5x2": ("1",)}),
+        ("2", "Untested", {"5x5x5": ("C", "E"), "3x5x2": ("2",)}),
+        ("3", "Not reliable", {"5x5x5": ("D",), "3x5x2": ("3",)}),
+    ],
+    "intelligence_evaluation": [
+        ("A", "Known directly to the source", {"5x5x5": ("1", "2"), "3x5x2": ("A",)}),
+        ("B", "Known indirectly, corroborated", {"5x5x5": ("3",), "3x5x2": ("B",)}),
+        ("C", "Known indirectly", {"5x5x5": (), "3x5x2": ("C",)}),
+        ("D", "Not known to the source", {"5x5x5": ("4",), "3x5x2": ("D",)}),
+        ("E", "Suspected to be false", {"5x5x5": ("5",), "3x5x2": ("E",)}),
+    ],
+}
+
+
+def codes_at_least(field: str, minimum: str) -> dict[str, tuple[str, ...]] | None:
+    """The codes of each scheme at least as reliable as level ``minimum`` of ``field``
+    (``GRADING_LEVELS``); ``None`` when every code is (no minimum, or the least reliable level).
+    An unknown level is a ``ValueError``: the forms check it first."""
+    if not minimum:
+        return None
+    levels = GRADING_LEVELS[field]
+    names = [level for level, _label, _codes in levels]
+    if minimum not in names:
+        raise ValueError(f"No {field} level {minimum!r}")
+    kept = levels[: names.index(minimum) + 1]
+    if len(kept) == len(levels):
+        return None
+    return {
+        scheme: tuple(code for _level, _label, codes in kept for code in codes[scheme])
+        for scheme in Scheme.values
+    }
+
+
 #: Handling codes whose conditions must be written down.
 CONDITIONS_REQUIRED = {(Scheme.FIVE_BY_FIVE, "5"), (Scheme.THREE_BY_FIVE, "C")}
 
@@ -725,3 +768,43 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"Alert on {self.entity_id}"
+
+
+# --- The picture's links (derived) --------------------------------------------------------------
+
+
+class PictureLink(models.Model):
+    """What the picture counts, joined once when an item is linked rather than on every read:
+    one row per submitted item, mention of a hub (a place, vehicle, phone, online account or
+    suspected exploiter) and young person at risk mentioned beside it, or one row with no young
+    person when none is. ``person`` is the young person counted (the record the person entity is
+    linked to, or the entity itself); the date and the grading in force are the item's.
+
+    Derived only, by ``picture_links`` (the services' linking listener, the regrading, the
+    migration that made it and ``manage.py picture_links_rebuild``): never written by hand."""
+
+    id = models.BigAutoField(primary_key=True)
+    item = models.ForeignKey(IntelligenceItem, on_delete=models.CASCADE, related_name="+")
+    hub = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="picture_links")
+    role = models.CharField(max_length=30, choices=MentionRole.choices)
+    young_person = models.ForeignKey(
+        Entity, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    person = models.UUIDField(null=True, blank=True)
+    obtained_at = models.DateTimeField()
+    scheme = models.CharField(max_length=5, choices=Scheme.choices)
+    source_evaluation = models.CharField(max_length=1)
+    intelligence_evaluation = models.CharField(max_length=1)
+
+    class Meta:
+        indexes = [
+            # The picture reads a period's links from this index alone (PostgreSQL).
+            models.Index(
+                fields=["obtained_at"],
+                include=["hub", "role", "item", "young_person", "person"],
+                name="picture_link_period_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hub_id} with {self.young_person_id} in {self.item_id}"

@@ -1,4 +1,6 @@
-"""The victim / offender / location network, in one SQL statement.
+"""The victim / offender / location network, in one SQL statement over the picture's links
+(``models.PictureLink``: each submitted item's hubs and the young people beside them, joined once
+when the item is linked, with its date and grading in force).
 
 A *hub* is a location, vehicle, phone, online account or suspected exploiter; its *links* are the
 different young people at risk mentioned beside it in the same submitted items. For a period (and
@@ -13,15 +15,27 @@ result; the tables are the chart's accessible, printable alternative."""
 
 from __future__ import annotations
 
+import operator
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import reduce
 from typing import Any
 
 from django.db import connection
+from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
-from .models import Entity, EntityKind, IntelligenceItem, ItemStatus, Mention, MentionRole
+from .models import (
+    Entity,
+    EntityKind,
+    Mention,
+    MentionRole,
+    PictureLink,
+    codes_at_least,
+)
 
 #: The hub groups, in the order the page shows them: (group, kind, heading).
 GROUPS = (
@@ -55,8 +69,10 @@ MAX_PER_KIND = 50
 @dataclass(frozen=True)
 class Filters:
     """What the analyst asks: the period (``since`` inclusive, ``until`` inclusive), a postcode
-    district (``S1``), the hub groups, the minimum young people a hub links, and how many hubs of
-    each group to keep."""
+    district (``S1``), the hub groups, the minimum young people a hub links, how many hubs of
+    each group to keep, and the minimum grading: only items whose source and intelligence
+    evaluations in force are at least as reliable as ``min_source`` and ``min_intelligence``
+    (``models.GRADING_LEVELS``; empty: any)."""
 
     since: date
     until: date
@@ -64,6 +80,8 @@ class Filters:
     groups: tuple[str, ...] = tuple(GROUP_NAMES)
     min_links: int = 1
     per_kind: int = DEFAULT_PER_KIND
+    min_source: str = ""
+    min_intelligence: str = ""
 
     def as_query(self) -> dict[str, Any]:
         return {
@@ -73,7 +91,67 @@ class Filters:
             "kind": list(self.groups),
             "min_links": self.min_links,
             "per_kind": self.per_kind,
+            "min_source": self.min_source,
+            "min_intelligence": self.min_intelligence,
         }
+
+
+#: The fields the minimum grading looks at, with the filter's names for them.
+GRADED_FIELDS = (
+    ("source_evaluation", "min_source"),
+    ("intelligence_evaluation", "min_intelligence"),
+)
+
+
+def _grading_minimums(min_source: str, min_intelligence: str) -> list[tuple[str, dict]]:
+    asked = {"min_source": min_source, "min_intelligence": min_intelligence}
+    kept = [(graded, codes_at_least(graded, asked[name])) for graded, name in GRADED_FIELDS]
+    return [(graded, codes) for graded, codes in kept if codes is not None]
+
+
+def grading_q(
+    prefix: str, *, min_source: str = "", min_intelligence: str = "", in_force: bool = False
+) -> Q:
+    """The items (reached through ``prefix``, like ``mention__item__``) whose grading in force,
+    the analyst's where re-evaluated, else as submitted, is at least the minimum asked; with
+    ``in_force``, ``prefix`` reaches rows holding the grading in force (the picture's links)."""
+    condition = Q()
+    for graded, codes in _grading_minimums(min_source, min_intelligence):
+        either = []
+        for scheme, allowed in codes.items():
+            if not allowed:
+                continue
+            if in_force:
+                kept = Q(**{f"{prefix}{graded}__in": allowed})
+            else:
+                kept = Q(**{f"{prefix}analyst_{graded}__in": allowed}) | Q(
+                    **{f"{prefix}analyst_{graded}": "", f"{prefix}{graded}__in": allowed}
+                )
+            either.append(Q(**{f"{prefix}scheme": scheme}) & kept)
+        condition &= reduce(operator.or_, either)
+    return condition
+
+
+def grading_sql(
+    alias: str, *, min_source: str = "", min_intelligence: str = "", in_force: bool = False
+) -> tuple[str, list]:
+    """``grading_q`` as SQL over the table aliased ``alias`` (``""`` when anything goes)."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    for graded, codes in _grading_minimums(min_source, min_intelligence):
+        column = (
+            f"{alias}.{graded}"
+            if in_force
+            else f"COALESCE(NULLIF({alias}.analyst_{graded}, ''), {alias}.{graded})"
+        )
+        either = []
+        for scheme, allowed in codes.items():
+            if allowed:
+                marks = ", ".join(["%s"] * len(allowed))
+                either.append(f"({alias}.scheme = %s AND {column} IN ({marks}))")
+                params += [scheme, *allowed]
+        clauses.append("(" + " OR ".join(either) + ")")
+    return " AND ".join(clauses), params
 
 
 def default_filters(today: date | None = None) -> Filters:
@@ -91,6 +169,7 @@ class Hub:
     young_people: int
     items: int
     rank: int
+    url: str = ""
     edges: list[Edge] = field(default_factory=list)
 
     @property
@@ -104,6 +183,7 @@ class Edge:
     label: str
     record_id: str | None  # the young person's record it is linked to, if any
     weight: int
+    url: str = ""
 
 
 @dataclass
@@ -144,7 +224,7 @@ class Picture:
         ]
         return shown
 
-    def as_json(self, entity_url: Any) -> dict[str, Any]:
+    def as_json(self) -> dict[str, Any]:
         """cytoscape.js's elements, plus what the chart's legend and the export need."""
         nodes = [
             {
@@ -153,7 +233,7 @@ class Picture:
                 "group": hub.group,
                 "young_people": hub.young_people,
                 "items": hub.items,
-                "url": entity_url(hub.id),
+                "url": hub.url,
             }
             for hub in self.hubs
         ]
@@ -164,7 +244,7 @@ class Picture:
                 "group": "young_person",
                 "young_people": None,
                 "items": None,
-                "url": entity_url(edge.young_person),
+                "url": edge.url,
             }
             for edge in self.young_people()
         ]
@@ -186,6 +266,14 @@ class Picture:
         }
 
 
+def entity_url_maker() -> Callable[[Any], str]:
+    """The entity page's address for an id, reversed once: a picture names up to 2,000 young
+    people, and reversing each one's address took longer than the statement."""
+    sentinel = "00000000-0000-0000-0000-000000000000"
+    head, tail = reverse("intelligence:entity", args=[sentinel]).split(sentinel)
+    return lambda pk: f"{head}{pk}{tail}"
+
+
 def _bounds(filters: Filters) -> tuple[Any, Any]:
     zone = timezone.get_current_timezone()
     start = timezone.make_aware(datetime.combine(filters.since, time.min), zone)
@@ -197,28 +285,33 @@ def _bounds(filters: Filters) -> tuple[Any, Any]:
 
 
 def _sql(filters: Filters) -> tuple[str, list[Any]]:
-    item = IntelligenceItem._meta.db_table
+    link = PictureLink._meta.db_table
     mention = Mention._meta.db_table
     entity = Entity._meta.db_table
     start, end = _bounds(filters)
-    in_items = "i.status <> %s AND i.obtained_at >= %s AND i.obtained_at < %s"
-    item_params: list[Any] = [ItemStatus.DRAFT.value, start, end]
+    in_links = "l.young_person_id IS NOT NULL AND l.obtained_at >= %s AND l.obtained_at < %s"
+    link_params: list[Any] = [start, end]
     if filters.district:
         located = f"{mention} dm JOIN {entity} de ON de.id = dm.entity_id"
-        in_items += f" AND i.id IN (SELECT dm.item_id FROM {located} WHERE {DISTRICT_MATCH})"  # noqa: S608
-        item_params += [EntityKind.LOCATION.value, f"{filters.district} %"]
+        in_links += f" AND l.item_id IN (SELECT dm.item_id FROM {located} WHERE {DISTRICT_MATCH})"  # noqa: S608
+        link_params += [EntityKind.LOCATION.value, f"{filters.district} %"]
+    graded, graded_params = grading_sql(
+        "l",
+        min_source=filters.min_source,
+        min_intelligence=filters.min_intelligence,
+        in_force=True,
+    )
+    if graded:
+        in_links += f" AND {graded}"
+        link_params += graded_params
     roles = [GROUP_ROLE[g].value for g in filters.groups] or ["-"]
     groups = " ".join(f"WHEN '{GROUP_ROLE[g].value}' THEN '{g}'" for g in GROUP_NAMES)
     sql = f"""
         WITH pairs AS (
-            SELECT s.entity_id AS hub, CASE s.role {groups} END AS grp, i.id AS item,
-                   y.entity_id AS young_person,
-                   COALESCE(ye.young_person_id, ye.id) AS person
-            FROM {item} i
-            JOIN {mention} s ON s.item_id = i.id
-            JOIN {mention} y ON y.item_id = i.id AND y.role = %s AND y.entity_id <> s.entity_id
-            JOIN {entity} ye ON ye.id = y.entity_id
-            WHERE {in_items} AND s.role IN ({", ".join(["%s"] * len(roles))})
+            SELECT l.hub_id AS hub, CASE l.role {groups} END AS grp, l.item_id AS item,
+                   l.young_person_id AS young_person, l.person
+            FROM {link} l
+            WHERE {in_links} AND l.role IN ({", ".join(["%s"] * len(roles))})
         ), hubs AS (
             SELECT hub, grp, COUNT(DISTINCT person) AS young_people, COUNT(DISTINCT item) AS items
             FROM pairs
@@ -234,7 +327,7 @@ def _sql(filters: Filters) -> tuple[str, list[Any]]:
             SELECT * FROM ranked WHERE position <= %s
         ), edges AS (
             SELECT p.hub, p.young_person, COUNT(DISTINCT p.item) AS weight
-            FROM pairs p JOIN top t ON t.hub = p.hub
+            FROM pairs p WHERE p.hub IN (SELECT hub FROM top)
             GROUP BY p.hub, p.young_person
         )
         SELECT t.hub, t.grp, t.young_people, t.items, t.position,
@@ -248,8 +341,7 @@ def _sql(filters: Filters) -> tuple[str, list[Any]]:
         LIMIT %s
     """  # noqa: S608  (table names and this module's role names only; values are parameters)
     params = [
-        MentionRole.YOUNG_PERSON_AT_RISK.value,
-        *item_params,
+        *link_params,
         *roles,
         filters.min_links,
         filters.per_kind,
@@ -269,6 +361,7 @@ def picture_build(filters: Filters) -> Picture:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     truncated = len(rows) > MAX_EDGES
+    entity_url = entity_url_maker()
     hubs: dict[str, Hub] = {}
     for row in rows[:MAX_EDGES]:
         hub_id = str(uuid.UUID(str(row[0])))
@@ -283,14 +376,17 @@ def picture_build(filters: Filters) -> Picture:
                 label=row[5],
                 postcode=row[6] or "",
                 venue_kind=row[7] or "",
+                url=entity_url(hub_id),
             )
         if row[8] is not None:
+            young_person = _id(row[8]) or ""
             hub.edges.append(
                 Edge(
-                    young_person=_id(row[8]) or "",
+                    young_person=young_person,
                     label=row[9],
                     record_id=_id(row[10]),
                     weight=int(row[11]),
+                    url=entity_url(young_person),
                 )
             )
     order = {group: index for index, group in enumerate(GROUP_NAMES)}

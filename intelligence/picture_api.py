@@ -7,7 +7,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.db.models import QuerySet
-from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -28,7 +27,14 @@ from cse_portal.pagination import record_page_shown
 from . import alerts, permissions, selectors, services
 from .models import Alert, AlertOutcome, AlertStatus, Entity
 from .network import DEFAULT_PER_KIND, GROUP_NAMES, MAX_PER_KIND, Filters, picture_build
-from .picture_forms import check_period, clean_district
+from .picture_forms import (
+    MIN_INTELLIGENCE_CHOICES,
+    MIN_INTELLIGENCE_HINT,
+    MIN_SOURCE_CHOICES,
+    MIN_SOURCE_HINT,
+    check_period,
+    clean_district,
+)
 
 
 class NetworkQuerySerializer(serializers.Serializer):
@@ -47,6 +53,20 @@ class NetworkQuerySerializer(serializers.Serializer):
     )
     min_links = serializers.IntegerField(required=False, min_value=1, max_value=100)
     per_kind = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PER_KIND)
+    min_source = serializers.ChoiceField(
+        choices=[value for value, _label in MIN_SOURCE_CHOICES],
+        required=False,
+        allow_blank=True,
+        help_text=MIN_SOURCE_HINT,
+        error_messages={"invalid_choice": "Choose a minimum source evaluation: 1 or 2"},
+    )
+    min_intelligence = serializers.ChoiceField(
+        choices=[value for value, _label in MIN_INTELLIGENCE_CHOICES],
+        required=False,
+        allow_blank=True,
+        help_text=MIN_INTELLIGENCE_HINT,
+        error_messages={"invalid_choice": "Choose a minimum intelligence evaluation: A to D"},
+    )
 
     def validate_district(self, value: str) -> str:
         from django.core.exceptions import ValidationError
@@ -76,6 +96,8 @@ class NetworkQuerySerializer(serializers.Serializer):
             groups=tuple(g for g in GROUP_NAMES if g in asked),
             min_links=data.get("min_links") or 1,
             per_kind=data.get("per_kind") or DEFAULT_PER_KIND,
+            min_source=data.get("min_source") or "",
+            min_intelligence=data.get("min_intelligence") or "",
         )
 
 
@@ -123,6 +145,18 @@ class NetworkView(APIView):
             OpenApiParameter("kind", str, many=True, enum=GROUP_NAMES),
             OpenApiParameter("min_links", int),
             OpenApiParameter("per_kind", int),
+            OpenApiParameter(
+                "min_source",
+                str,
+                enum=[value for value, _label in MIN_SOURCE_CHOICES if value],
+                description=MIN_SOURCE_HINT,
+            ),
+            OpenApiParameter(
+                "min_intelligence",
+                str,
+                enum=[value for value, _label in MIN_INTELLIGENCE_CHOICES if value],
+                description=MIN_INTELLIGENCE_HINT,
+            ),
         ],
         responses=_NETWORK,
         operation_id="intelligence_network",
@@ -143,7 +177,7 @@ class NetworkView(APIView):
             request, shown, model=Entity, result_count=len(shown), channel="api: network"
         )
         return Response(
-            result.as_json(lambda pk: reverse("intelligence:entity", args=[pk])),
+            result.as_json(),
         )
 
 

@@ -42,8 +42,10 @@ def picture(request: HttpRequest) -> HttpResponse:
     form = PictureFilterForm(request.GET)
     result = None
     network_url = ""
+    grading_asked: list[str] = []
     if form.is_valid():
         filters = form.filters()
+        grading_asked = form.grading_asked()
         result = picture_build(filters)
         audit_picture(request, result, "intelligence picture")
         query = {k: v for k, v in filters.as_query().items() if v not in ("", None)}
@@ -51,7 +53,12 @@ def picture(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "intelligence/picture/analysis.html",
-        {"form": form, "picture": result, "network_url": network_url},
+        {
+            "form": form,
+            "picture": result,
+            "network_url": network_url,
+            "grading_asked": grading_asked,
+        },
     )
 
 
@@ -62,12 +69,11 @@ def picture(request: HttpRequest) -> HttpResponse:
 def hot_spots(request: HttpRequest) -> HttpResponse:
     require(permissions.can_see_hot_spots(request.user))
     form = HotSpotsForm(request.GET or {"period": "90"})
-    if not form.is_valid():
-        form = HotSpotsForm({"period": "90"})
-        form.is_valid()
+    # A bad choice is named in the error summary; the list shows what the valid ones ask.
+    form.is_valid()
     page = audited_page(
         request,
-        selectors.hot_spots(user=request.user, since=form.since()),
+        selectors.hot_spots(user=request.user, since=form.since(), **form.minimums()),
         per_page=PAGE_SIZE,
         channel="hot spots",
     )

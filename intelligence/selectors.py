@@ -28,6 +28,7 @@ from .models import (
     Mention,
     MentionRole,
 )
+from .network import grading_q
 
 #: What the analyst's identity-only look-up of a young person shows: never the case file.
 IDENTITY_FIELDS = (
@@ -70,24 +71,34 @@ def _young_person_identity(prefix: str) -> Coalesce:
     return Coalesce(f"{prefix}entity__young_person_id", f"{prefix}entity_id")
 
 
-def hot_spots(*, user: Any, since: datetime | None = None) -> QuerySet[Entity]:
+def hot_spots(
+    *,
+    user: Any,
+    since: datetime | None = None,
+    min_source: str = "",
+    min_intelligence: str = "",
+) -> QuerySet[Entity]:
     """Locations ranked by how many different young people (at risk) and how many items are
-    linked to them, counted in the database; ``since`` limits to items obtained from then on."""
+    linked to them, counted in the database from the picture's links (``models.PictureLink``:
+    submitted items only); ``since`` limits to items obtained from then on, ``min_source`` and
+    ``min_intelligence`` to items graded at least so (``network.grading_q``)."""
     if not permissions.can_see_hot_spots(user):
         return Entity.objects.none()
-    in_period = ~Q(mentions__item__status=ItemStatus.DRAFT)
+    # One filter() call, so the counts below read the same, narrowed, links.
+    in_period = Q(picture_links__role=MentionRole.PLACE)
     if since is not None:
-        in_period &= Q(mentions__item__obtained_at__gte=since)
-    young_person = in_period & Q(mentions__item__mentions__role=MentionRole.YOUNG_PERSON_AT_RISK)
+        in_period &= Q(picture_links__obtained_at__gte=since)
+    in_period &= grading_q(
+        "picture_links__",
+        min_source=min_source,
+        min_intelligence=min_intelligence,
+        in_force=True,
+    )
     return (
-        Entity.objects.filter(kind=EntityKind.LOCATION, merged_into__isnull=True)
+        Entity.objects.filter(in_period, kind=EntityKind.LOCATION, merged_into__isnull=True)
         .annotate(
-            items_count=Count("mentions__item", filter=in_period, distinct=True),
-            young_people_count=Count(
-                _young_person_identity("mentions__item__mentions__"),
-                filter=young_person,
-                distinct=True,
-            ),
+            items_count=Count("picture_links__item", distinct=True),
+            young_people_count=Count("picture_links__person", distinct=True),
         )
         .filter(items_count__gt=0)
         .order_by("-young_people_count", "-items_count", "label", "id")

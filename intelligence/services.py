@@ -22,7 +22,7 @@ from cse_portal.fields import REASON_MAX_LENGTH
 from cse_portal.young_people import services as yp_services
 from cse_portal.young_people.models import ChronologyAudience, ChronologyEntry, YoungPerson
 
-from . import handling, linking, normalise, notifications, permissions
+from . import handling, linking, normalise, notifications, permissions, picture_links
 from .models import (
     CONDITIONS_REQUIRED,
     DEFAULT_ROLE,
@@ -811,6 +811,10 @@ def young_person_merged(*, survivor: YoungPerson, duplicate: YoungPerson, merged
     """Merge hook: entities and items about the duplicate now concern the survivor."""
     entities = Entity.objects.filter(young_person=duplicate).update(young_person=survivor)
     items = IntelligenceItem.objects.filter(young_person=duplicate).update(young_person=survivor)
+    # The picture counts the people now linked to the survivor as one young person.
+    picture_links.links_refresh(
+        Mention.objects.filter(entity__young_person=survivor).values_list("item_id", flat=True)
+    )
     return {Entity._meta.label_lower: entities, IntelligenceItem._meta.label_lower: items}
 
 
@@ -905,6 +909,8 @@ def item_regrade(
         detail={"previous": previous, "current": current},
     )
     _withdraw_forbidden(actor, item)
+    # The picture counts the grading in force: its links carry it.
+    picture_links.links_refresh([item.pk])
     return item
 
 

@@ -30,4 +30,6 @@ def test_bench_creates_its_var_folder_on_a_fresh_clone(tmp_path):
     assert "| young people list |" in result.stdout
     assert "| LSCB dashboard, " in result.stdout and "| team manager dashboard |" in result.stdout
     assert "verify_audit:" in result.stdout and "intact=True" in result.stdout
+    # The intelligence picture's benchmark is named, and left to PostgreSQL.
+    assert "intelligence picture's benchmark needs PostgreSQL" in result.stdout
     assert (var / "bench-smoke.sqlite3").exists(), "kept for the next run to reuse"

@@ -60,7 +60,10 @@ def _alert_url() -> str:
     [
         ("ana", lambda: "/intelligence/picture/"),
         ("ana", lambda: "/api/v1/intelligence/network/"),
+        ("ana", lambda: "/intelligence/picture/?min_source=2&min_intelligence=B"),
+        ("ana", lambda: "/api/v1/intelligence/network/?min_source=1"),
         ("ana", lambda: "/intelligence/picture/hot-spots/"),
+        ("ana", lambda: "/intelligence/picture/hot-spots/?min_intelligence=A"),
         ("alice", lambda: "/intelligence/picture/hot-spots/"),
         ("ana", lambda: "/intelligence/picture/alerts/"),
         ("manager", lambda: "/api/v1/alerts/"),
@@ -69,7 +72,10 @@ def _alert_url() -> str:
     ids=[
         "analysis",
         "network api",
+        "analysis graded",
+        "network api graded",
         "hot spots",
+        "hot spots graded",
         "hot spots practitioner",
         "alerts",
         "alerts api",
