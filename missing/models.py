@@ -151,6 +151,17 @@ class MissingEpisode(models.Model):
             ),
         ]
 
+    #: Its references to other rows. The services set them from objects in hand (loaded or made
+    #: in the same transaction), which the database's foreign keys hold as well, so they leave
+    #: them out of ``full_clean``: checking each is a query, and an import makes many episodes.
+    REFERENCES = (
+        "young_person",
+        "found_location",
+        "reported_by",
+        "returned_recorded_by",
+        "police_import",
+    )
+
     def __str__(self) -> str:
         return f"Missing episode from {timezone.localtime(self.missing_since):%d %b %Y %H:%M}"
 
