@@ -25,7 +25,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -348,7 +348,10 @@ def _create_episode(
         status=EpisodeStatus.MISSING,
         **_episode_fields(parsed),
     )
-    episode.full_clean(exclude=MissingEpisode.REFERENCES)
+    # ``parse_row`` checked what the constraints state (a known grade; no return yet) and the
+    # batch's read found no episode with the reference; checking them again costs queries a row,
+    # and the database holds them anyway (a reference taken meanwhile rejects the row).
+    episode.full_clean(exclude=MissingEpisode.REFERENCES, validate_constraints=False)
     episode.save()
     RiskGradeChange.objects.create(
         episode=episode, grade=parsed.risk_grade, changed_by=actor, reason="Police import"
@@ -388,7 +391,8 @@ def _update_episode(
     for name in changed:
         setattr(episode, name, fields[name])
     episode.police_import = police_import
-    episode.full_clean(exclude=MissingEpisode.REFERENCES)
+    # As in ``_create_episode``: the row was checked, and its reference is the one it had.
+    episode.full_clean(exclude=MissingEpisode.REFERENCES, validate_constraints=False)
     episode.save(update_fields=[*changed, "police_import"])
     if "risk_grade" in changed:
         RiskGradeChange.objects.create(
@@ -607,6 +611,16 @@ def _import_batch(
             except ValidationError as error:
                 chunk.forget(parsed.reference)
                 _reject(police_import, row.line, "; ".join(error.messages))
+            except IntegrityError:
+                # Written meanwhile by someone else (another import with the same reference):
+                # the row's savepoint is rolled back and the next import of the file updates it.
+                chunk.forget(parsed.reference)
+                _reject(
+                    police_import,
+                    row.line,
+                    f"police_reference {parsed.reference} was saved by another import at the "
+                    "same time: import the file again to update it",
+                )
             else:
                 for counter in COUNTERS[outcome]:
                     setattr(police_import, counter, getattr(police_import, counter) + 1)
