@@ -46,9 +46,11 @@ RISK_RANK = {
 
 
 class EpisodeStatus(models.TextChoices):
+    """Open (missing now) or returned: an episode ends with the return, and what follows it is
+    the return home interview's to record."""
+
     MISSING = "missing", "Missing now"
     RETURNED = "returned", "Returned"
-    CLOSED = "closed", "Closed"
 
 
 class EpisodeSource(models.TextChoices):
@@ -142,7 +144,7 @@ class MissingEpisode(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(status="missing", returned_at__isnull=True)
-                | (~models.Q(status="missing") & models.Q(returned_at__isnull=False)),
+                | models.Q(status="returned", returned_at__isnull=False),
                 name="mfh_status_matches_return",
                 violation_error_message="A returned episode needs its return time.",
             ),
