@@ -363,9 +363,12 @@ def episode_return(
     flag = episode.young_person.flags.filter(
         kind=FlagKind.CURRENTLY_MISSING, removed_at__isnull=True
     ).first()
-    still_missing = MissingEpisode.objects.filter(
-        young_person=episode.young_person, status=EpisodeStatus.MISSING
-    ).exists()
+    still_missing = (
+        flag is not None
+        and MissingEpisode.objects.filter(
+            young_person=episode.young_person, status=EpisodeStatus.MISSING
+        ).exists()
+    )
     if flag is not None and not still_missing:
         yp_services.flag_remove(
             flag=flag,
