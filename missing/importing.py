@@ -15,16 +15,18 @@ the next one from the last committed batch, and a 100,000-row file never sits in
 from __future__ import annotations
 
 import csv
+import itertools
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -32,8 +34,12 @@ from cse_portal.accounts.models import User
 from cse_portal.audit.models import AuditAction
 from cse_portal.audit.services import audit_record
 from cse_portal.young_people import services as yp_services
-from cse_portal.young_people.models import YoungPerson
-from cse_portal.young_people.selectors import young_people_with_identity, young_person_matches
+from cse_portal.young_people.models import Alias, YoungPerson
+from cse_portal.young_people.selectors import (
+    same_identity,
+    score_matches,
+    young_people_born_on,
+)
 from cse_portal.young_people.validators import normalise_postcode
 
 from . import permissions, services
@@ -60,7 +66,9 @@ REQUIRED_COLUMNS = (
     "risk_grade",
 )
 OPTIONAL_COLUMNS = ("returned_at", "last_seen", "circumstances", "postcode", "looked_after")
-BATCH_ROWS = 200
+BATCH_ROWS = 500
+#: Likely records (born the same day) a queued row offers the team manager.
+CANDIDATES = 5
 #: The grades as forces write them, to ours.
 GRADE_WORDS = {
     "no apparent risk": RiskGrade.NO_APPARENT_RISK,
@@ -340,7 +348,10 @@ def _create_episode(
         status=EpisodeStatus.MISSING,
         **_episode_fields(parsed),
     )
-    episode.full_clean()
+    # ``parse_row`` checked what the constraints state (a known grade; no return yet) and the
+    # batch's read found no episode with the reference; checking them again costs queries a row,
+    # and the database holds them anyway (a reference taken meanwhile rejects the row).
+    episode.full_clean(exclude=MissingEpisode.REFERENCES, validate_constraints=False)
     episode.save()
     RiskGradeChange.objects.create(
         episode=episode, grade=parsed.risk_grade, changed_by=actor, reason="Police import"
@@ -365,6 +376,8 @@ def _create_episode(
     if parsed.returned_at is not None:
         _record_return(episode, parsed, actor)
     else:
+        # Still missing: the record says so, as it does for an episode reported on the page.
+        services.currently_missing_raise(episode=episode, raised_by=actor)
         services.rules_apply(episode=episode, actor=actor)
     return episode
 
@@ -378,7 +391,8 @@ def _update_episode(
     for name in changed:
         setattr(episode, name, fields[name])
     episode.police_import = police_import
-    episode.full_clean()
+    # As in ``_create_episode``: the row was checked, and its reference is the one it had.
+    episode.full_clean(exclude=MissingEpisode.REFERENCES, validate_constraints=False)
     episode.save(update_fields=[*changed, "police_import"])
     if "risk_grade" in changed:
         RiskGradeChange.objects.create(
@@ -402,13 +416,68 @@ def _update_episode(
         services.rules_apply(episode=episode, actor=actor)
 
 
-def _import_row(row: Row, police_import: PoliceImport, actor: User) -> str:
-    """One row: ``created``, ``updated``, ``queued``, ``created_record``, or a ``ValueError``."""
-    parsed = parse_row(row.values)
-    existing = MissingEpisode.objects.filter(police_reference=parsed.reference).first()
-    waiting = ImportMatch.objects.filter(
-        police_reference=parsed.reference, status=MatchStatus.WAITING
-    ).first()
+@dataclass
+class Chunk:
+    """What one batch's rows need from the database, read once for all of them: the episodes and
+    waiting rows with their references, and the current records born on their dates of birth.
+    Each row's writes are added, so a later row of the batch sees them as it would in the
+    database."""
+
+    episodes: dict[str, MissingEpisode] = field(default_factory=dict)
+    waiting: dict[str, ImportMatch] = field(default_factory=dict)
+    born_on: dict[date, list[YoungPerson]] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, parsed: list[Parsed]) -> Chunk:
+        references = {p.reference for p in parsed}
+        return cls(
+            episodes={
+                e.police_reference: e
+                for e in MissingEpisode.objects.filter(
+                    police_reference__in=references
+                ).select_related("young_person")
+            },
+            waiting={
+                m.police_reference: m
+                for m in ImportMatch.objects.filter(
+                    police_reference__in=references, status=MatchStatus.WAITING
+                )
+            },
+            born_on=young_people_born_on({p.date_of_birth for p in parsed}),
+        )
+
+    def forget(self, reference: str) -> None:
+        """A row that failed may have changed what is held for its reference in memory and
+        nothing in the database (its savepoint rolled back): read that reference again."""
+        self.episodes.pop(reference, None)
+        self.waiting.pop(reference, None)
+        episode = (
+            MissingEpisode.objects.filter(police_reference=reference)
+            .select_related("young_person")
+            .first()
+        )
+        if episode is not None:
+            self.episodes[reference] = episode
+        match = ImportMatch.objects.filter(
+            police_reference=reference, status=MatchStatus.WAITING
+        ).first()
+        if match is not None:
+            self.waiting[reference] = match
+
+    def add_record(self, record: YoungPerson) -> None:
+        prefetch_related_objects(
+            [record], Prefetch("aliases", queryset=Alias.objects.only("young_person_id", "name"))
+        )
+        self.born_on.setdefault(record.date_of_birth, []).append(record)
+
+
+def _import_row(
+    row: Row, police_import: PoliceImport, actor: User, chunk: Chunk, parsed: Parsed
+) -> str:
+    """One row: ``created``, ``updated``, ``queued``, ``created_record``, or a ``ValueError``.
+    ``chunk`` holds what the database had for the batch's references and dates of birth."""
+    existing = chunk.episodes.get(parsed.reference)
+    waiting = chunk.waiting.get(parsed.reference)
     if (existing is not None and existing.police_import_id == police_import.pk) or (
         waiting is not None and waiting.police_import_id == police_import.pk
     ):
@@ -422,27 +491,26 @@ def _import_row(row: Row, police_import: PoliceImport, actor: User) -> str:
         waiting.line = row.line
         waiting.save(update_fields=["row", "police_import", "line"])
         return "queued"
-    same = young_people_with_identity(
-        given_name=parsed.given_name,
-        family_name=parsed.family_name,
-        date_of_birth=parsed.date_of_birth,
-    )
+    # Exactly the identity (``young_people_with_identity``'s test), else the likely records born
+    # the same day (``young_person_matches``' scoring): a police report names the date of birth,
+    # and a record of another birthday is not this child.
+    born_that_day = chunk.born_on.get(parsed.date_of_birth, [])
+    same = same_identity(born_that_day, parsed.given_name, parsed.family_name)
     if len(same) == 1:
-        _create_episode(parsed, same[0], police_import, actor)
+        chunk.episodes[parsed.reference] = _create_episode(parsed, same[0], police_import, actor)
         return "created"
     candidates = [r.pk for r in same] or [
         m.record.pk
-        for m in young_person_matches(
+        for m in score_matches(
+            born_that_day,
             given_name=parsed.given_name,
             family_name=parsed.family_name,
             date_of_birth=parsed.date_of_birth,
             postcode=parsed.postcode,
-            limit=5,
-        )
-        if m.record.date_of_birth == parsed.date_of_birth
+        )[:CANDIDATES]
     ]
     if candidates:
-        ImportMatch.objects.create(
+        chunk.waiting[parsed.reference] = ImportMatch.objects.create(
             police_import=police_import,
             line=row.line,
             police_reference=parsed.reference,
@@ -459,7 +527,8 @@ def _import_row(row: Row, police_import: PoliceImport, actor: User) -> str:
         looked_after=parsed.looked_after,
         source_app=SOURCE_APP,
     )
-    _create_episode(parsed, record, police_import, actor)
+    chunk.add_record(record)
+    chunk.episodes[parsed.reference] = _create_episode(parsed, record, police_import, actor)
     return "created_record"
 
 
@@ -517,26 +586,47 @@ COUNTED = ("created", "updated", "queued_for_match", "records_created", "rejecte
 def _import_batch(
     police_import: PoliceImport, rows: Iterator[tuple[Row, int, int]], actor: User
 ) -> bool:
-    """Up to ``BATCH_ROWS`` rows and the progress after them, committed together. True at the
-    end of the file."""
-    finished = True
-    for count, (row, offset, lines) in enumerate(rows, start=1):
+    """Up to ``BATCH_ROWS`` rows and the progress after them, committed together. The rows are
+    checked first, then what the database holds for all their references and dates of birth is
+    read at once (``Chunk``), then each row is written in its own savepoint. True at the end of
+    the file."""
+    batch = list(itertools.islice(rows, BATCH_ROWS))
+    checked: list[tuple[Row, Parsed | str]] = []
+    for row, _offset, _lines in batch:
         try:
-            with transaction.atomic():
-                outcome = _import_row(row, police_import, actor)
+            checked.append((row, parse_row(row.values)))
         except ValueError as error:
-            _reject(police_import, row.line, str(error))
-        except ValidationError as error:
-            _reject(police_import, row.line, "; ".join(error.messages))
+            checked.append((row, str(error)))
+    chunk = Chunk.read([p for _, p in checked if isinstance(p, Parsed)])
+    for (row, parsed), (_row, offset, lines) in zip(checked, batch, strict=True):
+        if isinstance(parsed, str):
+            _reject(police_import, row.line, parsed)
         else:
-            for counter in COUNTERS[outcome]:
-                setattr(police_import, counter, getattr(police_import, counter) + 1)
+            try:
+                with transaction.atomic():
+                    outcome = _import_row(row, police_import, actor, chunk, parsed)
+            except ValueError as error:
+                chunk.forget(parsed.reference)
+                _reject(police_import, row.line, str(error))
+            except ValidationError as error:
+                chunk.forget(parsed.reference)
+                _reject(police_import, row.line, "; ".join(error.messages))
+            except IntegrityError:
+                # Written meanwhile by someone else (another import with the same reference):
+                # the row's savepoint is rolled back and the next import of the file updates it.
+                chunk.forget(parsed.reference)
+                _reject(
+                    police_import,
+                    row.line,
+                    f"police_reference {parsed.reference} was saved by another import at the "
+                    "same time: import the file again to update it",
+                )
+            else:
+                for counter in COUNTERS[outcome]:
+                    setattr(police_import, counter, getattr(police_import, counter) + 1)
         police_import.bytes_done, police_import.lines_done = offset, lines
-        if count >= BATCH_ROWS:
-            finished = False
-            break
     police_import.save(update_fields=[*COUNTED, "bytes_done", "lines_done", "status"])
-    return finished
+    return len(batch) < BATCH_ROWS
 
 
 @transaction.atomic

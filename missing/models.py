@@ -46,9 +46,11 @@ RISK_RANK = {
 
 
 class EpisodeStatus(models.TextChoices):
+    """Open (missing now) or returned: an episode ends with the return, and what follows it is
+    the return home interview's to record."""
+
     MISSING = "missing", "Missing now"
     RETURNED = "returned", "Returned"
-    CLOSED = "closed", "Closed"
 
 
 class EpisodeSource(models.TextChoices):
@@ -145,7 +147,7 @@ class MissingEpisode(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(status="missing", returned_at__isnull=True)
-                | (~models.Q(status="missing") & models.Q(returned_at__isnull=False)),
+                | models.Q(status="returned", returned_at__isnull=False),
                 name="mfh_status_matches_return",
                 violation_error_message="A returned episode needs its return time.",
             ),
@@ -153,6 +155,17 @@ class MissingEpisode(models.Model):
                 condition=models.Q(risk_grade__in=RiskGrade.values), name="mfh_known_grade"
             ),
         ]
+
+    #: Its references to other rows. The services set them from objects in hand (loaded or made
+    #: in the same transaction), which the database's foreign keys hold as well, so they leave
+    #: them out of ``full_clean``: checking each is a query, and an import makes many episodes.
+    REFERENCES = (
+        "young_person",
+        "found_location",
+        "reported_by",
+        "returned_recorded_by",
+        "police_import",
+    )
 
     def __str__(self) -> str:
         return f"Missing episode from {timezone.localtime(self.missing_since):%d %b %Y %H:%M}"

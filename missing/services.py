@@ -74,6 +74,8 @@ def _check_past(value: datetime | None, field: str, label: str) -> None:
 
 def _check_indicators(codes: Iterable[str], field: str = "cse_indicators") -> list[str]:
     codes = list(dict.fromkeys(str(c) for c in codes or []))
+    if not codes:
+        return codes
     unknown = sorted(set(codes) - valid_indicator_codes())
     if unknown:
         raise ValidationError({field: f"Not indicators of the instrument: {', '.join(unknown)}"})
@@ -189,7 +191,7 @@ def episode_report(
         risk_grade=risk_grade,
         reported_by=reported_by,
     )
-    episode.full_clean()
+    episode.full_clean(exclude=MissingEpisode.REFERENCES)
     episode.save()
     RiskGradeChange.objects.create(
         episode=episode, grade=risk_grade, changed_by=reported_by, reason="Grade when reported"
@@ -212,15 +214,22 @@ def episode_report(
         occurred_at=missing_since,
         recorded_by=reported_by,
     )
-    yp_services.flag_raise(
-        young_person=young_person,
-        kind=FlagKind.CURRENTLY_MISSING,
-        reason=f"Missing since {timezone.localtime(missing_since):%d %b %Y %H:%M}",
-        raised_by=reported_by,
-        by_rule="missing: an open episode",
-    )
+    currently_missing_raise(episode=episode, raised_by=reported_by)
     rules_apply(episode=episode, actor=reported_by)
     return episode
+
+
+def currently_missing_raise(*, episode: MissingEpisode, raised_by: User) -> None:
+    """An open episode raises "currently missing" on the record (young_people's service; kept
+    while any episode is open, taken down by the last return): whether it was reported on the
+    page or through the API, or came open from the police import."""
+    yp_services.flag_raise(
+        young_person=episode.young_person,
+        kind=FlagKind.CURRENTLY_MISSING,
+        reason=f"Missing since {timezone.localtime(episode.missing_since):%d %b %Y %H:%M}",
+        raised_by=raised_by,
+        by_rule="missing: an open episode",
+    )
 
 
 @transaction.atomic
@@ -238,7 +247,7 @@ def episode_set_risk_grade(
         raise ValidationError({"risk_grade": "The episode already has this grade"})
     previous = episode.risk_grade
     episode.risk_grade = grade
-    episode.full_clean()
+    episode.full_clean(exclude=MissingEpisode.REFERENCES)
     episode.save(update_fields=["risk_grade"])
     change = RiskGradeChange(
         episode=episode,
@@ -319,14 +328,19 @@ def episode_return(
     episode.return_method = return_method or ReturnMethod.NOT_KNOWN
     episode.cse_indicators = indicators
     episode.returned_recorded_by = returned_by
-    episode.full_clean()
+    # The constraints a return touches are the checks above (a return time, not before the
+    # episode began, with the status returned): each constraint checked again is a query, and
+    # the database holds them all anyway.
+    episode.full_clean(exclude=MissingEpisode.REFERENCES, validate_constraints=False)
     episode.save()
     interview = ReturnInterview(
         episode=episode,
         young_person=episode.young_person,
         due_at=interview_due_at(returned_at),
     )
-    interview.full_clean()
+    # The episode and record are in hand, an open episode has no interview yet (its return
+    # makes the one it has), and a new interview is due, which is all its constraints ask.
+    interview.full_clean(exclude=["episode", "young_person"], validate_constraints=False)
     interview.save()
     audit_record(
         actor=returned_by,
@@ -349,9 +363,12 @@ def episode_return(
     flag = episode.young_person.flags.filter(
         kind=FlagKind.CURRENTLY_MISSING, removed_at__isnull=True
     ).first()
-    still_missing = MissingEpisode.objects.filter(
-        young_person=episode.young_person, status=EpisodeStatus.MISSING
-    ).exists()
+    still_missing = (
+        flag is not None
+        and MissingEpisode.objects.filter(
+            young_person=episode.young_person, status=EpisodeStatus.MISSING
+        ).exists()
+    )
     if flag is not None and not still_missing:
         yp_services.flag_remove(
             flag=flag,
@@ -381,7 +398,7 @@ def episode_return_time_correct(
         )
     previous = episode.returned_at
     episode.returned_at = returned_at
-    episode.full_clean()
+    episode.full_clean(exclude=MissingEpisode.REFERENCES)
     episode.save(update_fields=["returned_at"])
     interview = ReturnInterview.objects.filter(episode=episode, status=InterviewStatus.DUE).first()
     if interview is not None:

@@ -338,11 +338,44 @@ def young_people_with_identity(
     # The date of birth is indexed and narrows to a few hundred rows even nationally; names are
     # compared in Python so accents and case fold the same way on SQLite and PostgreSQL.
     born_that_day = YoungPerson.objects.current().filter(date_of_birth=date_of_birth)
+    return same_identity(born_that_day.order_by("id"), given_name, family_name)
+
+
+def same_identity(
+    records: Iterable[YoungPerson], given_name: str, family_name: str
+) -> list[YoungPerson]:
+    """Of ``records`` (born on the day in question), those whose normalised given and family
+    names are these: the name test of ``young_people_with_identity``, for callers that hold the
+    records already (``young_people_born_on``)."""
+    wanted = (normalise_name(given_name), normalise_name(family_name))
+    if not all(wanted):
+        return []
     return [
         record
-        for record in born_that_day.order_by("id")
+        for record in records
         if (normalise_name(record.given_name), normalise_name(record.family_name)) == wanted
     ]
+
+
+def young_people_born_on(dates: Iterable[date]) -> dict[date, list[YoungPerson]]:
+    """The current records born on each of ``dates`` (aliases prefetched), in one query: the pool
+    from which a bulk task (the police import) judges many rows' identities with
+    ``same_identity`` and their likely matches of that birthday with ``score_matches``, instead
+    of two lookups a row."""
+    pool: dict[date, list[YoungPerson]] = {day: [] for day in dates}
+    if not pool:
+        return pool
+    records = (
+        YoungPerson.objects.current()
+        .filter(date_of_birth__in=list(pool))
+        .order_by("id")
+        .prefetch_related(
+            Prefetch("aliases", queryset=Alias.objects.only("young_person_id", "name"))
+        )
+    )
+    for record in records:
+        pool[record.date_of_birth].append(record)
+    return pool
 
 
 @dataclass
@@ -518,6 +551,29 @@ def young_person_matches(
             Prefetch("aliases", queryset=Alias.objects.only("young_person_id", "name"))
         )
     )
+    return score_matches(
+        candidates,
+        given_name=given_name,
+        family_name=family_name,
+        date_of_birth=date_of_birth,
+        nhs_number=nhs_number,
+        postcode=postcode,
+    )[:limit]
+
+
+def score_matches(
+    candidates: Iterable[YoungPerson],
+    *,
+    given_name: str,
+    family_name: str,
+    date_of_birth: date | None = None,
+    nhs_number: str = "",
+    postcode: str = "",
+) -> list[Match]:
+    """The fuzzy scoring of ``young_person_matches`` over candidates already in hand (their
+    aliases prefetched): those scoring as likely, best first."""
+    nhs_number = normalise_nhs_number(nhs_number)
+    postcode = normalise_postcode(postcode)
     wanted = f"{given_name} {family_name}".strip().lower()
     wanted_keys = (sound_keys(given_name), sound_keys(family_name))
     if not all(wanted_keys):
@@ -546,7 +602,7 @@ def young_person_matches(
         if score >= 50:
             matches.append(Match(record=record, score=score, reasons=reasons))
     matches.sort(key=lambda m: (-m.score, m.record.family_name, m.record.given_name))
-    return matches[:limit]
+    return matches
 
 
 # --- Who has accessed a record -------------------------------------------------------------------
