@@ -12,8 +12,8 @@ from tests.missing.conftest import hours_ago
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BEFORE = [("missing", "0001_initial")]
-AFTER = [("missing", "0002_episode_status_open_or_returned")]
+BEFORE = [("missing", "0002_episode_missing_since_index")]
+AFTER = [("missing", "0003_episode_status_open_or_returned")]
 
 
 def migrate(target) -> None:

@@ -14,7 +14,7 @@ def closed_to_returned(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("missing", "0001_initial"),
+        ("missing", "0002_episode_missing_since_index"),
     ]
 
     operations = [
