@@ -92,12 +92,13 @@ def verify_chain(
 ) -> tuple[int, ChainBreak | None]:
     """Verify the whole log; return how many entries were verified intact and the first break.
 
-    ``workers`` processes share the sequenced entries (default: one per CPU on PostgreSQL, at
-    most 8), over ``segments`` runs of positions (default: four a worker, or one for this process
+    ``workers`` processes share the sequenced entries (default on PostgreSQL: one more than the
+    CPUs, at most 8, since each waits for its cursor's next rows while the database makes them),
+    over ``segments`` runs of positions (default: four a worker, or one for this process
     alone). Inside a transaction (a test, a caller's atomic block) other processes could not see its
     uncommitted entries, so it is then always this process alone."""
     if workers is None:
-        workers = min(os.cpu_count() or 1, 8)
+        workers = min((os.cpu_count() or 1) + 1, 8)
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         workers = 1
     top = head()
@@ -386,6 +387,8 @@ def _select(where: str) -> str:
     return f"SELECT {', '.join(columns)} FROM audit_auditentry WHERE {where}"  # noqa: S608
 
 
+_CANONICAL_CACHE = 10_000
+
 _SEQUENCED = "position BETWEEN %s AND %s ORDER BY position"
 _TAIL = "position > %s OR position IS NULL ORDER BY position NULLS LAST, id"
 
@@ -404,8 +407,19 @@ def _rows(
     values and written out here."""
     sqlite = connection.vendor == "sqlite"
     loads, encode = json.loads, canonical_json
-    # Most entries disclose to nobody: one parse of "[]" serves them all.
-    empty_recipients = "[]"
+    # The JSON columns' stored text and its canonical form, for the texts that recur (most entries
+    # disclose to nobody, and a consultation's detail is one of a handful): parsing and writing
+    # the same text again would give the same result. Bounded, as a list page's detail is unique.
+    canonical_of: dict[str, str] = {}
+
+    def canonical_json_of(text: str) -> str:
+        canonical = canonical_of.get(text)
+        if canonical is None:
+            canonical = encode(loads(text))
+            if len(canonical_of) < _CANONICAL_CACHE:
+                canonical_of[text] = canonical
+        return canonical
+
     with nullcontext() if sqlite else transaction.atomic():
         cursor = connection.chunked_cursor()
         try:
@@ -436,9 +450,9 @@ def _rows(
                 for row in rows:
                     entry_id, position, writer, seq, previous, mac, stored = row[:7]
                     head, recipients, detail, tail, occurred = row[7:]
-                    if recipients != empty_recipients:
-                        recipients = encode(loads(recipients))
-                    canonical = f"{head}{recipients},{encode(loads(detail))}{tail}"
+                    canonical = (
+                        f"{head}{canonical_json_of(recipients)},{canonical_json_of(detail)}{tail}"
+                    )
                     yield (
                         entry_id,
                         position,

@@ -27,7 +27,7 @@ class Command(BaseCommand):
             type=int,
             default=None,
             help="Processes verifying segments of the log at once (PostgreSQL only; default: "
-            "one per CPU, at most 8).",
+            "one more than the CPUs, at most 8).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
