@@ -425,8 +425,9 @@ def _rows(
         try:
             cursor.execute(_select(where), params)
             while rows := cursor.fetchmany(chunk_size):
-                if sqlite:
-                    for entry_id, position, writer, seq, previous, mac, stored, *values in rows:
+                for row in rows:
+                    if sqlite:
+                        values = list(row[7:])
                         # SQLite hands back the stored UTC time without its zone, and the user
                         # id already without dashes.
                         values[_TIME] = occurred = (
@@ -435,34 +436,12 @@ def _rows(
                         values[_RECIPIENTS] = loads(values[_RECIPIENTS])
                         values[_DETAIL] = loads(values[_DETAIL])
                         canonical = encode(values)
-                        yield (
-                            entry_id,
-                            position,
-                            writer,
-                            seq,
-                            previous,
-                            mac,
-                            stored,
-                            canonical,
-                            occurred,
+                    else:
+                        head, recipients, detail, tail, occurred = row[7:]
+                        canonical = (
+                            f"{head}{canonical_json_of(recipients)},"
+                            f"{canonical_json_of(detail)}{tail}"
                         )
-                    continue
-                for row in rows:
-                    entry_id, position, writer, seq, previous, mac, stored = row[:7]
-                    head, recipients, detail, tail, occurred = row[7:]
-                    canonical = (
-                        f"{head}{canonical_json_of(recipients)},{canonical_json_of(detail)}{tail}"
-                    )
-                    yield (
-                        entry_id,
-                        position,
-                        writer,
-                        seq,
-                        previous,
-                        mac,
-                        stored,
-                        canonical,
-                        occurred,
-                    )
+                    yield (*row[:7], canonical, occurred)
         finally:
             cursor.close()
