@@ -85,11 +85,18 @@ def record_page_shown(
 
 
 def audited_page(
-    request: HttpRequest, records: QuerySet[Any] | Sequence[Any], *, per_page: int, channel: str
+    request: HttpRequest,
+    records: QuerySet[Any] | Sequence[Any],
+    *,
+    per_page: int,
+    channel: str,
+    paginator: CappedPaginator | None = None,
 ) -> Page:
     """The page of ``records`` the ``page`` parameter asks for, audited. Its rows are fetched once,
-    here, and the template reuses them."""
-    page = CappedPaginator(records, per_page).get_page(request.GET.get("page"))
+    here, and the template reuses them. A page that has already counted ``records`` (a tab's
+    count) hands its ``paginator`` over, so they are not counted twice."""
+    paginator = paginator or CappedPaginator(records, per_page)
+    page = paginator.get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     record_page_shown(
         request,

@@ -319,6 +319,7 @@ def interviews(request: HttpRequest) -> HttpResponse:
         querysets[shown],
         per_page=PAGE_SIZE,
         channel=f"return interviews: {INTERVIEW_LISTS[shown]}",
+        paginator=counts[shown],
     )
     return render(
         request,

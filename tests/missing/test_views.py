@@ -395,6 +395,24 @@ def test_the_boards_cost_the_same_with_few_and_many_rows(people, client_for, nam
     assert few == many
 
 
+#: session, user, device, role; each tab's capped count (the list shown reuses its own); the
+#: page; the audit entry of the page shown (begin, insert, commit).
+INTERVIEW_LIST_QUERIES = 11
+
+
+@pytest.mark.parametrize("show", ["due", "overdue", "done"])
+def test_the_interview_lists_count_each_tab_once(people, client_for, show):
+    client = client_for(people.manager)
+    add_episodes(people, 5)
+    path = reverse("missing:interviews")
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(path, {"show": show})
+    assert response.status_code == 200
+    counts = [q["sql"] for q in context.captured_queries if "COUNT(" in q["sql"]]
+    assert len(counts) == 3, counts
+    assert len(context.captured_queries) == INTERVIEW_LIST_QUERIES
+
+
 def test_the_board_puts_high_risk_first_then_the_longest_missing(people, client_for):
     add_episodes(people, 3)
     services.episode_report(
