@@ -313,7 +313,13 @@ class ReturnInterview(models.Model):
                 condition=models.Q(status="due"),
                 name="mfh_interview_due_idx",
             ),
-            models.Index(fields=["-completed_at", "id"], name="mfh_interview_done_idx"),
+            # Only the interviews done: the due ones have no completion time, and a descending
+            # index puts them first, where the "done" list would read past every one of them.
+            models.Index(
+                fields=["-completed_at", "id"],
+                condition=~models.Q(status="due"),
+                name="mfh_interview_done_idx",
+            ),
             models.Index(fields=["interviewer", "status"], name="mfh_interviewer_idx"),
         ]
         constraints = [
