@@ -25,6 +25,7 @@ from django.db.models import (
     QuerySet,
     Value,
     When,
+    prefetch_related_objects,
 )
 from django.db.models.functions import Concat
 from rapidfuzz import fuzz
@@ -275,28 +276,26 @@ def young_people_search(
 
 
 def young_person_record(young_person: YoungPerson) -> YoungPerson:
-    """The record page's object, with its aliases, flags, involvements and offers prefetched."""
-    return (
-        YoungPerson.objects.filter(pk=young_person.pk)
-        .select_related("created_by")
-        .prefetch_related(
-            "aliases",
-            Prefetch(
-                "flags",
-                queryset=Flag.objects.filter(removed_at__isnull=True).select_related("raised_by"),
-                to_attr="active_flags",
-            ),
-            Prefetch(
-                "involvements",
-                queryset=Involvement.objects.select_related("opened_by", "closed_by"),
-            ),
-            Prefetch(
-                "partner_offers",
-                queryset=PartnerAgencyOffer.objects.select_related("agency", "offered_by"),
-            ),
-        )
-        .get()
+    """The record page's object: the record the funnel returned, with its aliases, flags,
+    involvements and offers prefetched onto it (the record itself is not read again)."""
+    prefetch_related_objects(
+        [young_person],
+        "aliases",
+        Prefetch(
+            "flags",
+            queryset=Flag.objects.filter(removed_at__isnull=True).select_related("raised_by"),
+            to_attr="active_flags",
+        ),
+        Prefetch(
+            "involvements",
+            queryset=Involvement.objects.select_related("opened_by", "closed_by"),
+        ),
+        Prefetch(
+            "partner_offers",
+            queryset=PartnerAgencyOffer.objects.select_related("agency", "offered_by"),
+        ),
     )
+    return young_person
 
 
 def chronology_for(user: Any, young_person: YoungPerson) -> QuerySet[ChronologyEntry]:

@@ -27,11 +27,11 @@ pytestmark = pytest.mark.django_db
 #: (begin, insert, commit, the same on both databases: it takes no lock and reads nothing, the
 #: sequencer chains it later); the session is not saved (renewed once a minute)
 SEARCH_QUERIES = 10
-#: as above plus the record and its prefetches, the consultation audit entry (written by the
-#: funnel in one transaction), the allocation, the chronology page, who has accessed the record,
-#: and the sections feature apps add (missing's panel: its episodes, and the profile when none;
-#: outreach's engagements)
-RECORD_QUERIES = 22
+#: as above plus the record (read once, by the funnel) and its prefetches, the consultation audit
+#: entry (written by the funnel in one transaction), the allocation, the chronology page, who has
+#: accessed the record, and the sections feature apps add (missing's panel: its episodes, and the
+#: profile when none; outreach's engagements)
+RECORD_QUERIES = 21
 #: token and user, role, count, page, flags, aliases, the audit entry of the page shown (written
 #: by the paginator in one transaction)
 API_LIST_QUERIES = 10
