@@ -133,6 +133,11 @@ def _plan_state(session: OutreachSession) -> dict[str, Any]:
     }
 
 
+def _changes(changed: list[str], before: dict[str, Any]) -> dict[str, Any]:
+    """An alteration's audit detail: which fields changed and what each held before."""
+    return {"changed": changed, **{f"was_{name}": before[name] for name in changed}}
+
+
 @transaction.atomic
 def session_plan_edit(
     *,
@@ -186,7 +191,7 @@ def session_plan_edit(
         action=AuditAction.ALTER,
         obj=session,
         summary=f"Outreach session {session.reference} plan changed",
-        detail={"changed": changed, **{f"was_{name}": before[name] for name in changed}},
+        detail=_changes(changed, before),
     )
     return changed
 
@@ -644,7 +649,7 @@ def training_session_edit(
         action=AuditAction.ALTER,
         obj=session,
         summary=f"Training corrected: {course.title} on {delivered_on:%d %b %Y}",
-        detail={"changed": changed, **{f"was_{name}": before[name] for name in changed}},
+        detail=_changes(changed, before),
     )
     return changed
 

@@ -309,6 +309,22 @@ def test_a_bad_patch_is_a_400_naming_the_field(people, api_client_for, payload, 
     assert _alterations(session) == []
 
 
+@pytest.mark.parametrize(
+    ("other_workers", "status"),
+    [("Sam\x00Jones", 400), ("x" * 1_000_000, 413)],
+)
+def test_a_nul_byte_or_a_megabyte_is_refused_before_the_plan_is_touched(
+    people, api_client_for, other_workers, status
+):
+    session = plan(people.alice, hot_spot(people))
+    response = api_client_for(people.alice).patch(
+        f"{SESSIONS}{session.pk}/", {"other_workers": other_workers}, format="json"
+    )
+    assert response.status_code == status, response.content
+    assert response.json()["detail"]
+    assert _alterations(session) == []
+
+
 def test_a_closed_agency_already_taking_part_stays_on_a_patch(people, api_client_for):
     closing = AgencyFactory(name="Closing Project")
     session = plan(people.alice, hot_spot(people), agencies=[closing])
