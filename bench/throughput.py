@@ -15,7 +15,8 @@ audit sequencer every ``AUDIT_SEQUENCE_SECONDS``, as beat does.
 The table gives, for each number of clients, the floor's and the record page's requests a second,
 their ratio, the record page's median and p95 latency, the audit entries written a second, and
 how many entries were still waiting for the sequencer at the end of the run. Afterwards every
-entry is sequenced and the entries the runs wrote are verified (``BENCH_VERIFY=0`` skips it).
+entry is sequenced and the whole log verified, these runs' entries with it (``BENCH_VERIFY=0``
+skips it).
 """
 
 from __future__ import annotations
