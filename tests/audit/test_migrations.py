@@ -99,10 +99,29 @@ def old_schema():
     target = latest()
     migrate(OLD)
     yield
+    # Whichever schema the test ended in, the log is emptied and migrated back down and up again, so
+    # the append-only guard is the one the migrations create and the next test finds it in place.
     with connection.cursor() as cursor:
         lift_triggers(cursor)
         cursor.execute("DELETE FROM audit_auditentry")
+    migrate(OLD)
     migrate(target)
+    assert guarded()
+
+
+def guarded() -> bool:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT count(*) FROM pg_trigger WHERE tgname = 'audit_entry_append_only'"
+                " AND tgrelid = 'audit_auditentry'::regclass AND tgenabled = 'O'"
+            )
+            return cursor.fetchone()[0] == 1
+        cursor.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"
+            " AND name LIKE 'audit_entry_append_only_%'"
+        )
+        return cursor.fetchone()[0] == 2
 
 
 def lift_triggers(cursor) -> None:
