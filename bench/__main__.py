@@ -104,6 +104,7 @@ def main() -> int:
         print("The LSCB dashboard's slowest aggregates, each alone (best of 3):")
         for elapsed, statement in reports.slowest_statements(3):
             print(f"  {elapsed:.0f} ms: {statement[:160]}...")
+        reports.annual_review()
     # ``BENCH_VERIFY=0`` leaves out the audit log's verification (minutes at the larger sizes)
     # when only the pages are being measured again.
     if os.environ.get("BENCH_VERIFY", "1") != "0":

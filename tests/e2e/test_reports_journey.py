@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import zlib
 from collections.abc import Callable
 
 import pytest
@@ -22,6 +21,7 @@ from referrals.models import Referral
 from reports import services, tasks
 from reports.models import ReportRun
 from tests.e2e.helpers import axe_violations, format_violations, login_as
+from tests.pdf import pdf_pages
 from tests.personas import People
 
 pytestmark = pytest.mark.e2e
@@ -31,17 +31,6 @@ def _check(page: Page, name: str, found: dict[str, str]) -> None:
     violations = axe_violations(page)
     if violations:
         found[name] = format_violations(violations)
-
-
-def _pdf_pages(content: bytes) -> int:
-    """The number of page objects, looked for in the file and in its compressed object streams."""
-    text = content
-    for stream in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", content, re.S):
-        try:
-            text += zlib.decompress(stream.group(1))
-        except zlib.error:
-            continue
-    return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", text))
 
 
 def _some_rows(people: People) -> None:
@@ -140,7 +129,7 @@ def test_lscb_manager_requests_watches_and_downloads_the_annual_review(
         download_button.click()
     content = download_info.value.path().read_bytes()
     assert content.startswith(b"%PDF")
-    assert _pdf_pages(content) >= 2, "the annual review runs to several pages"
+    assert pdf_pages(content) >= 2, "the annual review runs to several pages"
     assert b"Maya" not in content and b"Whitfield" not in content
 
     page.goto("/reports/")
