@@ -96,8 +96,11 @@ def assessment_request(
             source_object_id=source_id,
         )
         # The open-request constraint is the database's to check: a Python check would not
-        # see a request another transaction is inserting at the same moment.
-        request.full_clean(validate_constraints=False)
+        # see a request another transaction is inserting at the same moment. The young person
+        # and the requester are in hand and the id is new: checking them again costs queries.
+        request.full_clean(
+            exclude=["id", "young_person", "requested_by"], validate_constraints=False
+        )
         try:
             with transaction.atomic():
                 request.save(force_insert=True)
@@ -108,6 +111,7 @@ def assessment_request(
         else:
             _record_request(request, requested_by, source_app, source_type, source_id)
             return request
+    existing.young_person = young_person
     return _add_reason(
         existing,
         requested_by=requested_by,
@@ -168,8 +172,9 @@ def _add_reason(
         source_object_type=source_type,
         source_object_id=source_id,
     )
-    # Its one constraint (a reason) is the field's own check; the database holds it too.
-    further.full_clean(validate_constraints=False)
+    # Its one constraint (a reason) is the field's own check, the request is locked in hand, the
+    # requester given and the id new; the database holds them all anyway.
+    further.full_clean(exclude=["id", "request", "requested_by"], validate_constraints=False)
     further.save(force_insert=True)
     added = [code for code in indicators if code not in request.suggested_indicators]
     if added:
