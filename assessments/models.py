@@ -262,7 +262,11 @@ class RequestStatus(models.TextChoices):
 
 
 class AssessmentRequest(models.Model):
-    """Another part of the portal (referral triage, a missing return) asks for an assessment."""
+    """Another part of the portal (referral triage, a missing return) asks for an assessment.
+
+    A young person has at most one open request (``asmt_req_one_open``): a request made while
+    one is open adds its reason to it (``AssessmentRequestReason``) instead, so the team's list
+    shows the child once with every reason, whoever asked and however often."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     young_person = models.ForeignKey(
@@ -298,7 +302,49 @@ class AssessmentRequest(models.Model):
                 | models.Q(status=RequestStatus.DONE, done_at__isnull=False),
                 name="asmt_req_done_has_date",
             ),
+            # One open request a young person: two requests made at once cannot both insert
+            # one (the second waits for the first and then adds its reason to it).
+            models.UniqueConstraint(
+                fields=["young_person"],
+                condition=models.Q(status=RequestStatus.OPEN),
+                name="asmt_req_one_open",
+                violation_error_message="This young person already has an open request.",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Assessment requested for {self.young_person}"
+
+
+class AssessmentRequestReason(models.Model):
+    """A further reason given for an assessment while the young person's request was open: who
+    asked, when, why, from which part of the portal, and the indicators they saw. The request's
+    own fields hold the first reason; these follow it in the order they were given."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    request = models.ForeignKey(
+        AssessmentRequest, on_delete=models.CASCADE, related_name="further_reasons"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = BoundedTextField(max_length=REASON_MAX_LENGTH)
+    suggested_indicators = models.JSONField(default=list, blank=True)
+    source_app = models.CharField(max_length=40)
+    source_object_type = models.CharField(max_length=100, blank=True)
+    source_object_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        indexes = [
+            models.Index(fields=["request", "requested_at", "id"], name="asmt_req_reason_idx")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(reason=""), name="asmt_req_reason_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Further reason for {self.request}"

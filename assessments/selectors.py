@@ -8,7 +8,7 @@ from datetime import date, datetime
 from itertools import pairwise
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
 from cse_portal.young_people.models import RiskLevel, YoungPerson
@@ -18,6 +18,7 @@ from .instrument import LEVEL_ORDER, Definition, Result, level_rank
 from .models import (
     Assessment,
     AssessmentRequest,
+    AssessmentRequestReason,
     AssessmentStatus,
     Instrument,
     RequestStatus,
@@ -62,12 +63,23 @@ def _listing(queryset: QuerySet[Assessment]) -> QuerySet[Assessment]:
 
 
 def requests_to_do(user: Any) -> QuerySet[AssessmentRequest]:
-    """Open requests for an assessment of a young person ``user`` may see, oldest first."""
+    """Open requests for an assessment of a young person ``user`` may see (one a young person),
+    oldest first, each with its further reasons in the order they were given."""
     return (
         permissions.visible_requests(user)
         .filter(status=RequestStatus.OPEN)
         .select_related("young_person", "requested_by")
+        .prefetch_related(_further_reasons())
         .order_by("requested_at", "id")
+    )
+
+
+def _further_reasons() -> Prefetch:
+    return Prefetch(
+        "further_reasons",
+        queryset=AssessmentRequestReason.objects.select_related("requested_by").order_by(
+            "requested_at", "id"
+        ),
     )
 
 

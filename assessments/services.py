@@ -11,7 +11,7 @@ from typing import Any, Required, TypedDict, Unpack
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from cse_portal.accounts.models import Agency, User
@@ -33,6 +33,7 @@ from .models import (
     Assessment,
     AssessmentAction,
     AssessmentRequest,
+    AssessmentRequestReason,
     AssessmentStatus,
     Instrument,
     InstrumentStatus,
@@ -40,6 +41,22 @@ from .models import (
 )
 
 SOURCE_APP = "assessments"
+
+
+def _source(source_object: models.Model | None) -> tuple[str, str]:
+    if source_object is None:
+        return "", ""
+    return source_object._meta.label_lower, str(source_object.pk)
+
+
+def _open_request_locked(young_person: YoungPerson) -> AssessmentRequest | None:
+    """The young person's open request, locked until the caller's transaction ends (an approval
+    that marks it done meanwhile is waited for, and then it is no longer open)."""
+    return (
+        AssessmentRequest.objects.select_for_update()
+        .filter(young_person=young_person, status=RequestStatus.OPEN)
+        .first()
+    )
 
 
 @transaction.atomic
@@ -56,40 +73,164 @@ def assessment_request(
     return...). The request shows in the team's list of assessments to do until an assessment of
     the young person is approved.
 
+    A young person has one open request at a time: asked again while one is open, the reason,
+    the indicators, the source, who asked and when are added to it (``AssessmentRequestReason``)
+    and the open request is returned; after an approved assessment a new request is made. The
+    database's partial unique index (``asmt_req_one_open``) refuses a second open request, so of
+    two requests made at once the second waits for the first and then adds to it.
+
     ``suggested_indicators`` are instrument item codes the requester saw (the indicators ticked on
     a referral): the assessment shows them as suggestions to confirm, never as answers."""
-    request = AssessmentRequest(
-        young_person=young_person,
+    reason = reason.strip()
+    indicators = list(dict.fromkeys(suggested_indicators))
+    source_type, source_id = _source(source_object)
+    existing = _open_request_locked(young_person)
+    if existing is None:
+        request = AssessmentRequest(
+            young_person=young_person,
+            requested_by=requested_by,
+            reason=reason,
+            suggested_indicators=indicators,
+            source_app=source_app,
+            source_object_type=source_type,
+            source_object_id=source_id,
+        )
+        # The open-request constraint is the database's to check: a Python check would not
+        # see a request another transaction is inserting at the same moment. The young person
+        # and the requester are in hand and the id is new: checking them again costs queries.
+        request.full_clean(
+            exclude=["id", "young_person", "requested_by"], validate_constraints=False
+        )
+        try:
+            with transaction.atomic():
+                request.save(force_insert=True)
+        except IntegrityError:
+            existing = _open_request_locked(young_person)
+            if existing is None:
+                raise
+        else:
+            _record_request(request, requested_by, source_app, source_type, source_id)
+            return request
+    existing.young_person = young_person
+    return _add_reason(
+        existing,
         requested_by=requested_by,
-        reason=reason.strip(),
-        suggested_indicators=list(dict.fromkeys(suggested_indicators)),
+        reason=reason,
+        indicators=indicators,
         source_app=source_app,
-        source_object_type=source_object._meta.label_lower if source_object is not None else "",
-        source_object_id=str(source_object.pk) if source_object is not None else "",
+        source_type=source_type,
+        source_id=source_id,
     )
-    request.full_clean()
-    request.save()
+
+
+def _record_request(
+    request: AssessmentRequest,
+    requested_by: User | None,
+    source_app: str,
+    source_type: str,
+    source_id: str,
+) -> None:
     detail: dict[str, Any] = {"source_app": source_app}
-    if source_object is not None:
-        detail["source"] = f"{request.source_object_type}:{request.source_object_id}"
+    if source_type:
+        detail["source"] = f"{source_type}:{source_id}"
     audit_record(
         actor=requested_by,
         action=AuditAction.ALTER,
         obj=request,
-        subject_id=young_person.pk,
+        subject_id=request.young_person_id,
         summary="CSE risk assessment requested",
         justification=request.reason,
         detail=detail,
     )
     chronology_add(
-        young_person=young_person,
+        young_person=request.young_person,
         title="CSE risk assessment requested",
         detail=request.reason,
         source_app=source_app,
         obj=request,
         recorded_by=requested_by,
     )
+
+
+def _add_reason(
+    request: AssessmentRequest,
+    *,
+    requested_by: User | None,
+    reason: str,
+    indicators: list[str],
+    source_app: str,
+    source_type: str,
+    source_id: str,
+) -> AssessmentRequest:
+    """Add a further reason to the (locked) open request, its indicators to the request's."""
+    further = AssessmentRequestReason(
+        request=request,
+        requested_by=requested_by,
+        reason=reason,
+        suggested_indicators=indicators,
+        source_app=source_app,
+        source_object_type=source_type,
+        source_object_id=source_id,
+    )
+    # Its one constraint (a reason) is the field's own check, the request is locked in hand, the
+    # requester given and the id new; the database holds them all anyway.
+    further.full_clean(exclude=["id", "request", "requested_by"], validate_constraints=False)
+    further.save(force_insert=True)
+    added = [code for code in indicators if code not in request.suggested_indicators]
+    if added:
+        request.suggested_indicators = [*request.suggested_indicators, *added]
+        request.save(update_fields=["suggested_indicators"])
+    detail: dict[str, Any] = {"source_app": source_app, "reason_id": str(further.pk)}
+    if source_type:
+        detail["source"] = f"{source_type}:{source_id}"
+    if added:
+        detail["indicators_added"] = added
+    audit_record(
+        actor=requested_by,
+        action=AuditAction.ALTER,
+        obj=request,
+        subject_id=request.young_person_id,
+        summary="Further reason added to the open CSE risk assessment request",
+        justification=reason,
+        detail=detail,
+    )
+    chronology_add(
+        young_person=request.young_person,
+        title="CSE risk assessment requested again (added to the open request)",
+        detail=reason,
+        source_app=source_app,
+        obj=request,
+        recorded_by=requested_by,
+    )
     return request
+
+
+def request_fold(*, request: AssessmentRequest, into: AssessmentRequest) -> None:
+    """Fold one open request into another open one of the same young person (two records
+    merged): its own reason and its further reasons become further reasons of ``into``, in the
+    order they were given, and it is deleted. Its reason keeps its id, so whatever named the
+    request (a referral's outcome) still finds the reason."""
+    reasons = [
+        AssessmentRequestReason(
+            id=request.pk,
+            request=into,
+            requested_at=request.requested_at,
+            requested_by_id=request.requested_by_id,
+            reason=request.reason,
+            suggested_indicators=request.suggested_indicators,
+            source_app=request.source_app,
+            source_object_type=request.source_object_type,
+            source_object_id=request.source_object_id,
+        )
+    ]
+    AssessmentRequestReason.objects.bulk_create(reasons)
+    AssessmentRequestReason.objects.filter(request=request).update(request=into)
+    added = [c for c in request.suggested_indicators if c not in into.suggested_indicators]
+    into.suggested_indicators = [*into.suggested_indicators, *added]
+    if into.assessment_id is None and request.assessment_id is not None:
+        into.assessment_id = request.assessment_id
+    into.save(update_fields=["suggested_indicators", "assessment"])
+    request.delete()
 
 
 # --- Instruments ---------------------------------------------------------------------------------
@@ -690,7 +831,17 @@ def young_person_merged(
 ) -> dict[str, int]:
     """Merge hook: the duplicate's assessments and requests move to the survivor, whose current
     risk level then follows the most recently approved assessment of either record (the rule an
-    approval applies), so a merge never hides a higher level decided on the duplicate."""
+    approval applies), so a merge never hides a higher level decided on the duplicate. If both
+    have an open request, the duplicate's is folded into the survivor's (``request_fold``): one
+    open request a young person."""
+    open_requests = {
+        request.young_person_id: request
+        for request in AssessmentRequest.objects.select_for_update().filter(
+            young_person__in=[survivor, duplicate], status=RequestStatus.OPEN
+        )
+    }
+    if survivor.pk in open_requests and duplicate.pk in open_requests:
+        request_fold(request=open_requests[duplicate.pk], into=open_requests[survivor.pk])
     moved = {
         model._meta.label_lower: model.objects.filter(young_person=duplicate).update(
             young_person=survivor

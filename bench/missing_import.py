@@ -177,6 +177,8 @@ def main() -> int:
     settings.MISSING_PRIVATE_DIR = work / "private"
     try:
         call_command("migrate", verbosity=0)
+        from assessments.models import AssessmentRequest, AssessmentRequestReason
+        from cse_portal.notifications.models import Notification
         from missing import importing
         from missing.models import MissingEpisode, ReturnInterview, TriggerFiring
         from tests.personas import build_people
@@ -218,6 +220,13 @@ def main() -> int:
         print(
             f"  episodes {MissingEpisode.objects.count():,}, return home interviews "
             f"{ReturnInterview.objects.count():,}, rules fired {TriggerFiring.objects.count():,}"
+        )
+        # One open request a child however many episodes fired, and one email for the run.
+        still_open = AssessmentRequest.objects.filter(status="open").count()
+        print(
+            f"  assessment requests open {still_open:,}"
+            f" (further reasons {AssessmentRequestReason.objects.count():,}), outbox messages "
+            f"{Notification.objects.count():,}"
         )
         print(f"  {rows:,} rows in {elapsed:.1f} s: {rows / elapsed:,.0f} rows/second")
         # On a shared machine the wall clock counts the waits for a core too; this process's

@@ -310,14 +310,17 @@ def _episode_fields(parsed: Parsed) -> dict[str, Any]:
     }
 
 
-def _record_return(episode: MissingEpisode, parsed: Parsed, actor: User) -> None:
+def _record_return(
+    episode: MissingEpisode, parsed: Parsed, actor: User, run: PoliceImport | None
+) -> None:
     """A row that carries a return: an open episode is returned through the same service as a
     return recorded on the page (the interview due ``MISSING_INTERVIEW_HOURS`` after the return,
     so a historic return's interview is overdue at once; the chronology entry; the rules). An
     episode already returned at another time has its return time corrected (and a due
     interview's deadline with it); one returned at this time is left alone, so a file imported
     twice makes no second interview and no second notification. A row without a return never
-    reopens a returned episode."""
+    reopens a returned episode. ``run`` is the import whose run this is (``None`` for a row the
+    team manager matched afterwards): its rules are told in the run's summary."""
     if parsed.returned_at is None:
         return
     if episode.is_open:
@@ -326,6 +329,7 @@ def _record_return(episode: MissingEpisode, parsed: Parsed, actor: User) -> None
             returned_by=actor,
             returned_at=parsed.returned_at,
             return_method=ReturnMethod.NOT_KNOWN,
+            police_import=run,
         )
     elif episode.returned_at != parsed.returned_at:
         services.episode_return_time_correct(
@@ -333,11 +337,17 @@ def _record_return(episode: MissingEpisode, parsed: Parsed, actor: User) -> None
             returned_at=parsed.returned_at,
             corrected_by=actor,
             reason="Police import",
+            police_import=run,
         )
 
 
 def _create_episode(
-    parsed: Parsed, young_person: YoungPerson, police_import: PoliceImport, actor: User
+    parsed: Parsed,
+    young_person: YoungPerson,
+    police_import: PoliceImport,
+    actor: User,
+    *,
+    run: PoliceImport | None,
 ) -> MissingEpisode:
     episode = MissingEpisode(
         young_person=young_person,
@@ -374,11 +384,11 @@ def _create_episode(
         recorded_by=actor,
     )
     if parsed.returned_at is not None:
-        _record_return(episode, parsed, actor)
+        _record_return(episode, parsed, actor, run)
     else:
         # Still missing: the record says so, as it does for an episode reported on the page.
         services.currently_missing_raise(episode=episode, raised_by=actor)
-        services.rules_apply(episode=episode, actor=actor)
+        services.rules_apply(episode=episode, actor=actor, police_import=run)
     return episode
 
 
@@ -411,9 +421,9 @@ def _update_episode(
             summary="Missing episode updated from the police",
             detail={"fields": changed, "import": str(police_import.pk)},
         )
-    _record_return(episode, parsed, actor)
+    _record_return(episode, parsed, actor, police_import)
     if changed:
-        services.rules_apply(episode=episode, actor=actor)
+        services.rules_apply(episode=episode, actor=actor, police_import=police_import)
 
 
 @dataclass
@@ -497,7 +507,9 @@ def _import_row(
     born_that_day = chunk.born_on.get(parsed.date_of_birth, [])
     same = same_identity(born_that_day, parsed.given_name, parsed.family_name)
     if len(same) == 1:
-        chunk.episodes[parsed.reference] = _create_episode(parsed, same[0], police_import, actor)
+        chunk.episodes[parsed.reference] = _create_episode(
+            parsed, same[0], police_import, actor, run=police_import
+        )
         return "created"
     candidates = [r.pk for r in same] or [
         m.record.pk
@@ -528,7 +540,9 @@ def _import_row(
         source_app=SOURCE_APP,
     )
     chunk.add_record(record)
-    chunk.episodes[parsed.reference] = _create_episode(parsed, record, police_import, actor)
+    chunk.episodes[parsed.reference] = _create_episode(
+        parsed, record, police_import, actor, run=police_import
+    )
     return "created_record"
 
 
@@ -548,7 +562,9 @@ def _reject(police_import: PoliceImport, line: int, reason: str) -> None:
 
 def import_run(*, import_id: Any) -> PoliceImport:
     """Import (or carry on importing) the file. Safe to call again: a finished import does
-    nothing, an interrupted one resumes at its last committed batch."""
+    nothing, an interrupted one resumes at its last committed batch. The rules run for each
+    episode as the rows are written; the team managers are told once, at the end of the run, how
+    many episodes met them (``services.import_rules_summary_queue``)."""
     police_import = PoliceImport.objects.select_related("uploaded_by").get(pk=import_id)
     if police_import.status in {ImportStatus.DONE, ImportStatus.FAILED}:
         return police_import
@@ -573,9 +589,13 @@ def import_run(*, import_id: Any) -> PoliceImport:
             done = _import_batch(police_import, rows, actor)
             if done:
                 break
-    police_import.status = ImportStatus.DONE
-    police_import.finished_at = timezone.now()
-    police_import.save(update_fields=["status", "finished_at"])
+    with transaction.atomic():
+        # Finished and told together: a worker lost between the two leaves the run to be
+        # finished again, and a finished run is never told twice (the summary's key is the run).
+        police_import.status = ImportStatus.DONE
+        police_import.finished_at = timezone.now()
+        police_import.save(update_fields=["status", "finished_at"])
+        services.import_rules_summary_queue(police_import=police_import)
     return police_import
 
 
@@ -656,7 +676,8 @@ def match_resolve(
             looked_after=parsed.looked_after,
             source_app=SOURCE_APP,
         )
-    episode = _create_episode(parsed, young_person, match.police_import, resolved_by)
+    # Matched on the page after the run: told as an episode reported on the page is.
+    episode = _create_episode(parsed, young_person, match.police_import, resolved_by, run=None)
     match.status = MatchStatus.RESOLVED
     match.resolved_by = resolved_by
     match.resolved_at = timezone.now()

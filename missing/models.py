@@ -229,6 +229,11 @@ class TriggerFiring(models.Model):
     rule = models.CharField(max_length=20, choices=TriggerRule.choices)
     reason = BoundedTextField(max_length=REASON_MAX_LENGTH)
     fired_at = models.DateTimeField(default=timezone.now)
+    #: The police import whose run fired it: the run tells the team managers once, in a summary,
+    #: instead of once an episode.
+    police_import = models.ForeignKey(
+        "PoliceImport", on_delete=models.SET_NULL, null=True, blank=True, related_name="firings"
+    )
 
     class Meta:
         ordering = ["fired_at", "id"]

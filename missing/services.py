@@ -28,6 +28,7 @@ from cse_portal.accounts.models import Agency, User
 from cse_portal.accounts.roles import Role
 from cse_portal.audit.models import AuditAction
 from cse_portal.audit.services import audit_record
+from cse_portal.notifications.models import Notification
 from cse_portal.notifications.services import notification_queue
 from cse_portal.young_people import services as yp_services
 from cse_portal.young_people.models import FlagKind, YoungPerson
@@ -46,6 +47,7 @@ from .models import (
     InterviewStatus,
     MissingEpisode,
     PhilomenaProfile,
+    PoliceImport,
     ReturnInterview,
     ReturnMethod,
     RiskGrade,
@@ -289,10 +291,12 @@ def episode_return(
     found_with: str = "",
     return_method: str = "",
     cse_indicators: Iterable[str] = (),
+    police_import: PoliceImport | None = None,
 ) -> MissingEpisode:
     """The child is found or has come back: where (a location, the entity intelligence uses),
     with whom, how, and the CSE indicators seen. The duration is computed. A return home
-    interview falls due ``MISSING_INTERVIEW_HOURS`` after the return; the rules run."""
+    interview falls due ``MISSING_INTERVIEW_HOURS`` after the return; the rules run (during the
+    run of ``police_import``, its summary tells the team managers: see ``rules_apply``)."""
     if not permissions.can_record_return(returned_by, episode):
         raise PermissionDenied
     errors: dict[str, Any] = {}
@@ -376,13 +380,18 @@ def episode_return(
             reason="Returned from missing",
             by_rule="missing: no open episode",
         )
-    rules_apply(episode=episode, actor=returned_by)
+    rules_apply(episode=episode, actor=returned_by, police_import=police_import)
     return episode
 
 
 @transaction.atomic
 def episode_return_time_correct(
-    *, episode: MissingEpisode, returned_at: datetime, corrected_by: User, reason: str
+    *,
+    episode: MissingEpisode,
+    returned_at: datetime,
+    corrected_by: User,
+    reason: str,
+    police_import: PoliceImport | None = None,
 ) -> MissingEpisode:
     """The time of a recorded return corrected (the police's later report of it): the duration
     follows, and an interview still due moves its deadline with it; one already held or declined
@@ -426,7 +435,7 @@ def episode_return_time_correct(
         occurred_at=returned_at,
         recorded_by=corrected_by,
     )
-    rules_apply(episode=episode, actor=corrected_by)
+    rules_apply(episode=episode, actor=corrected_by, police_import=police_import)
     return episode
 
 
@@ -506,18 +515,29 @@ def rules_due(episode: MissingEpisode, now: datetime | None = None) -> list[Fire
 
 
 def rules_apply(
-    *, episode: MissingEpisode, actor: User | None, now: datetime | None = None
+    *,
+    episode: MissingEpisode,
+    actor: User | None,
+    now: datetime | None = None,
+    police_import: PoliceImport | None = None,
 ) -> list[Fired]:
     """Fire each rule that holds and has not fired for this episode: the "repeat missing" flag
-    with the reasons, a CSE risk assessment requested, and the team managers told through the
-    outbox (sent by Celery after commit; nothing is lost if the broker is down). Imported episodes
-    are judged like reported ones: a return from the police is a return."""
+    with the reasons, a CSE risk assessment requested (added to the young person's open request
+    if there is one), and the team managers told through the outbox (sent by Celery after
+    commit; nothing is lost if the broker is down). Imported episodes are judged like reported
+    ones, however long ago they were: a return from the police is a return.
+
+    During the run of ``police_import`` the firings are marked with it and no email is queued for
+    the episode: the run queues one summary at its end (``import_rules_summary_queue``), so a
+    historic file does not send the team managers an email an episode."""
     already = set(TriggerFiring.objects.filter(episode=episode).values_list("rule", flat=True))
     new = [f for f in rules_due(episode, now) if f.rule not in already]
     if not new:
         return []
     for fired in new:
-        TriggerFiring.objects.create(episode=episode, rule=fired.rule, reason=fired.reason)
+        TriggerFiring.objects.create(
+            episode=episode, rule=fired.rule, reason=fired.reason, police_import=police_import
+        )
     reasons = "; ".join(f.reason for f in new)
     rule_names = ", ".join(TriggerRule(f.rule).label.lower() for f in new)
     young_person = episode.young_person
@@ -539,6 +559,8 @@ def rules_apply(
         source_object=episode,
         suggested_indicators=seen,
     )
+    if police_import is not None:
+        return new
     link = _site_url(reverse("missing:episode", kwargs={"pk": episode.pk}))
     notification_queue(
         key=f"missing:{episode.pk}:{'+'.join(sorted(f.rule for f in new))}",
@@ -552,6 +574,33 @@ def rules_apply(
         ),
     )
     return new
+
+
+def import_rules_summary_queue(*, police_import: PoliceImport) -> Notification | None:
+    """At the end of an import's run: one email to the team managers saying how many of the
+    run's episodes met the rules, for how many young people, with a link to the import (no
+    personal details). Keyed by the import, so a retried run queues nothing more; a run whose
+    episodes met no rule queues nothing."""
+    firings = TriggerFiring.objects.filter(police_import=police_import)
+    episodes = firings.values("episode").distinct().count()
+    if not episodes:
+        return None
+    young_people = firings.values("episode__young_person").distinct().count()
+    link = _site_url(reverse("missing:import", kwargs={"pk": police_import.pk}))
+    episode_words = "episode" if episodes == 1 else "episodes"
+    people_words = "young person" if young_people == 1 else "young people"
+    return notification_queue(
+        key=f"missing-import:{police_import.pk}",
+        recipient_role=Role.TEAM_MANAGER,
+        subject=f"Police import: {episodes} missing {episode_words} met the rules",
+        body=(
+            f"{episodes} {episode_words} in this import met the rules for {young_people} "
+            f"{people_words}. The repeat missing flag is raised and a CSE risk assessment is "
+            "requested for each young person (one open request each, with every reason).\n\n"
+            f"Open the import in the CSE portal: {link}\n\n"
+            "This email holds no personal details. Sign in to read the episodes."
+        ),
+    )
 
 
 def long_episodes_check(*, now: datetime | None = None) -> int:

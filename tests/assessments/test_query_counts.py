@@ -12,7 +12,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments import services
-from assessments.models import Assessment, AssessmentRequest, AssessmentStatus, Instrument
+from assessments.models import (
+    Assessment,
+    AssessmentRequest,
+    AssessmentRequestReason,
+    AssessmentStatus,
+    Instrument,
+)
 from cse_portal.accounts.services import api_token_issue
 from tests.factories import make_young_person
 
@@ -27,8 +33,14 @@ def add_rows(people, count: int) -> None:
     now = timezone.now()
     for index in range(count):
         young_person = make_young_person(people.manager, given_name=f"Row{index}")
-        AssessmentRequest.objects.create(
+        request = AssessmentRequest.objects.create(
             young_person=young_person, requested_by=people.manager, reason="Test", source_app="t"
+        )
+        AssessmentRequestReason.objects.bulk_create(
+            AssessmentRequestReason(
+                request=request, requested_by=people.manager, reason=f"Again {n}", source_app="t"
+            )
+            for n in range(2)
         )
         common = {
             "young_person": young_person,
@@ -125,3 +137,49 @@ def test_autosave_costs_the_same_for_one_answer_as_for_every_answer(people, clie
     assert one == every
     assessment.refresh_from_db()
     assert assessment.answers == complete(LOW_ANSWERS)
+
+
+#: session, user, device, role; each tab's capped count and the shown list's own (5); the page of
+#: requests; their further reasons with who gave them (one prefetch, however many: the one query
+#: the further reasons added); the audit entry of the page shown (savepoint, insert, release).
+TO_DO_LIST_QUERIES = 14
+
+
+def test_the_to_do_list_shows_every_reason_in_a_fixed_number_of_queries(people, client_for):
+    add_rows(people, 3)
+    client = client_for(people.manager)
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(reverse("assessments:list"), {"show": "to_do"})
+    page = response.content.decode()
+    assert page.count("Again 1") == 3
+    prefetches = [
+        q["sql"] for q in context.captured_queries if "assessmentrequestreason" in q["sql"]
+    ]
+    assert len(prefetches) == 1, prefetches
+    assert len(context.captured_queries) == TO_DO_LIST_QUERIES
+
+
+#: the service's savepoint; the open request looked for (and locked); the reason inserted; the
+#: request's indicators updated (new codes only); the audit entry (savepoint, insert, release);
+#: the chronology entry; the savepoint released.
+FURTHER_REASON_QUERIES = 9
+
+
+def test_a_further_reason_costs_the_same_however_many_the_request_has(people):
+    def queries_to_ask(n: int) -> int:
+        with CaptureQueriesContext(connection) as context:
+            services.assessment_request(
+                young_person=people.maya,
+                requested_by=people.manager,
+                reason=f"Reason {n}",
+                source_app="t",
+                suggested_indicators=[f"code_{n}"],
+            )
+        return len(context.captured_queries)
+
+    queries_to_ask(0)
+    second = queries_to_ask(1)
+    for n in range(2, 10):
+        queries_to_ask(n)
+    tenth = queries_to_ask(10)
+    assert second == tenth == FURTHER_REASON_QUERIES

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from assessments import services
 from assessments.forms import SUGGESTED_HINT
@@ -74,3 +75,125 @@ def test_suggestions_come_from_the_young_persons_requests_for_this_instrument(
     )
     assessment = services.assessment_start(young_person=people.maya, assessor=people.alice)
     assert assessment.suggested_items == suggested
+
+
+# --- One open request a young person -------------------------------------------------------------
+
+
+def ask(people, reason: str, *, by=None, source_app="missing", source_object=None, indicators=()):
+    return services.assessment_request(
+        young_person=people.maya,
+        requested_by=by,
+        reason=reason,
+        source_app=source_app,
+        source_object=source_object,
+        suggested_indicators=indicators,
+    )
+
+
+def test_a_second_request_adds_its_reason_to_the_open_one(people) -> None:
+    first = ask(
+        people,
+        "Referral triage",
+        by=people.manager,
+        source_app="referrals",
+        indicators=["groom_cars"],
+    )
+    second = ask(
+        people,
+        "  Missing over 24 hours  ",
+        source_object=people.noah,
+        indicators=["health_sti", "groom_cars"],
+    )
+    assert second.pk == first.pk
+    request = AssessmentRequest.objects.get()
+    assert (request.status, request.reason, request.source_app) == (
+        RequestStatus.OPEN,
+        "Referral triage",
+        "referrals",
+    )
+    assert request.suggested_indicators == ["groom_cars", "health_sti"]
+    further = request.further_reasons.get()
+    assert (further.reason, further.source_app, further.requested_by) == (
+        "Missing over 24 hours",
+        "missing",
+        None,
+    )
+    assert (further.source_object_type, further.source_object_id) == (
+        "young_people.youngperson",
+        str(people.noah.pk),
+    )
+    assert further.suggested_indicators == ["health_sti", "groom_cars"]
+    entry = AuditEntry.objects.get(
+        object_id=str(request.pk),
+        summary="Further reason added to the open CSE risk assessment request",
+    )
+    assert entry.subject_id == str(people.maya.pk)
+    assert entry.detail["indicators_added"] == ["health_sti"]
+    assert entry.detail["reason_id"] == str(further.pk)
+
+
+def test_further_reasons_are_kept_in_the_order_they_were_given(people) -> None:
+    for n in range(4):
+        ask(people, f"Reason {n}")
+    request = AssessmentRequest.objects.get()
+    assert [request.reason, *request.further_reasons.values_list("reason", flat=True)] == [
+        f"Reason {n}" for n in range(4)
+    ]
+
+
+def test_a_blank_further_reason_is_refused_and_adds_nothing(people) -> None:
+    ask(people, "First")
+    with pytest.raises(ValidationError):
+        ask(people, "  ")
+    assert not AssessmentRequest.objects.get().further_reasons.exists()
+
+
+def test_after_an_approved_assessment_a_new_request_is_made(people, make_assessment) -> None:
+    from .conftest import HIGH_ANSWERS
+
+    first = ask(people, "Before the assessment")
+    make_assessment(HIGH_ANSWERS, status="approved")
+    second = ask(people, "After the assessment")
+    assert second.pk != first.pk
+    first.refresh_from_db()
+    assert first.status == RequestStatus.DONE
+    assert AssessmentRequest.objects.get(status=RequestStatus.OPEN).reason == "After the assessment"
+
+
+def test_each_young_person_has_their_own_open_request(people) -> None:
+    ask(people, "Maya")
+    services.assessment_request(
+        young_person=people.noah, requested_by=None, reason="Noah", source_app="missing"
+    )
+    assert AssessmentRequest.objects.filter(status=RequestStatus.OPEN).count() == 2
+
+
+def test_the_database_refuses_a_second_open_request(people) -> None:
+    from django.db import IntegrityError, transaction
+
+    ask(people, "First")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AssessmentRequest.objects.create(
+            young_person=people.maya, reason="Second", source_app="tests"
+        )
+    # A done request does not count: the young person may have many of those.
+    AssessmentRequest.objects.update(status=RequestStatus.DONE, done_at=timezone.now())
+    AssessmentRequest.objects.create(young_person=people.maya, reason="Second", source_app="t")
+    assert AssessmentRequest.objects.filter(status=RequestStatus.OPEN).count() == 1
+
+
+def test_the_team_list_and_the_start_page_show_every_reason(people, client_for) -> None:
+    ask(people, "Referral triage: grooming", by=people.manager, source_app="referrals")
+    ask(people, "Missing from home or care: graded high risk")
+    client = client_for(people.manager)
+    page = client.get(reverse("assessments:list")).content.decode()
+    assert page.count("?request=") == 1  # one row for the child
+    assert "Referral triage: grooming" in page
+    assert "Missing from home or care: graded high risk" in page
+    request = AssessmentRequest.objects.get()
+    start = client.get(
+        reverse("assessments:start", args=[people.maya.pk]), {"request": request.pk}
+    ).content.decode()
+    assert "Referral triage: grooming" in start
+    assert "Missing from home or care: graded high risk" in start

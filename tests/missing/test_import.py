@@ -238,7 +238,9 @@ def test_an_imported_return_goes_through_the_return_service(
     assert "Returned after being missing 30 hours" in titles
     assert list(episode.firings.values_list("rule", flat=True)) == ["long"]
     assert people.maya.flags.filter(kind=FlagKind.REPEAT_MISSING, removed_at=None).exists()
-    assert Notification.objects.filter(key__startswith=f"missing:{episode.pk}:").count() == 1
+    # The run tells the team managers once, in its summary, not once an episode.
+    assert not Notification.objects.filter(key__startswith=f"missing:{episode.pk}:").exists()
+    assert Notification.objects.get().key == f"missing-import:{police_import.pk}"
 
 
 def test_a_historic_return_makes_an_interview_already_overdue(
@@ -259,12 +261,15 @@ def test_importing_a_return_twice_makes_one_interview_and_one_notification(
 ):
     back = timezone.now().replace(second=0, microsecond=0) - dt.timedelta(hours=3)
     row = maya_row(people, "SY-12", back - dt.timedelta(hours=6), back, grade="high")
-    run(people, csv_file(row), django_capture_on_commit_callbacks)
+    first = run(people, csv_file(row), django_capture_on_commit_callbacks)
     chronology = people.maya.chronology.count()
     second = run(people, csv_file(row), django_capture_on_commit_callbacks)
     assert (second.created, second.updated, second.rejected) == (0, 1, 0)
     assert ReturnInterview.objects.filter(episode__police_reference="SY-12").count() == 1
-    assert Notification.objects.filter(key__startswith="missing:").count() == 1
+    # The first run's summary only: the second run's episode fired nothing new.
+    assert list(Notification.objects.values_list("key", flat=True)) == [
+        f"missing-import:{first.pk}"
+    ]
     assert TriggerFiring.objects.count() == 1
     assert people.maya.chronology.count() == chronology
 
@@ -347,6 +352,9 @@ def test_a_queued_row_with_a_return_makes_its_interview_when_matched(
     assert episode.status == "returned"
     assert episode.interview.shown_status == "overdue"
     assert list(episode.firings.values_list("rule", flat=True)) == ["high_risk"]
+    # Matched on the page after the run: told as a reported episode is, once for the episode.
+    assert episode.firings.get().police_import is None
+    assert Notification.objects.filter(key__startswith=f"missing:{episode.pk}:").count() == 1
 
 
 def test_an_open_imported_episode_marks_the_record_currently_missing_as_a_report_does(
@@ -377,3 +385,97 @@ def test_a_returned_imported_episode_leaves_the_record_not_missing(
     row = maya_row(people, "SY-17", since, since + dt.timedelta(hours=1))
     run(people, csv_file(row), django_capture_on_commit_callbacks)
     assert not people.maya.flags.filter(kind=FlagKind.CURRENTLY_MISSING).exists()
+
+
+def test_a_file_firing_rules_for_many_episodes_makes_one_request_a_child_and_one_email(
+    people, django_capture_on_commit_callbacks
+):
+    """A historic file: four of Maya's episodes and two of a new child's fire the rules. Each
+    episode still fires (its own firing rows), each child has one open request holding every
+    reason, and the team managers get one summary for the run, with no personal details."""
+    from assessments.models import AssessmentRequest, RequestStatus
+
+    start = timezone.now().replace(second=0, microsecond=0) - dt.timedelta(days=400)
+    maya = [
+        maya_row(
+            people,
+            f"SY-3{n}",
+            start + dt.timedelta(days=n),
+            start + dt.timedelta(days=n, hours=2),
+            "high",
+        )
+        for n in range(4)
+    ]
+    ruby = [
+        f"SY-4{n},Ruby,Stannington,2010-09-09,{_when(start + dt.timedelta(days=n))},"
+        f"{_when(start + dt.timedelta(days=n, hours=1))},high,Town centre"
+        for n in range(2)
+    ]
+    police_import = run(people, csv_file(*maya, *ruby), django_capture_on_commit_callbacks)
+    assert police_import.created == 6
+    # High risk on each episode, and the repeat rule on Maya's third and fourth.
+    assert TriggerFiring.objects.filter(police_import=police_import).count() == 6 + 2
+    requests = AssessmentRequest.objects.filter(status=RequestStatus.OPEN)
+    assert sorted(r.young_person.given_name for r in requests) == ["Maya", "Ruby"]
+    maya_request = requests.get(young_person=people.maya)
+    reasons = [maya_request.reason, *maya_request.further_reasons.values_list("reason", flat=True)]
+    assert len(reasons) == 4
+    assert all(reason.startswith("Missing from home or care: ") for reason in reasons)
+    assert "3 missing episodes in 90 days" in reasons[2]
+    sources = list(maya_request.further_reasons.values_list("source_object_id", flat=True))
+    assert sources == [
+        str(MissingEpisode.objects.get(police_reference=f"SY-3{n}").pk) for n in (1, 2, 3)
+    ]
+    notification = Notification.objects.get()
+    assert notification.key == f"missing-import:{police_import.pk}"
+    assert "6 episodes in this import met the rules for 2 young people" in notification.body
+    assert f"/missing/imports/{police_import.pk}/" in notification.body
+    for name in ("Maya", "Whitfield", "Ruby", "Stannington", "SY-3"):
+        assert name not in notification.body and name not in notification.subject
+
+
+def test_running_a_finished_import_again_queues_no_second_summary(
+    people, django_capture_on_commit_callbacks
+):
+    from missing.tasks import police_import_run
+
+    back = timezone.now().replace(second=0, microsecond=0) - dt.timedelta(days=3)
+    row = maya_row(people, "SY-50", back - dt.timedelta(hours=5), back, grade="high")
+    police_import = run(people, csv_file(row), django_capture_on_commit_callbacks)
+    assert Notification.objects.count() == 1
+    # The task redelivered (acks_late), and the summary asked for again: one message still.
+    with django_capture_on_commit_callbacks(execute=True):
+        police_import_run(str(police_import.pk))
+        services.import_rules_summary_queue(police_import=police_import)
+    assert Notification.objects.count() == 1
+    # The same file imported again: nothing new fires, so no summary at all.
+    again = run(people, csv_file(row), django_capture_on_commit_callbacks)
+    assert again.updated == 1
+    assert Notification.objects.count() == 1
+
+
+def test_a_run_resumed_after_a_lost_worker_counts_the_whole_file_in_one_summary(
+    people, django_capture_on_commit_callbacks, monkeypatch
+):
+    monkeypatch.setattr(importing, "BATCH_ROWS", 2)
+    start = timezone.now().replace(second=0, microsecond=0) - dt.timedelta(days=50)
+    rows = [
+        maya_row(people, f"SY-6{n}", start + dt.timedelta(days=n), None, "high") for n in range(4)
+    ]
+    with django_capture_on_commit_callbacks(execute=False):
+        police_import = importing.import_create(uploaded_by=people.manager, upload=csv_file(*rows))
+    batches = importing._import_batch
+
+    def lost_after_first_batch(*args):
+        batches(*args)
+        raise OSError("worker lost")
+
+    monkeypatch.setattr(importing, "_import_batch", lost_after_first_batch)
+    with pytest.raises(OSError):
+        importing.import_run(import_id=police_import.pk)
+    assert not Notification.objects.exists()
+    monkeypatch.setattr(importing, "_import_batch", batches)
+    with django_capture_on_commit_callbacks(execute=True):
+        importing.import_run(import_id=police_import.pk)
+    notification = Notification.objects.get()
+    assert "4 episodes in this import met the rules for 1 young person" in notification.body

@@ -265,7 +265,22 @@ def test_a_rule_fires_once_per_episode(people, report):
     services.episode_set_risk_grade(episode=episode, grade="medium", changed_by=people.alice)
     services.episode_set_risk_grade(episode=episode, grade="high", changed_by=people.alice)
     assert TriggerFiring.objects.filter(episode=episode).count() == 1
-    assert AssessmentRequest.objects.filter(young_person=people.maya).count() == 1
+    request = AssessmentRequest.objects.get(young_person=people.maya)
+    assert request.reason == "Missing from home or care: Graded high risk by the police"
+    assert not request.further_reasons.exists()
+
+
+def test_rules_fired_by_two_reported_episodes_add_to_one_request_and_email_each(people, report):
+    """Reported on the page, each episode keeps its own email; the child has one request."""
+    first = report(grade="high")
+    second = report(hours=30, grade="low")
+    request = AssessmentRequest.objects.get(young_person=people.maya)
+    assert request.source_object_id == str(first.pk)
+    further = request.further_reasons.get()
+    assert further.source_object_id == str(second.pk)
+    assert further.reason.startswith("Missing from home or care: Missing over 24 hours")
+    for episode in (first, second):
+        assert Notification.objects.filter(key__startswith=f"missing:{episode.pk}:").count() == 1
 
 
 def test_the_rule_raises_the_flag_even_when_a_carer_reported(people, report):

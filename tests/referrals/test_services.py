@@ -365,6 +365,35 @@ def test_requesting_an_assessment_goes_through_the_assessments_service(people):
     request = AssessmentRequest.objects.get(pk=outcome.assessment_request_id)
     assert request.young_person == referral.young_person
     assert request.source_app == "referrals"
+    assert request.reason == "Screen for CSE risk"
+
+
+def test_triage_adds_its_reason_to_a_request_already_open_for_the_child(people):
+    from assessments.services import assessment_request
+
+    referral = submit(people.frank, indicators=["groom_cars"])
+    waiting = assessment_request(
+        young_person=referral.young_person,
+        requested_by=None,
+        reason="Missing from home or care: graded high risk",
+        source_app="missing",
+    )
+    outcome = services.referral_triage(
+        referral=referral,
+        decided_by=people.manager,
+        decision=Decision.ASSESS,
+        reason="Screen for CSE risk",
+    )
+    assert outcome.assessment_request_id == str(waiting.pk)
+    request = AssessmentRequest.objects.get(young_person=referral.young_person)
+    further = request.further_reasons.get()
+    assert (further.reason, further.source_app, further.requested_by) == (
+        "Screen for CSE risk",
+        "referrals",
+        people.manager,
+    )
+    assert further.source_object_id == str(referral.pk)
+    assert request.suggested_indicators == ["groom_cars"]
 
 
 def test_a_partner_agency_offer_is_kept_in_the_record(people):

@@ -82,6 +82,35 @@ def test_merge_moves_every_row_of_every_app(people):
     assert entry.detail["moved"]["assessments.assessment"] == 1
 
 
+def test_two_open_requests_become_one_with_every_reason_when_records_merge(people):
+    duplicate = submit(people.frank).young_person
+    for young_person, reason in [
+        (people.noah, "Survivor's request"),
+        (duplicate, "Duplicate's request"),
+        (duplicate, "Duplicate's second reason"),
+    ]:
+        assessment_request(
+            young_person=young_person, requested_by=people.manager, reason=reason, source_app="t"
+        )
+    folded = AssessmentRequest.objects.get(young_person=duplicate)
+
+    services.young_person_merge(
+        survivor=people.noah,
+        duplicate=duplicate,
+        merged_by=people.manager,
+        reason="Same child",
+        keep=dict.fromkeys(services.merge_differences(people.noah, duplicate), "survivor"),
+    )
+
+    request = AssessmentRequest.objects.get(young_person=people.noah, status="open")
+    assert request.reason == "Survivor's request"
+    assert list(request.further_reasons.values_list("id", "reason")) == [
+        (folded.pk, "Duplicate's request"),
+        (request.further_reasons.last().pk, "Duplicate's second reason"),
+    ]
+    assert not AssessmentRequest.objects.filter(pk=folded.pk).exists()
+
+
 def test_a_detail_only_the_duplicate_knows_is_kept(people):
     survivor = make_young_person(given_name="Kayleigh", family_name="Brook")
     duplicate = make_young_person(given_name="Kayleigh", family_name="Brook", gender="female")
