@@ -126,7 +126,7 @@ def _worker_errors(
                 )
             else:
                 errors.append(
-                    f"{name} ({worker.role_label.lower()}) cannot be named: only practitioners, "
+                    f"{name} ({worker.role_label}) cannot be named: only practitioners, "
                     "team managers and frontline staff of youth services and the voluntary "
                     "sector take part in outreach"
                 )

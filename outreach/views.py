@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
@@ -185,6 +186,8 @@ def session_edit(request: HttpRequest, pk: Any) -> HttpResponse:
     session already recorded, 404)."""
     user = request.user
     session = permissions.get_session_for_editing(user, pk)
+    # The workers named are read once, for the boxes on offer and those ticked.
+    prefetch_related_objects([session], "workers")
     named = list(session.workers.all())
     form = SessionPlanForm(
         request.POST or None,
