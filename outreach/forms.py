@@ -76,7 +76,7 @@ class WorkersField(forms.MultipleChoiceField):
 @dataclass
 class WorkerGroup:
     """One agency's workers on a session's form: a fieldset in a details element, open when one
-    of them is ticked or the field has an error, so a long list stays short to scan."""
+    of them is or was ticked or the field has an error, so a long list stays short to scan."""
 
     agency: str
     options: list[dict[str, Any]]
@@ -98,6 +98,9 @@ class WorkersMixin:
         field = self["workers"]
         value = field.value() or []
         ticked = {str(v) for v in (value if isinstance(value, list | tuple) else [value])}
+        # An agency stays open while it holds a worker ticked now or when the page was first
+        # shown (the planner, those named), so unticking one does not fold it away.
+        shown = ticked | {str(v) for v in self.get_initial_for_field(field.field, "workers") or []}
         groups: dict[str, list[dict[str, Any]]] = {}
         for number, worker in enumerate(self.workers_offered):
             agency = worker.agency.name if worker.agency_id else "No agency"
@@ -114,7 +117,7 @@ class WorkersMixin:
             WorkerGroup(
                 agency=agency,
                 options=options,
-                open=bool(field.errors) or any(o["checked"] for o in options),
+                open=bool(field.errors) or any(o["value"] in shown for o in options),
             )
             for agency, options in groups.items()
         ]
