@@ -534,3 +534,16 @@ def test_another_agency_s_youth_worker_is_offered_only_when_outreach_staff(peopl
     text = client_for(people.alice).get(reverse("outreach:session_new")).content.decode()
     assert f'value="{youth.pk}"' in text
     assert f'value="{teacher.pk}"' not in text
+
+
+def test_an_account_with_an_admin_or_lscb_role_is_never_offered_even_with_a_second_role(people):
+    from django.contrib.auth.models import Group
+
+    from outreach.permissions import outreach_workers
+
+    both = make_user("pat", Role.PRACTITIONER, people.vcs)
+    assert both in outreach_workers()
+    for role in (Role.ADMIN, Role.LSCB_MANAGER):
+        both.groups.set([Group.objects.get(name=Role.PRACTITIONER), Group.objects.get(name=role)])
+        assert both not in outreach_workers()
+    assert set(outreach_workers()) == {people.manager, people.alice, people.bob}
