@@ -38,6 +38,17 @@ class OutreachSessionSerializer(serializers.ModelSerializer):
     place_postcode = serializers.CharField(source="place.postcode", read_only=True)
     alert = serializers.UUIDField(required=False, allow_null=True, help_text="An open alert's id.")
     agencies = serializers.ListField(child=serializers.UUIDField(), required=False, write_only=True)
+    workers = serializers.ListField(
+        child=serializers.UUIDField(),
+        required=False,
+        write_only=True,
+        max_length=services.MAX_WORKERS,
+        help_text=(
+            "Ids of the staff accounts taking part: active practitioners, team managers or "
+            "frontline staff of a youth service or the voluntary sector, of an agency taking "
+            "part. The planner alone when left out on planning."
+        ),
+    )
     intelligence_reference = serializers.CharField(
         source="intelligence_item.reference", read_only=True, default=None
     )
@@ -56,6 +67,7 @@ class OutreachSessionSerializer(serializers.ModelSerializer):
             "alert",
             "alert_closed",
             "agencies",
+            "workers",
             "other_workers",
             "young_people_count",
             "materials_given",
@@ -78,11 +90,18 @@ class OutreachSessionSerializer(serializers.ModelSerializer):
         data = super().to_representation(instance)
         data["alert"] = str(instance.alert_id) if instance.alert_id else None
         data["agencies"] = [str(a.pk) for a in instance.agencies.all()]
+        data["workers"] = [str(w.pk) for w in instance.workers.all()]
         return data
 
 
 class SessionRecordSerializer(serializers.Serializer):
     young_people_count = serializers.IntegerField(min_value=0, max_value=10_000)
+    workers = serializers.ListField(
+        child=serializers.UUIDField(),
+        required=False,
+        max_length=services.MAX_WORKERS,
+        help_text="Ids of the staff accounts who went; those named stay when left out.",
+    )
     young_people = serializers.ListField(child=serializers.UUIDField(), required=False)
     materials_given = serializers.CharField(
         required=False, allow_blank=True, max_length=SHORT_TEXT_MAX_LENGTH
@@ -145,7 +164,7 @@ class OutreachSessionViewSet(
                 self.request.user, status=self.request.query_params.get("status", "")
             )
             .select_related("intelligence_item")
-            .prefetch_related("agencies")
+            .prefetch_related("agencies", "workers")
         )
 
     def get_object(self) -> OutreachSession:
@@ -174,6 +193,7 @@ class OutreachSessionViewSet(
             ends_at=data.get("ends_at"),
             alert=alert,
             agencies=agencies,
+            workers=services.named_workers(data["workers"]) if "workers" in data else None,
             other_workers=data.get("other_workers", ""),
         )
         return Response(self.get_serializer(session).data, status=status.HTTP_201_CREATED)
@@ -206,6 +226,7 @@ class OutreachSessionViewSet(
             agencies=_agencies(given["agencies"], kept=session.agencies.all())
             if "agencies" in given
             else list(session.agencies.all()),
+            workers=services.named_workers(given["workers"]) if "workers" in given else None,
             other_workers=given.get("other_workers", session.other_workers),
         )
         session = self.get_queryset().get(pk=session.pk)
@@ -242,6 +263,7 @@ class OutreachSessionViewSet(
             materials_given=data.get("materials_given", ""),
             what_seen=data.get("what_seen", ""),
             visits=visits,
+            workers=services.named_workers(data["workers"]) if "workers" in data else None,
         )
         return Response(OutreachSessionSerializer(session).data)
 

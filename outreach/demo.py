@@ -122,6 +122,8 @@ def seed(context: Any) -> None:
             starts_at=now - dt.timedelta(weeks=weeks, hours=2),
             ends_at=now - dt.timedelta(weeks=weeks),
             agencies=[context.agencies[AgencyKind.VCS]],
+            # Youth service and voluntary sector workers go together, a PCSO joins on patrol.
+            workers=[youth_worker, vcs_worker],
             other_workers="PCSO on patrol",
         )
         services.session_record(
@@ -143,6 +145,7 @@ def seed(context: Any) -> None:
         place=places[2],
         starts_at=now + dt.timedelta(days=3, hours=19),
         agencies=[context.agencies[AgencyKind.POLICE]],
+        workers=[youth_worker, users["practitioner_police"]],
     )
     services.premises_visit_add(
         actor=vcs_worker,

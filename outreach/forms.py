@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
 
@@ -54,7 +55,75 @@ def _agencies() -> Any:
 # --- Outreach sessions ---------------------------------------------------------------------------
 
 
-class SessionPlanForm(forms.Form):
+class WorkersField(forms.MultipleChoiceField):
+    """Workers ticked, by account id: any id is taken here, and the services say who may be
+    named (an account closed since the page was shown gets its own error, not "not a choice")."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            error_messages={"invalid_choice": "Choose workers from the list"},
+            **kwargs,
+        )
+
+    def valid_value(self, value: Any) -> bool:
+        from cse_portal.funnel import uuid_or_none
+
+        return uuid_or_none(value) is not None
+
+
+@dataclass
+class WorkerGroup:
+    """One agency's workers on a session's form: a fieldset in a details element, open when one
+    of them is or was ticked or the field has an error, so a long list stays short to scan."""
+
+    agency: str
+    options: list[dict[str, Any]]
+    open: bool
+
+    @property
+    def ticked(self) -> int:
+        return sum(1 for option in self.options if option["checked"])
+
+
+class WorkersMixin:
+    """The workers with an account taking part, as checkboxes grouped by agency."""
+
+    def offer_workers(self, offered: list[Any]) -> None:
+        self.workers_offered = list(offered)
+        self.fields["workers"].choices = [(str(w.pk), str(w)) for w in self.workers_offered]
+
+    def worker_groups(self) -> list[WorkerGroup]:
+        field = self["workers"]
+        value = field.value() or []
+        ticked = {str(v) for v in (value if isinstance(value, list | tuple) else [value])}
+        # An agency stays open while it holds a worker ticked now or when the page was first
+        # shown (the planner, those named), so unticking one does not fold it away.
+        shown = ticked | {str(v) for v in self.get_initial_for_field(field.field, "workers") or []}
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for number, worker in enumerate(self.workers_offered):
+            agency = worker.agency.name if worker.agency_id else "No agency"
+            groups.setdefault(agency, []).append(
+                {
+                    "id": f"{field.auto_id}_{number}",
+                    "value": str(worker.pk),
+                    "label": str(worker),
+                    "hint": worker.job_title + ("" if worker.is_active else " (account closed)"),
+                    "checked": str(worker.pk) in ticked,
+                }
+            )
+        return [
+            WorkerGroup(
+                agency=agency,
+                options=options,
+                open=bool(field.errors) or any(o["value"] in shown for o in options),
+            )
+            for agency, options in groups.items()
+        ]
+
+
+class SessionPlanForm(WorkersMixin, forms.Form):
     place = forms.ChoiceField(
         label="Where is the session?",
         required=False,
@@ -80,29 +149,32 @@ class SessionPlanForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="Yours is added.",
     )
+    workers = WorkersField(
+        label="Workers with a portal account taking part",
+        help_text="Tick who is going, by agency: each must be of an agency taking part.",
+    )
     other_workers = forms.CharField(
-        label="Workers taking part",
+        label="Others taking part without a portal account (optional)",
         required=False,
         max_length=300,
-        help_text="Names of colleagues going with you. You are added.",
+        help_text="Their names, such as a PCSO on patrol.",
     )
     alert = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(
-        self, *args: Any, places: list[Any] = (), session: Any = None, **kwargs: Any
+        self,
+        *args: Any,
+        places: list[Any] = (),
+        session: Any = None,
+        workers: list[Any] = (),
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["place"].choices = [(str(p.pk), p.label) for p in places]
-        agencies = _agencies()
+        self.offer_workers(workers)
         if session is not None:
-            # A plan being changed: its agencies are as chosen (none added), and an agency taking
-            # part that has since closed stays on offer.
-            agencies = Agency.objects.filter(
-                Q(is_active=True) | Q(pk__in=session.agencies.values("pk"))
-            ).order_by("name")
             self.fields["agencies"].help_text = ""
-            self.fields["other_workers"].help_text = "Names of colleagues going."
-        self.fields["agencies"].queryset = agencies
+        self.fields["agencies"].queryset = plan_agencies(session)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -119,6 +191,16 @@ class SessionPlanForm(forms.Form):
         return data
 
 
+def plan_agencies(session: Any = None) -> Any:
+    """The agencies a plan's form offers: the active ones; for a plan being changed, also an
+    agency taking part that has since closed (its agencies are as chosen, none added)."""
+    if session is None:
+        return _agencies()
+    return Agency.objects.filter(
+        Q(is_active=True) | Q(pk__in=session.agencies.values("pk"))
+    ).order_by("name")
+
+
 def session_plan_initial(session: Any) -> dict[str, Any]:
     """The plan form filled in with a session's plan, to change it."""
     starts = timezone.localtime(session.starts_at)
@@ -129,11 +211,12 @@ def session_plan_initial(session: Any) -> dict[str, Any]:
         "start_time": f"{starts:%H:%M}",
         "end_time": f"{ends:%H:%M}" if ends else "",
         "agencies": [a.pk for a in session.agencies.all()],
+        "workers": [str(w.pk) for w in session.workers.all()],
         "other_workers": session.other_workers,
     }
 
 
-class SessionRecordForm(forms.Form):
+class SessionRecordForm(WorkersMixin, forms.Form):
     young_people_count = forms.IntegerField(
         label="How many young people did you engage?",
         min_value=0,
@@ -160,9 +243,21 @@ class SessionRecordForm(forms.Form):
         max_length=NARRATIVE_MAX_LENGTH,
         help_text="Who was there, vehicles, what worried you. You can make it intelligence next.",
     )
+    workers = WorkersField(
+        label="Workers with a portal account who went",
+        help_text="Workers of the agencies taking part, by agency.",
+    )
 
-    def __init__(self, *args: Any, people: list[Any] = (), premises: list[Any] = (), **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        people: list[Any] = (),
+        premises: list[Any] = (),
+        workers: list[Any] = (),
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
+        self.offer_workers(workers)
         self.fields["young_people"].choices = [
             (str(p.pk), f"{p.given_name} {p.family_name}") for p in people
         ]

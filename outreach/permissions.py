@@ -9,9 +9,9 @@ practitioner,      plan and record outreach sessions (all of them), keep the reg
 team_manager       businesses and community groups, record training they deliver, read the
                    participation feedback and record participation activities (and correct
                    those they recorded)
-frontline of a     plan and record outreach sessions; see the sessions they planned, recorded or
-youth service or   worked on, and those of their agency; keep the register; record training they
-the voluntary      deliver
+frontline of a     plan and record outreach sessions; see (in their list too) and record the
+youth service or   sessions they planned, recorded or are named on as a worker, and those of their
+the voluntary      agency; keep the register; record training they deliver
 sector
 any other staff    their own training record, and the training sessions they delivered or
 (not admin)        attended
@@ -24,6 +24,12 @@ the public         the feedback form only (no account)
 
 Training sessions and participation activities are corrected by whoever recorded them, and by the
 team manager; anyone else gets a 404 for the correction page, even for a session they may see.
+
+The workers named on a session (``OutreachSession.workers``) are chosen among ``outreach_workers``:
+active accounts of the roles above that go out on outreach (practitioners, team managers, and
+frontline staff of a youth service or the voluntary sector; never admin, LSCB manager or analyst),
+of an agency taking part in the session. Whoever is named therefore may see the session, and
+record it. Colleagues without an account are named in free text (``other_workers``).
 
 An outreach session's plan (when, where, the agencies and workers taking part) is changed while the
 session is planned, by whoever plans outreach and may see the session; once recorded, its plan is
@@ -82,6 +88,21 @@ def can_do_outreach(user: Any) -> bool:
     return bool(
         _has(user, Role.FRONTLINE) and agency is not None and agency.kind in OUTREACH_AGENCY_KINDS
     )
+
+
+def outreach_workers() -> QuerySet[Any]:
+    """The staff who may be named as workers taking part in a session: active accounts for whom
+    ``can_do_outreach`` holds, in one query (the role is read from the groups in the database,
+    not user by user). Admin and LSCB accounts never, even with a second role."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects
+    going = users.filter(is_active=True).filter(
+        Q(groups__name__in=STAFF_WORKING_CASES)
+        | Q(groups__name=Role.FRONTLINE, agency__kind__in=OUTREACH_AGENCY_KINDS)
+    )
+    never = users.filter(groups__name__in=[Role.ADMIN, Role.LSCB_MANAGER])
+    return users.filter(pk__in=going.values("pk")).exclude(pk__in=never.values("pk"))
 
 
 def can_record_training(user: Any) -> bool:

@@ -89,6 +89,27 @@ def session_for_page(user: Any, session: OutreachSession) -> dict[str, Any]:
     return {"session": session, "engaged": engaged, "engaged_hidden": hidden}
 
 
+def staff_named(ids: list[Any]) -> list[Any]:
+    """The staff accounts with these ids (whoever they are: the services say who may be named),
+    in one query with their agencies."""
+    if not ids:
+        return []
+    return list(get_user_model().objects.filter(pk__in=ids).select_related("agency"))
+
+
+def workers_on_offer(*, agencies: Any, named: list[Any] = ()) -> list[Any]:
+    """The workers a session's form offers, by agency and name, in one query: those who may be
+    named (``permissions.outreach_workers``) of ``agencies`` (a queryset or a list), and those
+    already named or ticked (``named``), so that they can be seen and unticked."""
+    going = permissions.outreach_workers().filter(agency__in=agencies).values("pk")
+    return list(
+        get_user_model()
+        .objects.filter(Q(pk__in=going) | Q(pk__in=[worker.pk for worker in named]))
+        .select_related("agency")
+        .order_by("agency__name", "last_name", "first_name", "username")
+    )
+
+
 def hot_spots_for_outreach(user: Any, *, limit: int = 25) -> list[Any]:
     """Intelligence's hot spots (``intelligence.selectors.hot_spots``), each with its latest
     outreach session, in two queries."""

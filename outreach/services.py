@@ -62,10 +62,102 @@ def _new_reference() -> str:
             return reference
 
 
-def _check_plan(*, place: Any, starts_at: datetime | None, ends_at: datetime | None, alert: Any):
+#: At most this many workers with an account on one session (a page posting more is refused).
+MAX_WORKERS = 200
+
+
+def named_workers(ids: Iterable[Any]) -> list[Any]:
+    """The staff accounts named by id (the boxes ticked on a page, the API's ``workers``), once
+    each, in the order given: ``ValidationError`` on ``workers`` for an id that names no account.
+    Whether each may take part is ``_worker_errors``'s to say."""
+    from cse_portal.funnel import uuid_or_none
+
+    from .selectors import staff_named
+
+    given = list(dict.fromkeys(ids))
+    if len(given) > MAX_WORKERS:
+        raise ValidationError({"workers": [f"Name at most {MAX_WORKERS} workers"]})
+    keys = [uuid_or_none(value) for value in given]
+    found = {user.pk: user for user in staff_named([k for k in keys if k is not None])}
+    missing = [str(value) for value, key in zip(given, keys, strict=True) if key not in found]
+    if missing:
+        raise ValidationError(
+            {
+                "workers": [
+                    f"No staff account has the id {value[:40]}: choose workers from the list"
+                    for value in missing[:5]
+                ]
+            }
+        )
+    return [found[key] for key in keys]
+
+
+def _worker_errors(
+    workers: list[Any],
+    agencies: Iterable[Any],
+    *,
+    kept: Iterable[Any] = (),
+    agencies_before: Iterable[Any] = (),
+) -> list[str]:
+    """Who may be named as a worker taking part, the same on planning, changing the plan and
+    recording: an active account of a role that goes out on outreach
+    (``permissions.outreach_workers``), of an agency taking part. A worker already named on the
+    session (``kept``) stays even if their account has been closed, their role or agency changed
+    since (so that the rest of the plan can still be changed; they can be unticked), unless the
+    change takes their agency out of the session (``agencies_before`` and not ``agencies``)."""
+    kept_ids = {worker.pk for worker in kept}
+    checked = [worker.pk for worker in workers if worker.pk not in kept_ids]
+    going = (
+        set(permissions.outreach_workers().filter(pk__in=checked).values_list("pk", flat=True))
+        if checked
+        else set()
+    )
+    agency_ids = {agency.pk for agency in agencies}
+    removed = {agency.pk for agency in agencies_before} - agency_ids
+    errors = []
+    for worker in workers:
+        name = str(worker)
+        is_kept = worker.pk in kept_ids
+        if not is_kept and worker.pk not in going:
+            if not worker.is_active:
+                errors.append(
+                    f"{name}'s account is closed: untick them, or name them among the others "
+                    "taking part"
+                )
+            else:
+                errors.append(
+                    f"{name} ({worker.role_label}) cannot be named: only practitioners, "
+                    "team managers and frontline staff of youth services and the voluntary "
+                    "sector take part in outreach"
+                )
+        elif (not is_kept and worker.agency_id not in agency_ids) or (
+            is_kept and worker.agency_id in removed
+        ):
+            agency = worker.agency.name if worker.agency_id else "no agency"
+            errors.append(
+                f"{name} is of {agency}, which is not taking part: choose the agency too, "
+                f"or untick {name}"
+            )
+    return errors
+
+
+def _worker_ids(workers: Iterable[Any]) -> list[str]:
+    return sorted(str(worker.pk) for worker in workers)
+
+
+def _check_plan(
+    *,
+    place: Any,
+    starts_at: datetime | None,
+    ends_at: datetime | None,
+    alert: Any,
+    worker_errors: list[str] = (),
+):
     """The rules of a session's plan, the same on planning and on changing the plan:
     ``ValidationError`` with every field's error."""
     errors: dict[str, list[str]] = {}
+    if worker_errors:
+        errors["workers"] = list(worker_errors)
     if place is None or getattr(place, "kind", None) != EntityKind.LOCATION:
         errors["place"] = ["Choose the place the session is at"]
     if starts_at is None:
@@ -87,13 +179,24 @@ def session_plan(
     ends_at: datetime | None = None,
     alert: Any = None,
     agencies: Iterable[Any] = (),
-    workers: Iterable[Any] = (),
+    workers: Iterable[Any] | None = None,
     other_workers: str = "",
 ) -> OutreachSession:
     """Plan a session at a hot spot (a location of intelligence), perhaps answering an alert.
-    The planner is one of the workers."""
+    The planner's agency takes part; the workers with an account are those named (the planner
+    alone when none are given), each of an agency taking part (``_worker_errors``)."""
     _require(permissions.can_do_outreach(actor), "Your role does not plan outreach")
-    _check_plan(place=place, starts_at=starts_at, ends_at=ends_at, alert=alert)
+    agencies = list(dict.fromkeys(a for a in [actor.agency, *agencies] if a is not None))
+    if workers is None:
+        workers = [actor] if actor.agency_id else []
+    workers = list(dict.fromkeys(workers))
+    _check_plan(
+        place=place,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        alert=alert,
+        worker_errors=_worker_errors(workers, agencies),
+    )
     session = OutreachSession(
         reference=_new_reference(),
         place=place,
@@ -105,14 +208,18 @@ def session_plan(
     )
     session.full_clean()
     session.save()
-    session.workers.set({actor, *workers})
-    session.agencies.set({a for a in [actor.agency, *agencies] if a is not None})
+    session.workers.set(workers)
+    session.agencies.set(agencies)
     audit_record(
         actor=actor,
         action=AuditAction.COLLECT,
         obj=session,
         summary=f"Outreach session {session.reference} planned",
-        detail={"place": str(place.pk), "alert": str(alert.pk) if alert else None},
+        detail={
+            "place": str(place.pk),
+            "alert": str(alert.pk) if alert else None,
+            "workers": _worker_ids(workers),
+        },
     )
     return session
 
@@ -129,13 +236,19 @@ def _plan_state(session: OutreachSession) -> dict[str, Any]:
         "starts_at": _instant(session.starts_at),
         "ends_at": _instant(session.ends_at),
         "agencies": sorted(str(pk) for pk in session.agencies.values_list("pk", flat=True)),
+        "workers": sorted(str(pk) for pk in session.workers.values_list("pk", flat=True)),
         "other_workers": session.other_workers,
     }
 
 
-def _changes(changed: list[str], before: dict[str, Any]) -> dict[str, Any]:
-    """An alteration's audit detail: which fields changed and what each held before."""
-    return {"changed": changed, **{f"was_{name}": before[name] for name in changed}}
+def _changes(changed: list[str], before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """An alteration's audit detail: which fields changed, what each held before and what it
+    holds now."""
+    return {
+        "changed": changed,
+        **{f"was_{name}": before[name] for name in changed},
+        **{f"now_{name}": after[name] for name in changed},
+    }
 
 
 @transaction.atomic
@@ -147,17 +260,30 @@ def session_plan_edit(
     starts_at: datetime,
     ends_at: datetime | None,
     agencies: Iterable[Any],
+    workers: Iterable[Any] | None = None,
     other_workers: str = "",
 ) -> list[str]:
     """Change a planned session's plan (when, where, the agencies and workers taking part), by
-    whoever plans outreach and may see it, under the rules of planning. Returns the names of the
-    fields that changed: none means nothing was written and nothing audited."""
+    whoever plans outreach and may see it, under the rules of planning (``workers`` left out
+    keeps those named). Returns the names of the fields that changed: none means nothing was
+    written and nothing audited."""
     _require(
         permissions.can_edit_session(actor, session),
         "Only a planned session you may see, and only if you plan outreach, is changed",
     )
+    agencies = list(dict.fromkeys(agencies))
+    named = list(session.workers.all())
+    workers = named if workers is None else list(dict.fromkeys(workers))
     try:
-        _check_plan(place=place, starts_at=starts_at, ends_at=ends_at, alert=session.alert)
+        _check_plan(
+            place=place,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            alert=session.alert,
+            worker_errors=_worker_errors(
+                workers, agencies, kept=named, agencies_before=session.agencies.all()
+            ),
+        )
     except ValidationError as error:
         errors = error.message_dict
         if errors.pop("alert", None):
@@ -166,13 +292,13 @@ def session_plan_edit(
                 "The session answers an alert about another place: plan a new session there"
             )
         raise ValidationError(errors) from None
-    agencies = list(dict.fromkeys(agencies))
     before = _plan_state(session)
     after = {
         "place": str(place.pk),
         "starts_at": _instant(starts_at),
         "ends_at": _instant(ends_at),
         "agencies": sorted(str(a.pk) for a in agencies),
+        "workers": _worker_ids(workers),
         "other_workers": (other_workers or "").strip(),
     }
     changed = [name for name in after if after[name] != before[name]]
@@ -186,12 +312,14 @@ def session_plan_edit(
     session.save()
     if "agencies" in changed:
         session.agencies.set(agencies)
+    if "workers" in changed:
+        session.workers.set(workers)
     audit_record(
         actor=actor,
         action=AuditAction.ALTER,
         obj=session,
         summary=f"Outreach session {session.reference} plan changed",
-        detail=_changes(changed, before),
+        detail=_changes(changed, before, after),
     )
     return changed
 
@@ -206,14 +334,22 @@ def session_record(
     materials_given: str = "",
     what_seen: str = "",
     visits: Iterable[tuple[Any, str]] = (),
+    workers: Iterable[Any] | None = None,
 ) -> OutreachSession:
     """Record what happened: how many young people were engaged (and which known ones, only
-    those ``actor`` may see), materials given, what was seen, and the businesses and groups
-    visited with the outcome of each visit. Recording again corrects the record."""
+    those ``actor`` may see), materials given, what was seen, the businesses and groups
+    visited with the outcome of each visit, and the workers with an account who went (under
+    the rules of planning, of the agencies taking part; left out, those named stay). Recording
+    again corrects the record; a change of workers is audited with who they were and are."""
     _require(permissions.can_do_outreach(actor), "Your role does not record outreach")
     young_people = list(dict.fromkeys(young_people))
     visits = list(visits)
+    named = list(session.workers.all())
+    workers = named if workers is None else list(dict.fromkeys(workers))
     errors: dict[str, list[str]] = {}
+    worker_errors = _worker_errors(workers, session.agencies.all(), kept=named)
+    if worker_errors:
+        errors["workers"] = worker_errors
     if young_people_count is None or young_people_count < 0:
         errors["young_people_count"] = ["Enter how many young people were engaged, 0 or more"]
     elif young_people_count < len(young_people):
@@ -257,16 +393,21 @@ def session_record(
             session=session,
             defaults={"visited_on": visited_on, "outcome": outcome, "visited_by": actor},
         )
+    detail = {
+        "young_people_count": young_people_count,
+        "linked": [str(yp.pk) for yp in young_people],
+        "visits": len(visits),
+    }
+    before, after = {"workers": _worker_ids(named)}, {"workers": _worker_ids(workers)}
+    if before != after:
+        session.workers.set(workers)
+        detail |= _changes(["workers"], before, after)
     audit_record(
         actor=actor,
         action=AuditAction.COLLECT if first_time else AuditAction.ALTER,
         obj=session,
         summary=f"Outreach session {session.reference} recorded",
-        detail={
-            "young_people_count": young_people_count,
-            "linked": [str(yp.pk) for yp in young_people],
-            "visits": len(visits),
-        },
+        detail=detail,
     )
     return session
 
@@ -649,7 +790,7 @@ def training_session_edit(
         action=AuditAction.ALTER,
         obj=session,
         summary=f"Training corrected: {course.title} on {delivered_on:%d %b %Y}",
-        detail=_changes(changed, before),
+        detail=_changes(changed, before, after),
     )
     return changed
 

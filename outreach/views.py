@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
@@ -37,6 +38,7 @@ from .forms import (
     SessionRecordForm,
     TrainingSessionForm,
     VisitForm,
+    plan_agencies,
     session_plan_initial,
     training_initial,
 )
@@ -139,8 +141,20 @@ def session_new(request: HttpRequest) -> HttpResponse:
     alert = selectors.alert_for(user, source.get("alert"))
     chosen = alert.entity if alert is not None else selectors.place_for(user, source.get("place"))
     places = _places_offered(request, chosen)
-    initial = {"place": str(chosen.pk) if chosen else "", "alert": str(alert.pk) if alert else ""}
-    form = SessionPlanForm(request.POST or None, places=places, initial=initial)
+    initial = {
+        "place": str(chosen.pk) if chosen else "",
+        "alert": str(alert.pk) if alert else "",
+        # The planner is going, unless they untick themselves.
+        "workers": [str(user.pk)] if user.agency_id else [],
+    }
+    form = SessionPlanForm(
+        request.POST or None,
+        places=places,
+        initial=initial,
+        workers=selectors.workers_on_offer(
+            agencies=plan_agencies(), named=[user, *_workers_ticked(request)]
+        ),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -151,6 +165,7 @@ def session_new(request: HttpRequest) -> HttpResponse:
                 ends_at=data["ends_at"],
                 alert=alert,
                 agencies=data["agencies"],
+                workers=services.named_workers(data["workers"]),
                 other_workers=data["other_workers"],
             )
         except ValidationError as error:
@@ -171,11 +186,17 @@ def session_edit(request: HttpRequest, pk: Any) -> HttpResponse:
     session already recorded, 404)."""
     user = request.user
     session = permissions.get_session_for_editing(user, pk)
+    # The workers named are read once, for the boxes on offer and those ticked.
+    prefetch_related_objects([session], "workers")
+    named = list(session.workers.all())
     form = SessionPlanForm(
         request.POST or None,
         places=_places_offered(request, session.place),
         initial=session_plan_initial(session),
         session=session,
+        workers=selectors.workers_on_offer(
+            agencies=plan_agencies(session), named=[*named, *_workers_ticked(request)]
+        ),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -187,6 +208,7 @@ def session_edit(request: HttpRequest, pk: Any) -> HttpResponse:
                 starts_at=data["starts_at"],
                 ends_at=data["ends_at"],
                 agencies=data["agencies"],
+                workers=services.named_workers(data["workers"]),
                 other_workers=data["other_workers"],
             )
         except ValidationError as error:
@@ -268,7 +290,12 @@ def session_record(request: HttpRequest, pk: Any) -> HttpResponse:
         ]
     premises = selectors.premises_near(session, request.GET.get("premises", ""))
     visits = {v.premises_id: v.outcome for v in session.premises_visits.all()}
+    named = list(session.workers.all())
+    offered = selectors.workers_on_offer(
+        agencies=session.agencies.all(), named=[*named, *_workers_ticked(request)]
+    )
     initial = {
+        "workers": [str(w.pk) for w in named],
         "young_people_count": session.young_people_count if session.is_recorded else None,
         "young_people": [str(p.pk) for p in linked],
         "materials_given": session.materials_given,
@@ -276,7 +303,7 @@ def session_record(request: HttpRequest, pk: Any) -> HttpResponse:
         **{f"visit_{pid}": outcome for pid, outcome in visits.items()},
     }
     form = SessionRecordForm(
-        request.POST or None, people=people, premises=premises, initial=initial
+        request.POST or None, people=people, premises=premises, workers=offered, initial=initial
     )
     if request.method == "POST" and form.is_valid():
         chosen = set(form.cleaned_data["young_people"])
@@ -289,6 +316,7 @@ def session_record(request: HttpRequest, pk: Any) -> HttpResponse:
                 materials_given=form.cleaned_data["materials_given"],
                 what_seen=form.cleaned_data["what_seen"],
                 visits=form.visits(),
+                workers=services.named_workers(form.cleaned_data["workers"]),
             )
         except ValidationError as error:
             show_service_errors(form, error)
@@ -300,6 +328,14 @@ def session_record(request: HttpRequest, pk: Any) -> HttpResponse:
         "outreach/session_record.html",
         {"form": form, "session": session, "find": find, "can_link": permissions.works_cases(user)},
     )
+
+
+def _workers_ticked(request: HttpRequest) -> list[Any]:
+    """The accounts ticked on a page shown earlier, kept on offer (and ticked) when the page is
+    shown again with an error, whoever they are: the service says who may be named."""
+    if request.method != "POST":
+        return []
+    return selectors.staff_named(_uuids(request.POST.getlist("workers")))
 
 
 def _uuids(values: list[str]) -> list[Any]:

@@ -1,6 +1,6 @@
-"""Outreach in a real browser: a youth worker plans a session at a hot spot, records it and turns
-what was seen into intelligence; a young person gives feedback without JavaScript. Axe on every
-page on the way."""
+"""Outreach in a real browser: a youth worker plans a session at a hot spot with a worker of the
+youth charity, records it and turns what was seen into intelligence; a young person gives
+feedback without JavaScript. Axe on every page on the way."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ def test_a_youth_worker_records_a_session_at_a_hot_spot_and_makes_it_intelligenc
     place = hot_spot(people)
     agency = AgencyFactory(name="Test Youth Service", kind=AgencyKind.YOUTH_SERVICE)
     yasmin = make_user("yasmin", Role.FRONTLINE, agency)
+    vera = make_user("vera", Role.FRONTLINE, people.vcs)
     login_as(page, yasmin)
 
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Outreach").click()
@@ -45,19 +46,40 @@ def test_a_youth_worker_records_a_session_at_a_hot_spot_and_makes_it_intelligenc
     page.get_by_label("Year").fill(str(today.year))
     page.get_by_label("Start time").fill("19:00")
     page.get_by_label("End time (optional)").fill("21:30")
+    # Yasmin is going (ticked for her); a worker of the youth charity goes with her.
+    expect(page.get_by_label("Yasmin Tester")).to_be_checked()
+    expect(page.get_by_label("Vera Tester")).to_be_hidden()  # her agency is folded away
+    page.get_by_text("Test Youth Charity: 1 worker").click()
+    page.get_by_label("Vera Tester").check()
+    assert_no_axe_violations(page)
+    page.get_by_role("button", name="Plan the session").click()
+    # Her agency is not taking part yet: said beside the workers, everything ticked kept.
+    expect(
+        page.get_by_role("link", name=re.compile("Vera Tester is of Test Youth Charity"))
+    ).to_be_visible()
+    expect(page.get_by_label("Vera Tester")).to_be_checked()
+    expect(page.get_by_label("Start time")).to_have_value("19:00")
+    assert_no_axe_violations(page)
+    page.get_by_label("Test Youth Charity", exact=True).check()
     page.get_by_role("button", name="Plan the session").click()
 
     expect(page.get_by_role("heading", name=place.label)).to_be_visible()
+    expect(page.get_by_text("Vera Tester (Test Youth Charity)")).to_be_visible()
     assert_no_axe_violations(page)
     # The plan changes before the night: a start after the end is refused, nothing typed lost.
     page.get_by_role("link", name="Change the plan").click()
     expect(page.get_by_role("heading", name="Change the plan")).to_be_visible()
     assert_no_axe_violations(page)
     page.get_by_label("Start time").fill("22:00")
-    page.get_by_label("Workers taking part").fill("Sam from the youth club")
+    page.get_by_label("Others taking part without a portal account").fill("Sam from the youth club")
+    page.get_by_label("Yasmin Tester").uncheck()
     page.get_by_role("button", name="Save the plan").click()
     expect(page.get_by_text("The session must end after it starts").first).to_be_visible()
-    expect(page.get_by_label("Workers taking part")).to_have_value("Sam from the youth club")
+    expect(page.get_by_label("Others taking part without a portal account")).to_have_value(
+        "Sam from the youth club"
+    )
+    expect(page.get_by_label("Yasmin Tester")).not_to_be_checked()
+    page.get_by_label("Yasmin Tester").check()
     assert_no_axe_violations(page)
     page.get_by_label("Start time").fill("18:30")
     page.get_by_role("button", name="Save the plan").click()
@@ -82,6 +104,7 @@ def test_a_youth_worker_records_a_session_at_a_hot_spot_and_makes_it_intelligenc
 
     session = OutreachSession.objects.get()
     assert f"{timezone.localtime(session.starts_at):%H:%M}" == "18:30"
+    assert set(session.workers.all()) == {yasmin, vera}
     item = IntelligenceItem.objects.get(origin="outreach")
     assert session.intelligence_item_id == item.pk
     assert item.submitted_by == yasmin

@@ -26,6 +26,10 @@ def test_the_demo_fills_outreach_across_sectors_with_a_three_generation_cascade(
     call_command("seed_demo", verbosity=0)
     assert OutreachSession.objects.filter(status="recorded").count() == 3
     assert OutreachSession.objects.filter(status="planned").count() == 1
+    # Workers with an account are named on every session, the voluntary sector's among them.
+    vcs_worker = User.objects.get(username="frontline_vcs")
+    assert OutreachSession.objects.filter(workers=vcs_worker).count() == 3
+    assert all(s.workers.count() == 2 for s in OutreachSession.objects.all())
     assert set(Premises.objects.values_list("sector", flat=True)) == set(Sector.values) - {"other"}
     manager = User.objects.get(username="team_manager")
     assert selectors.cascade_reach([manager.pk])[manager.pk].generations == 3

@@ -139,6 +139,7 @@ def _post(session: OutreachSession, **overrides) -> dict[str, object]:
         "start_time": f"{starts:%H:%M}",
         "end_time": f"{timezone.localtime(session.ends_at):%H:%M}" if session.ends_at else "",
         "agencies": [str(a.pk) for a in session.agencies.all()],
+        "workers": [str(w.pk) for w in session.workers.all()],
         "other_workers": session.other_workers,
     }
     data.update(overrides)
@@ -172,7 +173,13 @@ def test_a_change_on_the_page_is_saved(people, client_for):
     client = client_for(people.alice)
     response = client.post(
         reverse("outreach:session_edit", args=[session.pk]),
-        _post(session, place=str(other.pk), start_time="18:30", agencies=[str(people.vcs.pk)]),
+        _post(
+            session,
+            place=str(other.pk),
+            start_time="18:30",
+            agencies=[str(people.vcs.pk)],
+            workers=[],
+        ),
     )
     assert response.status_code == 302
     session.refresh_from_db()
@@ -257,6 +264,7 @@ def test_the_api_changes_the_plan(people, api_client_for):
             "starts_at": "2027-01-05T18:00:00Z",
             "ends_at": None,
             "agencies": [str(people.vcs.pk)],
+            "workers": [],
             "other_workers": "Sam",
         },
         format="json",
@@ -268,7 +276,14 @@ def test_the_api_changes_the_plan(people, api_client_for):
     assert body["ends_at"] is None
     assert body["agencies"] == [str(people.vcs.pk)]
     (entry,) = _alterations(session)
-    assert entry.detail["changed"] == ["place", "starts_at", "ends_at", "agencies", "other_workers"]
+    assert entry.detail["changed"] == [
+        "place",
+        "starts_at",
+        "ends_at",
+        "agencies",
+        "workers",
+        "other_workers",
+    ]
 
 
 def test_a_patch_that_changes_nothing_writes_nothing(people, api_client_for):
@@ -332,7 +347,7 @@ def test_a_closed_agency_already_taking_part_stays_on_a_patch(people, api_client
     closing.save()
     response = api_client_for(people.alice).patch(
         f"{SESSIONS}{session.pk}/",
-        {"agencies": [str(closing.pk)], "other_workers": "Sam"},
+        {"agencies": [str(closing.pk), str(people.social_care.pk)], "other_workers": "Sam"},
         format="json",
     )
     assert response.status_code == 200, response.json()

@@ -92,3 +92,64 @@ def test_a_session_page_costs_the_same_with_more_workers_and_visits(people, clie
         )
         session.workers.add(people.alice, people.bob)
     assert _count(client, url) == few
+
+
+# Pinned: the plan, change, record and session pages, with few and with many workers on offer or
+# named: those on offer are one query (their roles read in the database, their agencies joined),
+# those named one more (a prefetch). Every page starts with the same 4: the login session, the
+# user, their authenticator, their role.
+#: + the hot spots and their latest sessions (2), the workers on offer (1), the agencies (3: the
+#: form's choices are tested, counted and listed).
+PLAN_PAGE_QUERIES = 10
+#: + the session through the funnel and its audit entry (4), the hot spots (2), the session's
+#: agencies (1), the workers named (1) and on offer (1), the agencies on offer (3).
+EDIT_PAGE_QUERIES = 16
+#: + the session through the funnel and its audit entry (4), the young people linked, the premises
+#: nearby and their visits (3), the workers named (1) and on offer (1).
+RECORD_PAGE_QUERIES = 13
+#: + the session through the funnel and its audit entry (4), the session again with its place,
+#: agencies, workers and visits (4), the engagements seen and counted (2), may it be changed (1).
+SESSION_PAGE_QUERIES = 15
+
+PINNED = {
+    "plan": PLAN_PAGE_QUERIES,
+    "edit": EDIT_PAGE_QUERIES,
+    "record": RECORD_PAGE_QUERIES,
+    "session": SESSION_PAGE_QUERIES,
+}
+
+
+def _more_workers(people, number: int, start: int = 0) -> list:
+    """Outreach staff of the two agencies taking part: a youth charity worker and a social care
+    practitioner each."""
+    from cse_portal.accounts.roles import Role
+    from tests.factories import make_user
+
+    made = []
+    for i in range(start, start + number):
+        made.append(make_user(f"vcs{i}", Role.FRONTLINE, people.vcs, with_device=False))
+        made.append(make_user(f"prac{i}", Role.PRACTITIONER, people.social_care, with_device=False))
+    return made
+
+
+@pytest.mark.parametrize("page", list(PINNED))
+def test_a_session_form_or_page_costs_the_same_however_many_workers(
+    people, client_for, django_assert_num_queries, page
+):
+    session = plan(people.alice, hot_spot(people), agencies=[people.vcs])
+    url = {
+        "plan": reverse("outreach:session_new"),
+        "edit": reverse("outreach:session_edit", kwargs={"pk": session.pk}),
+        "record": reverse("outreach:session_record", kwargs={"pk": session.pk}),
+        "session": reverse("outreach:session", kwargs={"pk": session.pk}),
+    }[page]
+    client = client_for(people.alice)
+    for start, number in ((0, 1), (1, 15)):
+        # Each round: more workers on offer, and all of them named on the session.
+        workers = _more_workers(people, number, start)
+        session.workers.add(*workers)
+        with django_assert_num_queries(PINNED[page]):
+            response = client.get(url)
+        assert response.status_code == 200
+        text = response.content.decode()
+        assert all(str(w) in text for w in workers)
