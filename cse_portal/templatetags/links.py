@@ -7,7 +7,9 @@ once, with placeholder arguments, and each row's address is that text with the r
 the placeholders' places. Only keys whose text ``reverse()`` would give unchanged take that path:
 UUIDs and non-negative integers, in patterns whose arguments are all ``<uuid:...>`` or
 ``<int:...>`` converters. Anything else (a slug, a ``re_path`` pattern, keyword arguments) is
-reversed as ``{% url %}`` would, with the same errors.
+reversed as ``{% url %}`` would, with the same errors. (``{% url %}`` also passes the current
+application's namespace; each of the portal's application namespaces is included once, so it
+never changes an address here.)
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 
 from django import template
 from django.conf import settings
-from django.urls import get_script_prefix, get_urlconf, resolve, reverse
+from django.urls import Resolver404, get_script_prefix, get_urlconf, resolve, reverse
 
 register = template.Library()
 
@@ -41,7 +43,13 @@ def _pieces(
     are in the key, so a change of either is a new entry."""
     placeholders = [_PLACEHOLDERS[kind] for kind in kinds]
     address = reverse(name, args=placeholders, urlconf=urlconf)
-    route = resolve(address, urlconf=urlconf).route
+    if not address.startswith(prefix):
+        return None
+    try:
+        # The route as the patterns name it (``young-people/<uuid:pk>/``), below the prefix.
+        route = resolve("/" + address[len(prefix) :], urlconf=urlconf).route
+    except Resolver404:
+        return None
     converters = _ROUTE_CONVERTER.findall(route)
     if converters != [_CONVERTERS[kind] for kind in kinds]:
         return None
