@@ -8,7 +8,8 @@ import os
 import statistics
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -19,7 +20,7 @@ from django.core.management import call_command
 from django.core.signals import request_started
 from django.db import connection, reset_queries
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
 REPEAT = int(os.environ.get("BENCH_REPEAT", "20"))
@@ -287,10 +288,38 @@ def _pages(data: Data) -> list[Page]:
     ]
 
 
-def _requester(client: Client, page: Page) -> Callable[[], Any]:
+def chosen_pages(data: Data, words: list[str]) -> list[Page]:
+    """The pages whose label holds one of ``words`` (every page when none is given)."""
+    return [p for p in _pages(data) if not words or any(w in p.label for w in words)]
+
+
+def requester(client: Client, page: Page) -> Callable[[], Any]:
     if page.form is not None:
         return lambda: client.post(page.path, page.form)
     return lambda: client.get(page.path)
+
+
+#: ``BENCH_TIME_WITH_DEBUG=1`` times the pages as the process runs them (``DEBUG`` on: every query
+#: written to the query log, each address resolved twice by the not-found middleware).
+TIME_WITH_DEBUG = os.environ.get("BENCH_TIME_WITH_DEBUG", "0") == "1"
+
+
+@contextmanager
+def timing_conditions() -> Iterator[None]:
+    """The timed requests, pages and floor alike, run the code production runs: ``DEBUG`` off, as
+    it is in production. ``DEBUG`` stays on for the rest of the run (the embedded settings, the
+    data set), and the query counts are taken apart, with the query log on, before the timing.
+
+    With ``DEBUG`` on, Django's cursor writes every query to the query log (its SQL, time and a
+    log record): a cost production never pays, and one paid once a query, so it weighs on a page
+    of 20 queries more than on the floor's few. The middleware and the templates are the same
+    either way (the template engine keeps the debug mode it started with, which changes only how
+    a template is compiled, once, and how a template error is reported)."""
+    if TIME_WITH_DEBUG:
+        yield
+        return
+    with override_settings(DEBUG=False):
+        yield
 
 
 def _floor(client: Client) -> None:
@@ -304,9 +333,10 @@ def _p95(samples: list[float]) -> float:
 
 def measure(data: Data) -> list[Row]:
     rows = []
-    print(f"  {REPEAT} samples a page, each after a floor sample", flush=True)
+    conditions = "DEBUG on" if TIME_WITH_DEBUG else "DEBUG off, as in production"
+    print(f"  {REPEAT} samples a page, each after a floor sample ({conditions})", flush=True)
     for page in _pages(data):
-        label, expected, request = page.label, page.expected, _requester(data.client, page)
+        label, expected, request = page.label, page.expected, requester(data.client, page)
         response = request()  # warm caches, and check the page is the right one
         note = ""
         if response.status_code != 200:
@@ -316,20 +346,24 @@ def measure(data: Data) -> list[Row]:
         reset_queries()  # the log is a bounded deque: a full one would count nothing
         with CaptureQueriesContext(connection) as queries:
             request()
+        # Counted now: leaving the context reconnects Django's emptying of the query log at each
+        # request's start, so the log no longer holds these once the timed requests have run.
+        query_count = len(queries)
         floor_samples, page_samples = [], []
-        for _ in range(REPEAT):
-            start = time.perf_counter()
-            _floor(data.client)
-            floor_samples.append((time.perf_counter() - start) * 1000)
-            start = time.perf_counter()
-            request()
-            page_samples.append((time.perf_counter() - start) * 1000)
+        with timing_conditions():
+            for _ in range(REPEAT):
+                start = time.perf_counter()
+                _floor(data.client)
+                floor_samples.append((time.perf_counter() - start) * 1000)
+                start = time.perf_counter()
+                request()
+                page_samples.append((time.perf_counter() - start) * 1000)
         row = Row(
             label=label,
             median=statistics.median(page_samples),
             p95=_p95(page_samples),
             floor_p95=_p95(floor_samples),
-            queries=len(queries),
+            queries=query_count,
             note=note,
         )
         rows.append(row)

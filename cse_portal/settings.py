@@ -129,7 +129,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "cse_portal.accounts.context_processors.portal",
             ],
-            "builtins": ["cse_portal.templatetags.govuk"],
+            "builtins": ["cse_portal.templatetags.govuk", "cse_portal.templatetags.links"],
         },
     },
 ]

@@ -277,22 +277,22 @@ def young_people_search(
 
 def young_person_record(young_person: YoungPerson) -> YoungPerson:
     """The record page's object: the record the funnel returned, with its aliases, flags,
-    involvements and offers prefetched onto it (the record itself is not read again)."""
+    involvements and offers prefetched onto it (the record itself is not read again). Only what
+    the page shows is joined (an offer's agency): the users who raised a flag, opened or closed
+    an involvement or made an offer are not on it, and joining them cost every page view the
+    compiling and reading of three users' columns."""
     prefetch_related_objects(
         [young_person],
         "aliases",
         Prefetch(
             "flags",
-            queryset=Flag.objects.filter(removed_at__isnull=True).select_related("raised_by"),
+            queryset=Flag.objects.filter(removed_at__isnull=True),
             to_attr="active_flags",
         ),
-        Prefetch(
-            "involvements",
-            queryset=Involvement.objects.select_related("opened_by", "closed_by"),
-        ),
+        "involvements",
         Prefetch(
             "partner_offers",
-            queryset=PartnerAgencyOffer.objects.select_related("agency", "offered_by"),
+            queryset=PartnerAgencyOffer.objects.select_related("agency"),
         ),
     )
     return young_person
