@@ -98,12 +98,12 @@ def test_a_session_page_costs_the_same_with_more_workers_and_visits(people, clie
 # named: those on offer are one query (their roles read in the database, their agencies joined),
 # those named one more (a prefetch). Every page starts with the same 4: the login session, the
 # user, their authenticator, their role.
-#: + the hot spots and their latest sessions (2), the workers on offer (1), the agencies (3: the
-#: form's choices are tested, counted and listed).
-PLAN_PAGE_QUERIES = 10
+#: + the hot spots and their latest sessions (2), the workers on offer (1), the agencies (2: the
+#: form's choices are tested and listed).
+PLAN_PAGE_QUERIES = 9
 #: + the session through the funnel and its audit entry (4), the hot spots (2), the session's
-#: agencies (1), the workers named (1) and on offer (1), the agencies on offer (3).
-EDIT_PAGE_QUERIES = 16
+#: agencies (1), the workers named (1) and on offer (1), the agencies on offer (2).
+EDIT_PAGE_QUERIES = 15
 #: + the session through the funnel and its audit entry (4), the young people linked, the premises
 #: nearby and their visits (3), the workers named (1) and on offer (1).
 RECORD_PAGE_QUERIES = 13
