@@ -129,8 +129,15 @@ def _record_request(
     source_app: str,
     source_type: str,
     source_id: str,
+    *,
+    summary: str = "CSE risk assessment requested",
+    title: str = "CSE risk assessment requested",
+    reason: str | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> None:
-    detail: dict[str, Any] = {"source_app": source_app}
+    """The audit entry and the chronology line of a request, or of a reason added to one."""
+    reason = request.reason if reason is None else reason
+    detail: dict[str, Any] = {"source_app": source_app, **(extra or {})}
     if source_type:
         detail["source"] = f"{source_type}:{source_id}"
     audit_record(
@@ -138,14 +145,14 @@ def _record_request(
         action=AuditAction.ALTER,
         obj=request,
         subject_id=request.young_person_id,
-        summary="CSE risk assessment requested",
-        justification=request.reason,
+        summary=summary,
+        justification=reason,
         detail=detail,
     )
     chronology_add(
         young_person=request.young_person,
-        title="CSE risk assessment requested",
-        detail=request.reason,
+        title=title,
+        detail=reason,
         source_app=source_app,
         obj=request,
         recorded_by=requested_by,
@@ -180,27 +187,19 @@ def _add_reason(
     if added:
         request.suggested_indicators = [*request.suggested_indicators, *added]
         request.save(update_fields=["suggested_indicators"])
-    detail: dict[str, Any] = {"source_app": source_app, "reason_id": str(further.pk)}
-    if source_type:
-        detail["source"] = f"{source_type}:{source_id}"
+    extra: dict[str, Any] = {"reason_id": str(further.pk)}
     if added:
-        detail["indicators_added"] = added
-    audit_record(
-        actor=requested_by,
-        action=AuditAction.ALTER,
-        obj=request,
-        subject_id=request.young_person_id,
+        extra["indicators_added"] = added
+    _record_request(
+        request,
+        requested_by,
+        source_app,
+        source_type,
+        source_id,
         summary="Further reason added to the open CSE risk assessment request",
-        justification=reason,
-        detail=detail,
-    )
-    chronology_add(
-        young_person=request.young_person,
         title="CSE risk assessment requested again (added to the open request)",
-        detail=reason,
-        source_app=source_app,
-        obj=request,
-        recorded_by=requested_by,
+        reason=reason,
+        extra=extra,
     )
     return request
 
