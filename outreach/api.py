@@ -94,6 +94,14 @@ class OutreachSessionSerializer(serializers.ModelSerializer):
         return data
 
 
+MAX_LINKED = 200
+
+
+class VisitSerializer(serializers.Serializer):
+    premises = serializers.UUIDField()
+    outcome = serializers.ChoiceField(choices=VisitOutcome.choices, allow_blank=True)
+
+
 class SessionRecordSerializer(serializers.Serializer):
     young_people_count = serializers.IntegerField(min_value=0, max_value=10_000)
     workers = serializers.ListField(
@@ -102,7 +110,13 @@ class SessionRecordSerializer(serializers.Serializer):
         max_length=services.MAX_WORKERS,
         help_text="Ids of the staff accounts who went; those named stay when left out.",
     )
-    young_people = serializers.ListField(child=serializers.UUIDField(), required=False)
+    young_people = serializers.ListField(
+        child=serializers.UUIDField(),
+        required=False,
+        max_length=MAX_LINKED,
+        help_text="Ids of every young person linked to the session that you can see: one left "
+        "out of the list is unlinked; left out altogether, the links stay as they are.",
+    )
     materials_given = serializers.CharField(
         required=False, allow_blank=True, max_length=SHORT_TEXT_MAX_LENGTH
     )
@@ -110,9 +124,11 @@ class SessionRecordSerializer(serializers.Serializer):
         required=False, allow_blank=True, max_length=NARRATIVE_MAX_LENGTH
     )
     visits = serializers.ListField(
-        child=serializers.DictField(child=serializers.CharField()),
+        child=VisitSerializer(),
         required=False,
-        help_text='[{"premises": id, "outcome": code}]',
+        max_length=MAX_LINKED,
+        help_text="The premises visited, each with its outcome; an empty outcome says it was not "
+        "visited after all. Premises left out keep their visit.",
     )
 
 
@@ -241,21 +257,21 @@ class OutreachSessionViewSet(
         serializer = SessionRecordSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        wanted = set(data.get("young_people") or [])
-        people = list(yp_permissions.visible_young_people(user).filter(pk__in=wanted))
-        if len(people) != len(wanted):
-            raise serializers.ValidationError(
-                {"young_people": ["Link only young people whose records you can see"]}
-            )
+        people = None
+        if "young_people" in data:
+            wanted = set(data["young_people"])
+            people = list(yp_permissions.visible_young_people(user).filter(pk__in=wanted))
+            if len(people) != len(wanted):
+                raise serializers.ValidationError(
+                    {"young_people": ["Link only young people whose records you can see"]}
+                )
         visits = []
         for visit in data.get("visits") or []:
-            premises = permissions.visible_premises(user).filter(pk=visit.get("premises")).first()
-            if premises is None or visit.get("outcome") not in VisitOutcome.values:
-                raise serializers.ValidationError(
-                    {"visits": ["Give each visit's premises id and outcome code"]}
-                )
+            premises = permissions.visible_premises(user).filter(pk=visit["premises"]).first()
+            if premises is None:
+                raise serializers.ValidationError({"visits": ["No such premises in the register"]})
             visits.append((premises, visit["outcome"]))
-        session = services.session_record(
+        services.session_record(
             actor=user,
             session=session,
             young_people_count=data["young_people_count"],

@@ -228,7 +228,8 @@ class SessionRecordForm(WorkersMixin, forms.Form):
         label="Young people already known to the service",
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Only records you can see are listed.",
+        help_text="Only records you can see are listed. Untick one linked in error to take "
+        "the link off.",
     )
     materials_given = forms.CharField(
         label="Materials given",
@@ -273,11 +274,8 @@ class SessionRecordForm(WorkersMixin, forms.Form):
         return [self[f"visit_{p.pk}"] for p in self.premises]
 
     def visits(self) -> list[tuple[Any, str]]:
-        return [
-            (p, self.cleaned_data[f"visit_{p.pk}"])
-            for p in self.premises
-            if self.cleaned_data.get(f"visit_{p.pk}")
-        ]
+        """Each premises offered with the outcome chosen, ``""`` for "Not visited"."""
+        return [(p, self.cleaned_data.get(f"visit_{p.pk}") or "") for p in self.premises]
 
 
 def _codes(name: str, leave_out: tuple[str, ...] = ()) -> list[tuple[str, str]]:

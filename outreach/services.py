@@ -324,26 +324,53 @@ def session_plan_edit(
     return changed
 
 
+def _record_state(session: OutreachSession, linked: Iterable[Any]) -> dict[str, Any]:
+    """What a record of the session holds, as comparable values: ``linked`` is the young people
+    linked to it that the recorder may see (only those are theirs to change)."""
+    return {
+        "status": session.status,
+        "young_people_count": session.young_people_count,
+        "materials_given": session.materials_given,
+        "what_seen": session.what_seen,
+        "linked": sorted(str(yp.pk) for yp in linked),
+        "visits": {str(v.premises_id): v.outcome for v in session.premises_visits.all()},
+        "workers": _worker_ids(session.workers.all()),
+    }
+
+
 @transaction.atomic
 def session_record(
     *,
     actor: Any,
     session: OutreachSession,
     young_people_count: int,
-    young_people: Iterable[Any] = (),
+    young_people: Iterable[Any] | None = None,
     materials_given: str = "",
     what_seen: str = "",
     visits: Iterable[tuple[Any, str]] = (),
     workers: Iterable[Any] | None = None,
-) -> OutreachSession:
-    """Record what happened: how many young people were engaged (and which known ones, only
-    those ``actor`` may see), materials given, what was seen, the businesses and groups
-    visited with the outcome of each visit, and the workers with an account who went (under
-    the rules of planning, of the agencies taking part; left out, those named stay). Recording
-    again corrects the record; a change of workers is audited with who they were and are."""
+) -> list[str]:
+    """Record what happened: how many young people were engaged, the known ones linked (only
+    those ``actor`` may see), materials given, what was seen, the businesses and groups visited
+    with the outcome of each visit, and the workers with an account who went (under the rules of
+    planning, of the agencies taking part).
+
+    Recording again corrects the record. ``young_people`` is then the whole list of the linked
+    young people ``actor`` may see: one left out is unlinked (links ``actor`` cannot see stay);
+    left out altogether (``None``), the links stay as they are. A visit with the outcome ``""``
+    says the premises was not visited after all; premises not named keep their visit. Workers
+    left out stay. Returns the names of what changed: a correction that changes nothing writes
+    nothing and audits nothing, and returns an empty list."""
     _require(permissions.can_do_outreach(actor), "Your role does not record outreach")
-    young_people = list(dict.fromkeys(young_people))
-    visits = list(visits)
+    visible = yp_permissions.visible_young_people(actor)
+    linked_before = [
+        e.young_person
+        for e in session.engagements.select_related("young_person").filter(young_person__in=visible)
+    ]
+    linked = linked_before if young_people is None else list(dict.fromkeys(young_people))
+    hidden_links = session.engagements.exclude(young_person__in=visible).count()
+    # A premises named twice: the last word stands.
+    visits = list({premises.pk: (premises, outcome) for premises, outcome in visits}.values())
     named = list(session.workers.all())
     workers = named if workers is None else list(dict.fromkeys(workers))
     errors: dict[str, list[str]] = {}
@@ -352,29 +379,71 @@ def session_record(
         errors["workers"] = worker_errors
     if young_people_count is None or young_people_count < 0:
         errors["young_people_count"] = ["Enter how many young people were engaged, 0 or more"]
-    elif young_people_count < len(young_people):
+    elif young_people_count < len(linked) + hidden_links:
+        others = f" and the {hidden_links} others linked to it" if hidden_links else ""
         errors["young_people_count"] = [
-            "The number engaged cannot be less than the young people you linked"
+            f"The number engaged cannot be less than the young people you linked{others}"
         ]
-    if any(not yp_permissions.can_view_young_person(actor, yp) for yp in young_people):
+    if any(not yp_permissions.can_view_young_person(actor, yp) for yp in linked):
         errors["young_people"] = ["Link only young people whose records you can see"]
-    if any(outcome not in VisitOutcome.values for _, outcome in visits):
+    if any(outcome not in ("", *VisitOutcome.values) for _, outcome in visits):
         errors["visits"] = ["Choose the outcome of each visit"]
     if errors:
         raise ValidationError(errors)
-    first_time = session.status != SessionStatus.RECORDED
+    before = _record_state(session, linked_before)
+    after = {
+        "status": SessionStatus.RECORDED,
+        "young_people_count": young_people_count,
+        "materials_given": (materials_given or "").strip(),
+        "what_seen": (what_seen or "").strip(),
+        "linked": sorted(str(yp.pk) for yp in linked),
+        "visits": {**before["visits"], **{str(p.pk): outcome for p, outcome in visits}},
+        "workers": _worker_ids(workers),
+    }
+    after["visits"] = {pk: outcome for pk, outcome in after["visits"].items() if outcome}
+    changed = [name for name in after if after[name] != before[name]]
+    if not changed:
+        return []
+    first_time = "status" in changed
     session.status = SessionStatus.RECORDED
     session.young_people_count = young_people_count
-    session.materials_given = (materials_given or "").strip()
-    session.what_seen = (what_seen or "").strip()
+    session.materials_given = after["materials_given"]
+    session.what_seen = after["what_seen"]
     session.recorded_by = actor
     session.recorded_at = timezone.now()
     session.full_clean()
     session.save()
-    already = set(session.engagements.values_list("young_person_id", flat=True))
+    unlinked = [yp for yp in linked_before if yp not in linked]
+    _link_young_people(actor, session, [yp for yp in linked if yp not in linked_before])
+    _unlink_young_people(actor, session, unlinked)
+    _set_visits(actor, session, visits)
+    if "workers" in changed:
+        session.workers.set(workers)
+    detail = {
+        "young_people_count": young_people_count,
+        "linked": after["linked"],
+        "visits": len(after["visits"]),
+    }
+    if unlinked:
+        detail["unlinked"] = [str(yp.pk) for yp in unlinked]
+    # First recorded, what it holds is the detail above, and who went beside who was planned;
+    # corrected, each changed field as it was and is.
+    detail |= _changes(
+        [n for n in changed if n == "workers" or (not first_time and n != "status")], before, after
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.COLLECT if first_time else AuditAction.ALTER,
+        obj=session,
+        summary=f"Outreach session {session.reference} "
+        + ("recorded" if first_time else "record corrected"),
+        detail=detail,
+    )
+    return changed
+
+
+def _link_young_people(actor: Any, session: OutreachSession, young_people: list[Any]) -> None:
     for young_person in young_people:
-        if young_person.pk in already:
-            continue
         SessionEngagement.objects.create(
             session=session, young_person=young_person, linked_by=actor
         )
@@ -386,30 +455,44 @@ def session_record(
             obj=session,
             recorded_by=actor,
         )
+
+
+def _unlink_young_people(actor: Any, session: OutreachSession, young_people: list[Any]) -> None:
+    """A link made in error is taken off; the young person's chronology keeps the line that said
+    so and gains one that says it was taken off (the chronology is never rewritten)."""
+    session.engagements.filter(young_person__in=young_people).delete()
+    for young_person in young_people:
+        yp_services.chronology_add(
+            young_person=young_person,
+            title=f"Link to outreach at {session.place.label} taken off (recorded in error)",
+            source_app=SOURCE_APP,
+            occurred_at=session.starts_at,
+            obj=session,
+            recorded_by=actor,
+        )
+
+
+def _set_visits(actor: Any, session: OutreachSession, visits: list[tuple[Any, str]]) -> None:
+    """Each premises named: its visit in this session with the outcome given, or none (``""``)."""
+    existing = {v.premises_id: v for v in session.premises_visits.all()}
     visited_on = timezone.localtime(session.starts_at).date()
     for premises, outcome in visits:
-        PremisesVisit.objects.update_or_create(
-            premises=premises,
-            session=session,
-            defaults={"visited_on": visited_on, "outcome": outcome, "visited_by": actor},
-        )
-    detail = {
-        "young_people_count": young_people_count,
-        "linked": [str(yp.pk) for yp in young_people],
-        "visits": len(visits),
-    }
-    before, after = {"workers": _worker_ids(named)}, {"workers": _worker_ids(workers)}
-    if before != after:
-        session.workers.set(workers)
-        detail |= _changes(["workers"], before, after)
-    audit_record(
-        actor=actor,
-        action=AuditAction.COLLECT if first_time else AuditAction.ALTER,
-        obj=session,
-        summary=f"Outreach session {session.reference} recorded",
-        detail=detail,
-    )
-    return session
+        visit = existing.get(premises.pk)
+        if not outcome:
+            if visit is not None:
+                visit.delete()
+        elif visit is None:
+            PremisesVisit.objects.create(
+                premises=premises,
+                session=session,
+                visited_on=visited_on,
+                outcome=outcome,
+                visited_by=actor,
+            )
+        elif visit.outcome != outcome:
+            visit.outcome = outcome
+            visit.visited_by = actor
+            visit.save(update_fields=["outcome", "visited_by"])
 
 
 def _place_subject(place: Any) -> dict[str, Any]:

@@ -308,7 +308,7 @@ def session_record(request: HttpRequest, pk: Any) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         chosen = set(form.cleaned_data["young_people"])
         try:
-            services.session_record(
+            changed = services.session_record(
                 actor=user,
                 session=session,
                 young_people_count=form.cleaned_data["young_people_count"],
@@ -321,7 +321,10 @@ def session_record(request: HttpRequest, pk: Any) -> HttpResponse:
         except ValidationError as error:
             show_service_errors(form, error)
         else:
-            messages.success(request, f"Outreach session {session.reference} recorded")
+            if changed:
+                messages.success(request, f"Outreach session {session.reference} recorded")
+            else:
+                messages.info(request, "Nothing changed")
             return redirect("outreach:session", pk=session.pk)
     return render(
         request,

@@ -62,7 +62,8 @@ def recorded(actor: Any, place: Any, **overrides: Any) -> Any:
         "what_seen": "Two girls got into a silver car outside at 11pm.",
     }
     values.update(overrides)
-    return services.session_record(actor=actor, session=session, **values)
+    services.session_record(actor=actor, session=session, **values)
+    return session
 
 
 def premises(actor: Any, **overrides: Any) -> Any:
