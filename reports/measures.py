@@ -39,7 +39,7 @@ from django.utils import timezone
 
 from . import suppression
 from .periods import Period
-from .suppression import Breakdown, Shown
+from .suppression import Bound, Breakdown, Shown
 
 # --- Sources: querysets from the other apps' selectors ------------------------------------------
 
@@ -1058,6 +1058,24 @@ RATES: dict[str, Rate] = {rate.name: rate for section in SECTIONS for rate in se
 BREAKDOWNS: tuple[Breakdown, ...] = tuple(s.breakdown for s in SECTIONS if s.parts)
 
 
+def bounds(key: Callable[[str], Any] = lambda name: name) -> list[Bound]:
+    """The inequalities between measures that a reader can use beside the sums, for suppression
+    (``key`` names a measure's cell, a trend's being the measure and the period): no more
+    different children than episodes, a child missing repeatedly in at least the repeat rule's
+    number of them, sessions and people of the cascade among all training delivered."""
+    repeat = int(settings.MISSING_RULE_REPEAT_COUNT)
+    return [
+        Bound(key(low), key(high), at_least)
+        for low, high, at_least in (
+            ("missing_children", "missing_episodes", 1),
+            ("missing_repeat", "missing_children", 1),
+            ("missing_repeat", "missing_episodes", repeat),
+            ("cascade_sessions", "training_sessions", 1),
+            ("cascade_people", "people_trained", 1),
+        )
+    ]
+
+
 # --- Computing -----------------------------------------------------------------------------------
 
 
@@ -1164,11 +1182,11 @@ def present(
     if current_shown is not None:
         current = current_shown
         known_previous = {k: v for k, v in raw.previous.items() if v is not None}
-        previous_shown = suppression.apply(known_previous, BREAKDOWNS)
+        previous_shown = suppression.apply(known_previous, BREAKDOWNS, bounds=bounds())
     elif suppress:
-        current = suppression.apply(raw.current, BREAKDOWNS)
+        current = suppression.apply(raw.current, BREAKDOWNS, bounds=bounds())
         known_previous = {k: v for k, v in raw.previous.items() if v is not None}
-        previous_shown = suppression.apply(known_previous, BREAKDOWNS)
+        previous_shown = suppression.apply(known_previous, BREAKDOWNS, bounds=bounds())
     else:
         current = {k: Shown(v, False) for k, v in raw.current.items()}
         previous_shown = {k: Shown(v, False) for k, v in raw.previous.items() if v is not None}
@@ -1262,7 +1280,8 @@ def figures_with_trend(period: Period, parts: list[Period]) -> tuple[Figures, Tr
     breakdowns += [
         Breakdown((name, period.key), tuple((name, part.key) for part in parts)) for name in timed
     ]
-    shown = suppression.apply(values, breakdowns)
+    related = [b for key in [period.key, *raws] for b in bounds(lambda name, key=key: (name, key))]
+    shown = suppression.apply(values, breakdowns, bounds=related)
     figures = present(
         period,
         main,

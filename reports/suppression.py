@@ -20,6 +20,14 @@ nothing changes. Zero is never hidden, so a reader knows only that every suppres
 positive whole number: the property test in ``tests/reports/test_suppression.py`` enumerates every
 assignment consistent with what is shown and checks each suppressed cell could take two values.
 
+Measures can also be related by an inequality rather than a sum (a ``Bound``): no more different
+children went missing than there were episodes, and a child missing repeatedly has at least
+``MISSING_RULE_REPEAT_COUNT`` of them. A reader uses those too (5 episodes shown, repeat missing
+suppressed and three episodes needed to count: only 1 child fits), so each suppressed cell's range
+is narrowed by the bounds from what is shown, and the sums are checked over those ranges: whatever
+leaves a suppressed cell one possible value hides the shown side of the bound, or the breakdown's
+complement, as above.
+
 Rates and changes between periods derived from a suppressed count are suppressed too.
 """
 
@@ -41,6 +49,17 @@ class Breakdown:
     parts: tuple[Key, ...]
 
 
+@dataclass(frozen=True)
+class Bound:
+    """``at_least`` times ``low`` is at most ``high``, by definition: everything ``low`` counts is
+    counted at least ``at_least`` times in ``high`` (a child missing repeatedly, in their
+    episodes)."""
+
+    low: Key
+    high: Key
+    at_least: int = 1
+
+
 def threshold() -> int:
     return int(settings.REPORTS_SMALL_COUNT_THRESHOLD)
 
@@ -50,14 +69,68 @@ def primary(values: Mapping[Key, int], limit: int | None = None) -> set[Key]:
     return {key for key, value in values.items() if 0 < value < limit}
 
 
-def _safe(values: Mapping[Key, int], hidden: set[Key], group: Breakdown) -> bool:
+Range = tuple[int, float]
+
+
+def _ranges(
+    values: Mapping[Key, int], hidden: set[Key], bounds: Sequence[Bound]
+) -> dict[Key, Range]:
+    """What a reader knows of each suppressed cell from the bounds alone: a positive whole
+    number, at least ``at_least`` times a shown ``low``, at most a shown ``high`` over
+    ``at_least``."""
+    ranges: dict[Key, Range] = {key: (1, float("inf")) for key in hidden}
+    for bound in bounds:
+        if bound.high in hidden and bound.low not in hidden:
+            low, high = ranges[bound.high]
+            ranges[bound.high] = (max(low, bound.at_least * values[bound.low]), high)
+        elif bound.low in hidden and bound.high not in hidden:
+            low, high = ranges[bound.low]
+            ranges[bound.low] = (low, min(high, values[bound.high] // bound.at_least))
+    return ranges
+
+
+def _safe(
+    values: Mapping[Key, int],
+    hidden: set[Key],
+    group: Breakdown,
+    ranges: Mapping[Key, Range] | None = None,
+) -> bool:
     hidden_parts = [p for p in group.parts if p in hidden]
     if group.total in hidden:
         return bool(hidden_parts)
     if not hidden_parts:
         return True
     residual = values[group.total] - sum(values[p] for p in group.parts if p not in hidden)
-    return len(hidden_parts) >= 2 and residual > len(hidden_parts)
+    if len(hidden_parts) < 2:
+        return False
+    ranges = ranges or {}
+    lows = [ranges.get(p, (1, float("inf")))[0] for p in hidden_parts]
+    highs = [ranges.get(p, (1, float("inf")))[1] for p in hidden_parts]
+    for i in range(len(hidden_parts)):
+        # The part's values, given the others' ranges and that all of them add up to the residual.
+        least = max(lows[i], residual - (sum(highs) - highs[i]))
+        most = min(highs[i], residual - (sum(lows) - lows[i]))
+        if most - least < 1:
+            return False
+    return True
+
+
+def _bound_breach(
+    values: Mapping[Key, int], hidden: set[Key], bounds: Sequence[Bound]
+) -> Key | None:
+    """The shown ``high`` of a bound that leaves its suppressed ``low`` one possible value, if
+    any: the cell to hide next."""
+    ranges = _ranges(values, hidden, bounds)
+    binding = [b for b in bounds if b.low in hidden and b.high not in hidden]
+    for key in dict.fromkeys(b.low for b in binding):
+        low, high = ranges[key]
+        if high - low < 1:
+            # The bound that sets the ceiling: hiding another shown side would not lift it.
+            return min(
+                (b for b in binding if b.low == key),
+                key=lambda b: (values[b.high] // b.at_least, str(b.high)),
+            ).high
+    return None
 
 
 def _complement(values: Mapping[Key, int], hidden: set[Key], group: Breakdown) -> Key:
@@ -86,11 +159,15 @@ def _expanded(group: Breakdown, hidden: set[Key], by_total: Mapping[Key, Breakdo
 
 
 def suppress(
-    values: Mapping[Key, int], breakdowns: Iterable[Breakdown], limit: int | None = None
+    values: Mapping[Key, int],
+    breakdowns: Iterable[Breakdown],
+    limit: int | None = None,
+    bounds: Iterable[Bound] = (),
 ) -> set[Key]:
     """The keys of ``values`` to show as suppressed: the small counts, and the complements that
     keep them from being worked out (module docstring)."""
     groups = [g for g in breakdowns if g.total in values and all(p in values for p in g.parts)]
+    bounds = [b for b in bounds if b.low in values and b.high in values]
     by_total: dict[Key, Breakdown] = {}
     for group in groups:
         by_total.setdefault(group.total, group)
@@ -103,9 +180,10 @@ def suppress(
             while True:
                 if not any(k in hidden for k in (group.total, *group.parts)):
                     break
-                if _safe(values, hidden, group):
+                ranges = _ranges(values, hidden, bounds)
+                if _safe(values, hidden, group, ranges):
                     deeper = _expanded(original, hidden, by_total)
-                    if deeper == group or _safe(values, hidden, deeper):
+                    if deeper == group or _safe(values, hidden, deeper, ranges):
                         break
                     group = deeper
                 extra = _complement(values, hidden, group)
@@ -114,6 +192,10 @@ def suppress(
                 hidden.add(extra)
                 changed = True
                 group = original
+        breach = _bound_breach(values, hidden, bounds)
+        if breach is not None:
+            hidden.add(breach)
+            changed = True
     return hidden
 
 
@@ -154,9 +236,12 @@ def change(current: Shown, previous: Shown) -> Shown:
 
 
 def apply(
-    values: Mapping[Key, int], breakdowns: Sequence[Breakdown], limit: int | None = None
+    values: Mapping[Key, int],
+    breakdowns: Sequence[Breakdown],
+    limit: int | None = None,
+    bounds: Sequence[Bound] = (),
 ) -> dict[Key, Shown]:
-    hidden = suppress(values, breakdowns, limit)
+    hidden = suppress(values, breakdowns, limit, bounds)
     return {
         key: Shown(None, True) if key in hidden else Shown(value, False)
         for key, value in values.items()

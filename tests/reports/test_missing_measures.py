@@ -138,7 +138,9 @@ def test_the_breakdown_adds_up(missing_rows):
 
 def test_small_counts_are_suppressed_and_the_rate_with_them(missing_rows):
     shown = measures.figures_for(Q3).as_dict()
-    assert shown["missing_episodes"].value == 5
+    # Five episodes shown beside a suppressed count of children missing repeatedly would give it
+    # back: with three episodes needed to count, only one child fits in five. The episodes go too.
+    assert shown["missing_episodes"].suppressed
     for name in ("missing_children", "missing_repeat", "interviews_in_time", "interviews_declined"):
         assert shown[name].suppressed and shown[name].value is None, name
     assert shown["interviews_in_time_rate"].suppressed
@@ -165,7 +167,9 @@ def test_the_lscb_sees_the_missing_figures_but_no_child(missing_rows, client_for
         assert name not in text
     csv = client_for(people.lucy).get(reverse("reports:lscb_csv"), {"period": "2026-Q3"})
     lines = csv.content.decode("utf-8-sig").splitlines()
-    assert next(line for line in lines if ",missing_episodes," in line).split(",")[3] == "5"
+    assert next(line for line in lines if ",missing_episodes," in line).split(",")[3] == (
+        "suppressed"  # it would bound the suppressed repeat count to 1
+    )
     assert next(line for line in lines if ",missing_repeat," in line).split(",")[3] == "suppressed"
 
 
@@ -174,7 +178,8 @@ def test_the_api_gives_the_missing_measures_suppressed(missing_rows):
     client.force_authenticate(missing_rows.lucy)
     body = client.get("/api/v1/measures/", {"period": "2026-Q3"}).json()
     rows = {row["name"]: row for row in body["measures"]}
-    assert rows["missing_episodes"]["value"] == 5
+    # 5 would bound the suppressed repeat count to 1 (three episodes each): suppressed too.
+    assert rows["missing_episodes"]["value"] is None and rows["missing_episodes"]["suppressed"]
     assert rows["missing_episodes"]["previous"] is None  # 4: suppressed
     assert rows["missing_episodes"]["previous_suppressed"] is True
     assert rows["missing_repeat"]["value"] is None and rows["missing_repeat"]["suppressed"]
