@@ -31,12 +31,14 @@ TARGET_RATIO = 1.5
 
 
 def ensure_rows(size: int) -> None:
-    """Missing episodes and intelligence at the data set's scale, built once (PostgreSQL)."""
+    """Missing episodes, intelligence, outreach and training at the data set's scale, built once
+    (PostgreSQL)."""
     if connection.vendor != "postgresql":
         return
     from cse_portal.accounts.models import User
     from intelligence.models import IntelligenceItem
     from missing.models import MissingEpisode
+    from outreach.models import OutreachSession
 
     people = SimpleNamespace(
         manager=User.objects.get(username="manager"), frank=User.objects.get(username="frank")
@@ -55,6 +57,11 @@ def ensure_rows(size: int) -> None:
         print("  adding intelligence for the reports (kept for later runs)", flush=True)
         intelligence.build(size, people)
         print(f"    done in {time.perf_counter() - started:.0f} s", flush=True)
+    if not OutreachSession.objects.exists():
+        from . import outreach
+
+        print("  adding outreach and training for the reports (kept for later runs)", flush=True)
+        outreach.build(size, people)
 
 
 @dataclass
