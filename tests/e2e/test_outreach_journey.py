@@ -101,8 +101,18 @@ def test_a_youth_worker_records_a_session_at_a_hot_spot_and_makes_it_intelligenc
         page.get_by_text(re.compile(r"Intelligence \S+ submitted to the analyst"))
     ).to_be_visible()
     assert_no_axe_violations(page)
+    # Opened again and saved as it is: nothing is written, and the page says so.
+    recorded_at = OutreachSession.objects.get().recorded_at
+    page.get_by_role("link", name="Change what was recorded").click()
+    expect(page.get_by_label("Materials given")).to_have_value(
+        "Wallet cards with the helpline number"
+    )
+    page.get_by_role("button", name="Save the record").click()
+    expect(page.get_by_text("Nothing changed")).to_be_visible()
+    assert_no_axe_violations(page)
 
     session = OutreachSession.objects.get()
+    assert session.recorded_at == recorded_at
     assert f"{timezone.localtime(session.starts_at):%H:%M}" == "18:30"
     assert set(session.workers.all()) == {yasmin, vera}
     item = IntelligenceItem.objects.get(origin="outreach")
