@@ -69,6 +69,12 @@ class AssessmentSerializer(serializers.ModelSerializer):
     )
     instrument_version = serializers.IntegerField(source="instrument.version", read_only=True)
     assessor = serializers.CharField(source="assessor.username", read_only=True)
+    suggested_items = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Item codes the requests for it suggested (also those given while it was a "
+        "draft), to confirm: never answers.",
+    )
 
     class Meta:
         model = Assessment
@@ -79,6 +85,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "judgement_level",
             "judgement_rationale",
             "submit",
+            "suggested_items",
             "score",
             "calculated_level",
             "level",

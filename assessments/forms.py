@@ -18,7 +18,7 @@ from .models import Assessment
 from .services import PREVENTATIVE_WORK_LEVELS
 
 ITEM_PREFIX = "item_"
-SUGGESTED_HINT = "Suggested by the referral: choose an answer to confirm it."
+SUGGESTED_HINT = "Suggested by a request for this assessment: choose an answer to confirm it."
 JUDGEMENT_ANCHOR = "judgement"
 
 JUDGEMENT_CHOICES = [("", "No, use the calculated level")] + [

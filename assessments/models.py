@@ -116,6 +116,9 @@ class Assessment(models.Model):
     # Item codes a request suggested (the indicators ticked on a referral): shown to the assessor
     # to confirm, never scored until the assessor answers the item.
     suggested_items = models.JSONField(default=list, blank=True)
+    # The ids of the requests and further reasons given while it was a draft, after it was
+    # started (their indicators joined ``suggested_items``): its page lists them for the assessor.
+    later_reasons = models.JSONField(default=list, blank=True)
     age_at_assessment = models.PositiveSmallIntegerField(null=True, blank=True)
     learning_disability = models.BooleanField(default=False)
     score = models.PositiveIntegerField(default=0)

@@ -155,6 +155,43 @@ def answers_by_section(assessment: Assessment) -> list[SectionRows]:
     return sections
 
 
+@dataclass
+class LaterReason:
+    """A reason for the assessment given after it was started, while it was a draft."""
+
+    reason: str
+    requested_at: datetime
+    requested_by: Any
+    source_app: str
+    indicators: list[str]
+
+
+def reasons_since_start(assessment: Assessment) -> list[LaterReason]:
+    """The requests and further reasons that reached the assessment while it was a draft (its
+    ``later_reasons``), oldest first, each with the text of the indicators it suggested that
+    the assessment's instrument knows. No query when there are none; two otherwise. A reason
+    folded from a merged record's request keeps its request's id, so it is found either way."""
+    ids = assessment.later_reasons
+    if not ids:
+        return []
+    items = assessment.instrument.parsed.items
+    rows = [
+        *AssessmentRequest.objects.filter(pk__in=ids).select_related("requested_by"),
+        *AssessmentRequestReason.objects.filter(pk__in=ids).select_related("requested_by"),
+    ]
+    rows.sort(key=lambda row: (row.requested_at, str(row.pk)))
+    return [
+        LaterReason(
+            reason=row.reason,
+            requested_at=row.requested_at,
+            requested_by=row.requested_by,
+            source_app=row.source_app,
+            indicators=[items[c].text for c in row.suggested_indicators if c in items],
+        )
+        for row in rows
+    ]
+
+
 def rescore(assessment: Assessment) -> Result:
     """Score the assessment again with its own instrument version and recorded circumstances."""
     return assessment.instrument.parsed.score(

@@ -80,12 +80,18 @@ def assessment_request(
     two requests made at once the second waits for the first and then adds to it.
 
     ``suggested_indicators`` are instrument item codes the requester saw (the indicators ticked on
-    a referral): the assessment shows them as suggestions to confirm, never as answers."""
+    a referral): the assessment shows them as suggestions to confirm, never as answers.
+
+    A request or reason given while a draft assessment of the young person is under way (started
+    from the request or not) reaches the draft: its indicators join the draft's suggestions and
+    the draft's page lists it (``_drafts_reached``); a request opened then is linked to the
+    oldest draft, as starting from it would have. A submitted assessment never changes."""
     reason = reason.strip()
     indicators = list(dict.fromkeys(suggested_indicators))
     source_type, source_id = _source(source_object)
     existing = _open_request_locked(young_person)
     if existing is None:
+        drafts = _drafts_locked(young_person)
         request = AssessmentRequest(
             young_person=young_person,
             requested_by=requested_by,
@@ -94,12 +100,15 @@ def assessment_request(
             source_app=source_app,
             source_object_type=source_type,
             source_object_id=source_id,
+            # A draft already under way (started without a request) answers this one.
+            assessment=drafts[0] if drafts else None,
         )
         # The open-request constraint is the database's to check: a Python check would not
         # see a request another transaction is inserting at the same moment. The young person
         # and the requester are in hand and the id is new: checking them again costs queries.
         request.full_clean(
-            exclude=["id", "young_person", "requested_by"], validate_constraints=False
+            exclude=["id", "young_person", "requested_by", "assessment"],
+            validate_constraints=False,
         )
         try:
             with transaction.atomic():
@@ -109,7 +118,14 @@ def assessment_request(
             if existing is None:
                 raise
         else:
-            _record_request(request, requested_by, source_app, source_type, source_id)
+            _record_request(
+                request,
+                requested_by,
+                source_app,
+                source_type,
+                source_id,
+                extra=_drafts_reached(drafts, request.pk, indicators),
+            )
             return request
     existing.young_person = young_person
     return _add_reason(
@@ -121,6 +137,40 @@ def assessment_request(
         source_type=source_type,
         source_id=source_id,
     )
+
+
+def _drafts_locked(young_person: YoungPerson) -> list[Assessment]:
+    """The young person's drafts, oldest first, locked until the caller's transaction ends. A
+    submission under way is waited for, and then the assessment is no longer a draft: a reason
+    never changes what was submitted."""
+    return list(
+        Assessment.objects.select_for_update(of=("self",))
+        .filter(young_person=young_person, status=AssessmentStatus.DRAFT)
+        .select_related("instrument")
+        .order_by("created_at", "id")
+    )
+
+
+def _drafts_reached(
+    drafts: list[Assessment], reason_id: Any, indicators: list[str]
+) -> dict[str, Any]:
+    """A reason given while drafts of the young person are under way reaches each of them: its
+    indicators join the draft's suggestions (in the instrument's order; codes the draft's
+    instrument does not know are dropped) and the draft keeps the reason's id, so its page lists
+    what came since it was started. What reached which draft goes into the request's audit
+    entry (returned as its detail)."""
+    if not drafts:
+        return {}
+    reached: dict[str, list[str]] = {}
+    for draft in drafts:
+        items = draft.instrument.parsed.items
+        added = [c for c in indicators if c in items and c not in draft.suggested_items]
+        wanted = {*draft.suggested_items, *added}
+        draft.suggested_items = [code for code in items if code in wanted]
+        draft.later_reasons = [*draft.later_reasons, str(reason_id)]
+        draft.save(update_fields=["suggested_items", "later_reasons"])
+        reached[str(draft.pk)] = added
+    return {"assessments_in_progress": reached}
 
 
 def _record_request(
@@ -183,13 +233,22 @@ def _add_reason(
     # requester given and the id new; the database holds them all anyway.
     further.full_clean(exclude=["id", "request", "requested_by"], validate_constraints=False)
     further.save(force_insert=True)
+    drafts = _drafts_locked(request.young_person)
+    changed = []
     added = [code for code in indicators if code not in request.suggested_indicators]
     if added:
         request.suggested_indicators = [*request.suggested_indicators, *added]
-        request.save(update_fields=["suggested_indicators"])
+        changed.append("suggested_indicators")
+    if request.assessment_id is None and drafts:
+        # The draft was started without naming the request: it answers it all the same.
+        request.assessment = drafts[0]
+        changed.append("assessment")
+    if changed:
+        request.save(update_fields=changed)
     extra: dict[str, Any] = {"reason_id": str(further.pk)}
     if added:
         extra["indicators_added"] = added
+    extra.update(_drafts_reached(drafts, further.pk, indicators))
     _record_request(
         request,
         requested_by,
@@ -337,11 +396,13 @@ def _judgement_errors(assessment: Assessment) -> dict[str, str]:
 def _suggestions_for(young_person: YoungPerson, instrument: Instrument) -> list[str]:
     """The item codes that open requests for an assessment of ``young_person`` suggest, in the
     instrument's order; codes the instrument does not know are dropped."""
+    # Locked: a reason being added to the open request meanwhile is waited for, and then its
+    # indicators are read here (the reason, committed first, could not see this draft).
     suggested = {
         code
-        for codes in AssessmentRequest.objects.filter(
-            young_person=young_person, status=RequestStatus.OPEN
-        ).values_list("suggested_indicators", flat=True)
+        for codes in AssessmentRequest.objects.select_for_update()
+        .filter(young_person=young_person, status=RequestStatus.OPEN)
+        .values_list("suggested_indicators", flat=True)
         for code in codes
     }
     return [code for code in instrument.parsed.items if code in suggested]
@@ -363,13 +424,16 @@ def assessment_start(
     instrument = Instrument.objects.current()
     if instrument is None:
         raise ValidationError("No risk assessment instrument has been published.")
+    # The suggestions are read (and the open request locked) before the draft takes its start
+    # time: a reason given after that time reached this draft, one before it is among these.
+    suggested_items = _suggestions_for(young_person, instrument)
     assessment = Assessment(
         young_person=young_person,
         instrument=instrument,
         assessor=assessor,
         age_at_assessment=young_person.age,
         learning_disability=young_person.learning_disability,
-        suggested_items=_suggestions_for(young_person, instrument),
+        suggested_items=suggested_items,
     )
     _score(assessment)
     assessment.full_clean()

@@ -109,6 +109,7 @@ def _detail_context(user: Any, assessment: Any) -> dict[str, Any]:
         "young_person": assessment.young_person,
         "sections": selectors.answers_by_section(assessment),
         "actions": list(assessment.actions.select_related("recorded_by")),
+        "later_reasons": selectors.reasons_since_start(assessment),
         "can_edit": permissions.can_edit_assessment(user, assessment),
         "can_decide": permissions.can_decide_assessment(user, assessment),
     }
@@ -159,7 +160,12 @@ def edit(request: HttpRequest, pk: Any) -> HttpResponse:
     return render(
         request,
         "assessments/edit.html",
-        {"assessment": assessment, "young_person": assessment.young_person, "form": form},
+        {
+            "assessment": assessment,
+            "young_person": assessment.young_person,
+            "form": form,
+            "later_reasons": selectors.reasons_since_start(assessment),
+        },
     )
 
 

@@ -360,8 +360,9 @@ def _create_episode(
     )
     # ``parse_row`` checked what the constraints state (a known grade; no return yet) and the
     # batch's read found no episode with the reference; checking them again costs queries a row,
-    # and the database holds them anyway (a reference taken meanwhile rejects the row).
-    episode.full_clean(exclude=MissingEpisode.REFERENCES, validate_constraints=False)
+    # and the database holds them anyway (a reference taken meanwhile rejects the row). The id
+    # is a new random UUID: looking it up first would be one more query a row.
+    episode.full_clean(exclude=[*MissingEpisode.REFERENCES, "id"], validate_constraints=False)
     episode.save()
     RiskGradeChange.objects.create(
         episode=episode, grade=parsed.risk_grade, changed_by=actor, reason="Police import"

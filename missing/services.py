@@ -343,8 +343,9 @@ def episode_return(
         due_at=interview_due_at(returned_at),
     )
     # The episode and record are in hand, an open episode has no interview yet (its return
-    # makes the one it has), and a new interview is due, which is all its constraints ask.
-    interview.full_clean(exclude=["episode", "young_person"], validate_constraints=False)
+    # makes the one it has), and a new interview is due, which is all its constraints ask; its
+    # id is a new random UUID (looking it up first would be a query a return).
+    interview.full_clean(exclude=["id", "episode", "young_person"], validate_constraints=False)
     interview.save()
     audit_record(
         actor=returned_by,
@@ -469,11 +470,21 @@ def _repeat(episode: MissingEpisode, now: datetime) -> str | None:
     return None
 
 
+def _interview_of(episode: MissingEpisode) -> ReturnInterview | None:
+    """The episode's return home interview, if it has one. Through the one-to-one accessor, so
+    the interview a return has just made (or the one being completed) is read from memory, not
+    queried again: once a return, and once more when a rule fires."""
+    try:
+        return episode.interview
+    except ReturnInterview.DoesNotExist:
+        return None
+
+
 def _cse_indicators(episode: MissingEpisode, now: datetime) -> str | None:
     if not settings.MISSING_RULE_CSE_INDICATORS:
         return None
     codes = list(episode.cse_indicators)
-    interview = ReturnInterview.objects.filter(episode=episode).only("cse_indicators").first()
+    interview = _interview_of(episode)
     if interview is not None:
         codes += [c for c in interview.cse_indicators if c not in codes]
     if codes:
@@ -548,7 +559,7 @@ def rules_apply(
         raised_by=actor,
         by_rule=f"missing: {rule_names}",
     )
-    interview = ReturnInterview.objects.filter(episode=episode).only("cse_indicators").first()
+    interview = _interview_of(episode)
     seen = list(episode.cse_indicators) + (list(interview.cse_indicators) if interview else [])
     signed_in = actor is not None and getattr(actor, "is_authenticated", False)
     assessment_request(

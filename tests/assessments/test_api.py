@@ -155,3 +155,20 @@ def test_listing_assessments_through_the_api_is_audited(people) -> None:
     entry = AuditEntry.objects.filter(action=AuditAction.SEARCH).first()
     assert response.status_code == 200
     assert entry.object_type == "assessments.assessment" and entry.actor == people.manager
+
+
+def test_the_api_shows_the_suggestions_a_reason_added_to_the_draft(people) -> None:
+    from assessments import services
+
+    draft = services.assessment_start(young_person=people.maya, assessor=people.alice)
+    url = f"/api/v1/assessments/{draft.pk}/"
+    assert api(people.alice).get(url).json()["suggested_items"] == []
+    services.assessment_request(
+        young_person=people.maya,
+        requested_by=None,
+        reason="Missing: graded high risk",
+        source_app="missing",
+        suggested_indicators=["health_sti"],
+    )
+    data = api(people.alice).get(url).json()
+    assert (data["suggested_items"], data["answers"]) == (["health_sti"], [])

@@ -160,9 +160,12 @@ def test_the_to_do_list_shows_every_reason_in_a_fixed_number_of_queries(people, 
 
 
 #: the service's savepoint; the open request looked for (and locked); the reason inserted; the
+#: young person's drafts looked for (and locked: a reason reaches a draft under way); the
 #: request's indicators updated (new codes only); the audit entry (savepoint, insert, release);
 #: the chronology entry; the savepoint released.
-FURTHER_REASON_QUERIES = 9
+FURTHER_REASON_QUERIES = 10
+#: and, for each draft under way, its suggestions and the reason's id saved.
+FURTHER_REASON_QUERIES_A_DRAFT = 1
 
 
 def test_a_further_reason_costs_the_same_however_many_the_request_has(people):
@@ -183,3 +186,54 @@ def test_a_further_reason_costs_the_same_however_many_the_request_has(people):
         queries_to_ask(n)
     tenth = queries_to_ask(10)
     assert second == tenth == FURTHER_REASON_QUERIES
+
+
+def test_a_further_reason_reaching_a_draft_costs_one_update_a_draft(people):
+    services.assessment_request(
+        young_person=people.maya, requested_by=None, reason="First", source_app="t"
+    )
+    services.assessment_start(young_person=people.maya, assessor=people.alice)
+
+    def queries_to_ask(n: int) -> int:
+        with CaptureQueriesContext(connection) as context:
+            services.assessment_request(
+                young_person=people.maya,
+                requested_by=None,
+                reason=f"Reason {n}",
+                source_app="t",
+                suggested_indicators=["health_sti", f"code_{n}"],
+            )
+        return len(context.captured_queries)
+
+    one_draft = queries_to_ask(1)
+    services.assessment_start(young_person=people.maya, assessor=people.manager)
+    assert one_draft == FURTHER_REASON_QUERIES + FURTHER_REASON_QUERIES_A_DRAFT
+    assert queries_to_ask(2) == FURTHER_REASON_QUERIES + 2 * FURTHER_REASON_QUERIES_A_DRAFT
+
+
+def test_the_draft_page_lists_later_reasons_in_a_fixed_number_of_queries(people, client_for):
+    services.assessment_request(
+        young_person=people.maya, requested_by=None, reason="First", source_app="t"
+    )
+    assessment = services.assessment_start(young_person=people.maya, assessor=people.alice)
+    client = client_for(people.alice)
+
+    def page_queries(url: str) -> int:
+        return count_queries(client, url)
+
+    edit = reverse("assessments:edit", args=[assessment.pk])
+    detail = reverse("assessments:detail", args=[assessment.pk])
+    services.assessment_request(
+        young_person=people.maya, requested_by=people.manager, reason="Later 0", source_app="t"
+    )
+    few = (page_queries(edit), page_queries(detail))
+    for n in range(1, 6):
+        services.assessment_request(
+            young_person=people.maya,
+            requested_by=people.manager,
+            reason=f"Later {n}",
+            source_app="t",
+        )
+    many = (page_queries(edit), page_queries(detail))
+    assert few == many
+    assert client.get(edit).content.decode().count("Later ") == 6

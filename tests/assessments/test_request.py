@@ -197,3 +197,121 @@ def test_the_team_list_and_the_start_page_show_every_reason(people, client_for) 
     ).content.decode()
     assert "Referral triage: grooming" in start
     assert "Missing from home or care: graded high risk" in start
+
+
+# --- A reason given while a draft is under way ---------------------------------------------------
+
+
+def test_a_reason_added_after_the_draft_was_started_joins_its_suggestions(people) -> None:
+    request = ask(people, "Referral triage", by=people.manager, indicators=["groom_cars"])
+    draft = services.assessment_start(
+        young_person=people.maya, assessor=people.alice, request=request
+    )
+    assert draft.suggested_items == ["groom_cars"]
+    ask(
+        people,
+        "Missing from home: graded high risk",
+        source_object=people.noah,
+        indicators=["health_sti", "retired_code", "missing_overnight", "groom_cars"],
+    )
+    draft.refresh_from_db()
+    # In the instrument's order; a code the instrument does not know is dropped; never answers.
+    assert draft.suggested_items == ["missing_overnight", "groom_cars", "health_sti"]
+    assert (draft.answers, draft.score) == ({}, 0)
+    further = request.further_reasons.get()
+    assert draft.later_reasons == [str(further.pk)]
+    entry = AuditEntry.objects.get(
+        object_id=str(request.pk),
+        summary="Further reason added to the open CSE risk assessment request",
+    )
+    assert entry.detail["assessments_in_progress"] == {
+        str(draft.pk): ["health_sti", "missing_overnight"]
+    }
+    assert (
+        ChronologyEntry.objects.filter(
+            young_person=people.maya,
+            title="CSE risk assessment requested again (added to the open request)",
+        ).count()
+        == 1
+    )
+
+
+def test_a_submitted_assessment_is_never_changed_by_a_later_reason(people, make_assessment) -> None:
+    from .conftest import LOW_ANSWERS
+
+    ask(people, "First", indicators=["groom_cars"])
+    submitted = make_assessment(LOW_ANSWERS, status="submitted")
+    ask(people, "After submission", indicators=["health_sti"])
+    submitted.refresh_from_db()
+    assert (submitted.suggested_items, submitted.later_reasons) == (["groom_cars"], [])
+    entry = AuditEntry.objects.get(summary__startswith="Further reason added")
+    assert "assessments_in_progress" not in entry.detail
+
+
+def test_a_request_opened_while_an_unlinked_draft_is_under_way_reaches_and_answers_it(
+    people,
+) -> None:
+    draft = services.assessment_start(young_person=people.maya, assessor=people.alice)
+    assert draft.suggested_items == []
+    request = ask(people, "Missing: three episodes in 90 days", indicators=["missing_overnight"])
+    assert request.assessment_id == draft.pk
+    draft.refresh_from_db()
+    assert (draft.suggested_items, draft.later_reasons) == (
+        ["missing_overnight"],
+        [str(request.pk)],
+    )
+    entry = AuditEntry.objects.get(
+        object_id=str(request.pk), summary="CSE risk assessment requested"
+    )
+    assert entry.detail["assessments_in_progress"] == {str(draft.pk): ["missing_overnight"]}
+
+
+def test_a_reason_added_to_an_open_request_links_a_draft_started_without_it(people) -> None:
+    request = ask(people, "First")
+    draft = services.assessment_start(young_person=people.maya, assessor=people.alice)
+    request.refresh_from_db()
+    assert request.assessment_id is None  # started without naming the request
+    ask(people, "Second", indicators=["health_sti"])
+    request.refresh_from_db()
+    draft.refresh_from_db()
+    assert request.assessment_id == draft.pk
+    assert draft.suggested_items == ["health_sti"]
+
+
+def test_reasons_given_before_the_start_are_suggestions_not_later_reasons(people) -> None:
+    ask(people, "First", indicators=["groom_cars"])
+    ask(people, "Second", indicators=["health_sti"])
+    draft = services.assessment_start(young_person=people.maya, assessor=people.alice)
+    assert (draft.suggested_items, draft.later_reasons) == (["groom_cars", "health_sti"], [])
+
+
+def test_every_draft_of_the_young_person_is_reached(people) -> None:
+    first = services.assessment_start(young_person=people.maya, assessor=people.alice)
+    second = services.assessment_start(young_person=people.maya, assessor=people.manager)
+    request = ask(people, "Missing", indicators=["health_sti"])
+    assert request.assessment_id == first.pk  # the oldest answers the request
+    for draft in (first, second):
+        draft.refresh_from_db()
+        assert draft.suggested_items == ["health_sti"]
+
+
+def test_the_draft_page_shows_what_came_since_it_was_started(people, client_for) -> None:
+    request = ask(people, "Referral triage: grooming", by=people.manager, indicators=["groom_cars"])
+    draft = services.assessment_start(
+        young_person=people.maya, assessor=people.alice, request=request
+    )
+    client = client_for(people.alice)
+    edit_url = reverse("assessments:edit", args=[draft.pk])
+    before = client.get(edit_url).content.decode()
+    assert "given since it was started" not in before
+    assert before.count(SUGGESTED_HINT) == 1
+    ask(people, "Missing from home: graded high risk", by=people.manager, indicators=["health_sti"])
+    page = client.get(edit_url).content.decode()
+    assert "1 further reason for this assessment was given since it was started" in page
+    assert "Missing from home: graded high risk" in page
+    assert "(missing)" in page  # from where
+    assert f"by {people.manager}" in page
+    assert page.count(SUGGESTED_HINT) == 2
+    detail = client.get(reverse("assessments:detail", args=[draft.pk])).content.decode()
+    assert "Missing from home: graded high risk" in detail
+    assert "Referral triage: grooming" not in detail  # given before the start

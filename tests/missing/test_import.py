@@ -479,3 +479,45 @@ def test_a_run_resumed_after_a_lost_worker_counts_the_whole_file_in_one_summary(
         importing.import_run(import_id=police_import.pk)
     notification = Notification.objects.get()
     assert "4 episodes in this import met the rules for 1 young person" in notification.body
+
+
+#: One row of an existing child's returned episode, no rule met: the row's savepoint (and its
+#: release); the episode inserted; its grade's history; its audit entry (savepoint, insert,
+#: release) and chronology line; the return: its savepoint (and release), whether the importer
+#: may record it, the episode updated, the interview inserted, the audit entry (3) and
+#: chronology line, the "currently missing" flag looked for; the rules: the firings already
+#: made, the episodes in the 90 days before. The episodes, waiting rows and records the row
+#: needs are read once a batch, not once a row; the new episode's and interview's ids are not
+#: looked up (new random UUIDs), and the CSE-indicator rule reads the interview the return just
+#: made from memory (three queries a row fewer than before).
+QUERIES_A_RETURNED_ROW = 20
+
+
+def test_a_row_costs_the_same_number_of_queries_however_many_the_file_has(
+    people, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    start = timezone.now() - dt.timedelta(days=1500)
+
+    def queries_to_import(first: int, count: int) -> int:
+        # 100 days apart and two hours long, graded low: no rule is met.
+        rows = [
+            maya_row(
+                people,
+                f"PIN-{n}",
+                start + dt.timedelta(days=100 * n),
+                start + dt.timedelta(days=100 * n, hours=2),
+            )
+            for n in range(first, first + count)
+        ]
+        with CaptureQueriesContext(connection) as context:
+            police_import = run(people, csv_file(*rows), django_capture_on_commit_callbacks)
+        assert (police_import.created, police_import.rejected) == (count, 0)
+        return len(context.captured_queries)
+
+    five = queries_to_import(0, 5)
+    ten = queries_to_import(5, 10)
+    assert not TriggerFiring.objects.exists()
+    assert (ten - five) / 5 == QUERIES_A_RETURNED_ROW

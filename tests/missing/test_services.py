@@ -234,6 +234,21 @@ def test_cse_indicators_at_the_return_fire_and_none_do_not(people, report, retur
     assert request.suggested_indicators == ["groom_cars"]
 
 
+def test_indicators_seen_after_an_assessment_was_started_reach_the_draft(people, report, returned):
+    from assessments.services import assessment_start
+
+    first = report(young_person=people.noah, by=people.manager, grade="high")
+    assert fired(first) == {"high_risk"}
+    draft = assessment_start(young_person=people.noah, assessor=people.manager)
+    assert draft.suggested_items == []
+    returned(first, by=people.manager, cse_indicators=["groom_cars"])
+    draft.refresh_from_db()
+    assert draft.suggested_items == ["groom_cars"]
+    assert len(draft.later_reasons) == 1
+    request = AssessmentRequest.objects.get(young_person=people.noah)
+    assert request.assessment_id == draft.pk
+
+
 def test_unknown_indicators_are_refused(people, report, returned):
     with pytest.raises(ValidationError) as error:
         returned(report(), cse_indicators=["not_a_code"])
