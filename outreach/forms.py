@@ -515,6 +515,11 @@ class ImportForm(forms.Form):
             text = upload.read().decode("utf-8-sig")
         except UnicodeDecodeError:
             raise forms.ValidationError("The file must be a CSV file saved as UTF-8") from None
+        if "\x00" in text:
+            # A NUL character is no part of a CSV export, and PostgreSQL cannot keep it in text.
+            raise forms.ValidationError(
+                "The file must be a CSV file saved as UTF-8: it holds a NUL character"
+            )
         return upload.name, text
 
 

@@ -15,7 +15,7 @@ from cse_portal.audit.models import AuditAction, AuditEntry
 from outreach import services
 from outreach.models import ParticipationActivity, TrainingSession
 
-from .conftest import activity, train
+from .conftest import activity, premises, train
 
 pytestmark = pytest.mark.django_db
 
@@ -277,3 +277,39 @@ def test_an_attendee_whose_account_closed_is_kept_on_correction(
     session.refresh_from_db()
     assert session.attendance_count == 8
     assert list(session.attendees.all()) == [people.alice]
+
+
+# --- Premises: corrected only when something changed -------------------------------------------
+
+
+def _premises_post(record) -> dict[str, str]:
+    form = {name: getattr(record, name) for name in services.PREMISES_FIELDS}
+    form["materials_displayed"] = "on" if record.materials_displayed else ""
+    return form
+
+
+def test_a_premises_saved_unchanged_writes_nothing(people, client_for):
+    record = premises(people.alice, postcode="s1 2hh", contact_name="Ann Lee")
+    response = client_for(people.alice).post(
+        reverse("outreach:premises_edit", args=[record.pk]), _premises_post(record), follow=True
+    )
+    assert "Nothing changed" in response.content.decode()
+    assert _alterations(record) == []
+
+
+def test_a_premises_correction_is_audited_with_what_changed(people, client_for):
+    record = premises(people.alice)
+    form = _premises_post(record) | {"contact_name": " Ann Lee ", "postcode": "s1 2hh"}
+    response = client_for(people.alice).post(
+        reverse("outreach:premises_edit", args=[record.pk]), form, follow=True
+    )
+    assert "Station Hotel saved" in response.content.decode()
+    record.refresh_from_db()
+    assert record.contact_name == "Ann Lee"
+    assert [entry.detail["changed"] for entry in _alterations(record)] == [["contact_name"]]
+
+
+def test_the_premises_service_changes_nothing_when_given_the_same_values(people):
+    record = premises(people.alice)
+    assert services.premises_edit(actor=people.alice, premises=record, name=" Station Hotel ") == []
+    assert _alterations(record) == []
