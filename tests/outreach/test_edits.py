@@ -313,3 +313,26 @@ def test_the_premises_service_changes_nothing_when_given_the_same_values(people)
     record = premises(people.alice)
     assert services.premises_edit(actor=people.alice, premises=record, name=" Station Hotel ") == []
     assert _alterations(record) == []
+
+
+def test_an_attendee_is_named_by_an_email_address_in_any_case(people, client_for, courses):
+    User = type(people.alice)
+    User.objects.filter(pk=people.alice.pk).update(email="alice@example.org")
+    session = train(people.manager, courses["cse-awareness"], count=5)
+    response = client_for(people.manager).post(
+        reverse("outreach:training_edit", args=[session.pk]),
+        _training_post(session, attendees="Alice@Example.ORG"),
+        follow=True,
+    )
+    assert "Training corrected" in response.content.decode()
+    assert list(TrainingSession.objects.get(pk=session.pk).attendees.all()) == [people.alice]
+
+
+def test_an_unknown_attendee_is_named_as_it_was_typed(people, client_for, courses):
+    session = train(people.manager, courses["cse-awareness"], count=5)
+    response = client_for(people.manager).post(
+        reverse("outreach:training_edit", args=[session.pk]),
+        _training_post(session, attendees=f"{people.alice.username}\nNo_Such_Person"),
+    )
+    assert response.status_code == 400
+    assert "No staff user is known as: No_Such_Person" in response.content.decode()
