@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from cse_portal.accounts.models import Agency
@@ -456,10 +457,19 @@ class TrainingSessionForm(forms.Form):
             return []
         if len(wanted) > 500:
             raise forms.ValidationError("Name at most 500 attendees")
+        # A username as it is spelt; an email address in any case (as the e-learning import
+        # matches it).
         lowered = {w.lower() for w in wanted}
-        users = list(self._users().filter(Q(username__in=wanted) | Q(email__in=wanted)))
-        found = {u.username.lower() for u in users} | {u.email.lower() for u in users if u.email}
-        unknown = sorted(lowered - found)
+        users = list(
+            self._users()
+            .annotate(email_lower=Lower("email"))
+            .filter(Q(username__in=wanted) | Q(email_lower__in=lowered))
+        )
+        usernames = {u.username for u in users}
+        emails = {u.email.lower() for u in users if u.email}
+        unknown = [
+            w for w in dict.fromkeys(wanted) if w not in usernames and w.lower() not in emails
+        ]
         if unknown:
             raise forms.ValidationError(f"No staff user is known as: {', '.join(unknown[:10])}")
         return users
@@ -513,6 +523,11 @@ class ImportForm(forms.Form):
             text = upload.read().decode("utf-8-sig")
         except UnicodeDecodeError:
             raise forms.ValidationError("The file must be a CSV file saved as UTF-8") from None
+        if "\x00" in text:
+            # A NUL character is no part of a CSV export, and PostgreSQL cannot keep it in text.
+            raise forms.ValidationError(
+                "The file must be a CSV file saved as UTF-8: it holds a NUL character"
+            )
         return upload.name, text
 
 

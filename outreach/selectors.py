@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from cse_portal.young_people.permissions import visible_young_people
 from cse_portal.young_people.selectors import young_people_search
+from cse_portal.young_people.validators import normalise_postcode
 from intelligence import selectors as intelligence_selectors
 
 from . import permissions
@@ -181,8 +182,16 @@ def premises_list(user: Any, *, q: str = "", sector: str = "") -> QuerySet[Premi
     premises = permissions.visible_premises(user)
     if sector in Sector.values:
         premises = premises.filter(sector=sector)
-    for word in (q or "").split()[:5]:
-        premises = premises.filter(Q(name__icontains=word) | Q(postcode__istartswith=word))
+    words = (q or "").split()[:5]
+    if words:
+        # Each word in the name or starting the postcode ("golden s60"), or the whole query as
+        # (the start of) a postcode, however it is spaced: "S60 1QD", "s601qd", "S60 1".
+        each_word = Q()
+        for word in words:
+            each_word &= Q(name__icontains=word) | Q(postcode__istartswith=word)
+        premises = premises.filter(
+            each_word | Q(postcode__istartswith=" ".join(words)) | Q(postcode=normalise_postcode(q))
+        )
     last_visit = (
         PremisesVisit.objects.filter(premises=OuterRef("pk"))
         .order_by("-visited_on")

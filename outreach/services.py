@@ -619,28 +619,63 @@ def _clean_postcode(value: str) -> str:
         raise ValidationError({"postcode": error.messages}) from None
 
 
-@transaction.atomic
-def premises_save(*, actor: Any, premises: Premises | None = None, **fields: Any) -> Premises:
-    """Add a business or community group to the register, or correct one."""
-    _require(permissions.can_do_outreach(actor), "Your role does not keep the register")
+def _premises_values(fields: dict[str, Any]) -> dict[str, Any]:
+    """The fields given, as the register keeps them: text trimmed, the postcode cleaned."""
     unknown = set(fields) - set(PREMISES_FIELDS)
     if unknown:
         raise TypeError(f"Unknown fields: {sorted(unknown)}")
-    created = premises is None
-    if premises is None:
-        premises = Premises(created_by=actor)
-    for name, value in fields.items():
-        setattr(premises, name, value.strip() if isinstance(value, str) else value)
-    premises.postcode = _clean_postcode(premises.postcode)
+    values = {
+        name: value.strip() if isinstance(value, str) else value for name, value in fields.items()
+    }
+    if "postcode" in values:
+        values["postcode"] = _clean_postcode(values["postcode"])
+    return values
+
+
+@transaction.atomic
+def premises_save(*, actor: Any, premises: Premises | None = None, **fields: Any) -> Premises:
+    """Add a business or community group to the register, or correct one (``premises_edit``)."""
+    _require(permissions.can_do_outreach(actor), "Your role does not keep the register")
+    if premises is not None:
+        premises_edit(actor=actor, premises=premises, **fields)
+        return premises
+    premises = Premises(created_by=actor, **_premises_values(fields))
     premises.full_clean()
     premises.save()
     audit_record(
         actor=actor,
-        action=AuditAction.COLLECT if created else AuditAction.ALTER,
+        action=AuditAction.COLLECT,
         obj=premises,
-        summary=f"{premises.name} {'added to' if created else 'changed on'} the register",
+        summary=f"{premises.name} added to the register",
     )
     return premises
+
+
+@transaction.atomic
+def premises_edit(*, actor: Any, premises: Premises, **fields: Any) -> list[str]:
+    """Correct a business or group on the register. Returns the names of the fields that
+    changed: none means nothing was written and nothing audited."""
+    _require(permissions.can_do_outreach(actor), "Your role does not keep the register")
+    values = _premises_values(fields)
+    changed = [
+        name
+        for name in PREMISES_FIELDS
+        if name in values and values[name] != getattr(premises, name)
+    ]
+    if not changed:
+        return []
+    for name in changed:
+        setattr(premises, name, values[name])
+    premises.full_clean()
+    premises.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.ALTER,
+        obj=premises,
+        summary=f"{premises.name} changed on the register",
+        detail={"changed": changed},
+    )
+    return changed
 
 
 @transaction.atomic

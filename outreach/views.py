@@ -455,13 +455,22 @@ def _premises_form(request: HttpRequest, premises: Any) -> HttpResponse:
     form = PremisesForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            premises = services.premises_save(
-                actor=request.user, premises=premises, **form.cleaned_data
-            )
+            if premises is None:
+                premises = services.premises_save(actor=request.user, **form.cleaned_data)
+                changed = True
+            else:
+                changed = bool(
+                    services.premises_edit(
+                        actor=request.user, premises=premises, **form.cleaned_data
+                    )
+                )
         except ValidationError as error:
             show_service_errors(form, error)
         else:
-            messages.success(request, f"{premises.name} saved")
+            if changed:
+                messages.success(request, f"{premises.name} saved")
+            else:
+                messages.info(request, "Nothing changed")
             return redirect("outreach:premises", pk=premises.pk)
     return render(request, "outreach/premises_form.html", {"form": form, "premises": premises})
 

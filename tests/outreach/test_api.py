@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
 from outreach.models import OutreachSession, SessionEngagement
 
@@ -306,3 +307,17 @@ def test_only_who_recorded_training_corrects_it_through_the_api(people, api_clie
         response = api_client_for(who).patch(url, {"attendance_count": 1}, format="json")
         assert response.status_code == 404
     assert api_client_for(people.alice).put(url, {}, format="json").status_code == 405
+
+
+@pytest.mark.parametrize("search", ["S1 2HH", "s12hh", "s1  2hh", "S1 2", "s1"])
+def test_premises_are_found_by_their_postcode_however_it_is_typed(people, api_client_for, search):
+    premises(people.alice, name="Station Hotel", postcode="S1 2HH")
+    premises(people.alice, name="Rainbow Rooms", postcode="S60 1QD")
+    found = api_client_for(people.alice).get("/api/v1/premises/", {"search": search}).json()
+    assert [row["name"] for row in found["results"]] == ["Station Hotel"]
+
+
+def test_the_register_page_finds_premises_by_their_full_postcode(people, client_for):
+    premises(people.alice, name="Station Hotel", postcode="S1 2HH")
+    page = client_for(people.alice).get(reverse("outreach:premises_list"), {"q": "S1 2HH"})
+    assert "Station Hotel" in page.content.decode()

@@ -15,7 +15,7 @@ from cse_portal.audit.models import AuditAction, AuditEntry
 from outreach import services
 from outreach.models import ParticipationActivity, TrainingSession
 
-from .conftest import activity, train
+from .conftest import activity, premises, train
 
 pytestmark = pytest.mark.django_db
 
@@ -277,3 +277,62 @@ def test_an_attendee_whose_account_closed_is_kept_on_correction(
     session.refresh_from_db()
     assert session.attendance_count == 8
     assert list(session.attendees.all()) == [people.alice]
+
+
+# --- Premises: corrected only when something changed -------------------------------------------
+
+
+def _premises_post(record) -> dict[str, str]:
+    form = {name: getattr(record, name) for name in services.PREMISES_FIELDS}
+    form["materials_displayed"] = "on" if record.materials_displayed else ""
+    return form
+
+
+def test_a_premises_saved_unchanged_writes_nothing(people, client_for):
+    record = premises(people.alice, postcode="s1 2hh", contact_name="Ann Lee")
+    response = client_for(people.alice).post(
+        reverse("outreach:premises_edit", args=[record.pk]), _premises_post(record), follow=True
+    )
+    assert "Nothing changed" in response.content.decode()
+    assert _alterations(record) == []
+
+
+def test_a_premises_correction_is_audited_with_what_changed(people, client_for):
+    record = premises(people.alice)
+    form = _premises_post(record) | {"contact_name": " Ann Lee ", "postcode": "s1 2hh"}
+    response = client_for(people.alice).post(
+        reverse("outreach:premises_edit", args=[record.pk]), form, follow=True
+    )
+    assert "Station Hotel saved" in response.content.decode()
+    record.refresh_from_db()
+    assert record.contact_name == "Ann Lee"
+    assert [entry.detail["changed"] for entry in _alterations(record)] == [["contact_name"]]
+
+
+def test_the_premises_service_changes_nothing_when_given_the_same_values(people):
+    record = premises(people.alice)
+    assert services.premises_edit(actor=people.alice, premises=record, name=" Station Hotel ") == []
+    assert _alterations(record) == []
+
+
+def test_an_attendee_is_named_by_an_email_address_in_any_case(people, client_for, courses):
+    User = type(people.alice)
+    User.objects.filter(pk=people.alice.pk).update(email="alice@example.org")
+    session = train(people.manager, courses["cse-awareness"], count=5)
+    response = client_for(people.manager).post(
+        reverse("outreach:training_edit", args=[session.pk]),
+        _training_post(session, attendees="Alice@Example.ORG"),
+        follow=True,
+    )
+    assert "Training corrected" in response.content.decode()
+    assert list(TrainingSession.objects.get(pk=session.pk).attendees.all()) == [people.alice]
+
+
+def test_an_unknown_attendee_is_named_as_it_was_typed(people, client_for, courses):
+    session = train(people.manager, courses["cse-awareness"], count=5)
+    response = client_for(people.manager).post(
+        reverse("outreach:training_edit", args=[session.pk]),
+        _training_post(session, attendees=f"{people.alice.username}\nNo_Such_Person"),
+    )
+    assert response.status_code == 400
+    assert "No staff user is known as: No_Such_Person" in response.content.decode()

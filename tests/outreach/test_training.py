@@ -6,6 +6,8 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import timezone
 
 from cse_portal.accounts.models import User
@@ -179,3 +181,13 @@ def test_the_task_marks_the_upload_failed_when_it_cannot_finish(people, courses,
         tasks.elearning_import.apply(args=[str(record.pk)], throw=True)
     record.refresh_from_db()
     assert record.status == ImportStatus.FAILED
+
+
+def test_an_upload_holding_a_nul_character_is_refused_on_the_page(people, client_for, courses):
+    upload = SimpleUploadedFile(
+        "export.csv", b"email,module,completed_on\nalice@example.org,el-cse-intro,2026-01-01\x00\n"
+    )
+    response = client_for(people.manager).post(reverse("outreach:imports"), {"file": upload})
+    assert response.status_code == 400
+    assert "it holds a NUL character" in response.content.decode()
+    assert not ElearningImport.objects.exists()
