@@ -41,12 +41,21 @@ def consult_or_404(
     what: str,
     channel: str,
     subject_id: Callable[[M], Any],
+    subjects: Callable[[M], list[str]] | None = None,
 ) -> M:
     """The record of ``visible`` (what ``user`` may see) with this id, its consultation recorded;
     the same ``Http404`` for missing and forbidden alike. ``subject_id`` names the young person the
-    record concerns, so that the young person's access log lists the consultation."""
+    record concerns, so that the young person's access log lists the consultation; a record that
+    shows several young people names those ``user`` is shown in ``subjects``, as a list page
+    does."""
     record = visible.filter(pk=id_or_404(pk, what=what)).first()
     if record is None:
         raise Http404(f"No such {what}")
-    audit_consultation(actor=user, obj=record, subject_id=subject_id(record), channel=channel)
+    audit_consultation(
+        actor=user,
+        obj=record,
+        subject_id=subject_id(record),
+        channel=channel,
+        subjects=subjects(record) if subjects is not None else None,
+    )
     return record

@@ -50,6 +50,7 @@ from django.db.models import Q, QuerySet
 from cse_portal.accounts.models import AgencyKind
 from cse_portal.accounts.roles import ALL_ROLES, STAFF_WORKING_CASES, Role
 from cse_portal.funnel import consult_or_404
+from cse_portal.young_people import permissions as yp_permissions
 
 from .models import (
     OutreachSession,
@@ -146,7 +147,18 @@ def get_session_for_user(user: Any, pk: Any, *, channel: str = "page") -> Outrea
         what="outreach session",
         channel=channel,
         subject_id=lambda session: None,
+        subjects=lambda session: _engaged_shown(user, session),
     )
+
+
+def _engaged_shown(user: Any, session: OutreachSession) -> list[str]:
+    """The young people linked to ``session`` whose names ``user`` is shown with it."""
+    return [
+        str(pk)
+        for pk in session.engagements.filter(
+            young_person__in=yp_permissions.visible_young_people(user)
+        ).values_list("young_person_id", flat=True)
+    ]
 
 
 def editable_sessions(user: Any) -> QuerySet[OutreachSession]:

@@ -116,7 +116,10 @@ def hot_spots_for_outreach(user: Any, *, limit: int = 25) -> list[Any]:
     outreach session, in two queries."""
     spots = list(intelligence_selectors.hot_spots(user=user)[:limit])
     latest = dict(
-        OutreachSession.objects.filter(place__in=[s.pk for s in spots])
+        # The last held, not one still to come.
+        OutreachSession.objects.filter(
+            place__in=[s.pk for s in spots], starts_at__lte=timezone.now()
+        )
         .values_list("place")
         .annotate(latest=Max("starts_at"))
     )

@@ -388,6 +388,12 @@ def session_record(
         errors["young_people"] = ["Link only young people whose records you can see"]
     if any(outcome not in ("", *VisitOutcome.values) for _, outcome in visits):
         errors["visits"] = ["Choose the outcome of each visit"]
+    if session.starts_at > timezone.now():
+        start = timezone.localtime(session.starts_at)
+        errors["__all__"] = [
+            f"The session starts at {start:%H:%M} on {start:%-d %B %Y}: record it once it has "
+            "started, or change the plan if it was held earlier"
+        ]
     if errors:
         raise ValidationError(errors)
     before = _record_state(session, linked_before)

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.db.models import prefetch_related_objects
@@ -630,7 +631,12 @@ def my_training(request: HttpRequest) -> HttpResponse:
 @require_GET
 def team_training(request: HttpRequest) -> HttpResponse:
     require(permissions.is_team_manager(request.user))
-    return render(request, "outreach/team_training.html", selectors.team_training(request.user))
+    context = selectors.team_training(request.user)
+    members = context["members"]
+    record_page_shown(
+        request, members, model=get_user_model(), result_count=len(members), channel="team training"
+    )
+    return render(request, "outreach/team_training.html", context)
 
 
 @require_GET
@@ -642,6 +648,13 @@ def cascade(request: HttpRequest) -> HttpResponse:
     )
     trainers = list(page.object_list)
     page.object_list = trainers
+    record_page_shown(
+        request,
+        trainers,
+        model=get_user_model(),
+        result_count=page.paginator.count,
+        channel="training cascade",
+    )
     reach = selectors.cascade_reach([t.pk for t in trainers])
     rows = [{"trainer": t, "reach": reach.get(t.pk)} for t in trainers]
     return render(

@@ -87,18 +87,27 @@ def audit_record(
 
 
 def audit_consultation(
-    *, actor: Any, obj: models.Model, subject_id: Any, channel: str
+    *,
+    actor: Any,
+    obj: models.Model,
+    subject_id: Any,
+    channel: str,
+    subjects: list[str] | None = None,
 ) -> AuditEntry:
     """Record that ``actor`` was handed ``obj`` to read. Written by each app's access funnel, so a
-    page or API view that fetched a record is audited because it fetched it."""
+    page or API view that fetched a record is audited because it fetched it. ``subjects``: the
+    young people a record about several shows ``actor`` (as a list page's entry names them)."""
     label = obj._meta.verbose_name.capitalize()
+    detail: dict[str, Any] = {"channel": channel}
+    if subjects is not None:
+        detail["subjects"] = sorted(subjects)
     return audit_record(
         actor=actor,
         action=AuditAction.CONSULT,
         obj=obj,
         subject_id=subject_id,
         summary=f"{label} viewed ({channel})",
-        detail={"channel": channel},
+        detail=detail,
     )
 
 

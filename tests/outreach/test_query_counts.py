@@ -104,12 +104,14 @@ PLAN_PAGE_QUERIES = 9
 #: + the session through the funnel and its audit entry (4), the hot spots (2), the session's
 #: agencies (1), the workers named (1) and on offer (1), the agencies on offer (2).
 EDIT_PAGE_QUERIES = 15
-#: + the session through the funnel and its audit entry (4), the young people linked, the premises
-#: nearby and their visits (3), the workers named (1) and on offer (1).
-RECORD_PAGE_QUERIES = 13
-#: + the session through the funnel and its audit entry (4), the session again with its place,
-#: agencies, workers and visits (4), the engagements seen and counted (2), may it be changed (1).
-SESSION_PAGE_QUERIES = 15
+#: + the session through the funnel, the young people it shows (named in the audit entry) and
+#: its audit entry (5), the young people linked, the premises nearby and their visits (3), the
+#: workers named (1) and on offer (1).
+RECORD_PAGE_QUERIES = 14
+#: + the session through the funnel, the young people it shows and its audit entry (5), the
+#: session again with its place, agencies, workers and visits (4), the engagements seen and
+#: counted (2), may it be changed (1).
+SESSION_PAGE_QUERIES = 16
 
 PINNED = {
     "plan": PLAN_PAGE_QUERIES,

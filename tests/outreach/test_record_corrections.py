@@ -4,9 +4,12 @@ what the worker cannot see stays as it was."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from cse_portal.audit.models import AuditAction, AuditEntry
 from cse_portal.young_people.models import ChronologyEntry
@@ -217,3 +220,72 @@ def test_the_api_takes_a_visit_off_with_an_empty_outcome(people, api_client_for)
     )
     assert done.status_code == 200, done.json()
     assert not PremisesVisit.objects.exists()
+
+
+# --- A session still to come ---------------------------------------------------------------------
+
+
+def test_a_session_still_to_come_is_not_recorded(people, api_client_for):
+    from .conftest import plan
+
+    soon = timezone.now() + dt.timedelta(days=6)
+    session = plan(people.manager, hot_spot(people), starts_at=soon, ends_at=None)
+    hotel = premises(people.manager)
+    with pytest.raises(ValidationError) as error:
+        services.session_record(
+            actor=people.manager,
+            session=session,
+            young_people_count=2,
+            visits=[(hotel, VisitOutcome.ENGAGED)],
+        )
+    assert "record it once it has started" in error.value.message_dict["__all__"][0]
+    response = api_client_for(people.manager).post(
+        f"{SESSIONS}{session.pk}/record/", {"young_people_count": 2}, format="json"
+    )
+    assert response.status_code == 400
+    assert "record it once it has started" in str(response.json())
+    assert not PremisesVisit.objects.exists()
+    session.refresh_from_db()
+    assert session.status == "planned"
+
+
+# --- What the pages show, audited --------------------------------------------------------------
+
+
+def test_the_session_page_names_the_young_people_it_shows_in_its_audit_entry(
+    people, client_for, yasmin
+):
+    session = recorded(people.manager, hot_spot(people), young_people=[people.maya])
+    session.workers.add(yasmin)
+    for user, shown in ((people.manager, [str(people.maya.pk)]), (yasmin, [])):
+        client_for(user).get(reverse("outreach:session", kwargs={"pk": session.pk}))
+        entry = AuditEntry.objects.filter(
+            object_id=str(session.pk), action=AuditAction.CONSULT, actor=user
+        ).latest("id")
+        assert entry.detail["subjects"] == shown
+
+
+def test_the_team_training_and_cascade_pages_are_audited(people, client_for, courses):
+    from .conftest import train
+
+    train(people.manager, courses["cse-awareness"], attendees=[people.alice])
+    client = client_for(people.manager)
+    for name, channel in (("team_training", "team training"), ("cascade", "training cascade")):
+        assert client.get(reverse(f"outreach:{name}")).status_code == 200
+        entry = AuditEntry.objects.filter(actor=people.manager, action=AuditAction.SEARCH).latest(
+            "id"
+        )
+        assert entry.detail["channel"] == channel
+
+
+def test_the_hot_spot_list_gives_the_last_session_held_not_one_to_come(people, client_for):
+    from .conftest import plan
+
+    place = hot_spot(people)
+    held = recorded(people.manager, place)
+    coming = plan(
+        people.manager, place, starts_at=timezone.now() + dt.timedelta(days=4), ends_at=None
+    )
+    page = client_for(people.manager).get(reverse("outreach:hot_spots")).content.decode()
+    assert f"{timezone.localtime(held.starts_at):%-d %b %Y}" in page
+    assert f"{timezone.localtime(coming.starts_at):%-d %b %Y}" not in page
