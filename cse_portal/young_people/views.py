@@ -6,11 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -111,6 +113,9 @@ def _record_context(request: HttpRequest, record: YoungPerson) -> dict[str, Any]
         "can_see_access_log": permissions.can_see_access_log(user),
         "flag_form": FlagForm(),
         "record_panels": panels.panels_for(user, record),
+        # Written out in full so that it can be read aloud, printed or sent in a text message. It
+        # says nothing about the young person: the feedback stays anonymous unless they choose.
+        "feedback_url": settings.SITE_URL.rstrip("/") + reverse("feedback"),
     }
     if context["can_see_access_log"]:
         context["recent_access"] = selectors.recent_accessors(record)

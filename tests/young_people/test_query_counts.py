@@ -116,6 +116,19 @@ def test_record_page_query_count_is_pinned(people, client_for, django_assert_num
         client.get(url)
 
 
+def test_record_page_with_the_feedback_address_keeps_the_pinned_count(
+    people, client_for, django_assert_num_queries
+):
+    # Once the involvement is closed the page shows the public feedback address: a static
+    # address, so no query more than the pinned count.
+    services.involvement_close(young_person=people.maya, closed_by=people.manager, reason="Done")
+    client = client_for(people.manager)
+    add_chronology(people, 30)
+    url = reverse("young_people:detail", kwargs={"pk": people.maya.pk})
+    with django_assert_num_queries(RECORD_QUERIES):
+        assert "how it went" in client.get(url).content.decode()
+
+
 def test_api_list_costs_the_same_with_10_and_500_records(people, api_client_for):
     client = api_client_for(people.manager)
     add_young_people(people, 10)

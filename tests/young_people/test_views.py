@@ -7,8 +7,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from cse_portal.audit.models import AuditAction, AuditEntry
@@ -466,6 +468,53 @@ def test_closing_the_involvement_needs_a_reason_and_records_it(people, client_fo
     assert Involvement.objects.filter(young_person=people.maya, closed_at__isnull=True).exists()
     client.post(_maya("involvement_close")(people), {"reason": "Risk reduced"})
     assert Involvement.objects.get(young_person=people.maya).close_reason == "Risk reduced"
+
+
+FEEDBACK_LINK = re.compile(
+    r'<div class="govuk-inset-text" id="feedback-link">.*?href="([^"]*)"', re.S
+)
+
+
+def _feedback_links(page: str) -> list[str]:
+    return FEEDBACK_LINK.findall(page)
+
+
+def test_closing_the_involvement_hands_the_worker_the_public_feedback_address(
+    people, client_for, settings
+):
+    settings.SITE_URL = "https://cse.example.gov.uk/"
+    client = client_for(people.manager)
+    address = "https://cse.example.gov.uk/feedback/"
+    before = client.get(_maya("detail")(people)).content.decode()
+    assert "how it went" not in before and not _feedback_links(before)
+    response = client.post(
+        _maya("involvement_close")(people), {"reason": "Risk reduced"}, follow=True
+    )
+    page = response.content.decode()
+    assert "Involvement closed" in page
+    assert "Ask Maya and their family how it went" in page
+    assert f">{address}</a>" in page  # written out in full, to read aloud or send by text
+    # The link is the bare public form: nothing that could identify the young person.
+    assert _feedback_links(page) == [address]
+    assert str(people.maya.pk) not in _feedback_links(page)[0]
+    # The record keeps showing it while the involvement stays closed, to the allocated worker too.
+    assert _feedback_links(client_for(people.alice).get(_maya("detail")(people)).content.decode())
+
+
+def test_the_feedback_link_from_a_record_leads_to_the_cookie_less_public_form(people, client_for):
+    services.involvement_close(young_person=people.maya, closed_by=people.manager, reason="Done")
+    link = _feedback_links(client_for(people.manager).get(_maya("detail")(people)).content.decode())
+    response = Client().get(urlsplit(link[0]).path)
+    assert response.status_code == 200
+    assert "What is your feedback about?" in response.content.decode()
+    assert not response.cookies
+
+
+def test_a_record_never_open_to_the_team_offers_no_feedback_link(people, client_for):
+    record = make_young_person(people.manager, given_name="Jade", family_name="Okafor")
+    url = reverse("young_people:detail", kwargs={"pk": record.pk})
+    page = client_for(people.manager).get(url).content.decode()
+    assert "Not open to the CSE team" in page and not _feedback_links(page)
 
 
 def test_case_note_is_added_to_the_chronology(people, client_for):
