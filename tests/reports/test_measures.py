@@ -154,7 +154,7 @@ def test_the_measures_cost_one_query_per_source_whatever_the_rows(people, rows):
     referrals(rows, referred_by=people.frank, submitted_at=at(2026, 7, 2))
     with CaptureQueriesContext(connection) as queries:
         measures.figures_for(Q3)
-    assert len(queries) == len(measures.SOURCES) + len(measures.PERIOD_SOURCES) == 17
+    assert len(queries) == len(measures.SOURCES) == 16
 
 
 def test_figures_are_suppressed_for_the_lscb(people):
