@@ -326,6 +326,13 @@ class ReturnInterview(models.Model):
                 name="mfh_interview_done_idx",
             ),
             models.Index(fields=["interviewer", "status"], name="mfh_interviewer_idx"),
+            # The reports' interview measures (offered in a period, by what became of them): the
+            # period's interviews read off this index alone (PostgreSQL; elsewhere by date).
+            models.Index(
+                fields=["created_at"],
+                include=["status", "completed_at", "due_at", "id"],
+                name="mfh_interview_offered_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -1085,9 +1085,20 @@ def _source_query(source: str, period: Period) -> tuple[QuerySet[Any], dict[str,
     return queryset, aggregates
 
 
-def source_queries(period: Period) -> list[tuple[QuerySet[Any], dict[str, Count]]]:
-    """Every source's aggregate (the bench times their SQL as the dashboards' floor)."""
-    return [_source_query(source, period) for source in SOURCES]
+def _timed_source(source: str) -> bool:
+    """Whether any of the source's measures is counted by period (not only a snapshot of now)."""
+    return any(not m.snapshot for m in MEASURES.values() if m.source == source)
+
+
+def source_queries(
+    period: Period, *, snapshots: bool = True
+) -> list[tuple[QuerySet[Any], dict[str, Count]]]:
+    """Every source's aggregate (the bench times their SQL as the dashboards' floor); without
+    ``snapshots``, the sources whose every measure is a count of now are left out (they are the
+    same for every period)."""
+    return [
+        _source_query(source, period) for source in SOURCES if snapshots or _timed_source(source)
+    ]
 
 
 @dataclass
@@ -1098,10 +1109,12 @@ class Raw:
     previous: dict[str, int | None]
 
 
-def compute_raw(period: Period) -> Raw:
+def compute_raw(period: Period, *, snapshots: bool = True) -> Raw:
+    """Every measure for the period and the one before it (``snapshots=False``: only those
+    counted by period, and the snapshots of sources that have both)."""
     current: dict[str, int] = {}
     previous: dict[str, int | None] = {}
-    for queryset, aggregates in source_queries(period):
+    for queryset, aggregates in source_queries(period, snapshots=snapshots):
         result = queryset.aggregate(**aggregates)
         for key, value in result.items():
             name, which = key.rsplit("__", 1)
@@ -1245,7 +1258,8 @@ def figures_with_trend(period: Period, parts: list[Period]) -> tuple[Figures, Tr
     breakdowns and of the period's total over time, so no subtraction across the two gives a
     suppressed cell back."""
     main = compute_raw(period)
-    raws = {part.key: compute_raw(part) for part in parts}
+    # A part shows only what is counted by period: the counts of now are the period's already.
+    raws = {part.key: compute_raw(part, snapshots=False) for part in parts}
     timed = [name for name, m in MEASURES.items() if not m.snapshot]
     values: dict[Any, int] = {(name, period.key): value for name, value in main.current.items()}
     for key, raw in raws.items():
