@@ -262,3 +262,47 @@ def test_the_tally_equals_the_direct_count_after_any_writes(people, steps):
     figures = {p.key: tallied(p) for p in _periods()}
     tally.rebuild()
     assert {p.key: tallied(p) for p in _periods()} == figures
+
+
+# --- Two writers for one child at once (PostgreSQL: SQLite writes one at a time) ---------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_writers_for_one_child_at_once_are_counted_as_one_child(people):
+    """The second writer waits for the first's lock on the child, then counts the first's
+    episode: without the lock each would see none before its own and count a child with one
+    episode twice instead of one child with two."""
+    import threading
+    import time
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's row locks and concurrent transactions")
+    child = people.maya
+    inside = threading.Event()
+
+    def write(day: int, hold: float) -> None:
+        try:
+            with tally.kept(child.pk):
+                MissingEpisode.objects.create(
+                    young_person=child,
+                    missing_since=at(2026, 10, day, 9),
+                    last_seen="Town",
+                    risk_grade="low",
+                )
+                inside.set()
+                time.sleep(hold)  # the other writer starts meanwhile
+        finally:
+            connections.close_all()
+
+    first = threading.Thread(target=write, args=(2, 1.0))
+    first.start()
+    inside.wait(10)
+    second = threading.Thread(target=write, args=(3, 0))
+    second.start()
+    first.join(20)
+    second.join(20)
+    assert MissingEpisode.objects.filter(young_person=child).count() == 2
+    assert tallied(Period.parse("2026-10")) == (2, 1, 0)
+    assert_tally_matches()
