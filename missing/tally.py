@@ -77,7 +77,9 @@ def kept(*young_person_ids: Any) -> Iterator[None]:
     """Around a write that adds episodes to these children or moves them (to another time or
     another child): the tally follows, in the same transaction."""
     ids = sorted({str(pk) for pk in young_person_ids if pk is not None})
-    with transaction.atomic():
+    # No savepoint of its own: a failure inside rolls back whatever block it is in, the write
+    # and the tally together.
+    with transaction.atomic(savepoint=False):
         _lock(ids)
         before = _counts(ids)
         yield
