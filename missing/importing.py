@@ -42,7 +42,7 @@ from cse_portal.young_people.selectors import (
 )
 from cse_portal.young_people.validators import normalise_postcode
 
-from . import permissions, services
+from . import permissions, services, tally
 from .models import (
     EpisodeSource,
     EpisodeStatus,
@@ -363,7 +363,8 @@ def _create_episode(
     # and the database holds them anyway (a reference taken meanwhile rejects the row). The id
     # is a new random UUID: looking it up first would be one more query a row.
     episode.full_clean(exclude=[*MissingEpisode.REFERENCES, "id"], validate_constraints=False)
-    episode.save()
+    with tally.kept(young_person.pk):
+        episode.save()
     RiskGradeChange.objects.create(
         episode=episode, grade=parsed.risk_grade, changed_by=actor, reason="Police import"
     )
@@ -404,7 +405,11 @@ def _update_episode(
     episode.police_import = police_import
     # As in ``_create_episode``: the row was checked, and its reference is the one it had.
     episode.full_clean(exclude=MissingEpisode.REFERENCES, validate_constraints=False)
-    episode.save(update_fields=[*changed, "police_import"])
+    if "missing_since" in changed:  # the period it counts in may change
+        with tally.kept(episode.young_person_id):
+            episode.save(update_fields=[*changed, "police_import"])
+    else:
+        episode.save(update_fields=[*changed, "police_import"])
     if "risk_grade" in changed:
         RiskGradeChange.objects.create(
             episode=episode,

@@ -326,6 +326,13 @@ class ReturnInterview(models.Model):
                 name="mfh_interview_done_idx",
             ),
             models.Index(fields=["interviewer", "status"], name="mfh_interviewer_idx"),
+            # The reports' interview measures (offered in a period, by what became of them): the
+            # period's interviews read off this index alone (PostgreSQL; elsewhere by date).
+            models.Index(
+                fields=["created_at"],
+                include=["status", "completed_at", "due_at", "id"],
+                name="mfh_interview_offered_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -554,3 +561,29 @@ class ImportMatch(models.Model):
 
     def __str__(self) -> str:
         return f"Police report {self.police_reference} (line {self.line})"
+
+
+class EpisodeTally(models.Model):
+    """The reports' missing figures, kept as the episodes change: for each period (a month
+    ``2026-09``, a quarter ``2026-Q3`` or a year ``2026``, in UK time, by when the child went
+    missing), how many children had exactly ``episodes`` episodes that began in it. The period's
+    episodes are the sum of ``episodes * children``, its children the sum of ``children``, and
+    those missing repeatedly the sum over ``episodes`` of the repeat rule's count or more, whatever
+    that setting is. A ledger: each change adds rows (a child leaving one count, ``-1``, and
+    joining another, ``+1``) and the sums are the figures. Written only by ``missing.tally`` (the
+    services that add or move episodes call it), rebuilt from the episodes by ``manage.py
+    missing_tally_rebuild``."""
+
+    period = models.CharField(max_length=7)
+    episodes = models.PositiveIntegerField()
+    #: Children added (or, negative, taken away) with this count.
+    children = models.IntegerField()
+
+    class Meta:
+        indexes = [
+            # A period's figures are read off this index alone.
+            models.Index(fields=["period", "episodes", "children"], name="mfh_tally_period_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period}: {self.children:+d} with {self.episodes} episodes"

@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet
+from django.conf import settings
+from django.db.models import BooleanField, Case, ExpressionWrapper, F, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from cse_portal.young_people.models import YoungPerson
@@ -14,6 +15,7 @@ from cse_portal.young_people.models import YoungPerson
 from . import permissions
 from .models import (
     EpisodeStatus,
+    EpisodeTally,
     InterviewStatus,
     MissingEpisode,
     PhilomenaProfile,
@@ -126,27 +128,20 @@ def open_episode(profile: PhilomenaProfile) -> MissingEpisode | None:
 # --- For the reports app's figures (aggregates only, counted in the database) ------------------
 
 
-def episodes_for_figures() -> QuerySet[MissingEpisode]:
-    """Every episode (reported or imported), for the reports app's grouped counts."""
-    return MissingEpisode.objects.all()
+def episode_tally_for_figures() -> QuerySet[EpisodeTally]:
+    """The episode tally's rows (``EpisodeTally``), for the reports app's sums by ``period`` (a
+    month, quarter or year's key): ``episodes_counted`` (episodes that began in it),
+    ``children`` (children with one or more) and ``repeat_children`` (children with
+    ``MISSING_RULE_REPEAT_COUNT`` or more, the repeat rule's count). Counts only: no identity."""
+    return EpisodeTally.objects.annotate(
+        episodes_counted=F("episodes") * F("children"),
+        repeat_children=Case(
+            When(episodes__gte=settings.MISSING_RULE_REPEAT_COUNT, then=F("children")),
+            default=Value(0),
+        ),
+    )
 
 
 def interviews_for_figures() -> QuerySet[ReturnInterview]:
     """Every return home interview offered, for the reports app's grouped counts."""
     return ReturnInterview.objects.all()
-
-
-def children_missing_for_figures(windows: dict[str, tuple[datetime, datetime]]) -> QuerySet[Any]:
-    """One row per young person whose episode began in any of the windows (start inclusive, end
-    exclusive), with ``episodes_<key>``: how many of their episodes began in that window. The
-    reports app counts these rows in one aggregate (the repeat-missing measure); no identity
-    leaves it."""
-    within = Q()
-    counts: dict[str, Count] = {}
-    for key, (start, end) in windows.items():
-        inside = Q(missing_since__gte=start, missing_since__lt=end)
-        within |= inside
-        counts[f"episodes_{key}"] = Count("pk", filter=inside)
-    return (
-        MissingEpisode.objects.filter(within).values("young_person").annotate(**counts).order_by()
-    )

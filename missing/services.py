@@ -37,7 +37,7 @@ from cse_portal.young_people.validators import normalise_postcode
 from intelligence import services as intelligence_services
 from intelligence.models import Origin, Scheme, SourceKind
 
-from . import permissions
+from . import permissions, tally
 from .models import (
     GRADES_GIVEN,
     AttemptMethod,
@@ -194,7 +194,8 @@ def episode_report(
         reported_by=reported_by,
     )
     episode.full_clean(exclude=MissingEpisode.REFERENCES)
-    episode.save()
+    with tally.kept(young_person.pk):
+        episode.save()
     RiskGradeChange.objects.create(
         episode=episode, grade=risk_grade, changed_by=reported_by, reason="Grade when reported"
     )
@@ -1143,10 +1144,12 @@ def young_person_merged(
 ) -> dict[str, int]:
     """Merge hook: episodes and interviews move; a profile moves unless the survivor has one (two
     carers' profiles are never silently combined: the merge is refused until one is chosen)."""
+    with tally.kept(survivor.pk, duplicate.pk):
+        episodes_moved = MissingEpisode.objects.filter(young_person=duplicate).update(
+            young_person=survivor
+        )
     moved = {
-        MissingEpisode._meta.label_lower: MissingEpisode.objects.filter(
-            young_person=duplicate
-        ).update(young_person=survivor),
+        MissingEpisode._meta.label_lower: episodes_moved,
         ReturnInterview._meta.label_lower: ReturnInterview.objects.filter(
             young_person=duplicate
         ).update(young_person=survivor),

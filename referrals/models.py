@@ -174,6 +174,10 @@ class Referral(models.Model):
             ),
             models.Index(fields=["-created_at", "-id"], name="referral_created_idx"),
             models.Index(fields=["referred_by", "-created_at"], name="referral_referrer_idx"),
+            # The reports' measures: the referrals submitted, or decided, in a period and the one
+            # before it, read off these two rather than the whole table.
+            models.Index(fields=["submitted_at"], name="referral_submitted_idx"),
+            models.Index(fields=["decided_at"], name="referral_decided_at_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -180,28 +180,16 @@ def _feedback() -> QuerySet[Any]:
     return feedback_for_figures()
 
 
-def _missing_episodes() -> QuerySet[Any]:
-    from missing.selectors import episodes_for_figures
+def _missing_tally() -> QuerySet[Any]:
+    from missing.selectors import episode_tally_for_figures
 
-    return episodes_for_figures()
+    return episode_tally_for_figures()
 
 
 def _return_interviews() -> QuerySet[Any]:
     from missing.selectors import interviews_for_figures
 
     return interviews_for_figures()
-
-
-def _missing_children(period: Period) -> QuerySet[Any]:
-    """A row per child missing in the period or the one before, with their episodes in each."""
-    from missing.selectors import children_missing_for_figures
-
-    return children_missing_for_figures(
-        {
-            "current": (period.start, period.end),
-            "previous": (period.previous.start, period.previous.end),
-        }
-    )
 
 
 SOURCES: dict[str, Callable[[], QuerySet[Any]]] = {
@@ -219,13 +207,8 @@ SOURCES: dict[str, Callable[[], QuerySet[Any]]] = {
     "premises_visits": _premises_visits,
     "premises_trained": _premises_trained,
     "feedback": _feedback,
-    "missing_episodes": _missing_episodes,
+    "missing_tally": _missing_tally,
     "return_interviews": _return_interviews,
-}
-
-#: Sources whose rows depend on the period (counted per window by the source itself).
-PERIOD_SOURCES: dict[str, Callable[[Period], QuerySet[Any]]] = {
-    "missing_children": _missing_children,
 }
 
 
@@ -243,15 +226,19 @@ class Measure:
     distinct: str = ""  # count distinct values of this field instead of rows
     sum_of: str = ""  # add up this field (a number of people) instead of counting rows
     day_field: bool = False  # ``date_field`` is a date, not a moment
-    #: For a period source: the condition on its rows for the window ``current`` or ``previous``.
-    window_condition: Callable[[str], Q] | None = None
+    #: The source's rows are kept by period: this field holds the period's key (``2026-Q3``),
+    #: and a period's rows are those with its key (a tally kept by the other app).
+    period_field: str | None = None
 
     @property
     def snapshot(self) -> bool:
-        return self.date_field is None and self.window_condition is None
+        return self.date_field is None and self.period_field is None
 
     def within(self, start: Period, end: Period) -> Q:
-        """Rows dated from the start of ``start`` to the end of ``end``."""
+        """Rows dated from the start of ``start`` to the end of ``end`` (for a source kept by
+        period: the rows of the two, a period and the one after it)."""
+        if self.period_field:
+            return Q(**{f"{self.period_field}__in": [start.key, end.key]})
         first, after = (
             (start.first_day, end.next.first_day) if self.day_field else (start.start, end.end)
         )
@@ -259,7 +246,9 @@ class Measure:
 
     def aggregate(self, period: Period | None) -> Any:
         condition = self.condition
-        if period is not None and self.date_field:
+        if period is not None and self.period_field:
+            condition &= Q(**{self.period_field: period.key})
+        elif period is not None and self.date_field:
             condition &= self.within(period, period)
         if self.sum_of:
             return Coalesce(Sum(self.sum_of, filter=condition), 0)
@@ -799,10 +788,6 @@ def _sectors() -> list[tuple[str, str]]:
     return sectors_for_figures()
 
 
-def _repeat_missing(which: str) -> Q:
-    return Q(**{f"episodes_{which}__gte": settings.MISSING_RULE_REPEAT_COUNT})
-
-
 def _missing_measures() -> list[Measure]:
     hours = settings.MISSING_INTERVIEW_HOURS
     created = "created_at"
@@ -812,27 +797,30 @@ def _missing_measures() -> list[Measure]:
             "Missing episodes",
             "Episodes of a young person missing from home or care that began in the period (by "
             "the time they went missing), whether reported here or imported from the police.",
-            "missing_episodes",
-            "missing_since",
+            "missing_tally",
+            None,
+            sum_of="episodes_counted",
+            period_field="period",
         ),
         Measure(
             "missing_children",
             "Children missing",
             "Different young people with at least one missing episode that began in the period "
             "(a child missing twice counts once).",
-            "missing_episodes",
-            "missing_since",
-            distinct="young_person",
+            "missing_tally",
+            None,
+            sum_of="children",
+            period_field="period",
         ),
         Measure(
             "missing_repeat",
             "Children missing repeatedly",
             "Young people with MISSING_RULE_REPEAT_COUNT or more missing episodes (3 unless set "
             "otherwise, the missing app's repeat rule) that began in the period.",
-            "missing_children",
+            "missing_tally",
             None,
-            distinct="young_person",
-            window_condition=_repeat_missing,
+            sum_of="repeat_children",
+            period_field="period",
         ),
         Measure(
             "interviews_offered",
@@ -1083,32 +1071,40 @@ def _source_query(source: str, period: Period) -> tuple[QuerySet[Any], dict[str,
     """One source's measures for the period and the one before it, as one aggregate."""
     measures = [m for m in MEASURES.values() if m.source == source]
     aggregates: dict[str, Count] = {}
-    if source in PERIOD_SOURCES:
-        for measure in measures:
-            if measure.window_condition is None or not measure.distinct:
-                raise ValueError(f"{measure.name}: a period source counts distinct rows by window")
-            for which in ("current", "previous"):
-                aggregates[f"{measure.name}__{which}"] = Count(
-                    measure.distinct, filter=measure.window_condition(which), distinct=True
-                )
-        return PERIOD_SOURCES[source](period), aggregates
-    window = Q()
+    # Each date the measures count by once (not once a measure), so the database can read the
+    # rows of the two periods off an index on each.
+    windows: dict[tuple[str | None, str | None, bool], Q] = {}
     for measure in measures:
         if measure.snapshot:
             aggregates[f"{measure.name}__now"] = measure.aggregate(None)
             continue
         aggregates[f"{measure.name}__current"] = measure.aggregate(period)
         aggregates[f"{measure.name}__previous"] = measure.aggregate(period.previous)
-        window |= measure.within(period.previous, period)
+        key = (measure.date_field, measure.period_field, measure.day_field)
+        windows.setdefault(key, measure.within(period.previous, period))
     queryset = SOURCES[source]()
     if all(not m.snapshot for m in measures):
+        window = Q()
+        for within in windows.values():
+            window |= within
         queryset = queryset.filter(window)
     return queryset, aggregates
 
 
-def source_queries(period: Period) -> list[tuple[QuerySet[Any], dict[str, Count]]]:
-    """Every source's aggregate (the bench times their SQL as the dashboards' floor)."""
-    return [_source_query(source, period) for source in [*SOURCES, *PERIOD_SOURCES]]
+def _timed_source(source: str) -> bool:
+    """Whether any of the source's measures is counted by period (not only a snapshot of now)."""
+    return any(not m.snapshot for m in MEASURES.values() if m.source == source)
+
+
+def source_queries(
+    period: Period, *, snapshots: bool = True
+) -> list[tuple[QuerySet[Any], dict[str, Count]]]:
+    """Every source's aggregate (the bench times their SQL as the dashboards' floor); without
+    ``snapshots``, the sources whose every measure is a count of now are left out (they are the
+    same for every period)."""
+    return [
+        _source_query(source, period) for source in SOURCES if snapshots or _timed_source(source)
+    ]
 
 
 @dataclass
@@ -1119,10 +1115,12 @@ class Raw:
     previous: dict[str, int | None]
 
 
-def compute_raw(period: Period) -> Raw:
+def compute_raw(period: Period, *, snapshots: bool = True) -> Raw:
+    """Every measure for the period and the one before it (``snapshots=False``: only those
+    counted by period, and the snapshots of sources that have both)."""
     current: dict[str, int] = {}
     previous: dict[str, int | None] = {}
-    for queryset, aggregates in source_queries(period):
+    for queryset, aggregates in source_queries(period, snapshots=snapshots):
         result = queryset.aggregate(**aggregates)
         for key, value in result.items():
             name, which = key.rsplit("__", 1)
@@ -1266,7 +1264,8 @@ def figures_with_trend(period: Period, parts: list[Period]) -> tuple[Figures, Tr
     breakdowns and of the period's total over time, so no subtraction across the two gives a
     suppressed cell back."""
     main = compute_raw(period)
-    raws = {part.key: compute_raw(part) for part in parts}
+    # A part shows only what is counted by period: the counts of now are the period's already.
+    raws = {part.key: compute_raw(part, snapshots=False) for part in parts}
     timed = [name for name, m in MEASURES.items() if not m.snapshot]
     values: dict[Any, int] = {(name, period.key): value for name, value in main.current.items()}
     for key, raw in raws.items():

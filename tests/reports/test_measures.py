@@ -154,7 +154,7 @@ def test_the_measures_cost_one_query_per_source_whatever_the_rows(people, rows):
     referrals(rows, referred_by=people.frank, submitted_at=at(2026, 7, 2))
     with CaptureQueriesContext(connection) as queries:
         measures.figures_for(Q3)
-    assert len(queries) == len(measures.SOURCES) + len(measures.PERIOD_SOURCES) == 17
+    assert len(queries) == len(measures.SOURCES) == 16
 
 
 def test_figures_are_suppressed_for_the_lscb(people):
@@ -179,6 +179,24 @@ def test_a_trend_is_suppressed_with_its_total(people):
     assert row.total.value == 22
     assert row.values[0].suppressed
     assert sum(1 for v in row.values if v.suppressed) >= 2
+
+
+def test_a_trend_part_leaves_out_only_the_sources_counted_now(people):
+    """The parts of a trend show only measures counted by period, so the sources whose every
+    measure is a count of now (young people by current risk level, reviews) are not asked again
+    for each part; every other figure is the same."""
+    referrals(4, referred_by=people.fiona, submitted_at=at(2026, 7, 2))
+    july = Period.parse("2026-07")
+    full = measures.compute_raw(july)
+    with CaptureQueriesContext(connection) as queries:
+        part = measures.compute_raw(july, snapshots=False)
+    timed = {name for name, m in measures.MEASURES.items() if not m.snapshot}
+    assert timed <= part.current.keys()
+    assert {k: v for k, v in full.current.items() if k in part.current} == part.current
+    assert "young_people_known" not in part.current
+    left_out = [s for s in measures.SOURCES if not measures._timed_source(s)]
+    assert "young_people" in left_out
+    assert len(queries) == len(measures.SOURCES) - len(left_out)
 
 
 def test_outreach_and_training_delivered(people):
