@@ -389,6 +389,10 @@ class PremisesSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "created_at"]
 
+    def validate_postcode(self, value: str) -> str:
+        # Checked with the other fields, so every mistake is said at once.
+        return services.premises_postcode(value)
+
 
 class PremisesViewSet(
     mixins.ListModelMixin,

@@ -354,3 +354,16 @@ def test_the_place_finder_says_what_is_wrong_and_is_for_outreach_staff_only(
     for user in (people.frank, people.lucy, people.ana):
         refused = api_client_for(user).get(f"{SESSIONS}places/", {"search": "kebab"})
         assert refused.status_code == 403
+
+
+def test_a_premises_with_several_mistakes_hears_of_them_all_at_once(
+    people, api_client_for, client_for
+):
+    wrong = {"name": "", "sector": "hotel", "postcode": "NOT A CODE"}
+    response = api_client_for(people.alice).post("/api/v1/premises/", wrong, format="json")
+    assert response.status_code == 400
+    assert {"name", "postcode"} <= set(response.json())
+    page = client_for(people.alice).post("/outreach/premises/new/", wrong)
+    text = page.content.decode()
+    assert "Enter the name" in text and "NOT A CODE" in text
+    assert 'href="#id_postcode"' in text
