@@ -271,7 +271,8 @@ class OutreachSessionViewSet(
         ],
         responses=PlaceSerializer(many=True),
     )
-    @action(detail=False, methods=["get"])
+    # A short list (at most 20), never paged.
+    @action(detail=False, methods=["get"], pagination_class=None)
     def places(self, request: Request) -> Response:
         """The places the caller may plan a session at, found by name, address or postcode as
         the plan page's finder finds them (at most 20): their ``id`` is a plan's ``place``."""
