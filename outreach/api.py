@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -34,6 +34,7 @@ from .models import (
 
 class OutreachSessionSerializer(serializers.ModelSerializer):
     place = serializers.UUIDField(write_only=True, help_text="A location entity's id.")
+    place_id = serializers.UUIDField(read_only=True, help_text="The place's location entity id.")
     place_label = serializers.CharField(source="place.label", read_only=True)
     place_postcode = serializers.CharField(source="place.postcode", read_only=True)
     alert = serializers.UUIDField(required=False, allow_null=True, help_text="An open alert's id.")
@@ -62,6 +63,7 @@ class OutreachSessionSerializer(serializers.ModelSerializer):
             "starts_at",
             "ends_at",
             "place",
+            "place_id",
             "place_label",
             "place_postcode",
             "alert",
@@ -160,6 +162,16 @@ class SessionCloseAlertSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=REASON_MAX_LENGTH)
 
 
+class PlaceSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    label = serializers.CharField(read_only=True)
+    address = serializers.CharField(read_only=True)
+    postcode = serializers.CharField(read_only=True)
+
+
+PLACE_SEARCH_MAX_LENGTH = 100
+
+
 class OutreachSessionViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -247,6 +259,36 @@ class OutreachSessionViewSet(
         )
         session = self.get_queryset().get(pk=session.pk)
         return Response(self.get_serializer(session).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "search",
+                str,
+                required=True,
+                description="Part of a place's name, address or postcode.",
+            )
+        ],
+        responses=PlaceSerializer(many=True),
+    )
+    # A short list (at most 20), never paged.
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def places(self, request: Request) -> Response:
+        """The places the caller may plan a session at, found by name, address or postcode as
+        the plan page's finder finds them (at most 20): their ``id`` is a plan's ``place``."""
+        if not permissions.can_do_outreach(request.user):
+            raise PermissionDenied
+        search = request.query_params.get("search", "").strip()
+        if not search:
+            raise serializers.ValidationError(
+                {"search": ["Give part of a place's name, address or postcode"]}
+            )
+        if len(search) > PLACE_SEARCH_MAX_LENGTH:
+            raise serializers.ValidationError(
+                {"search": [f"Give at most {PLACE_SEARCH_MAX_LENGTH} characters"]}
+            )
+        places = selectors.places_matching(request.user, search)
+        return Response(PlaceSerializer(places, many=True).data)
 
     @extend_schema(request=SessionRecordSerializer, responses=OutreachSessionSerializer)
     @action(detail=True, methods=["post"])
@@ -347,6 +389,10 @@ class PremisesSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["id", "created_at"]
+
+    def validate_postcode(self, value: str) -> str:
+        # Checked with the other fields, so every mistake is said at once.
+        return services.premises_postcode(value)
 
 
 class PremisesViewSet(

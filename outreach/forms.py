@@ -358,6 +358,12 @@ class PremisesForm(forms.Form):
         label='"See something, say something" materials are displayed', required=False
     )
 
+    def clean_postcode(self) -> str:
+        # Checked with the other fields, so every mistake is said at once.
+        from .services import premises_postcode
+
+        return premises_postcode(self.cleaned_data["postcode"])
+
 
 class VisitForm(forms.Form):
     visited_on = GovukDateField(label="Date of the visit", past_only=True)

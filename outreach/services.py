@@ -616,11 +616,17 @@ PREMISES_FIELDS = (
 )
 
 
-def _clean_postcode(value: str) -> str:
+def premises_postcode(value: str) -> str:
+    """A premises' postcode as the register keeps it (``""`` for none), or the reason it is
+    not one: the page's form and the API check it with the other fields, the service again."""
     from intelligence.normalise import clean_postcode
 
+    return clean_postcode(value) if (value or "").strip() else ""
+
+
+def _clean_postcode(value: str) -> str:
     try:
-        return clean_postcode(value) if (value or "").strip() else ""
+        return premises_postcode(value)
     except ValidationError as error:
         raise ValidationError({"postcode": error.messages}) from None
 
@@ -1005,6 +1011,19 @@ def _row_errors(
     return [], (user, course, completed, score)
 
 
+def _import_rows(content: str) -> list[dict[str, Any]]:
+    """The file's rows, each with the number of its line in the file (``line``, the last one
+    for a row whose quoted cell runs over several), so an error names the line a text editor
+    shows even after blank lines; a row of empty cells (a spreadsheet's blank line) is no row."""
+    reader = csv.DictReader(io.StringIO(content))
+    rows = []
+    for raw in reader:
+        row: dict[str, Any] = {(k or "").strip().lower(): (v or "") for k, v in raw.items()}
+        if any(str(v).strip() for v in row.values()):
+            rows.append({**row, "line": reader.line_num})
+    return rows
+
+
 def elearning_import_run(*, import_id: Any) -> ElearningImport:
     """Import the rows of one upload: each valid row once (a completion already recorded, by this
     upload or an earlier one, is counted as such and not repeated), each bad row kept with its
@@ -1013,8 +1032,7 @@ def elearning_import_run(*, import_id: Any) -> ElearningImport:
     record = ElearningImport.objects.get(pk=import_id)
     if record.status in (ImportStatus.DONE, ImportStatus.FAILED):
         return record
-    rows = list(csv.DictReader(io.StringIO(record.content)))
-    rows = [{(k or "").strip().lower(): (v or "") for k, v in row.items()} for row in rows]
+    rows = _import_rows(record.content)
     emails = {(r.get("email") or "").strip().lower() for r in rows} - {""}
     users = {
         u.email_lower: u
@@ -1065,10 +1083,10 @@ def _import_batch(
     courses: dict[str, Course],
 ) -> None:
     wanted: dict[tuple[Any, int, date], int | None] = {}
-    for number, row in enumerate(rows, start=offset + 2):  # row 1 is the header
+    for row in rows:
         errors, parsed = _row_errors(row, users, courses)
         if parsed is None:
-            record.errors.append({"row": number, "errors": errors})
+            record.errors.append({"row": row["line"], "errors": errors})
             record.rows_failed += 1
             continue
         user, course, completed, score = parsed

@@ -176,3 +176,57 @@ def test_a_trainer_corrects_training_and_an_activity_without_losing_what_was_typ
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Nothing changed")).to_be_visible()
     assert ParticipationActivity.objects.get(pk=record.pk).title == "Youth forum"
+
+
+def test_axe_finds_nothing_on_the_register_training_and_participation_pages(
+    page: Page, people: People
+):
+    """The outreach pages the journeys above do not pass through, each with something on it."""
+    from outreach import services
+    from outreach.courses import ensure_courses
+    from outreach.models import Course, Premises, TrainingSession
+    from tests.outreach.conftest import activity, premises, train
+
+    ensure_courses()
+    courses = {c.code: c for c in Course.objects.all()}
+
+    hot_spot(people)
+    hotel = premises(people.manager)
+    services.premises_visit_add(
+        actor=people.manager,
+        premises=hotel,
+        visited_on=timezone.localdate(),
+        outcome="engaged",
+        materials_displayed=True,
+    )
+    train(people.manager, courses["cse-awareness"], attendees=[people.alice], premises=[hotel])
+    activity(people.manager)
+    started = services.elearning_import_start(
+        actor=people.manager,
+        filename="completions.csv",
+        content="email,module,completed_on\nnobody@example.org,cse-awareness,2026-01-05\n",
+    )
+    services.elearning_import_run(import_id=started.pk)
+    login_as(page, people.manager)
+    training = TrainingSession.objects.get()
+    for path in (
+        "/outreach/hot-spots/",
+        "/outreach/premises/",
+        "/outreach/premises/new/",
+        f"/outreach/premises/{Premises.objects.get().pk}/",
+        f"/outreach/premises/{hotel.pk}/edit/",
+        "/outreach/training/",
+        "/outreach/training/new/",
+        f"/outreach/training/{training.pk}/",
+        "/outreach/training/mine/",
+        "/outreach/training/team/",
+        "/outreach/training/cascade/",
+        "/outreach/training/imports/",
+        f"/outreach/training/imports/{started.pk}/",
+        "/outreach/participation/",
+        "/outreach/participation/activities/new/",
+    ):
+        response = page.goto(path)
+        assert response is not None and response.status == 200, path
+        expect(page.locator("h1")).to_be_visible()
+        assert_no_axe_violations(page)

@@ -321,3 +321,49 @@ def test_the_register_page_finds_premises_by_their_full_postcode(people, client_
     premises(people.alice, name="Station Hotel", postcode="S1 2HH")
     page = client_for(people.alice).get(reverse("outreach:premises_list"), {"q": "S1 2HH"})
     assert "Station Hotel" in page.content.decode()
+
+
+def test_a_frontline_youth_worker_finds_a_place_and_plans_there_through_the_api(
+    people, api_client_for, yasmin
+):
+    place = hot_spot(people)
+    client = api_client_for(yasmin)
+    found = client.get(f"{SESSIONS}places/", {"search": "kebab s1"})
+    assert found.status_code == 200, found.json()
+    assert [p["id"] for p in found.json()] == [str(place.pk)]
+    assert found.json()[0]["postcode"] == place.postcode
+    planned = client.post(
+        SESSIONS,
+        {"place": found.json()[0]["id"], "starts_at": "2026-06-01T19:00:00Z"},
+        format="json",
+    )
+    assert planned.status_code == 201, planned.json()
+    assert planned.json()["place_id"] == str(place.pk)
+
+
+def test_the_place_finder_says_what_is_wrong_and_is_for_outreach_staff_only(
+    people, api_client_for, yasmin
+):
+    client = api_client_for(yasmin)
+    assert client.get(f"{SESSIONS}places/").json() == {
+        "search": ["Give part of a place's name, address or postcode"]
+    }
+    too_long = client.get(f"{SESSIONS}places/", {"search": "x" * 101})
+    assert too_long.status_code == 400
+    assert "at most 100" in too_long.json()["search"][0]
+    for user in (people.frank, people.lucy, people.ana):
+        refused = api_client_for(user).get(f"{SESSIONS}places/", {"search": "kebab"})
+        assert refused.status_code == 403
+
+
+def test_a_premises_with_several_mistakes_hears_of_them_all_at_once(
+    people, api_client_for, client_for
+):
+    wrong = {"name": "", "sector": "hotel", "postcode": "NOT A CODE"}
+    response = api_client_for(people.alice).post("/api/v1/premises/", wrong, format="json")
+    assert response.status_code == 400
+    assert {"name", "postcode"} <= set(response.json())
+    page = client_for(people.alice).post("/outreach/premises/new/", wrong)
+    text = page.content.decode()
+    assert "Enter the name" in text and "NOT A CODE" in text
+    assert 'href="#id_postcode"' in text

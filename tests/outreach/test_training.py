@@ -191,3 +191,21 @@ def test_an_upload_holding_a_nul_character_is_refused_on_the_page(people, client
     assert response.status_code == 400
     assert "it holds a NUL character" in response.content.decode()
     assert not ElearningImport.objects.exists()
+
+
+def test_an_error_names_the_line_of_the_file_past_blank_lines_and_empty_rows(
+    people, emails, courses
+):
+    content = (
+        "email,module,completed_on\n"
+        "\n"
+        "alice@example.org,el-cse-intro,2026-03-01\n"
+        ",,\n"
+        "nobody@example.org,el-cse-intro,2026-03-01\n"
+    )
+    record = _import(people, content)
+    # The blank line and the row of empty cells are no rows, and the bad row is named by its line.
+    assert (record.rows_total, record.rows_added, record.rows_failed) == (2, 1, 1)
+    assert record.errors == [
+        {"row": 5, "errors": ["email: no staff user has the email nobody@example.org"]}
+    ]
