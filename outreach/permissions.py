@@ -35,6 +35,15 @@ An outreach session's plan (when, where, the agencies and workers taking part) i
 session is planned, by whoever plans outreach and may see the session; once recorded, its plan is
 what happened and the change page is a 404, as it is for a session the user may not see.
 
+Sessions are planned straight from intelligence's hot-spot list and pattern alerts by those who may
+see them (``intelligence.permissions``: practitioners, the team manager, the analyst); frontline
+staff see no intelligence, so they are named on such sessions, and plan at any place they find by
+name or postcode (the plan page's finder, ``/api/v1/outreach-sessions/places/``).
+
+A session is recorded once it has started. Recording again corrects the record: a correction that
+changes nothing writes nothing; a young person the worker can see may be unlinked, one they
+cannot see stays linked.
+
 Young people engaged in a session are listed to a worker only when the worker may see their record
 (``young_people.permissions``); the count is for everyone who sees the session. Every session,
 premises, training session and activity handed out by a ``get_..._for_user`` function here has its
