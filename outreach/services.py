@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -669,22 +669,32 @@ def premises_edit(*, actor: Any, premises: Premises, **fields: Any) -> list[str]
     changed: none means nothing was written and nothing audited."""
     _require(permissions.can_do_outreach(actor), "Your role does not keep the register")
     values = _premises_values(fields)
-    changed = [
-        name
-        for name in PREMISES_FIELDS
-        if name in values and values[name] != getattr(premises, name)
-    ]
+    return _correct(
+        actor=actor,
+        record=premises,
+        values={name: values[name] for name in PREMISES_FIELDS if name in values},
+        summary=lambda p: f"{p.name} changed on the register",
+    )
+
+
+def _correct(
+    *, actor: Any, record: Any, values: dict[str, Any], summary: Callable[[Any], str]
+) -> list[str]:
+    """Write the ``values`` that differ from ``record``'s, checked, and audit which changed
+    (``summary`` of the record as corrected). Returns their names: none means nothing was
+    written and nothing audited."""
+    changed = [name for name, value in values.items() if value != getattr(record, name)]
     if not changed:
         return []
     for name in changed:
-        setattr(premises, name, values[name])
-    premises.full_clean()
-    premises.save()
+        setattr(record, name, values[name])
+    record.full_clean()
+    record.save()
     audit_record(
         actor=actor,
         action=AuditAction.ALTER,
-        obj=premises,
-        summary=f"{premises.name} changed on the register",
+        obj=record,
+        summary=summary(record),
         detail={"changed": changed},
     )
     return changed
@@ -1226,19 +1236,9 @@ def activity_edit(*, actor: Any, activity: ParticipationActivity, **fields: Any)
     if unknown:
         raise TypeError(f"Unknown fields: {sorted(unknown)}")
     values = _activity_values({name: getattr(activity, name) for name in ACTIVITY_FIELDS} | fields)
-    before = {name: getattr(activity, name) for name in ACTIVITY_FIELDS}
-    changed = [name for name in ACTIVITY_FIELDS if values[name] != before[name]]
-    if not changed:
-        return []
-    for name in changed:
-        setattr(activity, name, values[name])
-    activity.full_clean()
-    activity.save()
-    audit_record(
+    return _correct(
         actor=actor,
-        action=AuditAction.ALTER,
-        obj=activity,
-        summary=f"Participation activity corrected: {activity.title}",
-        detail={"changed": changed},
+        record=activity,
+        values={name: values[name] for name in ACTIVITY_FIELDS},
+        summary=lambda a: f"Participation activity corrected: {a.title}",
     )
-    return changed
