@@ -538,6 +538,11 @@ class IntelligenceItem(models.Model):
     def conditions_need_acknowledgement(self) -> bool:
         return self.scheme == Scheme.THREE_BY_FIVE and self.current_handling_code == "C"
 
+    @property
+    def acknowledged_conditions(self) -> str:
+        """The conditions a recipient accepts now, as their acceptance records them."""
+        return self.current_handling_conditions or "-"
+
 
 def grading_text(scheme: str, source: str, intelligence: str, handling: str) -> str:
     if not (source and intelligence and handling):

@@ -203,7 +203,11 @@ def dissemination_choices(user: Any) -> tuple[list[Any], list[Any]]:
 
 
 def acknowledged(user: Any, item: IntelligenceItem) -> bool:
-    return ConditionsAcknowledgement.objects.filter(item=item, user=user).exists()
+    """Whether ``user`` accepted the conditions now in force: a regrading that changes them asks
+    every recipient to accept the new ones before the text is shown again."""
+    return ConditionsAcknowledgement.objects.filter(
+        item=item, user=user, conditions=item.acknowledged_conditions
+    ).exists()
 
 
 def entities_search(user: Any, *, q: str = "", kind: str = "") -> QuerySet[Entity]:

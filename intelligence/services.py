@@ -1245,15 +1245,26 @@ def conditions_acknowledge(*, actor: Any, item: IntelligenceItem) -> ConditionsA
     """A recipient accepts a 3x5x2 C item's conditions, before its text is shown to them."""
     if not permissions.received_items(actor).filter(pk=item.pk).exists():
         raise PermissionDenied("Not disseminated to you")
-    existing = ConditionsAcknowledgement.objects.filter(item=item, user=actor).first()
-    if existing is not None:
-        return existing
-    acknowledgement = ConditionsAcknowledgement(
-        item=item, user=actor, conditions=item.current_handling_conditions or "-"
+    conditions = item.acknowledged_conditions
+    acknowledgement = (
+        ConditionsAcknowledgement.objects.select_for_update().filter(item=item, user=actor).first()
     )
+    if acknowledgement is not None and acknowledgement.conditions == conditions:
+        return acknowledgement
+    # Conditions a regrading changed are accepted anew: the earlier acceptance stays in the
+    # audit log, the record holds the conditions now accepted.
+    if acknowledgement is None:
+        acknowledgement = ConditionsAcknowledgement(item=item, user=actor)
+    acknowledgement.conditions = conditions
+    acknowledgement.acknowledged_at = timezone.now()
     acknowledgement.full_clean()
     acknowledgement.save()
-    _audit_item(actor, item, "handling conditions accepted by a recipient")
+    _audit_item(
+        actor,
+        item,
+        "handling conditions accepted by a recipient",
+        detail={"conditions": conditions},
+    )
     return acknowledgement
 
 

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from cse_portal.audit.models import AuditEntry
-from intelligence import permissions, services
+from intelligence import permissions, selectors, services
 from intelligence.models import AuthorisedRecipient, GradingChange, ItemStatus
 
 from .conftest import submit
@@ -164,3 +164,43 @@ def test_code_c_is_read_only_after_the_recipient_accepts_the_conditions(people, 
         services.conditions_acknowledge(actor=people.bob, item=item)
     acknowledgement = services.conditions_acknowledge(actor=people.alice, item=item)
     assert acknowledgement.conditions == "Not to be shared with the family"
+
+
+def test_conditions_changed_by_a_regrading_are_accepted_again_before_the_text(
+    people, prepare, api_client_for
+):
+    item = prepare(
+        scheme="3x5x2",
+        source_evaluation="2",
+        intelligence_evaluation="B",
+        handling_code="C",
+        handling_conditions="Not to be shared with the family",
+    )
+    disseminate(people, item, users=[people.alice])
+    services.conditions_acknowledge(actor=people.alice, item=item)
+    item = services.item_regrade(
+        actor=people.ana,
+        item=item,
+        source_evaluation="2",
+        intelligence_evaluation="B",
+        handling_code="C",
+        handling_conditions="Not to be shared with the family nor used in court",
+        reason="The source asked that it never reach a court",
+    )
+    assert not selectors.acknowledged(people.alice, item)
+    body = api_client_for(people.alice).get(f"/api/v1/intelligence/{item.pk}/").json()
+    assert body["sanitised_content"] is None
+    assert body["conditions_acknowledged"] is False
+    assert body["handling_conditions"] == "Not to be shared with the family nor used in court"
+
+    acknowledgement = services.conditions_acknowledge(actor=people.alice, item=item)
+    assert acknowledgement.conditions == "Not to be shared with the family nor used in court"
+    assert selectors.acknowledged(people.alice, item)
+    accepted = AuditEntry.objects.filter(
+        object_id=str(item.pk), summary__contains="conditions accepted"
+    )
+    assert accepted.count() == 2
+    # Accepting the same conditions again records nothing more.
+    services.conditions_acknowledge(actor=people.alice, item=item)
+    assert accepted.count() == 2
+
