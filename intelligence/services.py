@@ -867,7 +867,8 @@ def item_regrade(
     reason: str,
 ) -> IntelligenceItem:
     """The analyst's re-evaluation, in the item's scheme. The submitted grading is kept; the
-    change and its reason are a ``GradingChange`` and an audit entry."""
+    change and its reason are a ``GradingChange`` and an audit entry. The grading in force given
+    again changes nothing: no write, no audit."""
     _require_analyst(actor)
     item = IntelligenceItem.objects.select_for_update().get(pk=item.pk)
     current = {
@@ -877,16 +878,19 @@ def item_regrade(
         "handling_conditions": (handling_conditions or "").strip(),
     }
     errors = grading_errors(scheme=item.scheme, **current)
-    if not (reason or "").strip():
-        errors["reason"] = ["Give the reason for the new grading"]
-    if errors:
-        raise ValidationError(errors)
     previous = {
         "source_evaluation": item.current_source_evaluation,
         "intelligence_evaluation": item.current_intelligence_evaluation,
         "handling_code": item.current_handling_code,
         "handling_conditions": item.current_handling_conditions,
     }
+    if not errors and current == previous:
+        # The grading in force given again: nothing to record, audit or withdraw.
+        return item
+    if not (reason or "").strip():
+        errors["reason"] = ["Give the reason for the new grading"]
+    if errors:
+        raise ValidationError(errors)
     item.analyst_source_evaluation = current["source_evaluation"]
     item.analyst_intelligence_evaluation = current["intelligence_evaluation"]
     item.analyst_handling_code = current["handling_code"]
@@ -974,12 +978,15 @@ def item_sanitise(
     *, actor: Any, item: IntelligenceItem, sanitised_content: str
 ) -> IntelligenceItem:
     """The analyst's sanitised version: what may be shared, with whatever would identify the
-    source (or third parties) taken out. The original is kept."""
+    source (or third parties) taken out. The original is kept. The same text again writes
+    nothing."""
     _require_analyst(actor)
     text = (sanitised_content or "").strip()
     if not text:
         raise ValidationError({"sanitised_content": ["Write the sanitised version"]})
     item = IntelligenceItem.objects.select_for_update().get(pk=item.pk)
+    if item.sanitised_content == text:
+        return item  # The same text saved again: nothing written, nothing audited.
     item.sanitised_content = text
     item.sanitised_at = timezone.now()
     item.sanitised_by = actor

@@ -34,6 +34,7 @@ from .forms import (
 from .models import EntityKind, IntelligenceItem, Scheme
 
 PAGE_SIZE = 25
+NOTHING_CHANGED = "Nothing changed"
 
 
 # --- Submission ----------------------------------------------------------------------------------
@@ -237,11 +238,13 @@ def _review_action(
     data = form.cleaned_data
     try:
         if action == "regrade":
-            services.item_regrade(actor=user, item=item, **data)
-            return "New grading recorded"
+            done = services.item_regrade(actor=user, item=item, **data)
+            changed = done.graded_at != item.graded_at
+            return "New grading recorded" if changed else NOTHING_CHANGED
         if action == "sanitise":
-            services.item_sanitise(actor=user, item=item, **data)
-            return "Sanitised version saved"
+            done = services.item_sanitise(actor=user, item=item, **data)
+            changed = done.sanitised_at != item.sanitised_at
+            return "Sanitised version saved" if changed else NOTHING_CHANGED
         services.item_disseminate(
             actor=user,
             item=item,
@@ -284,7 +287,7 @@ def review(request: HttpRequest, pk: Any) -> HttpResponse:
         if action != "link":
             done = _review_action(request, item, action, forms)
         if done:
-            messages.success(request, done)
+            (messages.info if done == NOTHING_CHANGED else messages.success)(request, done)
             return redirect("intelligence:review", pk=item.pk)
     item = selectors.item_for_review(item)
     find = request.GET.get("find", "").strip()[:100]

@@ -149,3 +149,24 @@ def test_a_subjects_date_of_birth_before_1900_names_the_subject(people, api_clie
     assert response.status_code == 400
     (message,) = response.json()["subjects"]
     assert message.startswith("Subject 1 (date_of_birth)")
+
+
+def test_the_grading_and_sanitised_text_posted_unchanged_write_nothing(people, api_client_for):
+    from intelligence.models import GradingChange
+
+    item = submit(people.frank)
+    services.item_sanitise(actor=people.ana, item=item, sanitised_content="A car")
+    writes = AuditEntry.objects.filter(object_id=str(item.pk)).exclude(action="consult")
+    before = writes.count()
+    client = api_client_for(people.ana)
+    grading = {
+        "source_evaluation": "B",
+        "intelligence_evaluation": "2",
+        "handling_code": "1",
+        "reason": "Looked again",
+    }
+    assert client.post(f"{URL}{item.pk}/grading/", grading, format="json").status_code == 200
+    sanitise = {"sanitised_content": "A car"}
+    assert client.post(f"{URL}{item.pk}/sanitise/", sanitise, format="json").status_code == 200
+    assert writes.count() == before
+    assert not GradingChange.objects.filter(item=item).exists()

@@ -204,3 +204,36 @@ def test_conditions_changed_by_a_regrading_are_accepted_again_before_the_text(
     services.conditions_acknowledge(actor=people.alice, item=item)
     assert accepted.count() == 2
 
+
+def _writes(item):
+    return (
+        GradingChange.objects.filter(item=item).count(),
+        AuditEntry.objects.filter(object_id=str(item.pk)).exclude(action="consult").count(),
+    )
+
+
+def test_the_grading_in_force_given_again_writes_and_audits_nothing(people, prepare):
+    item = prepare()
+    before, updated = _writes(item), item.updated_at
+    again = services.item_regrade(
+        actor=people.ana,
+        item=item,
+        source_evaluation="b",
+        intelligence_evaluation="2",
+        handling_code="1",
+        handling_conditions="",
+        reason="Looked again",
+    )
+    assert _writes(item) == before
+    again.refresh_from_db()
+    assert (again.analyst_handling_code, again.graded_at, again.updated_at) == ("", None, updated)
+
+
+def test_the_same_sanitised_text_again_writes_and_audits_nothing(people, prepare):
+    item = prepare()
+    before, sanitised_at = _writes(item), item.sanitised_at
+    text = "  A girl of about 14 got into a silver car. "
+    services.item_sanitise(actor=people.ana, item=item, sanitised_content=text)
+    item.refresh_from_db()
+    assert _writes(item) == before
+    assert item.sanitised_at == sanitised_at

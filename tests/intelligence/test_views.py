@@ -404,3 +404,29 @@ def test_person_entities_of_one_record_are_offered_as_the_same_child(people, cli
     page = client_for(people.ana).get(reverse("intelligence:entity", args=[maya_entity.pk]))
     assert "Noah E" in page.content.decode() and "100%" in page.content.decode()
     assert people.maya.chronology.filter(source_app="intelligence").count() == 2
+
+
+def test_a_review_form_saved_unchanged_writes_and_audits_nothing(people, client_for):
+    from cse_portal.audit.models import AuditEntry
+    from intelligence.models import GradingChange
+
+    item = submit(people.frank)
+    services.item_sanitise(actor=people.ana, item=item, sanitised_content="A girl got in a car")
+    client = client_for(people.ana)
+    url = reverse("intelligence:review", args=[item.pk])
+    writes = AuditEntry.objects.filter(object_id=str(item.pk)).exclude(action="consult")
+    before = writes.count()
+    unchanged = {
+        "action": "regrade",
+        "regrade-source_evaluation": "B",
+        "regrade-intelligence_evaluation": "2",
+        "regrade-handling_code": "1",
+        "regrade-reason": "Looked again",
+    }
+    response = client.post(url, unchanged, follow=True)
+    assert "Nothing changed" in response.content.decode()
+    same_text = {"action": "sanitise", "sanitise-sanitised_content": "A girl got in a car"}
+    response = client.post(url, same_text, follow=True)
+    assert "Nothing changed" in response.content.decode()
+    assert writes.count() == before
+    assert not GradingChange.objects.filter(item=item).exists()
