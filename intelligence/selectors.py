@@ -140,7 +140,7 @@ def desk_queue(user: Any) -> QuerySet[IntelligenceItem]:
         permissions.analyst_items(user)
         .filter(status__in=DESK_STATUSES)
         .select_related("submitted_by", "agency")
-        .order_by("status", "priority_rank", "submitted_at", "id")
+        .order_by("priority_rank", "submitted_at", "id")
     )
 
 
