@@ -867,8 +867,9 @@ def item_regrade(
     reason: str,
 ) -> IntelligenceItem:
     """The analyst's re-evaluation, in the item's scheme. The submitted grading is kept; the
-    change and its reason are a ``GradingChange`` and an audit entry. The grading in force given
-    again changes nothing: no write, no audit."""
+    change and its reason are a ``GradingChange`` and an audit entry, the analyst's confirmation
+    of the submitted grading too. The analyst's own grading given again changes nothing: no
+    write, no audit."""
     _require_analyst(actor)
     item = IntelligenceItem.objects.select_for_update().get(pk=item.pk)
     current = {
@@ -884,8 +885,9 @@ def item_regrade(
         "handling_code": item.current_handling_code,
         "handling_conditions": item.current_handling_conditions,
     }
-    if not errors and current == previous:
-        # The grading in force given again: nothing to record, audit or withdraw.
+    if not errors and item.graded_at is not None and current == previous:
+        # The analyst's own grading given again: nothing to record, audit or withdraw. (The
+        # first time the analyst confirms the submitted grading is recorded: it is their call.)
         return item
     if not (reason or "").strip():
         errors["reason"] = ["Give the reason for the new grading"]

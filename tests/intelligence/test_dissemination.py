@@ -212,21 +212,37 @@ def _writes(item):
     )
 
 
-def test_the_grading_in_force_given_again_writes_and_audits_nothing(people, prepare):
+def test_the_analysts_grading_given_again_writes_and_audits_nothing(people, prepare):
     item = prepare()
-    before, updated = _writes(item), item.updated_at
+    grading = {"source_evaluation": "C", "intelligence_evaluation": "3", "handling_code": "1"}
+    item = services.item_regrade(actor=people.ana, item=item, reason="Corroborated", **grading)
+    before, graded_at, updated = _writes(item), item.graded_at, item.updated_at
     again = services.item_regrade(
         actor=people.ana,
         item=item,
-        source_evaluation="b",
-        intelligence_evaluation="2",
+        source_evaluation="c",
+        intelligence_evaluation="3",
         handling_code="1",
         handling_conditions="",
         reason="Looked again",
     )
     assert _writes(item) == before
     again.refresh_from_db()
-    assert (again.analyst_handling_code, again.graded_at, again.updated_at) == ("", None, updated)
+    assert (again.graded_at, again.updated_at) == (graded_at, updated)
+
+
+def test_the_analyst_confirming_the_submitted_grading_is_recorded_once(people, prepare):
+    item = prepare()
+    for _ in range(2):
+        services.item_regrade(
+            actor=people.ana,
+            item=item,
+            source_evaluation="B",
+            intelligence_evaluation="2",
+            handling_code="1",
+            reason="The grading stands",
+        )
+    assert GradingChange.objects.filter(item=item).count() == 1
 
 
 def test_the_same_sanitised_text_again_writes_and_audits_nothing(people, prepare):
