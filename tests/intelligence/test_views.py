@@ -438,3 +438,15 @@ def test_a_review_form_saved_unchanged_writes_and_audits_nothing(people, client_
     assert "Nothing changed" in response.content.decode()
     assert writes.count() == before
     assert GradingChange.objects.filter(item=item).count() == 1
+
+
+def test_a_community_concern_recorded_as_intelligence_names_the_item_on_its_triage_page(
+    people, client_for
+):
+    concern = community_concern()
+    triage = reverse("referrals:triage", args=[concern.pk])
+    assert "Recorded as intelligence" not in client_for(people.manager).get(triage).content.decode()
+    client_for(people.manager).post(reverse("intelligence:concern_record", args=[concern.pk]))
+    item = IntelligenceItem.objects.get(community_concern=concern)
+    page = client_for(people.manager).get(triage).content.decode()
+    assert f"Recorded as intelligence {item.reference}" in page
