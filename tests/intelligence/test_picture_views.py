@@ -280,3 +280,22 @@ def test_the_network_api_refuses_dates_it_cannot_count(people, api_client_for):
         response = client.get(NETWORK, query)
         assert response.status_code == 400, query
         assert "1900 to 2100" in str(response.json())
+
+
+def test_the_team_manager_counts_only_the_mentions_disseminated_to_the_team(people, api_client_for):
+    from intelligence import services
+
+    build_pattern(people)
+    vehicle = Alert.objects.get(entity__kind="vehicle").entity
+    client = api_client_for(people.manager)
+    listed = {row["id"]: row for row in client.get("/api/v1/entities/").json()["results"]}
+    assert listed[str(vehicle.pk)]["mentions_count"] == 0
+    assert client.get(f"/api/v1/entities/{vehicle.pk}/").json()["mentions_count"] == 0
+    item = vehicle.mentions.select_related("item").first().item
+    services.item_sanitise(actor=people.ana, item=item, sanitised_content="A grey car")
+    services.item_disseminate(actor=people.ana, item=item, recipients=[people.alice], purpose="x")
+    listed = {row["id"]: row for row in client.get("/api/v1/entities/").json()["results"]}
+    assert listed[str(vehicle.pk)]["mentions_count"] == 1
+    assert client.get(f"/api/v1/entities/{vehicle.pk}/").json()["mentions_count"] == 1
+    analyst = api_client_for(people.ana).get(f"/api/v1/entities/{vehicle.pk}/").json()
+    assert analyst["mentions_count"] == vehicle.mentions.count() == 3
