@@ -697,6 +697,26 @@ def item_submit(
     return item
 
 
+#: What a draft holds, to tell a draft saved again unchanged.
+DRAFT_FIELDS = (
+    "scheme",
+    "source_evaluation",
+    "intelligence_evaluation",
+    "handling_code",
+    "handling_conditions",
+    "priority",
+    "obtained_at",
+    "content",
+    "source_kind",
+    "source_description",
+    "subjects",
+)
+
+
+def _draft_state(item: IntelligenceItem) -> tuple[Any, ...]:
+    return tuple(getattr(item, name) for name in DRAFT_FIELDS)
+
+
 @transaction.atomic
 def item_save_draft(
     *,
@@ -715,7 +735,8 @@ def item_save_draft(
     subjects: list[dict[str, Any]] | None = None,
 ) -> IntelligenceItem:
     """Keep an unfinished report as the submitter's draft: nothing is checked but the lengths
-    and the codes' shape, and nobody else sees it. Subjects stay as typed until submission."""
+    and the codes' shape, and nobody else sees it. Subjects stay as typed until submission. A
+    draft saved again unchanged writes nothing."""
     if not permissions.can_submit(actor):
         raise PermissionDenied("Your role does not submit intelligence")
     if item is not None and not (item.is_draft and item.submitted_by_id == actor.pk):
@@ -738,6 +759,7 @@ def item_save_draft(
     if item is None:
         now = timezone.now()
         item = IntelligenceItem(reference=_next_reference(now), created_at=now)
+    saved = None if created else _draft_state(item)
     for name, value in fields.items():
         setattr(item, name, value)
     if fields["scheme"] in Scheme.values:
@@ -754,6 +776,8 @@ def item_save_draft(
         for s in (subjects or [])
         if isinstance(s, dict)
     ][:50]
+    if saved is not None and _draft_state(item) == saved:
+        return item  # Saved again unchanged: nothing written.
     item.full_clean()
     item.save()
     if created:

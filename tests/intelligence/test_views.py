@@ -450,3 +450,19 @@ def test_a_community_concern_recorded_as_intelligence_names_the_item_on_its_tria
     item = IntelligenceItem.objects.get(community_concern=concern)
     page = client_for(people.manager).get(triage).content.decode()
     assert f"Recorded as intelligence {item.reference}" in page
+
+
+def test_a_draft_saved_again_unchanged_writes_nothing(people, client_for):
+    client = client_for(people.frank)
+    data = form_data(action="draft", priority="")
+    client.post(reverse("intelligence:new"), data)
+    draft = IntelligenceItem.objects.get()
+    updated_at = draft.updated_at
+    response = client.post(reverse("intelligence:edit", args=[draft.pk]), data)
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.updated_at == updated_at
+    data["what"] = "Something else was seen."
+    client.post(reverse("intelligence:edit", args=[draft.pk]), data)
+    draft.refresh_from_db()
+    assert draft.updated_at > updated_at and "Something else" in draft.content
