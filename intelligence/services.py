@@ -101,6 +101,48 @@ def grading_errors(
 # --- Entities ------------------------------------------------------------------------------------
 
 
+@transaction.atomic
+def location_set_coordinates(*, actor: Any, entity: Entity, latitude: Any, longitude: Any) -> bool:
+    """The analyst places a location (typed, or picked on the map): both coordinates, or neither
+    to clear them. Audited; the same coordinates again write nothing. Returns whether they
+    changed."""
+    _require_analyst(actor)
+    if entity.kind != EntityKind.LOCATION:
+        raise ValidationError({"latitude": ["Only a place has coordinates"]})
+    coordinates: dict[str, Any] = {}
+    errors: dict[str, Any] = {}
+    for field, value in (("latitude", latitude), ("longitude", longitude)):
+        try:
+            coordinates[field] = _decimal_or_none(
+                value.strip() if isinstance(value, str) else value, field
+            )
+        except ValidationError as error:
+            errors.update(error.message_dict)
+    if not errors and (coordinates["latitude"] is None) != (coordinates["longitude"] is None):
+        missing = "latitude" if coordinates["latitude"] is None else "longitude"
+        errors[missing] = [f"Enter the {missing} too, or leave both empty to clear them"]
+    if errors:
+        raise ValidationError(errors)
+    entity = Entity.objects.select_for_update().get(pk=entity.pk)
+    before = (entity.latitude, entity.longitude)
+    after = (coordinates["latitude"], coordinates["longitude"])
+    if before == after:
+        return False
+    entity.latitude, entity.longitude = after
+    entity.save(update_fields=["latitude", "longitude"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.ALTER,
+        obj=entity,
+        summary="Location's coordinates " + ("set" if after[0] is not None else "cleared"),
+        detail={
+            "was": [str(v) if v is not None else None for v in before],
+            "now": [str(v) if v is not None else None for v in after],
+        },
+    )
+    return True
+
+
 def _survivor(entity: Entity) -> Entity:
     """Follow a merged entity to the one it was merged into (merges repoint, so this is short)."""
     seen = set()

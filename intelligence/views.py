@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -23,6 +24,7 @@ from . import permissions, selectors, services
 from .forms import (
     GRADING_NAMES,
     SCHEME_FIELDS,
+    CoordinatesForm,
     DisseminateForm,
     ItemForm,
     RegradeForm,
@@ -397,7 +399,31 @@ def entities(request: HttpRequest) -> HttpResponse:
 def entity(request: HttpRequest, pk: Any) -> HttpResponse:
     user = request.user
     subject = selectors.entity_for(user=user, pk=pk)
-    if request.method == "POST":
+    place_form = None
+    if permissions.is_analyst(user) and subject.kind == EntityKind.LOCATION:
+        place_form = CoordinatesForm(
+            initial={
+                name: "" if getattr(subject, name) is None else getattr(subject, name)
+                for name in ("latitude", "longitude")
+            }
+        )
+    if request.method == "POST" and request.POST.get("action") == "coordinates":
+        require(place_form is not None)
+        place_form = CoordinatesForm(request.POST)
+        if place_form.is_valid():
+            try:
+                changed = services.location_set_coordinates(
+                    actor=user, entity=subject, **place_form.cleaned_data
+                )
+            except ValidationError as error:
+                show_service_errors(place_form, error)
+            else:
+                if changed:
+                    messages.success(request, f"Coordinates of {subject.label} saved")
+                else:
+                    messages.info(request, NOTHING_CHANGED)
+                return redirect("intelligence:entity", pk=subject.pk)
+    elif request.method == "POST":
         require(permissions.is_analyst(user))
         duplicate = permissions.visible_entities(user).filter(
             pk=uuid_or_none(request.POST.get("duplicate"))
@@ -446,6 +472,9 @@ def entity(request: HttpRequest, pk: Any) -> HttpResponse:
             "duplicates": duplicates,
             "is_analyst": permissions.is_analyst(user),
             "query": request.GET.copy(),
+            "place_form": place_form,
+            "tile_url": settings.MAP_TILE_URL,
+            "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
         },
     )
 
