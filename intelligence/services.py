@@ -1047,7 +1047,8 @@ def item_sanitise(
 ) -> IntelligenceItem:
     """The analyst's sanitised version: what may be shared, with whatever would identify the
     source (or third parties) taken out. The original is kept. The same text again writes
-    nothing."""
+    nothing. Recipients read the version in force, so a new one after a dissemination is a
+    disclosure to each of them, in the audit log with their names."""
     _require_analyst(actor)
     text = (sanitised_content or "").strip()
     if not text:
@@ -1062,6 +1063,22 @@ def item_sanitise(
     item.full_clean()
     item.save()
     _audit_item(actor, item, "sanitised version written")
+    # Recipients read the sanitised version in force: a new one is disclosed to each of them.
+    live = list(
+        DisseminationRecipient.objects.filter(dissemination__item=item, withdrawn_at__isnull=True)
+        .select_related("user", "agency")
+        .order_by("pk")
+    )
+    if live:
+        audit_record(
+            actor=actor,
+            action=AuditAction.DISCLOSE,
+            obj=item,
+            subject_id=item.young_person_id,
+            summary=f"Intelligence {item.reference}: new sanitised version shown to its recipients",
+            recipients=sorted({_recipient_name(row) for row in live}),
+            detail={"handling_code": item.current_handling_code, "scheme": item.scheme},
+        )
     return item
 
 

@@ -253,3 +253,17 @@ def test_the_same_sanitised_text_again_writes_and_audits_nothing(people, prepare
     item.refresh_from_db()
     assert _writes(item) == before
     assert item.sanitised_at == sanitised_at
+
+
+def test_a_new_sanitised_version_after_dissemination_is_a_disclosure_to_its_recipients(
+    people, prepare
+):
+    item = prepare()
+    disseminate(people, item, users=[people.alice, people.bob])
+    disclosures = AuditEntry.objects.filter(object_id=str(item.pk), action="disclose")
+    assert disclosures.count() == 1
+    services.item_sanitise(actor=people.ana, item=item, sanitised_content="A girl got in a car.")
+    assert disclosures.count() == 2
+    latest = disclosures.order_by("-id").first()
+    assert latest.recipients == ["user:alice", "user:bob"]
+    assert "new sanitised version" in latest.summary
