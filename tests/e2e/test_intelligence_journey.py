@@ -173,3 +173,27 @@ def test_back_after_submitting_shows_an_empty_form_not_a_second_submission(
     page.get_by_role("button", name="Submit intelligence").click()
     expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert IntelligenceItem.objects.count() == 1
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_back_after_disseminating_does_not_offer_the_same_dissemination_again(
+    new_page: Callable[..., Page], people: People, javascript: bool
+) -> None:
+    from intelligence import services
+    from intelligence.models import Dissemination
+    from tests.intelligence.conftest import submit
+
+    item = submit(people.frank)
+    services.item_sanitise(actor=people.ana, item=item, sanitised_content=SANITISED)
+    page = new_page(javascript=javascript)
+    login_as(page, people.ana)
+    page.goto(f"/intelligence/desk/{item.pk}/")
+    alice = page.locator(f'input[name="disseminate-recipients"][value="{people.alice.pk}"]')
+    alice.check()
+    page.get_by_label("Purpose of sharing").fill("Safeguarding: CSE strategy meeting")
+    page.get_by_role("button", name="Disseminate").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("disseminated")
+    page.go_back()
+    expect(alice).not_to_be_checked()
+    expect(page.get_by_label("Purpose of sharing")).to_have_value("")
+    assert Dissemination.objects.filter(item=item).count() == 1
