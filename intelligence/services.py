@@ -1143,6 +1143,8 @@ def entity_link_young_person(
     if entity.kind != EntityKind.PERSON:
         raise ValidationError({"young_person": ["Only a person is linked to a record"]})
     entity = Entity.objects.select_for_update().get(pk=entity.pk)
+    if entity.young_person_id == (young_person.pk if young_person else None):
+        return entity  # Already so: nothing written, audited or relinked.
     entity.young_person = young_person
     entity.save(update_fields=["young_person"])
     audit_record(
