@@ -264,8 +264,10 @@ def _review_action(
 def _link_action(request: HttpRequest, item: IntelligenceItem) -> str | None:
     """Link a person mentioned in the item to a young person's record found by identity."""
     user = request.user
-    mention = item.mentions.filter(pk=request.POST.get("mention") or 0).select_related("entity")
-    mention = mention.first()
+    number = request.POST.get("mention", "")
+    mention = None
+    if number.isascii() and number.isdigit() and len(number) <= 18:
+        mention = item.mentions.filter(pk=int(number)).select_related("entity").first()
     record = (
         selectors.young_people_for_linking(user)
         .filter(pk=uuid_or_none(request.POST.get("young_person")))

@@ -466,3 +466,17 @@ def test_a_draft_saved_again_unchanged_writes_nothing(people, client_for):
     client.post(reverse("intelligence:edit", args=[draft.pk]), data)
     draft.refresh_from_db()
     assert draft.updated_at > updated_at and "Something else" in draft.content
+
+
+@pytest.mark.parametrize("mention", ["abc", "1\x00", "99999999999999999999999", "١"])
+def test_linking_with_a_bad_subject_number_is_an_error_message_not_a_crash(
+    people, client_for, mention
+):
+    item = submit(people.frank)
+    url = reverse("intelligence:review", args=[item.pk])
+    response = client_for(people.ana).post(
+        url, {"action": "link", "mention": mention, "young_person": str(people.maya.pk)}
+    )
+    assert response.status_code == 200
+    assert "Choose a person in this item" in response.content.decode()
+    assert not Entity.objects.filter(young_person=people.maya).exists()
