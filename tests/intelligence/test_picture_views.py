@@ -299,3 +299,19 @@ def test_the_team_manager_counts_only_the_mentions_disseminated_to_the_team(peop
     assert client.get(f"/api/v1/entities/{vehicle.pk}/").json()["mentions_count"] == 1
     analyst = api_client_for(people.ana).get(f"/api/v1/entities/{vehicle.pk}/").json()
     assert analyst["mentions_count"] == vehicle.mentions.count() == 3
+
+
+def test_closing_an_alert_sent_twice_says_it_is_closed_and_changes_nothing(people, client_for):
+    build_pattern(people)
+    alert = Alert.objects.get(entity__kind="vehicle")
+    client = client_for(people.manager)
+    url = f"{ALERTS}{alert.pk}/"
+    first = client.post(url, {"outcome": "disruption", "reason": "Warning notice served"})
+    assert first.status_code == 302
+    again = client.post(url, {"outcome": "operation", "reason": "Typed again"}, follow=True)
+    assert again.status_code == 200
+    assert "already closed" in again.content.decode()
+    alert.refresh_from_db()
+    assert (alert.outcome, alert.reason) == ("disruption", "Warning notice served")
+    closed = AuditEntry.objects.filter(object_id=str(alert.pk), summary__startswith="Alert closed")
+    assert closed.count() == 1
