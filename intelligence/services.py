@@ -1335,10 +1335,15 @@ def item_disseminate(
 
 
 @transaction.atomic
-def conditions_acknowledge(*, actor: Any, item: IntelligenceItem) -> ConditionsAcknowledgement:
-    """A recipient accepts a 3x5x2 C item's conditions, before its text is shown to them."""
+def conditions_acknowledge(
+    *, actor: Any, item: IntelligenceItem
+) -> ConditionsAcknowledgement | None:
+    """A recipient accepts a 3x5x2 C item's conditions, before its text is shown to them. An
+    item with no conditions to accept records nothing (``None``)."""
     if not permissions.received_items(actor).filter(pk=item.pk).exists():
         raise PermissionDenied("Not disseminated to you")
+    if not item.conditions_need_acknowledgement:
+        return None
     conditions = item.acknowledged_conditions
     acknowledgement = (
         ConditionsAcknowledgement.objects.select_for_update().filter(item=item, user=actor).first()

@@ -267,3 +267,16 @@ def test_a_new_sanitised_version_after_dissemination_is_a_disclosure_to_its_reci
     latest = disclosures.order_by("-id").first()
     assert latest.recipients == ["user:alice", "user:bob"]
     assert "new sanitised version" in latest.summary
+
+
+def test_accepting_conditions_of_an_item_without_any_records_nothing(
+    people, prepare, api_client_for
+):
+    from intelligence.models import ConditionsAcknowledgement
+
+    item = prepare()
+    disseminate(people, item, users=[people.alice])
+    response = api_client_for(people.alice).post(f"/api/v1/intelligence/{item.pk}/acknowledge/")
+    assert response.status_code == 200 and response.json()["sanitised_content"]
+    assert not ConditionsAcknowledgement.objects.exists()
+    assert not AuditEntry.objects.filter(summary__contains="conditions accepted").exists()
