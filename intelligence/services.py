@@ -18,7 +18,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from cse_portal.audit.models import AuditAction
 from cse_portal.audit.services import audit_record
 from cse_portal.dates import validate_date_of_birth, validate_not_before_1900
-from cse_portal.fields import REASON_MAX_LENGTH
+from cse_portal.fields import REASON_MAX_LENGTH, SHORT_TEXT_MAX_LENGTH
 from cse_portal.young_people import services as yp_services
 from cse_portal.young_people.models import ChronologyAudience, ChronologyEntry, YoungPerson
 
@@ -58,6 +58,28 @@ SUBJECT_FIELDS: dict[str, tuple[str, ...]] = {
     EntityKind.PHONE: ("number",),
     EntityKind.ACCOUNT: ("platform", "handle"),
 }
+
+#: The longest each subject's text may be: the page's form fields' limits, so the API refuses
+#: what the page cannot send instead of cutting it short or failing on the entity. A place's
+#: name may be longer, as long as its entity's key holds (postcode and name in 300): a place
+#: named elsewhere (a missing episode's found-at place) comes back as an outreach session's.
+SUBJECT_TEXT_LIMITS: dict[str, dict[str, int]] = {
+    EntityKind.PERSON: {"name": 200, "alias": 200, "description": SHORT_TEXT_MAX_LENGTH},
+    EntityKind.VEHICLE: {"registration": 12, "make": 60, "model": 60, "colour": 40},
+    EntityKind.LOCATION: {"name": 280, "address": SHORT_TEXT_MAX_LENGTH, "postcode": 10},
+    EntityKind.PHONE: {"number": 30},
+    EntityKind.ACCOUNT: {"platform": 60, "handle": 100},
+}
+
+
+def _check_text_lengths(kind: str, subject: dict[str, Any]) -> None:
+    errors = {}
+    for name, limit in SUBJECT_TEXT_LIMITS[kind].items():
+        length = len(str(subject.get(name) or "").strip())
+        if length > limit:
+            errors[name] = [f"Enter at most {limit} characters (this has {length})"]
+    if errors:
+        raise ValidationError(errors)
 
 
 # --- Grading -------------------------------------------------------------------------------------
@@ -330,6 +352,7 @@ def _clean_subject(actor: Any, subject: dict[str, Any]) -> dict[str, Any]:
     kind = subject.get("kind")
     if not isinstance(kind, str) or kind not in SUBJECT_FIELDS:
         raise ValidationError({"kind": "Choose person, vehicle, location, phone or account"})
+    _check_text_lengths(kind, subject)
     if kind == EntityKind.PERSON:
         return {"kind": kind, **_clean_person(actor, subject)}
     role = subject.get("role") or DEFAULT_ROLE[kind]
