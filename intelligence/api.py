@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -382,8 +382,10 @@ class EntityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         entity = permissions.get_entity_for_user(
             self.request.user, self.kwargs["pk"], channel="api"
         )
+        user = self.request.user
         entity.mentions_count = (
-            Entity.objects.filter(pk=entity.pk).aggregate(n=Count("mentions"))["n"] or 0
+            Entity.objects.filter(pk=entity.pk).aggregate(n=selectors.mentions_count(user))["n"]
+            or 0
         )
         return entity
 

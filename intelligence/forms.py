@@ -403,6 +403,24 @@ class SanitiseForm(forms.Form):
     )
 
 
+class CoordinatesForm(forms.Form):
+    """Where a place is, typed or picked on the map: both coordinates, or neither to clear them.
+    The service checks the numbers."""
+
+    latitude = forms.CharField(
+        label="Latitude",
+        required=False,
+        max_length=20,
+        help_text="Degrees north, like 53.4302",
+    )
+    longitude = forms.CharField(
+        label="Longitude",
+        required=False,
+        max_length=20,
+        help_text="Degrees east (west is negative), like -1.3566",
+    )
+
+
 class DisseminateForm(forms.Form):
     recipients = forms.MultipleChoiceField(
         label="People", choices=[], required=False, widget=forms.CheckboxSelectMultiple

@@ -396,9 +396,12 @@ class IntelligenceItem(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [
-            # The analyst's desk: new submissions by priority, then oldest.
+            # The analyst's desk: new and in-progress submissions alike by priority, then oldest
+            # (a high one just received before a low one already being assessed).
             models.Index(
-                fields=["status", "priority_rank", "submitted_at", "id"], name="intel_desk_idx"
+                fields=["priority_rank", "submitted_at", "id"],
+                name="intel_desk_queue_idx",
+                condition=models.Q(status__in=["received", "being_assessed"]),
             ),
             models.Index(fields=["submitted_by", "-created_at"], name="intel_submitter_idx"),
             models.Index(fields=["-submitted_at", "-id"], name="intel_submitted_idx"),
@@ -537,6 +540,11 @@ class IntelligenceItem(models.Model):
     @property
     def conditions_need_acknowledgement(self) -> bool:
         return self.scheme == Scheme.THREE_BY_FIVE and self.current_handling_code == "C"
+
+    @property
+    def acknowledged_conditions(self) -> str:
+        """The conditions a recipient accepts now, as their acceptance records them."""
+        return self.current_handling_conditions or "-"
 
 
 def grading_text(scheme: str, source: str, intelligence: str, handling: str) -> str:

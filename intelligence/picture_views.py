@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -145,7 +145,9 @@ def alert_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     form = AlertCloseForm(request.POST or None, outcomes=outcomes)
     if request.method == "POST":
         if alert.status != AlertStatus.OPEN:
-            raise PermissionDenied("This alert is closed")
+            # Sent twice (a double click, Back): the page says so rather than refusing.
+            messages.info(request, f"The alert on {alert.entity.label} is already closed")
+            return redirect("intelligence:picture_alert", pk=alert.pk)
         if form.is_valid():
             try:
                 services.alert_close(

@@ -140,7 +140,7 @@ def desk_queue(user: Any) -> QuerySet[IntelligenceItem]:
         permissions.analyst_items(user)
         .filter(status__in=DESK_STATUSES)
         .select_related("submitted_by", "agency")
-        .order_by("status", "priority_rank", "submitted_at", "id")
+        .order_by("priority_rank", "submitted_at", "id")
     )
 
 
@@ -203,7 +203,11 @@ def dissemination_choices(user: Any) -> tuple[list[Any], list[Any]]:
 
 
 def acknowledged(user: Any, item: IntelligenceItem) -> bool:
-    return ConditionsAcknowledgement.objects.filter(item=item, user=user).exists()
+    """Whether ``user`` accepted the conditions now in force: a regrading that changes them asks
+    every recipient to accept the new ones before the text is shown again."""
+    return ConditionsAcknowledgement.objects.filter(
+        item=item, user=user, conditions=item.acknowledged_conditions
+    ).exists()
 
 
 def entities_search(user: Any, *, q: str = "", kind: str = "") -> QuerySet[Entity]:
@@ -212,7 +216,16 @@ def entities_search(user: Any, *, q: str = "", kind: str = "") -> QuerySet[Entit
         entities = entities.filter(kind=kind)
     for word in (q or "").split()[:5]:
         entities = entities.filter(Q(label__icontains=word) | Q(key__icontains=word.lower()))
-    return entities.annotate(mentions_count=Count("mentions")).order_by("kind", "label", "id")
+    return entities.annotate(mentions_count=mentions_count(user)).order_by("kind", "label", "id")
+
+
+def mentions_count(user: Any) -> Count:
+    """An entity's mentions the viewer may see (``permissions.visible_mentions``): all for the
+    analyst (a draft has no mentions), those in items disseminated to the team for the team
+    manager, never the number of items they may not read."""
+    if permissions.is_analyst(user):
+        return Count("mentions")
+    return Count("mentions", filter=Q(mentions__in=permissions.visible_mentions(user)))
 
 
 def entity_mentions(user: Any, entity: Entity) -> QuerySet[Mention]:

@@ -18,7 +18,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from cse_portal.audit.models import AuditAction
 from cse_portal.audit.services import audit_record
 from cse_portal.dates import validate_date_of_birth, validate_not_before_1900
-from cse_portal.fields import REASON_MAX_LENGTH
+from cse_portal.fields import REASON_MAX_LENGTH, SHORT_TEXT_MAX_LENGTH
 from cse_portal.young_people import services as yp_services
 from cse_portal.young_people.models import ChronologyAudience, ChronologyEntry, YoungPerson
 
@@ -58,6 +58,28 @@ SUBJECT_FIELDS: dict[str, tuple[str, ...]] = {
     EntityKind.PHONE: ("number",),
     EntityKind.ACCOUNT: ("platform", "handle"),
 }
+
+#: The longest each subject's text may be: the page's form fields' limits, so the API refuses
+#: what the page cannot send instead of cutting it short or failing on the entity. A place's
+#: name may be longer, as long as its entity's key holds (postcode and name in 300): a place
+#: named elsewhere (a missing episode's found-at place) comes back as an outreach session's.
+SUBJECT_TEXT_LIMITS: dict[str, dict[str, int]] = {
+    EntityKind.PERSON: {"name": 200, "alias": 200, "description": SHORT_TEXT_MAX_LENGTH},
+    EntityKind.VEHICLE: {"registration": 12, "make": 60, "model": 60, "colour": 40},
+    EntityKind.LOCATION: {"name": 280, "address": SHORT_TEXT_MAX_LENGTH, "postcode": 10},
+    EntityKind.PHONE: {"number": 30},
+    EntityKind.ACCOUNT: {"platform": 60, "handle": 100},
+}
+
+
+def _check_text_lengths(kind: str, subject: dict[str, Any]) -> None:
+    errors = {}
+    for name, limit in SUBJECT_TEXT_LIMITS[kind].items():
+        length = len(str(subject.get(name) or "").strip())
+        if length > limit:
+            errors[name] = [f"Enter at most {limit} characters (this has {length})"]
+    if errors:
+        raise ValidationError(errors)
 
 
 # --- Grading -------------------------------------------------------------------------------------
@@ -99,6 +121,48 @@ def grading_errors(
 
 
 # --- Entities ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def location_set_coordinates(*, actor: Any, entity: Entity, latitude: Any, longitude: Any) -> bool:
+    """The analyst places a location (typed, or picked on the map): both coordinates, or neither
+    to clear them. Audited; the same coordinates again write nothing. Returns whether they
+    changed."""
+    _require_analyst(actor)
+    if entity.kind != EntityKind.LOCATION:
+        raise ValidationError({"latitude": ["Only a place has coordinates"]})
+    coordinates: dict[str, Any] = {}
+    errors: dict[str, Any] = {}
+    for field, value in (("latitude", latitude), ("longitude", longitude)):
+        try:
+            coordinates[field] = _decimal_or_none(
+                value.strip() if isinstance(value, str) else value, field
+            )
+        except ValidationError as error:
+            errors.update(error.message_dict)
+    if not errors and (coordinates["latitude"] is None) != (coordinates["longitude"] is None):
+        missing = "latitude" if coordinates["latitude"] is None else "longitude"
+        errors[missing] = [f"Enter the {missing} too, or leave both empty to clear them"]
+    if errors:
+        raise ValidationError(errors)
+    entity = Entity.objects.select_for_update().get(pk=entity.pk)
+    before = (entity.latitude, entity.longitude)
+    after = (coordinates["latitude"], coordinates["longitude"])
+    if before == after:
+        return False
+    entity.latitude, entity.longitude = after
+    entity.save(update_fields=["latitude", "longitude"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.ALTER,
+        obj=entity,
+        summary="Location's coordinates " + ("set" if after[0] is not None else "cleared"),
+        detail={
+            "was": [str(v) if v is not None else None for v in before],
+            "now": [str(v) if v is not None else None for v in after],
+        },
+    )
+    return True
 
 
 def _survivor(entity: Entity) -> Entity:
@@ -288,6 +352,7 @@ def _clean_subject(actor: Any, subject: dict[str, Any]) -> dict[str, Any]:
     kind = subject.get("kind")
     if not isinstance(kind, str) or kind not in SUBJECT_FIELDS:
         raise ValidationError({"kind": "Choose person, vehicle, location, phone or account"})
+    _check_text_lengths(kind, subject)
     if kind == EntityKind.PERSON:
         return {"kind": kind, **_clean_person(actor, subject)}
     role = subject.get("role") or DEFAULT_ROLE[kind]
@@ -697,6 +762,26 @@ def item_submit(
     return item
 
 
+#: What a draft holds, to tell a draft saved again unchanged.
+DRAFT_FIELDS = (
+    "scheme",
+    "source_evaluation",
+    "intelligence_evaluation",
+    "handling_code",
+    "handling_conditions",
+    "priority",
+    "obtained_at",
+    "content",
+    "source_kind",
+    "source_description",
+    "subjects",
+)
+
+
+def _draft_state(item: IntelligenceItem) -> tuple[Any, ...]:
+    return tuple(getattr(item, name) for name in DRAFT_FIELDS)
+
+
 @transaction.atomic
 def item_save_draft(
     *,
@@ -715,7 +800,8 @@ def item_save_draft(
     subjects: list[dict[str, Any]] | None = None,
 ) -> IntelligenceItem:
     """Keep an unfinished report as the submitter's draft: nothing is checked but the lengths
-    and the codes' shape, and nobody else sees it. Subjects stay as typed until submission."""
+    and the codes' shape, and nobody else sees it. Subjects stay as typed until submission. A
+    draft saved again unchanged writes nothing."""
     if not permissions.can_submit(actor):
         raise PermissionDenied("Your role does not submit intelligence")
     if item is not None and not (item.is_draft and item.submitted_by_id == actor.pk):
@@ -738,6 +824,7 @@ def item_save_draft(
     if item is None:
         now = timezone.now()
         item = IntelligenceItem(reference=_next_reference(now), created_at=now)
+    saved = None if created else _draft_state(item)
     for name, value in fields.items():
         setattr(item, name, value)
     if fields["scheme"] in Scheme.values:
@@ -754,6 +841,8 @@ def item_save_draft(
         for s in (subjects or [])
         if isinstance(s, dict)
     ][:50]
+    if saved is not None and _draft_state(item) == saved:
+        return item  # Saved again unchanged: nothing written.
     item.full_clean()
     item.save()
     if created:
@@ -867,7 +956,9 @@ def item_regrade(
     reason: str,
 ) -> IntelligenceItem:
     """The analyst's re-evaluation, in the item's scheme. The submitted grading is kept; the
-    change and its reason are a ``GradingChange`` and an audit entry."""
+    change and its reason are a ``GradingChange`` and an audit entry, the analyst's confirmation
+    of the submitted grading too. The analyst's own grading given again changes nothing: no
+    write, no audit."""
     _require_analyst(actor)
     item = IntelligenceItem.objects.select_for_update().get(pk=item.pk)
     current = {
@@ -877,16 +968,20 @@ def item_regrade(
         "handling_conditions": (handling_conditions or "").strip(),
     }
     errors = grading_errors(scheme=item.scheme, **current)
-    if not (reason or "").strip():
-        errors["reason"] = ["Give the reason for the new grading"]
-    if errors:
-        raise ValidationError(errors)
     previous = {
         "source_evaluation": item.current_source_evaluation,
         "intelligence_evaluation": item.current_intelligence_evaluation,
         "handling_code": item.current_handling_code,
         "handling_conditions": item.current_handling_conditions,
     }
+    if not errors and item.graded_at is not None and current == previous:
+        # The analyst's own grading given again: nothing to record, audit or withdraw. (The
+        # first time the analyst confirms the submitted grading is recorded: it is their call.)
+        return item
+    if not (reason or "").strip():
+        errors["reason"] = ["Give the reason for the new grading"]
+    if errors:
+        raise ValidationError(errors)
     item.analyst_source_evaluation = current["source_evaluation"]
     item.analyst_intelligence_evaluation = current["intelligence_evaluation"]
     item.analyst_handling_code = current["handling_code"]
@@ -974,12 +1069,16 @@ def item_sanitise(
     *, actor: Any, item: IntelligenceItem, sanitised_content: str
 ) -> IntelligenceItem:
     """The analyst's sanitised version: what may be shared, with whatever would identify the
-    source (or third parties) taken out. The original is kept."""
+    source (or third parties) taken out. The original is kept. The same text again writes
+    nothing. Recipients read the version in force, so a new one after a dissemination is a
+    disclosure to each of them, in the audit log with their names."""
     _require_analyst(actor)
     text = (sanitised_content or "").strip()
     if not text:
         raise ValidationError({"sanitised_content": ["Write the sanitised version"]})
     item = IntelligenceItem.objects.select_for_update().get(pk=item.pk)
+    if item.sanitised_content == text:
+        return item  # The same text saved again: nothing written, nothing audited.
     item.sanitised_content = text
     item.sanitised_at = timezone.now()
     item.sanitised_by = actor
@@ -987,6 +1086,22 @@ def item_sanitise(
     item.full_clean()
     item.save()
     _audit_item(actor, item, "sanitised version written")
+    # Recipients read the sanitised version in force: a new one is disclosed to each of them.
+    live = list(
+        DisseminationRecipient.objects.filter(dissemination__item=item, withdrawn_at__isnull=True)
+        .select_related("user", "agency")
+        .order_by("pk")
+    )
+    if live:
+        audit_record(
+            actor=actor,
+            action=AuditAction.DISCLOSE,
+            obj=item,
+            subject_id=item.young_person_id,
+            summary=f"Intelligence {item.reference}: new sanitised version shown to its recipients",
+            recipients=sorted({_recipient_name(row) for row in live}),
+            detail={"handling_code": item.current_handling_code, "scheme": item.scheme},
+        )
     return item
 
 
@@ -1051,6 +1166,8 @@ def entity_link_young_person(
     if entity.kind != EntityKind.PERSON:
         raise ValidationError({"young_person": ["Only a person is linked to a record"]})
     entity = Entity.objects.select_for_update().get(pk=entity.pk)
+    if entity.young_person_id == (young_person.pk if young_person else None):
+        return entity  # Already so: nothing written, audited or relinked.
     entity.young_person = young_person
     entity.save(update_fields=["young_person"])
     audit_record(
@@ -1241,19 +1358,35 @@ def item_disseminate(
 
 
 @transaction.atomic
-def conditions_acknowledge(*, actor: Any, item: IntelligenceItem) -> ConditionsAcknowledgement:
-    """A recipient accepts a 3x5x2 C item's conditions, before its text is shown to them."""
+def conditions_acknowledge(
+    *, actor: Any, item: IntelligenceItem
+) -> ConditionsAcknowledgement | None:
+    """A recipient accepts a 3x5x2 C item's conditions, before its text is shown to them. An
+    item with no conditions to accept records nothing (``None``)."""
     if not permissions.received_items(actor).filter(pk=item.pk).exists():
         raise PermissionDenied("Not disseminated to you")
-    existing = ConditionsAcknowledgement.objects.filter(item=item, user=actor).first()
-    if existing is not None:
-        return existing
-    acknowledgement = ConditionsAcknowledgement(
-        item=item, user=actor, conditions=item.current_handling_conditions or "-"
+    if not item.conditions_need_acknowledgement:
+        return None
+    conditions = item.acknowledged_conditions
+    acknowledgement = (
+        ConditionsAcknowledgement.objects.select_for_update().filter(item=item, user=actor).first()
     )
+    if acknowledgement is not None and acknowledgement.conditions == conditions:
+        return acknowledgement
+    # Conditions a regrading changed are accepted anew: the earlier acceptance stays in the
+    # audit log, the record holds the conditions now accepted.
+    if acknowledgement is None:
+        acknowledgement = ConditionsAcknowledgement(item=item, user=actor)
+    acknowledgement.conditions = conditions
+    acknowledgement.acknowledged_at = timezone.now()
     acknowledgement.full_clean()
     acknowledgement.save()
-    _audit_item(actor, item, "handling conditions accepted by a recipient")
+    _audit_item(
+        actor,
+        item,
+        "handling conditions accepted by a recipient",
+        detail={"conditions": conditions},
+    )
     return acknowledgement
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -23,6 +24,7 @@ from . import permissions, selectors, services
 from .forms import (
     GRADING_NAMES,
     SCHEME_FIELDS,
+    CoordinatesForm,
     DisseminateForm,
     ItemForm,
     RegradeForm,
@@ -34,6 +36,7 @@ from .forms import (
 from .models import EntityKind, IntelligenceItem, Scheme
 
 PAGE_SIZE = 25
+NOTHING_CHANGED = "Nothing changed"
 
 
 # --- Submission ----------------------------------------------------------------------------------
@@ -237,11 +240,13 @@ def _review_action(
     data = form.cleaned_data
     try:
         if action == "regrade":
-            services.item_regrade(actor=user, item=item, **data)
-            return "New grading recorded"
+            done = services.item_regrade(actor=user, item=item, **data)
+            changed = done.graded_at != item.graded_at
+            return "New grading recorded" if changed else NOTHING_CHANGED
         if action == "sanitise":
-            services.item_sanitise(actor=user, item=item, **data)
-            return "Sanitised version saved"
+            done = services.item_sanitise(actor=user, item=item, **data)
+            changed = done.sanitised_at != item.sanitised_at
+            return "Sanitised version saved" if changed else NOTHING_CHANGED
         services.item_disseminate(
             actor=user,
             item=item,
@@ -259,8 +264,10 @@ def _review_action(
 def _link_action(request: HttpRequest, item: IntelligenceItem) -> str | None:
     """Link a person mentioned in the item to a young person's record found by identity."""
     user = request.user
-    mention = item.mentions.filter(pk=request.POST.get("mention") or 0).select_related("entity")
-    mention = mention.first()
+    number = request.POST.get("mention", "")
+    mention = None
+    if number.isascii() and number.isdigit() and len(number) <= 18:
+        mention = item.mentions.filter(pk=int(number)).select_related("entity").first()
     record = (
         selectors.young_people_for_linking(user)
         .filter(pk=uuid_or_none(request.POST.get("young_person")))
@@ -284,7 +291,7 @@ def review(request: HttpRequest, pk: Any) -> HttpResponse:
         if action != "link":
             done = _review_action(request, item, action, forms)
         if done:
-            messages.success(request, done)
+            (messages.info if done == NOTHING_CHANGED else messages.success)(request, done)
             return redirect("intelligence:review", pk=item.pk)
     item = selectors.item_for_review(item)
     find = request.GET.get("find", "").strip()[:100]
@@ -394,7 +401,31 @@ def entities(request: HttpRequest) -> HttpResponse:
 def entity(request: HttpRequest, pk: Any) -> HttpResponse:
     user = request.user
     subject = selectors.entity_for(user=user, pk=pk)
-    if request.method == "POST":
+    place_form = None
+    if permissions.is_analyst(user) and subject.kind == EntityKind.LOCATION:
+        place_form = CoordinatesForm(
+            initial={
+                name: "" if getattr(subject, name) is None else getattr(subject, name)
+                for name in ("latitude", "longitude")
+            }
+        )
+    if request.method == "POST" and request.POST.get("action") == "coordinates":
+        require(place_form is not None)
+        place_form = CoordinatesForm(request.POST)
+        if place_form.is_valid():
+            try:
+                changed = services.location_set_coordinates(
+                    actor=user, entity=subject, **place_form.cleaned_data
+                )
+            except ValidationError as error:
+                show_service_errors(place_form, error)
+            else:
+                if changed:
+                    messages.success(request, f"Coordinates of {subject.label} saved")
+                else:
+                    messages.info(request, NOTHING_CHANGED)
+                return redirect("intelligence:entity", pk=subject.pk)
+    elif request.method == "POST":
         require(permissions.is_analyst(user))
         duplicate = permissions.visible_entities(user).filter(
             pk=uuid_or_none(request.POST.get("duplicate"))
@@ -443,6 +474,9 @@ def entity(request: HttpRequest, pk: Any) -> HttpResponse:
             "duplicates": duplicates,
             "is_analyst": permissions.is_analyst(user),
             "query": request.GET.copy(),
+            "place_form": place_form,
+            "tile_url": settings.MAP_TILE_URL,
+            "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
         },
     )
 

@@ -143,3 +143,57 @@ def test_youth_worker_submits_analyst_disseminates_practitioner_reads(
     assert not found, "axe found WCAG 2.2 AA violations:\n" + "\n".join(
         f"{name}:\n{text}" for name, text in found.items()
     )
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_back_after_submitting_shows_an_empty_form_not_a_second_submission(
+    new_page: Callable[..., Page], people: People, javascript: bool
+) -> None:
+    """On a shared computer, Back after submitting must not show what was written, ready to be
+    submitted a second time."""
+    page = new_page(javascript=javascript)
+    login_as(page, people.frank)
+    page.goto("/intelligence/new/")
+    day = timezone.localdate() - dt.timedelta(days=1)
+    page.locator('input[name="obtained_on_0"]').fill(str(day.day))
+    page.locator('input[name="obtained_on_1"]').fill(str(day.month))
+    page.locator('input[name="obtained_on_2"]').fill(str(day.year))
+    page.get_by_label("My own observation").check()
+    page.get_by_label("What", exact=True).fill(ORIGINAL)
+    _radio(page, "scheme", "5x5x5")
+    _radio(page, "s5_source", "B")
+    _radio(page, "s5_intelligence", "2")
+    _radio(page, "s5_handling", "1")
+    _radio(page, "priority", "low")
+    page.get_by_role("button", name="Submit intelligence").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("submitted")
+    page.go_back()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Submit intelligence")
+    expect(page.get_by_label("What", exact=True)).to_have_value("")
+    page.get_by_role("button", name="Submit intelligence").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    assert IntelligenceItem.objects.count() == 1
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_back_after_disseminating_does_not_offer_the_same_dissemination_again(
+    new_page: Callable[..., Page], people: People, javascript: bool
+) -> None:
+    from intelligence import services
+    from intelligence.models import Dissemination
+    from tests.intelligence.conftest import submit
+
+    item = submit(people.frank)
+    services.item_sanitise(actor=people.ana, item=item, sanitised_content=SANITISED)
+    page = new_page(javascript=javascript)
+    login_as(page, people.ana)
+    page.goto(f"/intelligence/desk/{item.pk}/")
+    alice = page.locator(f'input[name="disseminate-recipients"][value="{people.alice.pk}"]')
+    alice.check()
+    page.get_by_label("Purpose of sharing").fill("Safeguarding: CSE strategy meeting")
+    page.get_by_role("button", name="Disseminate").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("disseminated")
+    page.go_back()
+    expect(alice).not_to_be_checked()
+    expect(page.get_by_label("Purpose of sharing")).to_have_value("")
+    assert Dissemination.objects.filter(item=item).count() == 1

@@ -149,3 +149,55 @@ def test_a_subjects_date_of_birth_before_1900_names_the_subject(people, api_clie
     assert response.status_code == 400
     (message,) = response.json()["subjects"]
     assert message.startswith("Subject 1 (date_of_birth)")
+
+
+def test_the_grading_and_sanitised_text_posted_unchanged_write_nothing(people, api_client_for):
+    from intelligence.models import GradingChange
+
+    item = submit(people.frank)
+    services.item_sanitise(actor=people.ana, item=item, sanitised_content="A car")
+    services.item_regrade(
+        actor=people.ana,
+        item=item,
+        source_evaluation="B",
+        intelligence_evaluation="2",
+        handling_code="1",
+        reason="The grading stands",
+    )
+    writes = AuditEntry.objects.filter(object_id=str(item.pk)).exclude(action="consult")
+    before = writes.count()
+    client = api_client_for(people.ana)
+    grading = {
+        "source_evaluation": "B",
+        "intelligence_evaluation": "2",
+        "handling_code": "1",
+        "reason": "Looked again",
+    }
+    assert client.post(f"{URL}{item.pk}/grading/", grading, format="json").status_code == 200
+    sanitise = {"sanitised_content": "A car"}
+    assert client.post(f"{URL}{item.pk}/sanitise/", sanitise, format="json").status_code == 200
+    assert writes.count() == before
+    assert GradingChange.objects.filter(item=item).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("subject", "field"),
+    [
+        ({"kind": "person", "role": "witness", "name": "y" * 201}, "name"),
+        ({"kind": "person", "role": "witness", "description": "y" * 5000}, "description"),
+        ({"kind": "location", "name": "y" * 281}, "name"),
+        ({"kind": "location", "name": "Park", "address": "y" * 5000}, "address"),
+        ({"kind": "vehicle", "registration": "AB12CDE", "make": "y" * 61}, "make"),
+        ({"kind": "account", "platform": "y" * 61, "handle": "x"}, "platform"),
+        ({"kind": "account", "platform": "Snapchat", "handle": "y" * 101}, "handle"),
+    ],
+)
+def test_a_subjects_text_too_long_is_refused_on_its_field_not_cut_short(
+    people, api_client_for, subject, field
+):
+    response = api_client_for(people.frank).post(
+        URL, {**BODY, "subjects": [subject]}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["subjects"][0].startswith(f"Subject 1 ({field}): Enter at most")
+    assert not IntelligenceItem.objects.exists()

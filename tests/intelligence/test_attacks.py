@@ -147,9 +147,9 @@ def test_an_item_is_never_changed_or_deleted_through_the_api(people, api_client_
     assert item.content.startswith("Who:")
 
 
-def test_the_same_grading_twice_is_recorded_once_each_time_with_its_reason(people, api_client_for):
-    # A "no-change" regrading is still the analyst's decision, audited with its reason, and the
-    # submitted grading stays as it was.
+def test_the_same_grading_twice_is_recorded_once_with_its_reason(people, api_client_for):
+    # Confirming the submitted grading is still the analyst's decision, audited with its reason,
+    # and the submitted grading stays as it was; the same grading posted again writes nothing.
     item = submit(people.frank)
     client = api_client_for(people.ana)
     body = {
@@ -162,7 +162,9 @@ def test_the_same_grading_twice_is_recorded_once_each_time_with_its_reason(peopl
         assert client.post(f"{URL}{item.pk}/grading/", body, format="json").status_code == 200
     item.refresh_from_db()
     assert item.submitted_grading == item.grading == "B2 1"
-    assert item.gradings.count() == 2
+    assert item.gradings.count() == 1
+    regraded = AuditEntry.objects.filter(object_id=str(item.pk), summary__contains="regraded")
+    assert regraded.count() == 1
 
 
 # --- Every read of an item is audited ----------------------------------------------------------

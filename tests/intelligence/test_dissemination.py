@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from cse_portal.audit.models import AuditEntry
-from intelligence import permissions, services
+from intelligence import permissions, selectors, services
 from intelligence.models import AuthorisedRecipient, GradingChange, ItemStatus
 
 from .conftest import submit
@@ -164,3 +164,119 @@ def test_code_c_is_read_only_after_the_recipient_accepts_the_conditions(people, 
         services.conditions_acknowledge(actor=people.bob, item=item)
     acknowledgement = services.conditions_acknowledge(actor=people.alice, item=item)
     assert acknowledgement.conditions == "Not to be shared with the family"
+
+
+def test_conditions_changed_by_a_regrading_are_accepted_again_before_the_text(
+    people, prepare, api_client_for
+):
+    item = prepare(
+        scheme="3x5x2",
+        source_evaluation="2",
+        intelligence_evaluation="B",
+        handling_code="C",
+        handling_conditions="Not to be shared with the family",
+    )
+    disseminate(people, item, users=[people.alice])
+    services.conditions_acknowledge(actor=people.alice, item=item)
+    item = services.item_regrade(
+        actor=people.ana,
+        item=item,
+        source_evaluation="2",
+        intelligence_evaluation="B",
+        handling_code="C",
+        handling_conditions="Not to be shared with the family nor used in court",
+        reason="The source asked that it never reach a court",
+    )
+    assert not selectors.acknowledged(people.alice, item)
+    body = api_client_for(people.alice).get(f"/api/v1/intelligence/{item.pk}/").json()
+    assert body["sanitised_content"] is None
+    assert body["conditions_acknowledged"] is False
+    assert body["handling_conditions"] == "Not to be shared with the family nor used in court"
+
+    acknowledgement = services.conditions_acknowledge(actor=people.alice, item=item)
+    assert acknowledgement.conditions == "Not to be shared with the family nor used in court"
+    assert selectors.acknowledged(people.alice, item)
+    accepted = AuditEntry.objects.filter(
+        object_id=str(item.pk), summary__contains="conditions accepted"
+    )
+    assert accepted.count() == 2
+    # Accepting the same conditions again records nothing more.
+    services.conditions_acknowledge(actor=people.alice, item=item)
+    assert accepted.count() == 2
+
+
+def _writes(item):
+    return (
+        GradingChange.objects.filter(item=item).count(),
+        AuditEntry.objects.filter(object_id=str(item.pk)).exclude(action="consult").count(),
+    )
+
+
+def test_the_analysts_grading_given_again_writes_and_audits_nothing(people, prepare):
+    item = prepare()
+    grading = {"source_evaluation": "C", "intelligence_evaluation": "3", "handling_code": "1"}
+    item = services.item_regrade(actor=people.ana, item=item, reason="Corroborated", **grading)
+    before, graded_at, updated = _writes(item), item.graded_at, item.updated_at
+    again = services.item_regrade(
+        actor=people.ana,
+        item=item,
+        source_evaluation="c",
+        intelligence_evaluation="3",
+        handling_code="1",
+        handling_conditions="",
+        reason="Looked again",
+    )
+    assert _writes(item) == before
+    again.refresh_from_db()
+    assert (again.graded_at, again.updated_at) == (graded_at, updated)
+
+
+def test_the_analyst_confirming_the_submitted_grading_is_recorded_once(people, prepare):
+    item = prepare()
+    for _ in range(2):
+        services.item_regrade(
+            actor=people.ana,
+            item=item,
+            source_evaluation="B",
+            intelligence_evaluation="2",
+            handling_code="1",
+            reason="The grading stands",
+        )
+    assert GradingChange.objects.filter(item=item).count() == 1
+
+
+def test_the_same_sanitised_text_again_writes_and_audits_nothing(people, prepare):
+    item = prepare()
+    before, sanitised_at = _writes(item), item.sanitised_at
+    text = "  A girl of about 14 got into a silver car. "
+    services.item_sanitise(actor=people.ana, item=item, sanitised_content=text)
+    item.refresh_from_db()
+    assert _writes(item) == before
+    assert item.sanitised_at == sanitised_at
+
+
+def test_a_new_sanitised_version_after_dissemination_is_a_disclosure_to_its_recipients(
+    people, prepare
+):
+    item = prepare()
+    disseminate(people, item, users=[people.alice, people.bob])
+    disclosures = AuditEntry.objects.filter(object_id=str(item.pk), action="disclose")
+    assert disclosures.count() == 1
+    services.item_sanitise(actor=people.ana, item=item, sanitised_content="A girl got in a car.")
+    assert disclosures.count() == 2
+    latest = disclosures.order_by("-id").first()
+    assert latest.recipients == ["user:alice", "user:bob"]
+    assert "new sanitised version" in latest.summary
+
+
+def test_accepting_conditions_of_an_item_without_any_records_nothing(
+    people, prepare, api_client_for
+):
+    from intelligence.models import ConditionsAcknowledgement
+
+    item = prepare()
+    disseminate(people, item, users=[people.alice])
+    response = api_client_for(people.alice).post(f"/api/v1/intelligence/{item.pk}/acknowledge/")
+    assert response.status_code == 200 and response.json()["sanitised_content"]
+    assert not ConditionsAcknowledgement.objects.exists()
+    assert not AuditEntry.objects.filter(summary__contains="conditions accepted").exists()

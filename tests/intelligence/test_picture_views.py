@@ -280,3 +280,38 @@ def test_the_network_api_refuses_dates_it_cannot_count(people, api_client_for):
         response = client.get(NETWORK, query)
         assert response.status_code == 400, query
         assert "1900 to 2100" in str(response.json())
+
+
+def test_the_team_manager_counts_only_the_mentions_disseminated_to_the_team(people, api_client_for):
+    from intelligence import services
+
+    build_pattern(people)
+    vehicle = Alert.objects.get(entity__kind="vehicle").entity
+    client = api_client_for(people.manager)
+    listed = {row["id"]: row for row in client.get("/api/v1/entities/").json()["results"]}
+    assert listed[str(vehicle.pk)]["mentions_count"] == 0
+    assert client.get(f"/api/v1/entities/{vehicle.pk}/").json()["mentions_count"] == 0
+    item = vehicle.mentions.select_related("item").first().item
+    services.item_sanitise(actor=people.ana, item=item, sanitised_content="A grey car")
+    services.item_disseminate(actor=people.ana, item=item, recipients=[people.alice], purpose="x")
+    listed = {row["id"]: row for row in client.get("/api/v1/entities/").json()["results"]}
+    assert listed[str(vehicle.pk)]["mentions_count"] == 1
+    assert client.get(f"/api/v1/entities/{vehicle.pk}/").json()["mentions_count"] == 1
+    analyst = api_client_for(people.ana).get(f"/api/v1/entities/{vehicle.pk}/").json()
+    assert analyst["mentions_count"] == vehicle.mentions.count() == 3
+
+
+def test_closing_an_alert_sent_twice_says_it_is_closed_and_changes_nothing(people, client_for):
+    build_pattern(people)
+    alert = Alert.objects.get(entity__kind="vehicle")
+    client = client_for(people.manager)
+    url = f"{ALERTS}{alert.pk}/"
+    first = client.post(url, {"outcome": "disruption", "reason": "Warning notice served"})
+    assert first.status_code == 302
+    again = client.post(url, {"outcome": "operation", "reason": "Typed again"}, follow=True)
+    assert again.status_code == 200
+    assert "already closed" in again.content.decode()
+    alert.refresh_from_db()
+    assert (alert.outcome, alert.reason) == ("disruption", "Warning notice served")
+    closed = AuditEntry.objects.filter(object_id=str(alert.pk), summary__startswith="Alert closed")
+    assert closed.count() == 1

@@ -123,3 +123,22 @@ def test_the_analyst_looks_up_identity_only(people):
     assert found.given_name == "Maya"
     assert "school" in found.get_deferred_fields()
     assert selectors.young_people_for_linking(people.frank).count() == 0
+
+
+def test_the_desk_puts_a_high_priority_submission_first_even_before_work_in_progress(people):
+    earlier = timezone.now() - dt.timedelta(days=3)
+    low_in_progress = submit(people.frank, priority="low", subjects=[])
+    services.item_take(actor=people.ana, item=low_in_progress)
+    medium_older = submit(people.frank, priority="medium", subjects=[])
+    medium_newer = submit(people.frank, priority="medium", subjects=[])
+    high_new = submit(people.frank, priority="high", subjects=[])
+    type(medium_older).objects.filter(pk=medium_older.pk).update(submitted_at=earlier)
+    services.item_mark_assessed(
+        actor=people.ana, item=submit(people.frank, priority="high", subjects=[])
+    )
+    assert list(selectors.desk_queue(people.ana)) == [
+        high_new,
+        medium_older,
+        medium_newer,
+        low_in_progress,
+    ]

@@ -291,3 +291,13 @@ def test_merging_two_records_moves_entities_and_items(people):
     assert item.young_person == people.maya
     assert Entity.objects.get(kind="person").young_person == people.maya
     assert moved == {"intelligence.entity": 1, "intelligence.intelligenceitem": 1}
+
+
+def test_linking_a_person_to_the_record_it_is_already_linked_to_writes_nothing(people):
+    item = submit(people.frank)
+    person = item.mentions.get(entity__kind="person").entity
+    services.entity_link_young_person(actor=people.ana, entity=person, young_person=people.maya)
+    linked = AuditEntry.objects.filter(object_id=str(person.pk), action="combine")
+    assert linked.count() == 1
+    services.entity_link_young_person(actor=people.ana, entity=person, young_person=people.maya)
+    assert linked.count() == 1

@@ -404,3 +404,79 @@ def test_person_entities_of_one_record_are_offered_as_the_same_child(people, cli
     page = client_for(people.ana).get(reverse("intelligence:entity", args=[maya_entity.pk]))
     assert "Noah E" in page.content.decode() and "100%" in page.content.decode()
     assert people.maya.chronology.filter(source_app="intelligence").count() == 2
+
+
+def test_a_review_form_saved_unchanged_writes_and_audits_nothing(people, client_for):
+    from cse_portal.audit.models import AuditEntry
+    from intelligence.models import GradingChange
+
+    item = submit(people.frank)
+    services.item_sanitise(actor=people.ana, item=item, sanitised_content="A girl got in a car")
+    client = client_for(people.ana)
+    url = reverse("intelligence:review", args=[item.pk])
+    services.item_regrade(
+        actor=people.ana,
+        item=item,
+        source_evaluation="B",
+        intelligence_evaluation="2",
+        handling_code="1",
+        reason="The grading stands",
+    )
+    writes = AuditEntry.objects.filter(object_id=str(item.pk)).exclude(action="consult")
+    before = writes.count()
+    unchanged = {
+        "action": "regrade",
+        "regrade-source_evaluation": "B",
+        "regrade-intelligence_evaluation": "2",
+        "regrade-handling_code": "1",
+        "regrade-reason": "Looked again",
+    }
+    response = client.post(url, unchanged, follow=True)
+    assert "Nothing changed" in response.content.decode()
+    same_text = {"action": "sanitise", "sanitise-sanitised_content": "A girl got in a car"}
+    response = client.post(url, same_text, follow=True)
+    assert "Nothing changed" in response.content.decode()
+    assert writes.count() == before
+    assert GradingChange.objects.filter(item=item).count() == 1
+
+
+def test_a_community_concern_recorded_as_intelligence_names_the_item_on_its_triage_page(
+    people, client_for
+):
+    concern = community_concern()
+    triage = reverse("referrals:triage", args=[concern.pk])
+    assert "Recorded as intelligence" not in client_for(people.manager).get(triage).content.decode()
+    client_for(people.manager).post(reverse("intelligence:concern_record", args=[concern.pk]))
+    item = IntelligenceItem.objects.get(community_concern=concern)
+    page = client_for(people.manager).get(triage).content.decode()
+    assert f"Recorded as intelligence {item.reference}" in page
+
+
+def test_a_draft_saved_again_unchanged_writes_nothing(people, client_for):
+    client = client_for(people.frank)
+    data = form_data(action="draft", priority="")
+    client.post(reverse("intelligence:new"), data)
+    draft = IntelligenceItem.objects.get()
+    updated_at = draft.updated_at
+    response = client.post(reverse("intelligence:edit", args=[draft.pk]), data)
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.updated_at == updated_at
+    data["what"] = "Something else was seen."
+    client.post(reverse("intelligence:edit", args=[draft.pk]), data)
+    draft.refresh_from_db()
+    assert draft.updated_at > updated_at and "Something else" in draft.content
+
+
+@pytest.mark.parametrize("mention", ["abc", "1\x00", "99999999999999999999999", "١"])
+def test_linking_with_a_bad_subject_number_is_an_error_message_not_a_crash(
+    people, client_for, mention
+):
+    item = submit(people.frank)
+    url = reverse("intelligence:review", args=[item.pk])
+    response = client_for(people.ana).post(
+        url, {"action": "link", "mention": mention, "young_person": str(people.maya.pk)}
+    )
+    assert response.status_code == 200
+    assert "Choose a person in this item" in response.content.decode()
+    assert not Entity.objects.filter(young_person=people.maya).exists()
