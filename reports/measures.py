@@ -36,7 +36,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, ExtractIsoWeekDay, ExtractMonth
+from django.db.models.functions import Coalesce, ExtractIsoWeekDay, ExtractMonth, ExtractQuarter
 from django.utils import timezone
 
 from . import suppression
@@ -1246,9 +1246,10 @@ def year_periods(year: int) -> list[Period]:
 Axis = tuple[str | None, str | None, bool]
 
 
-def _year_plan() -> list[tuple[str, Axis, list[Measure]]]:
+def _year_plan() -> list[tuple[str, Axis, list[Measure], str]]:
     """The queries a year takes: for each source, one for each date (or period key) its
-    measures count by."""
+    measures count by, grouped by month (or by period key); and for a date with distinct counts
+    (which do not add up over time), one more grouped by quarter and one over the year."""
     plan = []
     for source in SOURCES:
         axes: dict[Axis, list[Measure]] = {}
@@ -1256,7 +1257,11 @@ def _year_plan() -> list[tuple[str, Axis, list[Measure]]]:
             if measure.source == source and not measure.snapshot:
                 axis = (measure.date_field, measure.period_field, measure.day_field)
                 axes.setdefault(axis, []).append(measure)
-        plan += [(source, axis, group) for axis, group in axes.items()]
+        for axis, group in axes.items():
+            plan.append((source, axis, group, "month"))
+            distinct = [m for m in group if m.distinct]
+            if distinct and not axis[1]:
+                plan += [(source, axis, distinct, "quarter"), (source, axis, distinct, "year")]
     return plan
 
 
@@ -1271,58 +1276,50 @@ def _snapshot_plan() -> list[tuple[str, list[Measure]]]:
 
 def compute_year(year: int) -> dict[tuple[str, str], int]:
     """Every measure counted by period for the calendar year, each of its quarters and each of
-    its months, keyed by (measure, period key), in one query for each date (or period key) a
-    source's measures count by. A source kept by period is read by the 17 keys. A dated one is
-    grouped by month (UK time), its quarters and year adding up the months; one with distinct
-    counts (a premises visited in two months is one premises in their quarter) counts each of
-    the 17 periods in its own conditional aggregate instead. The number of queries is fixed: it
-    does not grow with the rows."""
+    its months, keyed by (measure, period key). A source kept by period is read by the 17 keys.
+    A dated one is grouped by the month of each date it counts by (UK time), its quarters and
+    year adding up the months; a distinct count (a premises visited in two months is one premises
+    in their quarter) is also grouped by quarter and counted over the year. The number of
+    queries is fixed (``_year_plan``): it does not grow with the rows."""
     periods = year_periods(year)
     whole, quarters, months = periods[0], periods[1:5], periods[5:]
     values: dict[tuple[str, str], int] = {}
-    for source, (date_field, period_field, _), group in _year_plan():
+    for source, (date_field, period_field, _), group, grouping in _year_plan():
         queryset = SOURCES[source]().order_by()
         aliases = {f"v{i}": measure for i, measure in enumerate(group)}
+        counts = {alias: m.aggregate(None) for alias, m in aliases.items()}
         if period_field:
-            rows = (
-                queryset.filter(**{f"{period_field}__in": [p.key for p in periods]})
-                .values(period_field)
-                .annotate(**{alias: m.aggregate(None) for alias, m in aliases.items()})
-            )
-            found = {row[period_field]: row for row in rows}
-            for period in periods:
-                for alias, measure in aliases.items():
-                    values[(measure.name, period.key)] = found.get(period.key, {}).get(alias) or 0
-            continue
-        dated = queryset.filter(group[0].within(whole, whole))
-        if any(m.distinct for m in group):
-            result = dated.aggregate(
-                **{
-                    f"{alias}_{i}": measure.aggregate(period)
-                    for alias, measure in aliases.items()
-                    for i, period in enumerate(periods)
-                }
-            )
-            for alias, measure in aliases.items():
-                for i, period in enumerate(periods):
-                    values[(measure.name, period.key)] = result[f"{alias}_{i}"] or 0
-            continue
-        rows = (
-            dated.annotate(_month=ExtractMonth(date_field))
-            .values("_month")
-            .annotate(**{alias: m.aggregate(None) for alias, m in aliases.items()})
-        )
-        by_month = {row["_month"]: row for row in rows}
-        for alias, measure in aliases.items():
-            for month in months:
-                values[(measure.name, month.key)] = by_month.get(month.number, {}).get(alias) or 0
-            for quarter in quarters:
-                values[(measure.name, quarter.key)] = sum(
-                    values[(measure.name, month.key)] for month in quarter.parts
+            queryset = queryset.filter(**{f"{period_field}__in": [p.key for p in periods]})
+            found = {
+                row[period_field]: row for row in queryset.values(period_field).annotate(**counts)
+            }
+            targets = [(period, found.get(period.key, {})) for period in periods]
+        else:
+            dated = queryset.filter(group[0].within(whole, whole))
+            if grouping == "year":
+                targets = [(whole, dated.aggregate(**counts))]
+            else:
+                part = (
+                    ExtractMonth(date_field) if grouping == "month" else ExtractQuarter(date_field)
                 )
-            values[(measure.name, whole.key)] = sum(
-                values[(measure.name, quarter.key)] for quarter in quarters
-            )
+                rows = dated.annotate(_part=part).values("_part").annotate(**counts)
+                found = {row["_part"]: row for row in rows}
+                parts = months if grouping == "month" else quarters
+                targets = [(period, found.get(period.number, {})) for period in parts]
+        for period, row in targets:
+            for alias, measure in aliases.items():
+                values[(measure.name, period.key)] = row.get(alias) or 0
+        if grouping == "month" and not period_field:
+            for measure in group:
+                if measure.distinct:
+                    continue  # counted by quarter and over the year in queries of their own
+                for quarter in quarters:
+                    values[(measure.name, quarter.key)] = sum(
+                        values[(measure.name, month.key)] for month in quarter.parts
+                    )
+                values[(measure.name, whole.key)] = sum(
+                    values[(measure.name, quarter.key)] for quarter in quarters
+                )
     return values
 
 

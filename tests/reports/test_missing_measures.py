@@ -157,7 +157,7 @@ def test_the_missing_measures_cost_a_fixed_number_of_queries_whatever_the_rows(p
         episode(people.maya, at(2026, 7, 2) + dt.timedelta(hours=n))
     with CaptureQueriesContext(connection) as queries:
         measures.figures_for(Q3)
-    assert len(queries) == measures.shown_query_count(Q3) == 20
+    assert len(queries) == measures.shown_query_count(Q3) == 26
 
 
 def test_the_lscb_sees_the_missing_figures_but_no_child(missing_rows, client_for):
