@@ -45,6 +45,7 @@ def build(size: int, people: Any) -> None:
         TrainingSession,
         VisitOutcome,
     )
+    from outreach.services import training_cascade_refresh
 
     from .national import _indexes_deferred, _insert
 
@@ -149,6 +150,8 @@ def build(size: int, people: Any) -> None:
             "generate_series(1, %(training)s) g",
             counts,
         )
+        # The cascade as the services keep it (each trainer's first training, one update).
+        training_cascade_refresh()
         _insert(
             through_premises,
             {

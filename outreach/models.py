@@ -291,6 +291,11 @@ class TrainingSession(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    #: Delivered by a trainer who attended a session here before it (the train-the-trainer
+    #: cascade). Kept by ``services.training_cascade_refresh`` whenever a session's date, trainer
+    #: or attendees change, so the figures count it without searching a trainer's history once a
+    #: session.
+    cascade = models.BooleanField(default=False, db_default=False, editable=False)
 
     class Meta:
         ordering = ["-delivered_on", "-id"]

@@ -493,15 +493,10 @@ def premises_by_sector_measure(start: date, end: date) -> list[dict[str, Any]]:
 
 def cascade_measure(start: date, end: date) -> dict[str, int]:
     """Training delivered in the period: sessions and people, and of them those delivered by a
-    trainer who was trained here first (the cascade): ``{"sessions", "people",
-    "cascade_sessions", "cascade_people"}``."""
+    trainer who was trained here first (the cascade, ``TrainingSession.cascade``): ``{"sessions",
+    "people", "cascade_sessions", "cascade_people"}``."""
     sessions = TrainingSession.objects.filter(delivered_on__gte=start, delivered_on__lte=end)
-    trained_first = Exists(
-        TrainingSession.objects.filter(
-            attendees=OuterRef("trainer"), delivered_on__lt=OuterRef("delivered_on")
-        )
-    )
-    totals = sessions.annotate(cascade=trained_first).aggregate(
+    totals = sessions.aggregate(
         sessions=Count("id"),
         people=Coalesce(Sum("attendance_count"), 0, output_field=IntegerField()),
         cascade_sessions=Count("id", filter=Q(cascade=True)),
@@ -549,13 +544,8 @@ def training_sessions_for_figures() -> QuerySet[TrainingSession]:
 
 def training_sessions_with_cascade_for_figures() -> QuerySet[TrainingSession]:
     """Every training session delivered, each with ``cascade``: delivered by a trainer who was
-    trained here first (as ``cascade_measure`` counts it), for the reports app's grouped counts."""
-    trained_first = Exists(
-        TrainingSession.objects.filter(
-            attendees=OuterRef("trainer"), delivered_on__lt=OuterRef("delivered_on")
-        )
-    )
-    return TrainingSession.objects.annotate(cascade=trained_first)
+    trained here first (kept on the session by the services), for the reports app's counts."""
+    return TrainingSession.objects.all()
 
 
 def premises_visits_for_figures() -> QuerySet[PremisesVisit]:

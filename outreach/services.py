@@ -15,6 +15,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Case, Min, Value, When
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -839,6 +840,7 @@ def training_session_record(
         [TrainingAudience(session=session, sector=sector) for sector in sectors]
     )
     session.premises.set(list(premises))
+    training_cascade_refresh([session.trainer_id, *(user.pk for user in attendees)])
     audit_record(
         actor=actor,
         action=AuditAction.COLLECT,
@@ -847,6 +849,28 @@ def training_session_record(
         detail={"attendance": attendance_count, "named": len(attendees)},
     )
     return session
+
+
+def training_cascade_refresh(user_ids: Iterable[Any] | None = None) -> None:
+    """Work out again ``TrainingSession.cascade`` for the sessions these users deliver (every
+    session when None): true where the trainer attended a session here delivered before it. A
+    session's date, trainer and attendees decide it for the sessions its trainer and attendees
+    deliver, so the services that change them call this in the same transaction. Two queries:
+    each trainer's first training here, then one update."""
+    attended = TrainingSession.attendees.through.objects.order_by()
+    sessions = TrainingSession.objects.order_by()
+    if user_ids is not None:
+        ids = {pk for pk in user_ids if pk is not None}
+        if not ids:
+            return
+        attended = attended.filter(user_id__in=ids)
+        sessions = sessions.filter(trainer_id__in=ids)
+    firsts = attended.values("user_id").annotate(first=Min("trainingsession__delivered_on"))
+    trained = [
+        When(trainer_id=row["user_id"], delivered_on__gt=row["first"], then=Value(True))
+        for row in firsts
+    ]
+    sessions.update(cascade=Case(*trained, default=Value(False)) if trained else Value(False))
 
 
 def _training_state(session: TrainingSession) -> dict[str, Any]:
@@ -924,6 +948,10 @@ def training_session_edit(
         session.audience_sectors.all().delete()
         TrainingAudience.objects.bulk_create(
             [TrainingAudience(session=session, sector=sector) for sector in sectors]
+        )
+    if {"delivered_on", "trainer", "attendees"} & set(changed):
+        training_cascade_refresh(
+            [before["trainer"], after["trainer"], *before["attendees"], *after["attendees"]]
         )
     audit_record(
         actor=actor,

@@ -87,8 +87,7 @@ def profile_context(run: ReportRun, progress: Progress) -> dict[str, Any]:
         entity_ids=[e["id"] for e in linked], start=period.start, end=period.end
     )
     progress(55, "Counting alert outcomes")
-    raw = measures.compute_raw(period)
-    alerts = measures.present(period, raw, suppress=False)
+    alerts = measures.figures_for(period, suppress=False)
     alert_rows = next(s for s in alerts.sections if s.section.slug == "alerts").rows
     progress(65, "Drawing the map and the link chart")
     return {

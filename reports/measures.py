@@ -3,9 +3,11 @@ each defined once here as a database aggregate with its definition in words.
 
 A measure counts the rows of one **source** (a queryset handed out by another app's selectors)
 that meet its condition and whose date falls in the period; a *snapshot* measure counts what is
-true now and has no previous period. ``compute`` asks each source for all of its measures, for
-the period and the one before it, in **one grouped query** (conditional counts), so a dashboard
-costs one query per source whatever the number of rows or measures.
+true now and has no previous period. ``compute_raw`` asks each source for all of its measures, for
+the period and the one before it, in **one grouped query** (conditional counts): the team's own
+figures. What is shown outside the team is read from whole calendar years suppressed together
+(``SuppressedYears``, ``compute_year``: one query for each date a source counts by), so that no
+two requests give back what either hides. Neither grows with the number of rows.
 
 Each section is a breakdown (a total and the parts that add up to it) so that small-count
 suppression (``suppression.py``) can hide what subtraction would give back.
@@ -34,11 +36,11 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, ExtractIsoWeekDay
+from django.db.models.functions import Coalesce, ExtractIsoWeekDay, ExtractMonth, ExtractQuarter
 from django.utils import timezone
 
 from . import suppression
-from .periods import Period
+from .periods import Granularity, Period
 from .suppression import Bound, Breakdown, Shown
 
 # --- Sources: querysets from the other apps' selectors ------------------------------------------
@@ -1167,27 +1169,19 @@ class Figures:
         return {row.name: row.current for row in self.rows()}
 
 
+def _plain(values: dict[str, int] | dict[str, int | None]) -> dict[str, Shown]:
+    return {name: Shown(value, False) for name, value in values.items() if value is not None}
+
+
 def present(
     period: Period,
-    raw: Raw,
+    current: dict[str, Shown],
+    previous: dict[str, Shown],
     *,
-    suppress: bool = True,
-    current_shown: dict[str, Shown] | None = None,
+    suppressed: bool,
 ) -> Figures:
-    """The measures as they may be shown: with small counts suppressed (for everyone outside the
-    team), rates and changes following them. ``current_shown`` is the period's figures already
-    suppressed together with others shown beside them (a trend)."""
-    if current_shown is not None:
-        current = current_shown
-        known_previous = {k: v for k, v in raw.previous.items() if v is not None}
-        previous_shown = suppression.apply(known_previous, BREAKDOWNS, bounds=bounds())
-    elif suppress:
-        current = suppression.apply(raw.current, BREAKDOWNS, bounds=bounds())
-        known_previous = {k: v for k, v in raw.previous.items() if v is not None}
-        previous_shown = suppression.apply(known_previous, BREAKDOWNS, bounds=bounds())
-    else:
-        current = {k: Shown(v, False) for k, v in raw.current.items()}
-        previous_shown = {k: Shown(v, False) for k, v in raw.previous.items() if v is not None}
+    """The measures as rows of their sections, rates and changes following the counts they come
+    from (suppressed when either is). ``previous`` lacks the counts of now."""
     sections = []
     for section in SECTIONS:
         rows = []
@@ -1199,7 +1193,7 @@ def present(
             for name in names:
                 measure = MEASURES[name]
                 now = current[name]
-                before = previous_shown.get(name)
+                before = previous.get(name)
                 rows.append(
                     Row(
                         name=name,
@@ -1214,10 +1208,8 @@ def present(
         for rate in section.rates:
             now = suppression.rate(current[rate.numerator], current[rate.denominator])
             before = None
-            if rate.denominator in previous_shown:
-                before = suppression.rate(
-                    previous_shown[rate.numerator], previous_shown[rate.denominator]
-                )
+            if rate.denominator in previous:
+                before = suppression.rate(previous[rate.numerator], previous[rate.denominator])
             rows.append(
                 Row(
                     name=rate.name,
@@ -1230,12 +1222,201 @@ def present(
                 )
             )
         sections.append(SectionFigures(section=section, rows=rows))
-    return Figures(period=period, sections=sections, suppressed=suppress)
+    return Figures(period=period, sections=sections, suppressed=suppressed)
+
+
+# --- Suppressed figures: whole calendar years ---------------------------------------------------
+#
+# Suppression worked out for each request alone is undone across requests: a quarter asked for
+# shows its total, its months asked for one by one show two of them, and the third comes back by
+# subtraction. So every figure shown outside the team is read from its calendar year suppressed
+# whole: the year, its quarters and its months, each with every section's breakdown, each quarter
+# the sum of its months and the year the sum of its quarters, with the bounds between measures in
+# every period. Whatever periods are asked for, one after another, a cell always shows what that
+# one table shows, and the table is safe as a whole (``tests/reports/test_suppressed_years.py``).
+
+
+def year_periods(year: int) -> list[Period]:
+    """The calendar year, its four quarters and its twelve months, in that order."""
+    whole = Period(Granularity.YEAR, year, 1)
+    quarters = whole.parts
+    return [whole, *quarters, *(month for quarter in quarters for month in quarter.parts)]
+
+
+Axis = tuple[str | None, str | None, bool]
+
+
+def _year_plan() -> list[tuple[str, Axis, list[Measure], str]]:
+    """The queries a year takes: for each source, one for each date (or period key) its
+    measures count by, grouped by month (or by period key); and for a date with distinct counts
+    (which do not add up over time), one more grouped by quarter and one over the year."""
+    plan = []
+    for source in SOURCES:
+        axes: dict[Axis, list[Measure]] = {}
+        for measure in MEASURES.values():
+            if measure.source == source and not measure.snapshot:
+                axis = (measure.date_field, measure.period_field, measure.day_field)
+                axes.setdefault(axis, []).append(measure)
+        for axis, group in axes.items():
+            plan.append((source, axis, group, "month"))
+            distinct = [m for m in group if m.distinct]
+            if distinct and not axis[1]:
+                plan += [(source, axis, distinct, "quarter"), (source, axis, distinct, "year")]
+    return plan
+
+
+def _snapshot_plan() -> list[tuple[str, list[Measure]]]:
+    plan = []
+    for source in SOURCES:
+        group = [m for m in MEASURES.values() if m.source == source and m.snapshot]
+        if group:
+            plan.append((source, group))
+    return plan
+
+
+def compute_year(year: int) -> dict[tuple[str, str], int]:
+    """Every measure counted by period for the calendar year, each of its quarters and each of
+    its months, keyed by (measure, period key). A source kept by period is read by the 17 keys.
+    A dated one is grouped by the month of each date it counts by (UK time), its quarters and
+    year adding up the months; a distinct count (a premises visited in two months is one premises
+    in their quarter) is also grouped by quarter and counted over the year. The number of
+    queries is fixed (``_year_plan``): it does not grow with the rows."""
+    periods = year_periods(year)
+    whole, quarters, months = periods[0], periods[1:5], periods[5:]
+    values: dict[tuple[str, str], int] = {}
+    for source, (date_field, period_field, _), group, grouping in _year_plan():
+        queryset = SOURCES[source]().order_by()
+        aliases = {f"v{i}": measure for i, measure in enumerate(group)}
+        counts = {alias: m.aggregate(None) for alias, m in aliases.items()}
+        if period_field:
+            queryset = queryset.filter(**{f"{period_field}__in": [p.key for p in periods]})
+            found = {
+                row[period_field]: row for row in queryset.values(period_field).annotate(**counts)
+            }
+            targets = [(period, found.get(period.key, {})) for period in periods]
+        else:
+            dated = queryset.filter(group[0].within(whole, whole))
+            if grouping == "year":
+                targets = [(whole, dated.aggregate(**counts))]
+            else:
+                part = (
+                    ExtractMonth(date_field) if grouping == "month" else ExtractQuarter(date_field)
+                )
+                rows = dated.annotate(_part=part).values("_part").annotate(**counts)
+                found = {row["_part"]: row for row in rows}
+                parts = months if grouping == "month" else quarters
+                targets = [(period, found.get(period.number, {})) for period in parts]
+        for period, row in targets:
+            for alias, measure in aliases.items():
+                values[(measure.name, period.key)] = row.get(alias) or 0
+        if grouping == "month" and not period_field:
+            for measure in group:
+                if measure.distinct:
+                    continue  # counted by quarter and over the year in queries of their own
+                for quarter in quarters:
+                    values[(measure.name, quarter.key)] = sum(
+                        values[(measure.name, month.key)] for month in quarter.parts
+                    )
+                values[(measure.name, whole.key)] = sum(
+                    values[(measure.name, quarter.key)] for quarter in quarters
+                )
+    return values
+
+
+def compute_now() -> dict[str, int]:
+    """The counts of now (young people by current risk level, reviews due): one query for each
+    source that has them."""
+    values: dict[str, int] = {}
+    for source, group in _snapshot_plan():
+        aliases = {f"v{i}": measure for i, measure in enumerate(group)}
+        result = SOURCES[source]().aggregate(
+            **{alias: m.aggregate(None) for alias, m in aliases.items()}
+        )
+        values.update({m.name: result[alias] or 0 for alias, m in aliases.items()})
+    return values
+
+
+def suppress_year(values: dict[tuple[str, str], int], year: int) -> dict[Any, Shown]:
+    """A year's counts (``compute_year``) suppressed together: every section's breakdown in
+    every period, every measure's quarters over their months and the year over its quarters,
+    and the bounds between measures in every period."""
+    periods = year_periods(year)
+    whole, quarters = periods[0], periods[1:5]
+    breakdowns = [
+        Breakdown((b.total, p.key), tuple((part, p.key) for part in b.parts))
+        for p in periods
+        for b in BREAKDOWNS
+    ]
+    for name, measure in MEASURES.items():
+        if measure.snapshot:
+            continue
+        breakdowns.append(Breakdown((name, whole.key), tuple((name, q.key) for q in quarters)))
+        breakdowns += [
+            Breakdown((name, q.key), tuple((name, m.key) for m in q.parts)) for q in quarters
+        ]
+    related = [b for p in periods for b in bounds(lambda name, key=p.key: (name, key))]
+    return suppression.apply(values, breakdowns, bounds=related)
+
+
+def years_for(period: Period) -> list[int]:
+    """The calendar years a period's figures and the previous period's are read from."""
+    return sorted({period.year, period.previous.year})
+
+
+def compute_for_shown(period: Period) -> None:
+    """The queries behind ``figures_for(period)`` as shown outside the team, without the
+    suppression (what the bench times as the dashboard's SQL)."""
+    compute_now()
+    for year in years_for(period):
+        compute_year(year)
+
+
+def shown_query_count(period: Period) -> int:
+    """How many queries ``figures_for(period)`` runs: fixed by the period's shape (one calendar
+    year, or two when the previous period is in the year before), never by the rows."""
+    return len(_snapshot_plan()) + len(_year_plan()) * len(years_for(period))
+
+
+class SuppressedYears:
+    """Figures as they may be shown outside the team, read from whole calendar years suppressed
+    together (each year counted and suppressed once an instance)."""
+
+    def __init__(self) -> None:
+        self._years: dict[int, dict[Any, Shown]] = {}
+        self._now: dict[str, Shown] | None = None
+
+    def _year(self, year: int) -> dict[Any, Shown]:
+        if year not in self._years:
+            self._years[year] = suppress_year(compute_year(year), year)
+        return self._years[year]
+
+    def now(self) -> dict[str, Shown]:
+        if self._now is None:
+            self._now = suppression.apply(compute_now(), BREAKDOWNS, bounds=bounds())
+        return self._now
+
+    def shown(self, period: Period) -> dict[str, Shown]:
+        """The period's counts by period as shown (not the counts of now)."""
+        year = self._year(period.year)
+        return {
+            name: year[(name, period.key)]
+            for name, measure in MEASURES.items()
+            if not measure.snapshot
+        }
+
+    def figures(self, period: Period) -> Figures:
+        current = {**self.now(), **self.shown(period)}
+        return present(period, current, self.shown(period.previous), suppressed=True)
 
 
 def figures_for(period: Period, *, suppress: bool = True) -> Figures:
-    """The measures for ``period`` and the one before it: one query per source."""
-    return present(period, compute_raw(period), suppress=suppress)
+    """The measures for ``period`` and the one before it. Suppressed (for everyone outside the
+    team), they are read from their calendar years suppressed whole (``SuppressedYears``);
+    unsuppressed, one query per source for the two periods."""
+    if suppress:
+        return SuppressedYears().figures(period)
+    raw = compute_raw(period)
+    return present(period, _plain(raw.current), _plain(raw.previous), suppressed=False)
 
 
 def definitions() -> list[dict[str, str]]:
@@ -1260,42 +1441,22 @@ class Trend:
 
 def figures_with_trend(period: Period, parts: list[Period]) -> tuple[Figures, Trend]:
     """The period's figures and, beside them, each section's counts over ``parts`` (the months
-    of a quarter, the quarters of a year), suppressed together: a part is a cell of its period's
-    breakdowns and of the period's total over time, so no subtraction across the two gives a
-    suppressed cell back."""
-    main = compute_raw(period)
-    # A part shows only what is counted by period: the counts of now are the period's already.
-    raws = {part.key: compute_raw(part, snapshots=False) for part in parts}
-    timed = [name for name, m in MEASURES.items() if not m.snapshot]
-    values: dict[Any, int] = {(name, period.key): value for name, value in main.current.items()}
-    for key, raw in raws.items():
-        values.update({(name, key): raw.current[name] for name in timed})
-    breakdowns = [
-        Breakdown((b.total, key), tuple((part, key) for part in b.parts))
-        for key in [period.key, *raws]
-        for b in BREAKDOWNS
-        if (b.total, key) in values
-    ]
-    breakdowns += [
-        Breakdown((name, period.key), tuple((name, part.key) for part in parts)) for name in timed
-    ]
-    related = [b for key in [period.key, *raws] for b in bounds(lambda name, key=key: (name, key))]
-    shown = suppression.apply(values, breakdowns, bounds=related)
-    figures = present(
-        period,
-        main,
-        current_shown={name: shown[(name, period.key)] for name in main.current},
-    )
+    of a quarter, the quarters of a year), all read from the same suppressed calendar years, so
+    they are the figures any other request shows for those periods."""
+    years = SuppressedYears()
+    figures = years.figures(period)
+    shown = {part.key: years.shown(part) for part in parts}
+    total = years.shown(period)
     rows = []
     for section in SECTIONS:
         for name in (section.total, *section.parts, *section.extra):
-            if name in timed:
+            if not MEASURES[name].snapshot:
                 rows.append(
                     TrendRow(
                         name=name,
                         label=MEASURES[name].label,
-                        values=[shown[(name, part.key)] for part in parts],
-                        total=shown[(name, period.key)],
+                        values=[shown[part.key][name] for part in parts],
+                        total=total[name],
                     )
                 )
     return figures, Trend(periods=parts, rows=rows)

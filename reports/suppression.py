@@ -72,29 +72,47 @@ def primary(values: Mapping[Key, int], limit: int | None = None) -> set[Key]:
 Range = tuple[int, float]
 
 
-def _ranges(
-    values: Mapping[Key, int], hidden: set[Key], bounds: Sequence[Bound]
-) -> dict[Key, Range]:
+class _Reader:
     """What a reader knows of each suppressed cell from the bounds alone: a positive whole
     number, at least ``at_least`` times a shown ``low``, at most a shown ``high`` over
-    ``at_least``."""
-    ranges: dict[Key, Range] = {key: (1, float("inf")) for key in hidden}
-    for bound in bounds:
-        if bound.high in hidden and bound.low not in hidden:
-            low, high = ranges[bound.high]
-            ranges[bound.high] = (max(low, bound.at_least * values[bound.low]), high)
-        elif bound.low in hidden and bound.high not in hidden:
-            low, high = ranges[bound.low]
-            ranges[bound.low] = (low, min(high, values[bound.high] // bound.at_least))
-    return ranges
+    ``at_least``. The bounds are indexed by cell, so a cell's range costs its own bounds, not
+    every bound of a year's table."""
+
+    def __init__(self, values: Mapping[Key, int], bounds: Sequence[Bound]) -> None:
+        self.values = values
+        self.bounds = bounds
+        self.as_high: dict[Key, list[Bound]] = {}
+        self.as_low: dict[Key, list[Bound]] = {}
+        for bound in bounds:
+            self.as_high.setdefault(bound.high, []).append(bound)
+            self.as_low.setdefault(bound.low, []).append(bound)
+
+    def range(self, key: Key, hidden: set[Key]) -> Range:
+        low, high = 1, float("inf")
+        for bound in self.as_high.get(key, ()):
+            if bound.low not in hidden:
+                low = max(low, bound.at_least * self.values[bound.low])
+        for bound in self.as_low.get(key, ()):
+            if bound.high not in hidden:
+                high = min(high, self.values[bound.high] // bound.at_least)
+        return low, high
+
+    def breach(self, hidden: set[Key]) -> Key | None:
+        """The shown ``high`` of a bound that leaves its suppressed ``low`` one possible value,
+        if any: the cell to hide next."""
+        binding = [b for b in self.bounds if b.low in hidden and b.high not in hidden]
+        for key in dict.fromkeys(b.low for b in binding):
+            low, high = self.range(key, hidden)
+            if high - low < 1:
+                # The bound that sets the ceiling: hiding another shown side would not lift it.
+                return min(
+                    (b for b in binding if b.low == key),
+                    key=lambda b: (self.values[b.high] // b.at_least, str(b.high)),
+                ).high
+        return None
 
 
-def _safe(
-    values: Mapping[Key, int],
-    hidden: set[Key],
-    group: Breakdown,
-    ranges: Mapping[Key, Range] | None = None,
-) -> bool:
+def _safe(values: Mapping[Key, int], hidden: set[Key], group: Breakdown, reader: _Reader) -> bool:
     hidden_parts = [p for p in group.parts if p in hidden]
     if group.total in hidden:
         return bool(hidden_parts)
@@ -103,9 +121,9 @@ def _safe(
     residual = values[group.total] - sum(values[p] for p in group.parts if p not in hidden)
     if len(hidden_parts) < 2:
         return False
-    ranges = ranges or {}
-    lows = [ranges.get(p, (1, float("inf")))[0] for p in hidden_parts]
-    highs = [ranges.get(p, (1, float("inf")))[1] for p in hidden_parts]
+    ranges = [reader.range(p, hidden) for p in hidden_parts]
+    lows = [low for low, _ in ranges]
+    highs = [high for _, high in ranges]
     for i in range(len(hidden_parts)):
         # The part's values, given the others' ranges and that all of them add up to the residual.
         least = max(lows[i], residual - (sum(highs) - highs[i]))
@@ -113,24 +131,6 @@ def _safe(
         if most - least < 1:
             return False
     return True
-
-
-def _bound_breach(
-    values: Mapping[Key, int], hidden: set[Key], bounds: Sequence[Bound]
-) -> Key | None:
-    """The shown ``high`` of a bound that leaves its suppressed ``low`` one possible value, if
-    any: the cell to hide next."""
-    ranges = _ranges(values, hidden, bounds)
-    binding = [b for b in bounds if b.low in hidden and b.high not in hidden]
-    for key in dict.fromkeys(b.low for b in binding):
-        low, high = ranges[key]
-        if high - low < 1:
-            # The bound that sets the ceiling: hiding another shown side would not lift it.
-            return min(
-                (b for b in binding if b.low == key),
-                key=lambda b: (values[b.high] // b.at_least, str(b.high)),
-            ).high
-    return None
 
 
 def _complement(values: Mapping[Key, int], hidden: set[Key], group: Breakdown) -> Key:
@@ -172,6 +172,7 @@ def suppress(
     for group in groups:
         by_total.setdefault(group.total, group)
     hidden = primary(values, limit)
+    reader = _Reader(values, bounds)
     changed = True
     while changed:
         changed = False
@@ -180,10 +181,9 @@ def suppress(
             while True:
                 if not any(k in hidden for k in (group.total, *group.parts)):
                     break
-                ranges = _ranges(values, hidden, bounds)
-                if _safe(values, hidden, group, ranges):
+                if _safe(values, hidden, group, reader):
                     deeper = _expanded(original, hidden, by_total)
-                    if deeper == group or _safe(values, hidden, deeper, ranges):
+                    if deeper == group or _safe(values, hidden, deeper, reader):
                         break
                     group = deeper
                 extra = _complement(values, hidden, group)
@@ -192,7 +192,7 @@ def suppress(
                 hidden.add(extra)
                 changed = True
                 group = original
-        breach = _bound_breach(values, hidden, bounds)
+        breach = reader.breach(hidden)
         if breach is not None:
             hidden.add(breach)
             changed = True

@@ -78,6 +78,44 @@ def test_the_cascade_measure_counts_training_by_trainers_trained_here(people, ya
     assert measure == {"sessions": 3, "people": 48, "cascade_sessions": 2, "cascade_people": 40}
 
 
+def _cascade(session) -> bool:
+    session.refresh_from_db()
+    return session.cascade
+
+
+def test_the_cascade_follows_the_training_recorded_after_and_its_corrections(
+    people, yasmin, courses
+):
+    """A session is in the cascade when its trainer attended one here before it: kept on the
+    session when training is recorded or corrected, in whatever order it is recorded."""
+    course = courses["cse-awareness"]
+    given = train(yasmin, course, count=12, days_ago=10)
+    assert not _cascade(given)  # Yasmin has not been trained here
+    # Her own training, ten days before, is recorded afterwards: her session joins the cascade.
+    hers = train(people.manager, course, count=8, days_ago=20, attendees=[yasmin])
+    assert _cascade(given) and not _cascade(hers)
+    # Corrected to the day after the session she gave: it no longer came first.
+    fields = {
+        "course": course,
+        "attendance_count": 8,
+        "trainer": people.manager,
+        "attendees": [yasmin],
+    }
+    after = timezone.localdate() - dt.timedelta(days=9)
+    services.training_session_edit(actor=people.manager, session=hers, delivered_on=after, **fields)
+    assert not _cascade(given)
+    # Back to its date, then Yasmin taken off the attendees: out again.
+    before = timezone.localdate() - dt.timedelta(days=20)
+    services.training_session_edit(
+        actor=people.manager, session=hers, delivered_on=before, **fields
+    )
+    assert _cascade(given)
+    services.training_session_edit(
+        actor=people.manager, session=hers, delivered_on=before, **{**fields, "attendees": []}
+    )
+    assert not _cascade(given)
+
+
 CSV = """email,module,completed_on,score
 alice@example.org,el-cse-intro,2026-01-10,90
 ALICE@example.org,el-cse-intro,10/01/2026,90

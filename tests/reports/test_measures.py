@@ -150,10 +150,10 @@ def test_offers_and_alert_outcomes(people):
 
 
 @pytest.mark.parametrize("rows", [0, 40])
-def test_the_measures_cost_one_query_per_source_whatever_the_rows(people, rows):
+def test_the_unsuppressed_measures_cost_one_query_per_source_whatever_the_rows(people, rows):
     referrals(rows, referred_by=people.frank, submitted_at=at(2026, 7, 2))
     with CaptureQueriesContext(connection) as queries:
-        measures.figures_for(Q3)
+        measures.figures_for(Q3, suppress=False)
     assert len(queries) == len(measures.SOURCES) == 16
 
 

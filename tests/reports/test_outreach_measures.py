@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from outreach.models import Course, Feedback, Premises, PremisesVisit, TrainingSession
+from outreach.services import training_cascade_refresh
 from reports import measures
 from reports.periods import Period
 
@@ -39,6 +40,8 @@ def training(people, day: dt.date, *, trainer=None, attendance=10, places=(), at
     )
     session.premises.set(places)
     session.attendees.set(attendees)
+    # Written straight into the table, as the figures read it: the cascade as the services keep it.
+    training_cascade_refresh([trainer.pk if trainer else None, *(a.pk for a in attendees)])
     return session
 
 
