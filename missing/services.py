@@ -989,17 +989,25 @@ PROFILE_FIELDS = (
 
 
 @transaction.atomic
-def profile_update(
-    *, profile: PhilomenaProfile, updated_by: User, **fields: Any
-) -> PhilomenaProfile:
+def profile_update(*, profile: PhilomenaProfile, updated_by: User, **fields: Any) -> list[str]:
+    """Change the profile's details; the names of the fields that changed are returned. A save
+    that changes nothing writes nothing and audits nothing (an empty list: "Nothing changed")."""
     if not permissions.can_edit_profile(updated_by, profile):
         raise PermissionDenied
     unknown = set(fields) - set(PROFILE_FIELDS)
     if unknown:
         raise TypeError(f"unknown profile fields: {sorted(unknown)}")
-    for name, value in fields.items():
-        setattr(profile, name, value.strip() if isinstance(value, str) else value)
-    review = fields.get("review_date")
+    values = {
+        name: value.strip() if isinstance(value, str) else value for name, value in fields.items()
+    }
+    changed = [
+        name for name in PROFILE_FIELDS if name in values and values[name] != getattr(profile, name)
+    ]
+    if not changed:
+        return []
+    for name in changed:
+        setattr(profile, name, values[name])
+    review = values.get("review_date")
     if isinstance(review, date) and review < timezone.localdate():
         raise ValidationError({"review_date": "The review date must be today or later"})
     profile.updated_at = _now()
@@ -1012,9 +1020,9 @@ def profile_update(
         obj=profile,
         subject_id=profile.young_person_id,
         summary="Philomena profile updated",
-        detail={"fields": sorted(fields)},
+        detail={"fields": changed},
     )
-    return profile
+    return changed
 
 
 def photo_dir() -> Path:

@@ -565,11 +565,16 @@ def profile_edit(request: HttpRequest, pk: Any) -> HttpResponse:
     form = ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.profile_update(profile=found, updated_by=request.user, **form.cleaned_data)
+            changed = services.profile_update(
+                profile=found, updated_by=request.user, **form.cleaned_data
+            )
         except ValidationError as error:
             show_service_errors(form, error)
         else:
-            messages.success(request, "The profile has been saved.")
+            if changed:
+                messages.success(request, "The profile has been saved.")
+            else:
+                messages.info(request, "Nothing changed")
             return redirect("missing:profile", pk=found.pk)
     status = 400 if request.method == "POST" else 200
     return render(

@@ -453,3 +453,20 @@ def test_the_record_panel_costs_the_same_with_many_episodes(people, client_for):
         for n in range(30)
     )
     assert count_queries(client, path) == few
+
+
+def test_a_profile_saved_unchanged_says_nothing_changed_and_writes_nothing(people, client_for):
+    profile = _scene(people)["profile"]
+    carer = client_for(people.fiona)
+    url = reverse("missing:profile_edit", kwargs={"pk": profile.pk})
+    form = {"medication": "Inhaler", "medical_needs": "Asthma"}
+    assert carer.post(url, form).status_code == 302
+    profile.refresh_from_db()
+    stamp = profile.updated_at
+    altered = AuditEntry.objects.filter(action=AuditAction.ALTER, object_id=str(profile.pk))
+    before = altered.count()
+    response = carer.post(url, form, follow=True)
+    assert "Nothing changed" in response.content.decode()
+    profile.refresh_from_db()
+    assert profile.updated_at == stamp
+    assert altered.count() == before
