@@ -645,9 +645,10 @@ def interview_assign(
     agency: Agency,
     interviewer: User,
     independence_note: str = "",
-) -> ReturnInterview:
+) -> bool:
     """Choose the independent person: a user of the chosen agency. A practitioner allocated to
-    the young person is not independent; choosing one needs the reason written down."""
+    the young person is not independent; choosing one needs the reason written down. Whether
+    anything changed is returned: the same choice again writes and audits nothing."""
     if not permissions.can_assign_interview(assigned_by):
         raise PermissionDenied
     if interview.status != InterviewStatus.DUE:
@@ -667,6 +668,12 @@ def interview_assign(
                 )
             }
         )
+    if (interview.agency_id, interview.interviewer_id, interview.independence_note) == (
+        agency.pk,
+        interviewer.pk,
+        note,
+    ):
+        return False  # chosen already (a second click, a form sent again): nothing to record
     interview.agency = agency
     interview.interviewer = interviewer
     interview.independence_note = note
@@ -688,7 +695,7 @@ def interview_assign(
         obj=interview,
         recorded_by=assigned_by,
     )
-    return interview
+    return True
 
 
 def _check_may_record(user: User, interview: ReturnInterview) -> None:

@@ -391,7 +391,7 @@ def interview_assign(request: HttpRequest, pk: Any) -> HttpResponse:
             u for u in [*choices, *allocated] if str(u.pk) == form.cleaned_data["interviewer"]
         )
         try:
-            services.interview_assign(
+            changed = services.interview_assign(
                 interview=found,
                 assigned_by=request.user,
                 agency=form.cleaned_data["agency"],
@@ -401,7 +401,10 @@ def interview_assign(request: HttpRequest, pk: Any) -> HttpResponse:
         except ValidationError as error:
             show_service_errors(form, error)
         else:
-            messages.success(request, "The interviewer has been chosen.")
+            if changed:
+                messages.success(request, "The interviewer has been chosen.")
+            else:
+                messages.info(request, "Nothing changed")
             return redirect("missing:interview", pk=found.pk)
     return _invalid(
         request,

@@ -342,6 +342,20 @@ def test_the_team_manager_chooses_an_independent_interviewer(people, interview):
     assert permissions.get_interview_for_user(people.fiona, interview.pk) == interview
 
 
+def test_choosing_the_same_interviewer_again_writes_and_audits_nothing(people, interview):
+    from cse_portal.audit.models import AuditEntry
+    from cse_portal.young_people.models import ChronologyEntry
+
+    choice = {"agency": people.police, "interviewer": people.fiona}
+    assert services.interview_assign(interview=interview, assigned_by=people.manager, **choice)
+    audited = AuditEntry.objects.filter(object_id=str(interview.pk)).count()
+    chronology = ChronologyEntry.objects.filter(young_person=interview.young_person).count()
+    again = services.interview_assign(interview=interview, assigned_by=people.manager, **choice)
+    assert again is False
+    assert AuditEntry.objects.filter(object_id=str(interview.pk)).count() == audited
+    assert ChronologyEntry.objects.filter(young_person=interview.young_person).count() == chronology
+
+
 def test_the_allocated_practitioner_needs_a_reason_to_interview(people, interview):
     with pytest.raises(ValidationError) as error:
         services.interview_assign(
