@@ -154,7 +154,9 @@ def episode_report(
 ) -> MissingEpisode:
     """Report a child missing. The young person is a record the reporter may see (or cares for),
     or details from which the record is found or made. Raises "currently missing" on the record,
-    writes the chronology, and runs the rules."""
+    writes the chronology, and runs the rules. The same report sent again by the same reporter
+    (the young person, missing since the same moment, still open) returns the episode it made
+    and writes nothing."""
     if not permissions.can_report(reported_by):
         raise PermissionDenied
     if (
@@ -181,6 +183,9 @@ def episode_report(
         young_person = _resolve_young_person(
             reported_by, young_person_details or {}, confirmed_new=confirmed_new
         )
+    again = _same_report_open(reported_by, young_person, missing_since)
+    if again is not None:
+        return again  # the same report sent again (a double click, Back and send): one episode
     episode = MissingEpisode(
         young_person=young_person,
         missing_since=missing_since,
@@ -220,6 +225,25 @@ def episode_report(
     currently_missing_raise(episode=episode, raised_by=reported_by)
     rules_apply(episode=episode, actor=reported_by)
     return episode
+
+
+def _same_report_open(
+    reporter: User, young_person: YoungPerson, missing_since: datetime | None
+) -> MissingEpisode | None:
+    """The reporter's own open episode of the young person missing since the same moment: the
+    report sent again, not a new episode. The record is locked first, so of two copies sent at
+    once the second waits for the first and then finds it."""
+    YoungPerson.objects.select_for_update().filter(pk=young_person.pk).values_list("pk").first()
+    return (
+        MissingEpisode.objects.filter(
+            young_person=young_person,
+            reported_by=reporter,
+            missing_since=missing_since,
+            status=EpisodeStatus.MISSING,
+        )
+        .order_by("reported_at", "id")
+        .first()
+    )
 
 
 def currently_missing_raise(*, episode: MissingEpisode, raised_by: User) -> None:

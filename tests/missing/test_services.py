@@ -50,6 +50,20 @@ def test_a_report_raises_currently_missing_and_writes_the_chronology(people, rep
     assert RiskGradeChange.objects.get(episode=episode).grade == "medium"
 
 
+def test_the_same_report_sent_again_is_the_same_episode_and_writes_nothing(people, report):
+    since = hours_ago(5)
+    first = report(missing_since=since)
+    audited = AuditEntry.objects.count()
+    chronology = ChronologyEntry.objects.count()
+    again = report(missing_since=since)
+    assert again.pk == first.pk
+    assert MissingEpisode.objects.filter(young_person=people.maya).count() == 1
+    assert (AuditEntry.objects.count(), ChronologyEntry.objects.count()) == (audited, chronology)
+    # Another reporter's report, or another time, is a report of its own.
+    assert report(missing_since=since, by=people.manager).pk != first.pk
+    assert report(missing_since=hours_ago(4)).pk != first.pk
+
+
 def test_a_frontline_reporter_with_details_gets_the_exact_record_linked(people):
     episode = services.episode_report(
         reported_by=people.frank,

@@ -165,6 +165,28 @@ def test_a_carer_reports_the_child_from_the_profile_and_sees_the_episode(people,
     )
 
 
+def test_a_report_sent_twice_makes_one_episode(people, client_for):
+    client = client_for(people.alice)
+    today = timezone.localtime()
+    form = {
+        "young_person": str(people.maya.pk),
+        "missing_date_0": today.day,
+        "missing_date_1": today.month,
+        "missing_date_2": today.year,
+        "missing_time": "00:00",
+        "last_seen": "Left the home after tea",
+        "risk_grade": "medium",
+    }
+    first = client.post(reverse("missing:report"), form)
+    second = client.post(reverse("missing:report"), form)
+    episode = MissingEpisode.objects.get()
+    assert (
+        first["Location"]
+        == second["Location"]
+        == reverse("missing:episode", kwargs={"pk": episode.pk})
+    )
+
+
 def test_a_report_with_errors_says_what_is_wrong(people, client_for):
     response = client_for(people.frank).post(reverse("missing:report"), {"given_name": "Ava"})
     assert response.status_code == 400
