@@ -306,6 +306,18 @@ def episode_set_risk_grade(
     return episode
 
 
+ALREADY_RETURNED = "The return has already been recorded"
+RETURN_FIELDS = (
+    "status",
+    "returned_at",
+    "found_location",
+    "found_with",
+    "return_method",
+    "cse_indicators",
+    "returned_recorded_by",
+)
+
+
 @transaction.atomic
 def episode_return(
     *,
@@ -321,7 +333,10 @@ def episode_return(
     """The child is found or has come back: where (a location, the entity intelligence uses),
     with whom, how, and the CSE indicators seen. The duration is computed. A return home
     interview falls due ``MISSING_INTERVIEW_HOURS`` after the return; the rules run (during the
-    run of ``police_import``, its summary tells the team managers: see ``rules_apply``)."""
+    run of ``police_import``, its summary tells the team managers: see ``rules_apply``).
+
+    The episode is written only if it is still open in the database: a return already recorded
+    (the form sent twice, two people at once) is refused with a message, never recorded twice."""
     if not permissions.can_record_return(returned_by, episode):
         raise PermissionDenied
     errors: dict[str, Any] = {}
@@ -361,7 +376,13 @@ def episode_return(
     # episode began, with the status returned): each constraint checked again is a query, and
     # the database holds them all anyway.
     episode.full_clean(exclude=MissingEpisode.REFERENCES, validate_constraints=False)
-    episode.save()
+    # One conditional UPDATE: a second return waits for the first's row lock, then finds the
+    # episode no longer open and writes nothing.
+    written = MissingEpisode.objects.filter(pk=episode.pk, status=EpisodeStatus.MISSING).update(
+        **{name: getattr(episode, name) for name in RETURN_FIELDS}
+    )
+    if not written:
+        raise ValidationError(ALREADY_RETURNED)
     interview = ReturnInterview(
         episode=episode,
         young_person=episode.young_person,

@@ -257,6 +257,10 @@ def risk_grade(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def record_return(request: HttpRequest, pk: Any) -> HttpResponse:
     found = permissions.get_episode_for_user(request.user, pk)
+    if not found.is_open:
+        # The form sent again (a double click, Back and send): the episode says what was recorded.
+        messages.info(request, services.ALREADY_RETURNED)
+        return redirect("missing:episode", pk=found.pk)
     require(permissions.can_record_return(request.user, found))
     form = ReturnForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

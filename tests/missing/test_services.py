@@ -22,6 +22,7 @@ from missing.models import (
     EpisodeStatus,
     InterviewStatus,
     MissingEpisode,
+    ReturnInterview,
     RiskGradeChange,
     TriggerFiring,
 )
@@ -131,6 +132,16 @@ def test_the_found_location_is_the_same_entity_intelligence_uses(people, report,
     )
     assert first.found_location_id == second.found_location_id
     assert Entity.objects.filter(kind="location").count() == 1
+
+
+def test_a_return_recorded_meanwhile_is_refused_not_recorded_twice(people, report, returned):
+    episode = report(hours=5)
+    stale = MissingEpisode.objects.get(pk=episode.pk)  # read before the other return
+    returned(episode, ago=1)
+    with pytest.raises(ValidationError) as refused:
+        returned(stale, ago=0.5)
+    assert "already been recorded" in str(refused.value)
+    assert ReturnInterview.objects.filter(episode=episode).count() == 1
 
 
 def test_a_return_before_the_child_went_missing_is_refused(people, report, returned):

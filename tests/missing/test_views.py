@@ -241,6 +241,29 @@ def test_the_return_page_records_the_return(people, client_for):
     assert episode.found_location.postcode == "S1 2BP"
 
 
+def test_a_return_sent_twice_is_recorded_once_and_says_so(people, client_for):
+    episode = _scene(people)["open"]
+    now = timezone.localtime()
+    form = {
+        "returned_date_0": now.day,
+        "returned_date_1": now.month,
+        "returned_date_2": now.year,
+        "returned_time": now.strftime("%H:%M"),
+        "return_method": "found_police",
+    }
+    client = client_for(people.alice)
+    url = reverse("missing:return", kwargs={"pk": episode.pk})
+    assert client.post(url, form).status_code == 302
+    again = client.post(url, form, follow=True)
+    assert again.status_code == 200
+    assert "The return has already been recorded" in again.content.decode()
+    assert ReturnInterview.objects.filter(episode=episode).count() == 1
+    recorded = AuditEntry.objects.filter(
+        object_id=str(episode.pk), summary="Return from missing recorded"
+    )
+    assert recorded.count() == 1
+
+
 def test_the_interviewer_is_chosen_from_the_agency_not_typed(people, client_for):
     interview = _scene(people)["interview"]
     client = client_for(people.manager)
