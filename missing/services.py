@@ -743,7 +743,29 @@ def interview_assign(
     return True
 
 
+ALREADY_RECORDED = "The return home interview has already been recorded"
+ALREADY_SHARED = "The findings have already been shared as intelligence"
+
+
+def _lock_interview(interview: ReturnInterview) -> None:
+    """Lock the interview until the transaction ends and read again what says whether it may
+    still be recorded or shared: of two submissions at once (a double click, two people) the
+    second waits for the first and then finds it done."""
+    fresh = (
+        ReturnInterview.objects.select_for_update(of=("self",))
+        .filter(pk=interview.pk)
+        .values("status", "intelligence_item_id")
+        .first()
+    )
+    if fresh is not None:
+        interview.status = fresh["status"]
+        interview.intelligence_item_id = fresh["intelligence_item_id"]
+
+
 def _check_may_record(user: User, interview: ReturnInterview) -> None:
+    _lock_interview(interview)
+    if interview.status != InterviewStatus.DUE:
+        raise ValidationError(ALREADY_RECORDED)
     if not permissions.can_record_interview(user, interview):
         raise PermissionDenied
 
@@ -923,6 +945,9 @@ def interview_share_findings(
     one action: a graded return-interview debrief linked to the young person, on the analyst's
     desk, its subjects found or created as entities (so the VOL picture and the pattern alerts
     see them). Once per interview."""
+    _lock_interview(interview)
+    if interview.intelligence_item_id is not None:
+        raise ValidationError(ALREADY_SHARED)
     if not permissions.can_share_findings(shared_by, interview):
         raise PermissionDenied
     young_person = interview.young_person

@@ -447,6 +447,10 @@ def interview_attempt(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def interview_record(request: HttpRequest, pk: Any) -> HttpResponse:
     found = permissions.get_interview_for_user(request.user, pk)
+    if found.status != "due":
+        # The form sent again (a double click, Back and send): the interview shows what was kept.
+        messages.info(request, services.ALREADY_RECORDED)
+        return redirect("missing:interview", pk=found.pk)
     require(permissions.can_record_interview(request.user, found))
     form = InterviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -473,6 +477,10 @@ def interview_record(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def interview_decline(request: HttpRequest, pk: Any) -> HttpResponse:
     found = permissions.get_interview_for_user(request.user, pk)
+    if found.status != "due":
+        # The form sent again (a double click, Back and send): the interview shows what was kept.
+        messages.info(request, services.ALREADY_RECORDED)
+        return redirect("missing:interview", pk=found.pk)
     require(permissions.can_record_interview(request.user, found))
     form = DeclineForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -511,6 +519,9 @@ def _findings_text(interview: Any) -> str:
 def interview_findings(request: HttpRequest, pk: Any) -> HttpResponse:
     """The interview's findings as intelligence, in one action."""
     found = permissions.get_interview_for_user(request.user, pk)
+    if found.intelligence_item_id is not None:
+        messages.info(request, services.ALREADY_SHARED)
+        return redirect("missing:interview", pk=found.pk)
     require(permissions.can_share_findings(request.user, found))
     form = FindingsForm(request.POST or None, initial={"content": _findings_text(found)})
     if request.method == "POST" and form.is_valid():

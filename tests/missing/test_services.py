@@ -512,10 +512,33 @@ def test_the_findings_become_intelligence_in_one_action(people, interview):
     assert item.status == "received"
     kinds = set(item.mentions.values_list("entity__kind", flat=True))
     assert {"location", "vehicle", "phone", "person"} <= kinds
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationError, match="already been shared"):
         services.interview_share_findings(
             interview=interview, shared_by=people.manager, content="Again", subjects=[]
         )
+
+
+def test_an_interview_recorded_or_shared_meanwhile_is_not_recorded_or_shared_twice(
+    people, interview
+):
+    held = {"held_at": hours_ago(1), "location_held": "Home", "where_been": "Page Hall"}
+    stale = ReturnInterview.objects.get(pk=interview.pk)  # read before the other submission
+    services.interview_complete(interview=interview, recorded_by=people.manager, **held)
+    with pytest.raises(ValidationError, match="already been recorded"):
+        services.interview_complete(interview=stale, recorded_by=people.manager, **held)
+    stale = ReturnInterview.objects.get(pk=interview.pk)
+    services.interview_share_findings(
+        interview=interview, shared_by=people.manager, content="Page Hall", subjects=[]
+    )
+    with pytest.raises(ValidationError, match="already been shared"):
+        services.interview_share_findings(
+            interview=stale, shared_by=people.manager, content="Page Hall", subjects=[]
+        )
+    assert IntelligenceItem.objects.filter(origin=Origin.RETURN_INTERVIEW).count() == 1
+    held_entries = AuditEntry.objects.filter(
+        object_id=str(interview.pk), summary="Return home interview held"
+    )
+    assert held_entries.count() == 1
 
 
 # --- Carers, profiles and photos ------------------------------------------------------------------

@@ -515,3 +515,26 @@ def test_a_profile_saved_unchanged_says_nothing_changed_and_writes_nothing(peopl
     profile.refresh_from_db()
     assert profile.updated_at == stamp
     assert altered.count() == before
+
+
+def test_an_interview_sent_twice_is_recorded_once_and_says_so(people, client_for):
+    interview = _scene(people)["interview"]
+    now = timezone.localtime()
+    form = {
+        "held_date_0": now.day,
+        "held_date_1": now.month,
+        "held_date_2": now.year,
+        "held_time": now.strftime("%H:%M"),
+        "location_held": "School",
+        "where_been": "A friend's flat",
+    }
+    client = client_for(people.manager)
+    url = reverse("missing:interview_record", kwargs={"pk": interview.pk})
+    assert client.post(url, form).status_code == 302
+    again = client.post(url, form, follow=True)
+    assert again.status_code == 200
+    assert "The return home interview has already been recorded" in again.content.decode()
+    held = AuditEntry.objects.filter(
+        object_id=str(interview.pk), summary="Return home interview held"
+    )
+    assert held.count() == 1
