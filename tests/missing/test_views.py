@@ -538,3 +538,32 @@ def test_an_interview_sent_twice_is_recorded_once_and_says_so(people, client_for
         object_id=str(interview.pk), summary="Return home interview held"
     )
     assert held.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "what", "who"),
+    [
+        ("report", None, "alice"),
+        ("return", "open", "alice"),
+        ("risk_grade", "open", "alice"),
+        ("interview_assign", "interview", "manager"),
+        ("interview_attempt", "interview", "manager"),
+        ("interview_record", "interview", "manager"),
+        ("interview_decline", "interview", "manager"),
+        ("profile_photo_upload", "profile", "fiona"),
+        ("profile_send", "profile", "fiona"),
+        ("imports", None, "manager"),
+    ],
+)
+def test_an_empty_form_says_what_to_give_not_this_field_is_required(
+    people, client_for, name, what, who
+):
+    """GOV.UK error messages say what to do: never Django's bare "This field is required"."""
+    # A browser always sends the CSRF token: the form is bound even when every field is empty.
+    response = client_for(getattr(people, who)).post(
+        url(name, what)(people), {"csrfmiddlewaretoken": "x"}
+    )
+    body = response.content.decode()
+    assert response.status_code == 400, name
+    assert "There is a problem" in body
+    assert "This field is required" not in body
