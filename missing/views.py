@@ -206,17 +206,21 @@ def report(request: HttpRequest) -> HttpResponse:
 def _episode_context(user: Any, episode: Any) -> dict[str, Any]:
     interview = getattr(episode, "interview", None)
     profile = selectors_profile(episode.young_person)
+    can_see_record = permissions.works_cases(
+        user
+    ) and permissions.yp_permissions.can_view_young_person(user, episode.young_person)
     return {
         "episode": episode,
         "young_person": episode.young_person,
         "interview": interview,
         "changes": list(episode.grade_changes.select_related("changed_by")),
-        "firings": list(episode.firings.all()),
+        # The rules speak of the record's history (three episodes in 90 days): only for those
+        # who may see the record, not a reporter whose details were linked to it silently.
+        "firings": list(episode.firings.all()) if can_see_record else [],
         "profile": profile if profile and permissions.can_edit_profile(user, profile) else None,
         "can_return": permissions.can_record_return(user, episode),
         "can_grade": permissions.can_change_grade(user, episode),
-        "can_see_record": permissions.works_cases(user)
-        and permissions.yp_permissions.can_view_young_person(user, episode.young_person),
+        "can_see_record": can_see_record,
         "grade_form": RiskGradeForm(),
     }
 

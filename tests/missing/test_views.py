@@ -567,3 +567,39 @@ def test_an_empty_form_says_what_to_give_not_this_field_is_required(
     assert response.status_code == 400, name
     assert "There is a problem" in body
     assert "This field is required" not in body
+
+
+def test_a_reporter_who_may_not_see_the_record_is_not_told_its_history(people, client_for):
+    """A frontline reporter's details silently link the child's record; the rules that fired on
+    the episode (three episodes in 90 days...) speak of that record, which they may not see."""
+    from .conftest import hours_ago as ago
+
+    for hours in (200, 100):
+        episode = services.episode_report(
+            reported_by=people.alice,
+            young_person=people.maya,
+            missing_since=ago(hours),
+            last_seen="Town",
+            risk_grade="low",
+        )
+        services.episode_return(
+            episode=episode, returned_by=people.alice, returned_at=ago(hours - 1)
+        )
+    third = services.episode_report(
+        reported_by=people.frank,
+        young_person_details={
+            "given_name": "Maya",
+            "family_name": "Whitfield",
+            "date_of_birth": people.maya.date_of_birth,
+        },
+        missing_since=ago(1),
+        last_seen="Bus station",
+        risk_grade="low",
+    )
+    assert third.young_person == people.maya
+    assert third.firings.exists()  # the repeat rule fired on the record's history
+    url = reverse("missing:episode", kwargs={"pk": third.pk})
+    shown = client_for(people.frank).get(url).content.decode()
+    assert "missing episodes in" not in shown
+    assert "Rules that fired" not in shown
+    assert "Rules that fired" in client_for(people.alice).get(url).content.decode()
