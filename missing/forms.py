@@ -509,12 +509,19 @@ class MatchForm(forms.Form):
 
     def __init__(self, *args: Any, candidates: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["record"].choices = [
-            (
-                str(r.pk),
-                f"{r.full_name}, born {r.date_of_birth:%d %B %Y}"
-                if r.date_of_birth
-                else r.full_name,
-            )
-            for r in candidates
-        ] + [("new", "None of these: someone new (a record is made)")]
+        self.fields["record"].choices = [(str(r.pk), candidate_label(r)) for r in candidates] + [
+            ("new", "None of these: someone new (a record is made)")
+        ]
+
+
+def candidate_label(record: Any) -> str:
+    """A candidate as the team manager must tell it from the others: two records of one name
+    and date of birth are exactly what the queue holds, so the postcode, whether the child is
+    looked after and when the record was made come with the name."""
+    born = f", born {record.date_of_birth:%d %B %Y}" if record.date_of_birth else ""
+    details = [
+        f"postcode {record.postcode}" if record.postcode else "no postcode",
+        "looked after" if record.looked_after else "not looked after",
+        f"record made {timezone.localtime(record.created_at):%d %B %Y}",
+    ]
+    return f"{record.full_name}{born} ({'; '.join(details)})"

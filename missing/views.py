@@ -761,10 +761,18 @@ def imports(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET"])
 def import_detail(request: HttpRequest, pk: Any) -> HttpResponse:
-    """The import's progress (the page refreshes itself while it runs) and every rejected row
-    with its line and reason."""
+    """The import's progress (polled while it runs, see ``import_progress``) and every rejected
+    row with its line and reason."""
     found = permissions.get_import_for_user(request.user, pk)
     return render(request, "missing/import.html", {"police_import": found})
+
+
+@require_http_methods(["GET"])
+def import_progress(request: HttpRequest, pk: Any) -> HttpResponse:
+    """The progress panel alone, polled by the import's page (htmx) until the import is over:
+    the page itself never refreshes (no ``meta refresh``, which WCAG 2.2.1 rules out)."""
+    found = permissions.get_import_for_user(request.user, pk, channel="progress")
+    return render(request, "missing/_import_progress.html", {"police_import": found})
 
 
 @require_http_methods(["GET"])

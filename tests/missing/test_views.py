@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -130,6 +131,14 @@ class TestLadder(Ladder):
         Page("carers", record_url("carers"), "alice", "bob", 404, "Named carers"),
         Page("imports", url("imports"), "manager", "alice", 403, "Recent imports"),
         Page("import", url("import", "import"), "manager", "alice", 404, "Rows rejected"),
+        Page(
+            "import progress",
+            url("import_progress", "import"),
+            "manager",
+            "alice",
+            404,
+            "Episodes created",
+        ),
         Page("match queue", url("matches"), "manager", "alice", 403, "SY-9"),
         Page("match", url("match", "match"), "manager", "alice", 404, "Noah Ellison"),
     ]
@@ -603,3 +612,46 @@ def test_a_reporter_who_may_not_see_the_record_is_not_told_its_history(people, c
     assert "missing episodes in" not in shown
     assert "Rules that fired" not in shown
     assert "Rules that fired" in client_for(people.alice).get(url).content.decode()
+
+
+def test_a_running_import_shows_its_progress_without_refreshing_the_page(people, client_for):
+    """No meta refresh (WCAG 2.2.1, axe's meta-refresh): the panel alone is polled (htmx)."""
+    police_import = _scene(people)["import"]
+    PoliceImport.objects.filter(pk=police_import.pk).update(
+        status="running", size_bytes=1000, bytes_done=400
+    )
+    client = client_for(people.manager)
+    page = client.get(reverse("missing:import", kwargs={"pk": police_import.pk})).content.decode()
+    progress_url = reverse("missing:import_progress", kwargs={"pk": police_import.pk})
+    assert 'http-equiv="refresh"' not in page
+    assert f'hx-get="{progress_url}"' in page
+    assert "htmx.min.js" in page
+    panel = client.get(progress_url).content.decode()
+    assert "<html" not in panel
+    assert 'value="40"' in panel
+    PoliceImport.objects.filter(pk=police_import.pk).update(status="done")
+    done = client.get(progress_url).content.decode()
+    assert "hx-get" not in done  # polling stops once it is over
+
+
+def test_two_candidates_of_one_name_and_birthday_can_be_told_apart(people, client_for):
+    from tests.factories import make_young_person
+
+    match = _scene(people)["match"]
+    twin = make_young_person(
+        given_name=people.noah.given_name,
+        family_name=people.noah.family_name,
+        date_of_birth=people.noah.date_of_birth,
+        postcode="S9 9ZZ",
+    )
+    ImportMatch.objects.filter(pk=match.pk).update(
+        candidate_ids=[str(people.noah.pk), str(twin.pk)]
+    )
+    page = client_for(people.manager).get(reverse("missing:match", kwargs={"pk": match.pk}))
+    body = page.content.decode()
+    labels = re.findall(
+        r'<label class="govuk-label govuk-radios__label"[^>]*>\s*([^<]*?)\s*</label>', body
+    )
+    assert len(labels) == 3, labels
+    assert len(set(labels)) == 3, labels
+    assert "postcode S9 9ZZ" in body
