@@ -780,7 +780,9 @@ def interview_attempt_add(
     outcome: str,
     note: str = "",
 ) -> InterviewAttempt:
-    """One try at reaching the child: when, how and what happened."""
+    """One try at reaching the child: when, how and what happened. The same attempt sent again
+    by the same person (a double click, Back and send) is the one already recorded: nothing is
+    written or audited twice (the interview is locked, so two copies at once are one too)."""
     _check_may_record(recorded_by, interview)
     errors: dict[str, Any] = {}
     try:
@@ -793,12 +795,23 @@ def interview_attempt_add(
         errors["outcome"] = ["Choose what happened"]
     if errors:
         raise ValidationError(errors)
+    note = (note or "").strip()
+    again = InterviewAttempt.objects.filter(
+        interview=interview,
+        recorded_by=recorded_by,
+        attempted_at=attempted_at,
+        method=method,
+        outcome=outcome,
+        note=note,
+    ).first()
+    if again is not None:
+        return again
     attempt = InterviewAttempt(
         interview=interview,
         attempted_at=attempted_at,
         method=method,
         outcome=outcome,
-        note=(note or "").strip(),
+        note=note,
         recorded_by=recorded_by,
     )
     attempt.full_clean()

@@ -381,6 +381,29 @@ def test_choosing_the_same_interviewer_again_writes_and_audits_nothing(people, i
     assert ChronologyEntry.objects.filter(young_person=interview.young_person).count() == chronology
 
 
+def test_the_same_attempt_sent_again_is_recorded_once(people, interview):
+    services.interview_assign(
+        interview=interview,
+        assigned_by=people.manager,
+        agency=people.police,
+        interviewer=people.fiona,
+    )
+    attempt = {
+        "interview": interview,
+        "recorded_by": people.fiona,
+        "attempted_at": hours_ago(1),
+        "method": "phone",
+        "outcome": "no_answer",
+    }
+    first = services.interview_attempt_add(**attempt)
+    audited = AuditEntry.objects.filter(object_id=str(interview.pk)).count()
+    assert services.interview_attempt_add(**attempt).pk == first.pk
+    assert interview.attempts.count() == 1
+    assert AuditEntry.objects.filter(object_id=str(interview.pk)).count() == audited
+    services.interview_attempt_add(**{**attempt, "outcome": "declined"})
+    assert interview.attempts.count() == 2
+
+
 def test_the_allocated_practitioner_needs_a_reason_to_interview(people, interview):
     with pytest.raises(ValidationError) as error:
         services.interview_assign(
