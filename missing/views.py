@@ -38,7 +38,14 @@ from .forms import (
     RiskGradeForm,
     SendToPoliceForm,
 )
-from .models import InterviewStatus, PhilomenaProfile, PoliceImport, ReturnInterview
+from .models import (
+    ImportMatch,
+    InterviewStatus,
+    MatchStatus,
+    PhilomenaProfile,
+    PoliceImport,
+    ReturnInterview,
+)
 from .pdf import render_profile_pdf
 
 PAGE_SIZE = 25
@@ -798,6 +805,16 @@ def _candidates(user: Any, match: Any) -> list[YoungPerson]:
 
 @require_http_methods(["GET", "POST"])
 def match(request: HttpRequest, pk: Any) -> HttpResponse:
+    done = ImportMatch.objects.filter(pk=uuid_or_none(pk)).exclude(status=MatchStatus.WAITING)
+    answered = (
+        done.values_list("episode_id", flat=True).first()
+        if permissions.can_import(request.user)
+        else None
+    )
+    if answered:
+        # Answered already (the form sent twice, or by another manager): its episode says how.
+        messages.info(request, importing.ALREADY_MATCHED)
+        return redirect("missing:episode", pk=answered)
     found = permissions.get_match_for_user(request.user, pk)
     candidates = _candidates(request.user, found)
     if candidates:

@@ -655,3 +655,26 @@ def test_two_candidates_of_one_name_and_birthday_can_be_told_apart(people, clien
     assert len(labels) == 3, labels
     assert len(set(labels)) == 3, labels
     assert "postcode S9 9ZZ" in body
+
+
+def test_a_match_answered_twice_makes_one_episode_and_says_so(people, client_for):
+    match = _scene(people)["match"]
+    ImportMatch.objects.filter(pk=match.pk).update(
+        row={
+            "police_reference": "SY-9",
+            "given_name": "Noah",
+            "family_name": "Ellison",
+            "date_of_birth": str(people.noah.date_of_birth),
+            "missing_since": hours_ago(5).isoformat(),
+            "risk_grade": "low",
+        }
+    )
+    client = client_for(people.manager)
+    url = reverse("missing:match", kwargs={"pk": match.pk})
+    first = client.post(url, {"record": str(people.noah.pk)})
+    assert first.status_code == 302, first.content.decode()[:2000]
+    again = client.post(url, {"record": str(people.noah.pk)}, follow=True)
+    assert again.status_code == 200
+    assert "This row has already been matched" in again.content.decode()
+    assert MissingEpisode.objects.filter(police_reference="SY-9").count() == 1
+    assert client_for(people.alice).get(url).status_code == 404
