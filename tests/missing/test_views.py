@@ -626,6 +626,7 @@ def test_a_running_import_shows_its_progress_without_refreshing_the_page(people,
     assert 'http-equiv="refresh"' not in page
     assert f'hx-get="{progress_url}"' in page
     assert "htmx.min.js" in page
+    assert '"includeIndicatorStyles": false' in page  # no inline style for the CSP to refuse
     panel = client.get(progress_url).content.decode()
     assert "<html" not in panel
     assert 'value="40"' in panel
