@@ -263,6 +263,18 @@ def _add_reason(
     return request
 
 
+def _request_reasons(request: AssessmentRequest) -> list[tuple[Any, list[str]]]:
+    """An open request's reasons, oldest first, each as its id and the indicators it suggested
+    (the request's own reason with every indicator the request holds)."""
+    return [
+        (request.pk, list(request.suggested_indicators)),
+        *(
+            (reason.pk, list(reason.suggested_indicators))
+            for reason in request.further_reasons.order_by("requested_at", "id")
+        ),
+    ]
+
+
 def request_fold(*, request: AssessmentRequest, into: AssessmentRequest) -> None:
     """Fold one open request into another open one of the same young person (two records
     merged): its own reason and its further reasons become further reasons of ``into``, in the
@@ -896,13 +908,20 @@ def young_person_merged(
     risk level then follows the most recently approved assessment of either record (the rule an
     approval applies), so a merge never hides a higher level decided on the duplicate. If both
     have an open request, the duplicate's is folded into the survivor's (``request_fold``): one
-    open request a young person."""
+    open request a young person.
+
+    A draft under way on one record never saw the other record's open request: each of that
+    request's reasons reaches it now as it would have had the records been one all along
+    (``_drafts_reached``: its indicators join the draft's suggestions, the draft's page lists
+    the reason), and the open request left unanswered is answered by the oldest draft."""
     open_requests = {
         request.young_person_id: request
         for request in AssessmentRequest.objects.select_for_update().filter(
             young_person__in=[survivor, duplicate], status=RequestStatus.OPEN
         )
     }
+    drafts = {record.pk: _drafts_locked(record) for record in (survivor, duplicate)}
+    reasons = {record_id: _request_reasons(request) for record_id, request in open_requests.items()}
     if survivor.pk in open_requests and duplicate.pk in open_requests:
         request_fold(request=open_requests[duplicate.pk], into=open_requests[survivor.pk])
     moved = {
@@ -911,6 +930,16 @@ def young_person_merged(
         )
         for model in (Assessment, AssessmentRequest)
     }
+    for record_id, other_id in ((survivor.pk, duplicate.pk), (duplicate.pk, survivor.pk)):
+        for reason_id, indicators in reasons.get(other_id, []):
+            _drafts_reached(drafts[record_id], reason_id, indicators)
+    oldest = sorted(
+        [*drafts[survivor.pk], *drafts[duplicate.pk]], key=lambda d: (d.created_at, str(d.pk))
+    )
+    if oldest:
+        AssessmentRequest.objects.filter(
+            young_person=survivor, status=RequestStatus.OPEN, assessment__isnull=True
+        ).update(assessment=oldest[0])
     latest = (
         Assessment.objects.filter(young_person=survivor, status=AssessmentStatus.APPROVED)
         .order_by("-decided_at")

@@ -42,6 +42,10 @@ class GovukDateField(forms.MultiValueField):
             forms.CharField(required=False),
         )
         super().__init__(fields, require_all_fields=False, **kwargs)
+        if "required" not in (kwargs.get("error_messages") or {}):
+            # ``MultiValueField.clean`` refuses three empty boxes itself, before ``compress``:
+            # say what to enter there too, not "This field is required".
+            self.error_messages["required"] = f"Enter {self._label_lower()}"
 
     def compress(self, data_list: list[Any]) -> date | None:
         if not data_list or not any(data_list):

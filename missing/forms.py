@@ -25,6 +25,9 @@ GRADE_CHOICES = [(g.value, g.label) for g in GRADES_GIVEN]
 TIME_PATTERN = re.compile(r"([01]?\d|2[0-3])[:.]([0-5]\d)")
 
 
+GRADE_REQUIRED = "Choose the police risk grade: no apparent risk, low, medium or high"
+
+
 def _indicator_choices() -> list[tuple[str, str]]:
     return [(code, text) for _section, items in indicator_choices() for code, text in items]
 
@@ -39,12 +42,16 @@ class WhenMixin(forms.Form):
         super().__init__(*args, **kwargs)
         for prefix, label in self.WHEN:
             self.fields[f"{prefix}_date"] = GovukDateField(
-                label=f"Date {label}", past_only=True, help_text="For example, 27 3 2026"
+                label=f"Date {label}",
+                past_only=True,
+                help_text="For example, 27 3 2026",
+                error_messages={"required": f"Enter the date {label}"},
             )
             self.fields[f"{prefix}_time"] = forms.CharField(
                 label=f"Time {label}",
                 help_text="24-hour clock, for example 21:30",
                 max_length=5,
+                error_messages={"required": f"Enter the time {label}, like 21:30"},
             )
 
     def clean(self) -> dict[str, Any]:
@@ -87,6 +94,7 @@ class EpisodeReportForm(WhenMixin):
         label="Where were they last seen, and with whom?",
         widget=forms.Textarea,
         max_length=SHORT_TEXT_MAX_LENGTH,
+        error_messages={"required": "Say where the young person was last seen"},
     )
     circumstances = forms.CharField(
         label="Circumstances",
@@ -109,6 +117,7 @@ class EpisodeReportForm(WhenMixin):
         choices=GRADE_CHOICES,
         widget=forms.RadioSelect,
         help_text="As the police gave it",
+        error_messages={"required": GRADE_REQUIRED},
     )
 
 
@@ -129,7 +138,10 @@ class ReturnForm(WhenMixin):
         required=False,
     )
     return_method = forms.ChoiceField(
-        label="How did they come back?", choices=ReturnMethod.choices, widget=forms.RadioSelect
+        label="How did they come back?",
+        choices=ReturnMethod.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how the young person came back"},
     )
     cse_indicators = forms.MultipleChoiceField(
         label="CSE indicators seen",
@@ -146,7 +158,10 @@ class ReturnForm(WhenMixin):
 
 class RiskGradeForm(forms.Form):
     risk_grade = forms.ChoiceField(
-        label="New police risk grade", choices=GRADE_CHOICES, widget=forms.RadioSelect
+        label="New police risk grade",
+        choices=GRADE_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={"required": GRADE_REQUIRED},
     )
     reason = forms.CharField(
         label="Why has it changed?",
@@ -158,9 +173,16 @@ class RiskGradeForm(forms.Form):
 
 class AssignForm(forms.Form):
     agency = forms.ModelChoiceField(
-        label="Agency offering the interview", queryset=Agency.objects.none(), empty_label="Choose"
+        label="Agency offering the interview",
+        queryset=Agency.objects.none(),
+        empty_label="Choose",
+        error_messages={"required": "Choose the agency offering the interview"},
     )
-    interviewer = forms.ChoiceField(label="Interviewer", choices=())
+    interviewer = forms.ChoiceField(
+        label="Interviewer",
+        choices=(),
+        error_messages={"required": "Choose who will offer the interview"},
+    )
     independence_note = forms.CharField(
         label="If they are allocated to the young person, why should they interview?",
         widget=forms.Textarea,
@@ -180,27 +202,45 @@ class AttemptForm(WhenMixin):
     WHEN = (("attempted", "you tried"),)
 
     method = forms.ChoiceField(
-        label="How?", choices=AttemptMethod.choices, widget=forms.RadioSelect
+        label="How?",
+        choices=AttemptMethod.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how you tried to reach the young person"},
     )
     outcome = forms.ChoiceField(
-        label="What happened?", choices=AttemptOutcome.choices, widget=forms.RadioSelect
+        label="What happened?",
+        choices=AttemptOutcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what happened"},
     )
     note = forms.CharField(
         label="Note", widget=forms.Textarea, max_length=REASON_MAX_LENGTH, required=False
     )
 
 
-def _narrative(label: str, required: bool = False) -> forms.CharField:
+def _narrative(label: str, required: str = "") -> forms.CharField:
+    """A long answer; ``required`` is the message when it is left empty (optional if none)."""
     return forms.CharField(
-        label=label, widget=forms.Textarea, max_length=NARRATIVE_MAX_LENGTH, required=required
+        label=label,
+        widget=forms.Textarea,
+        max_length=NARRATIVE_MAX_LENGTH,
+        required=bool(required),
+        error_messages={"required": required} if required else None,
     )
 
 
 class InterviewForm(WhenMixin):
     WHEN = (("held", "the interview was held"),)
 
-    location_held = forms.CharField(label="Where was the interview held?", max_length=200)
-    where_been = _narrative("Where had the young person been?", required=True)
+    location_held = forms.CharField(
+        label="Where was the interview held?",
+        max_length=200,
+        error_messages={"required": "Say where the interview was held"},
+    )
+    where_been = _narrative(
+        "Where had the young person been?",
+        required="Say where the young person had been, or that they did not say",
+    )
     with_whom = _narrative("Who were they with?")
     travel = _narrative("How did they get there and back?")
     push_factors = _narrative("Push factors (what made them leave)")
@@ -225,7 +265,10 @@ class DeclineForm(WhenMixin):
     WHEN = (("declined", "they declined"),)
 
     declined_reason = forms.CharField(
-        label="What did the young person say?", widget=forms.Textarea, max_length=REASON_MAX_LENGTH
+        label="What did the young person say?",
+        widget=forms.Textarea,
+        max_length=REASON_MAX_LENGTH,
+        error_messages={"required": "Say what the young person said, or why it was declined"},
     )
     carers_offered = forms.BooleanField(
         label="The parents or carers were offered the chance to give information", required=False
@@ -247,7 +290,10 @@ class FindingsForm(forms.Form):
     and phones it mentions (three of each; send again from the intelligence pages for more)."""
 
     content = forms.CharField(
-        label="What the interview found", widget=forms.Textarea, max_length=NARRATIVE_MAX_LENGTH
+        label="What the interview found",
+        widget=forms.Textarea,
+        max_length=NARRATIVE_MAX_LENGTH,
+        error_messages={"required": "Say what the interview found"},
     )
     source_evaluation = forms.ChoiceField(
         label="Source evaluation", choices=_codes("source_evaluation"), initial="C"
@@ -389,7 +435,14 @@ class ProfileForm(forms.Form):
 
 
 class PhotoForm(forms.Form):
-    photo = forms.FileField(label="Upload a recent photo", help_text="A JPG or PNG, up to 5 MB")
+    photo = forms.FileField(
+        label="Upload a recent photo",
+        help_text="A JPG or PNG, up to 5 MB",
+        error_messages={
+            "required": "Choose a JPG or PNG photo to upload",
+            "empty": "The selected file is empty",
+        },
+    )
     photo_taken_on = GovukDateField(label="When was it taken?", past_only=True, required=False)
 
 
@@ -398,12 +451,19 @@ class SendToPoliceForm(forms.Form):
         label="Who is it going to?",
         help_text="The officer's name and collar number, or the team",
         max_length=200,
+        error_messages={"required": "Say who it is going to: the officer or the police team"},
     )
-    police_reference = forms.CharField(label="Police reference", max_length=40)
+    police_reference = forms.CharField(
+        label="Police reference",
+        max_length=40,
+        error_messages={"required": "Enter the police reference of the missing report"},
+    )
 
 
 class CarerForm(forms.Form):
-    carer = forms.ChoiceField(label="Carer", choices=())
+    carer = forms.ChoiceField(
+        label="Carer", choices=(), error_messages={"required": "Choose the carer to name"}
+    )
 
     def __init__(self, *args: Any, carers: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -418,7 +478,11 @@ class CarerForm(forms.Form):
 
 class CarerRevokeForm(forms.Form):
     carer = forms.UUIDField(widget=forms.HiddenInput)
-    reason = forms.CharField(label="Why?", max_length=REASON_MAX_LENGTH)
+    reason = forms.CharField(
+        label="Why?",
+        max_length=REASON_MAX_LENGTH,
+        error_messages={"required": "Say why they are no longer the carer"},
+    )
 
 
 class ImportForm(forms.Form):
@@ -428,20 +492,36 @@ class ImportForm(forms.Form):
             "Columns: police_reference, given_name, family_name, date_of_birth, missing_since, "
             "risk_grade; optionally returned_at, last_seen, circumstances, postcode, looked_after"
         ),
+        error_messages={
+            "required": "Choose the police's CSV file to import",
+            "empty": "The selected file is empty",
+        },
     )
 
 
 class MatchForm(forms.Form):
-    record = forms.ChoiceField(label="Which record is it?", choices=(), widget=forms.RadioSelect)
+    record = forms.ChoiceField(
+        label="Which record is it?",
+        choices=(),
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the record it is, or someone new"},
+    )
 
     def __init__(self, *args: Any, candidates: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["record"].choices = [
-            (
-                str(r.pk),
-                f"{r.full_name}, born {r.date_of_birth:%d %B %Y}"
-                if r.date_of_birth
-                else r.full_name,
-            )
-            for r in candidates
-        ] + [("new", "None of these: someone new (a record is made)")]
+        self.fields["record"].choices = [(str(r.pk), candidate_label(r)) for r in candidates] + [
+            ("new", "None of these: someone new (a record is made)")
+        ]
+
+
+def candidate_label(record: Any) -> str:
+    """A candidate as the team manager must tell it from the others: two records of one name
+    and date of birth are exactly what the queue holds, so the postcode, whether the child is
+    looked after and when the record was made come with the name."""
+    born = f", born {record.date_of_birth:%d %B %Y}" if record.date_of_birth else ""
+    details = [
+        f"postcode {record.postcode}" if record.postcode else "no postcode",
+        "looked after" if record.looked_after else "not looked after",
+        f"record made {timezone.localtime(record.created_at):%d %B %Y}",
+    ]
+    return f"{record.full_name}{born} ({'; '.join(details)})"

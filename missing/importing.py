@@ -655,6 +655,9 @@ def _import_batch(
     return len(batch) < BATCH_ROWS
 
 
+ALREADY_MATCHED = "This row has already been matched"
+
+
 @transaction.atomic
 def match_resolve(
     *, match: ImportMatch, resolved_by: User, young_person: YoungPerson | None
@@ -663,8 +666,16 @@ def match_resolve(
     record they can see), or ``None`` for someone new (a record is made)."""
     if not permissions.can_import(resolved_by):
         raise PermissionDenied
+    # Locked and read again: of two answers at once (a double click, two managers) the second
+    # waits for the first, then finds the row matched, instead of failing on its reference.
+    match.status = (
+        ImportMatch.objects.select_for_update()
+        .filter(pk=match.pk)
+        .values_list("status", flat=True)
+        .first()
+    )
     if match.status != MatchStatus.WAITING:
-        raise ValidationError("This row has already been matched")
+        raise ValidationError(ALREADY_MATCHED)
     try:
         parsed = parse_row(match.row)
     except ValueError as error:

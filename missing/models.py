@@ -507,6 +507,11 @@ class PoliceImport(models.Model):
         return f"Import of {self.file_name}"
 
     @property
+    def is_running(self) -> bool:
+        """Queued or under way: its page shows the progress as it goes."""
+        return self.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
+
+    @property
     def progress(self) -> int:
         """0-100, by bytes read: known without counting the file's lines first."""
         if self.status == ImportStatus.DONE:

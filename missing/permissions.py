@@ -18,7 +18,9 @@ carer          a frontline user named carer of one young person (an object grant
                child missing and sees the episodes they reported; nothing else of the record
 reporter       any staff user but LSCB and admin reports an episode (search before create,
                only among the records they may see) and sees the episodes they reported,
-               records the return and the police's grade changes
+               records the return and the police's grade changes; the rules that fired on
+               an episode (which speak of the record's history) only if they may see the
+               record
 analyst        reports episodes; sees what reaches them as intelligence (its own funnel)
 lscb_manager   none (aggregate figures only, in ``reports``)
 admin          none (configuration only)

@@ -154,7 +154,9 @@ def episode_report(
 ) -> MissingEpisode:
     """Report a child missing. The young person is a record the reporter may see (or cares for),
     or details from which the record is found or made. Raises "currently missing" on the record,
-    writes the chronology, and runs the rules."""
+    writes the chronology, and runs the rules. The same report sent again by the same reporter
+    (the young person, missing since the same moment, still open) returns the episode it made
+    and writes nothing."""
     if not permissions.can_report(reported_by):
         raise PermissionDenied
     if (
@@ -181,6 +183,9 @@ def episode_report(
         young_person = _resolve_young_person(
             reported_by, young_person_details or {}, confirmed_new=confirmed_new
         )
+    again = _same_report_open(reported_by, young_person, missing_since)
+    if again is not None:
+        return again  # the same report sent again (a double click, Back and send): one episode
     episode = MissingEpisode(
         young_person=young_person,
         missing_since=missing_since,
@@ -220,6 +225,25 @@ def episode_report(
     currently_missing_raise(episode=episode, raised_by=reported_by)
     rules_apply(episode=episode, actor=reported_by)
     return episode
+
+
+def _same_report_open(
+    reporter: User, young_person: YoungPerson, missing_since: datetime | None
+) -> MissingEpisode | None:
+    """The reporter's own open episode of the young person missing since the same moment: the
+    report sent again, not a new episode. The record is locked first, so of two copies sent at
+    once the second waits for the first and then finds it."""
+    YoungPerson.objects.select_for_update().filter(pk=young_person.pk).values_list("pk").first()
+    return (
+        MissingEpisode.objects.filter(
+            young_person=young_person,
+            reported_by=reporter,
+            missing_since=missing_since,
+            status=EpisodeStatus.MISSING,
+        )
+        .order_by("reported_at", "id")
+        .first()
+    )
 
 
 def currently_missing_raise(*, episode: MissingEpisode, raised_by: User) -> None:
@@ -282,6 +306,18 @@ def episode_set_risk_grade(
     return episode
 
 
+ALREADY_RETURNED = "The return has already been recorded"
+RETURN_FIELDS = (
+    "status",
+    "returned_at",
+    "found_location",
+    "found_with",
+    "return_method",
+    "cse_indicators",
+    "returned_recorded_by",
+)
+
+
 @transaction.atomic
 def episode_return(
     *,
@@ -297,7 +333,10 @@ def episode_return(
     """The child is found or has come back: where (a location, the entity intelligence uses),
     with whom, how, and the CSE indicators seen. The duration is computed. A return home
     interview falls due ``MISSING_INTERVIEW_HOURS`` after the return; the rules run (during the
-    run of ``police_import``, its summary tells the team managers: see ``rules_apply``)."""
+    run of ``police_import``, its summary tells the team managers: see ``rules_apply``).
+
+    The episode is written only if it is still open in the database: a return already recorded
+    (the form sent twice, two people at once) is refused with a message, never recorded twice."""
     if not permissions.can_record_return(returned_by, episode):
         raise PermissionDenied
     errors: dict[str, Any] = {}
@@ -337,7 +376,13 @@ def episode_return(
     # episode began, with the status returned): each constraint checked again is a query, and
     # the database holds them all anyway.
     episode.full_clean(exclude=MissingEpisode.REFERENCES, validate_constraints=False)
-    episode.save()
+    # One conditional UPDATE: a second return waits for the first's row lock, then finds the
+    # episode no longer open and writes nothing.
+    written = MissingEpisode.objects.filter(pk=episode.pk, status=EpisodeStatus.MISSING).update(
+        **{name: getattr(episode, name) for name in RETURN_FIELDS}
+    )
+    if not written:
+        raise ValidationError(ALREADY_RETURNED)
     interview = ReturnInterview(
         episode=episode,
         young_person=episode.young_person,
@@ -645,9 +690,10 @@ def interview_assign(
     agency: Agency,
     interviewer: User,
     independence_note: str = "",
-) -> ReturnInterview:
+) -> bool:
     """Choose the independent person: a user of the chosen agency. A practitioner allocated to
-    the young person is not independent; choosing one needs the reason written down."""
+    the young person is not independent; choosing one needs the reason written down. Whether
+    anything changed is returned: the same choice again writes and audits nothing."""
     if not permissions.can_assign_interview(assigned_by):
         raise PermissionDenied
     if interview.status != InterviewStatus.DUE:
@@ -667,6 +713,12 @@ def interview_assign(
                 )
             }
         )
+    if (interview.agency_id, interview.interviewer_id, interview.independence_note) == (
+        agency.pk,
+        interviewer.pk,
+        note,
+    ):
+        return False  # chosen already (a second click, a form sent again): nothing to record
     interview.agency = agency
     interview.interviewer = interviewer
     interview.independence_note = note
@@ -688,10 +740,32 @@ def interview_assign(
         obj=interview,
         recorded_by=assigned_by,
     )
-    return interview
+    return True
+
+
+ALREADY_RECORDED = "The return home interview has already been recorded"
+ALREADY_SHARED = "The findings have already been shared as intelligence"
+
+
+def _lock_interview(interview: ReturnInterview) -> None:
+    """Lock the interview until the transaction ends and read again what says whether it may
+    still be recorded or shared: of two submissions at once (a double click, two people) the
+    second waits for the first and then finds it done."""
+    fresh = (
+        ReturnInterview.objects.select_for_update(of=("self",))
+        .filter(pk=interview.pk)
+        .values("status", "intelligence_item_id")
+        .first()
+    )
+    if fresh is not None:
+        interview.status = fresh["status"]
+        interview.intelligence_item_id = fresh["intelligence_item_id"]
 
 
 def _check_may_record(user: User, interview: ReturnInterview) -> None:
+    _lock_interview(interview)
+    if interview.status != InterviewStatus.DUE:
+        raise ValidationError(ALREADY_RECORDED)
     if not permissions.can_record_interview(user, interview):
         raise PermissionDenied
 
@@ -706,7 +780,9 @@ def interview_attempt_add(
     outcome: str,
     note: str = "",
 ) -> InterviewAttempt:
-    """One try at reaching the child: when, how and what happened."""
+    """One try at reaching the child: when, how and what happened. The same attempt sent again
+    by the same person (a double click, Back and send) is the one already recorded: nothing is
+    written or audited twice (the interview is locked, so two copies at once are one too)."""
     _check_may_record(recorded_by, interview)
     errors: dict[str, Any] = {}
     try:
@@ -719,12 +795,23 @@ def interview_attempt_add(
         errors["outcome"] = ["Choose what happened"]
     if errors:
         raise ValidationError(errors)
+    note = (note or "").strip()
+    again = InterviewAttempt.objects.filter(
+        interview=interview,
+        recorded_by=recorded_by,
+        attempted_at=attempted_at,
+        method=method,
+        outcome=outcome,
+        note=note,
+    ).first()
+    if again is not None:
+        return again
     attempt = InterviewAttempt(
         interview=interview,
         attempted_at=attempted_at,
         method=method,
         outcome=outcome,
-        note=(note or "").strip(),
+        note=note,
         recorded_by=recorded_by,
     )
     attempt.full_clean()
@@ -871,6 +958,9 @@ def interview_share_findings(
     one action: a graded return-interview debrief linked to the young person, on the analyst's
     desk, its subjects found or created as entities (so the VOL picture and the pattern alerts
     see them). Once per interview."""
+    _lock_interview(interview)
+    if interview.intelligence_item_id is not None:
+        raise ValidationError(ALREADY_SHARED)
     if not permissions.can_share_findings(shared_by, interview):
         raise PermissionDenied
     young_person = interview.young_person
@@ -989,17 +1079,25 @@ PROFILE_FIELDS = (
 
 
 @transaction.atomic
-def profile_update(
-    *, profile: PhilomenaProfile, updated_by: User, **fields: Any
-) -> PhilomenaProfile:
+def profile_update(*, profile: PhilomenaProfile, updated_by: User, **fields: Any) -> list[str]:
+    """Change the profile's details; the names of the fields that changed are returned. A save
+    that changes nothing writes nothing and audits nothing (an empty list: "Nothing changed")."""
     if not permissions.can_edit_profile(updated_by, profile):
         raise PermissionDenied
     unknown = set(fields) - set(PROFILE_FIELDS)
     if unknown:
         raise TypeError(f"unknown profile fields: {sorted(unknown)}")
-    for name, value in fields.items():
-        setattr(profile, name, value.strip() if isinstance(value, str) else value)
-    review = fields.get("review_date")
+    values = {
+        name: value.strip() if isinstance(value, str) else value for name, value in fields.items()
+    }
+    changed = [
+        name for name in PROFILE_FIELDS if name in values and values[name] != getattr(profile, name)
+    ]
+    if not changed:
+        return []
+    for name in changed:
+        setattr(profile, name, values[name])
+    review = values.get("review_date")
     if isinstance(review, date) and review < timezone.localdate():
         raise ValidationError({"review_date": "The review date must be today or later"})
     profile.updated_at = _now()
@@ -1012,9 +1110,9 @@ def profile_update(
         obj=profile,
         subject_id=profile.young_person_id,
         summary="Philomena profile updated",
-        detail={"fields": sorted(fields)},
+        detail={"fields": changed},
     )
-    return profile
+    return changed
 
 
 def photo_dir() -> Path:

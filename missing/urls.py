@@ -33,6 +33,7 @@ urlpatterns = [
     path("young-people/<uuid:pk>/carers/revoke/", views.carer_revoke, name="carer_revoke"),
     path("imports/", views.imports, name="imports"),
     path("imports/<uuid:pk>/", views.import_detail, name="import"),
+    path("imports/<uuid:pk>/progress/", views.import_progress, name="import_progress"),
     path("imports/matches/", views.matches, name="matches"),
     path("imports/matches/<uuid:pk>/", views.match, name="match"),
 ]

@@ -38,7 +38,14 @@ from .forms import (
     RiskGradeForm,
     SendToPoliceForm,
 )
-from .models import InterviewStatus, PhilomenaProfile, PoliceImport, ReturnInterview
+from .models import (
+    ImportMatch,
+    InterviewStatus,
+    MatchStatus,
+    PhilomenaProfile,
+    PoliceImport,
+    ReturnInterview,
+)
 from .pdf import render_profile_pdf
 
 PAGE_SIZE = 25
@@ -206,17 +213,21 @@ def report(request: HttpRequest) -> HttpResponse:
 def _episode_context(user: Any, episode: Any) -> dict[str, Any]:
     interview = getattr(episode, "interview", None)
     profile = selectors_profile(episode.young_person)
+    can_see_record = permissions.works_cases(
+        user
+    ) and permissions.yp_permissions.can_view_young_person(user, episode.young_person)
     return {
         "episode": episode,
         "young_person": episode.young_person,
         "interview": interview,
         "changes": list(episode.grade_changes.select_related("changed_by")),
-        "firings": list(episode.firings.all()),
+        # The rules speak of the record's history (three episodes in 90 days): only for those
+        # who may see the record, not a reporter whose details were linked to it silently.
+        "firings": list(episode.firings.all()) if can_see_record else [],
         "profile": profile if profile and permissions.can_edit_profile(user, profile) else None,
         "can_return": permissions.can_record_return(user, episode),
         "can_grade": permissions.can_change_grade(user, episode),
-        "can_see_record": permissions.works_cases(user)
-        and permissions.yp_permissions.can_view_young_person(user, episode.young_person),
+        "can_see_record": can_see_record,
         "grade_form": RiskGradeForm(),
     }
 
@@ -257,6 +268,10 @@ def risk_grade(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def record_return(request: HttpRequest, pk: Any) -> HttpResponse:
     found = permissions.get_episode_for_user(request.user, pk)
+    if not found.is_open:
+        # The form sent again (a double click, Back and send): the episode says what was recorded.
+        messages.info(request, services.ALREADY_RETURNED)
+        return redirect("missing:episode", pk=found.pk)
     require(permissions.can_record_return(request.user, found))
     form = ReturnForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -391,7 +406,7 @@ def interview_assign(request: HttpRequest, pk: Any) -> HttpResponse:
             u for u in [*choices, *allocated] if str(u.pk) == form.cleaned_data["interviewer"]
         )
         try:
-            services.interview_assign(
+            changed = services.interview_assign(
                 interview=found,
                 assigned_by=request.user,
                 agency=form.cleaned_data["agency"],
@@ -401,7 +416,10 @@ def interview_assign(request: HttpRequest, pk: Any) -> HttpResponse:
         except ValidationError as error:
             show_service_errors(form, error)
         else:
-            messages.success(request, "The interviewer has been chosen.")
+            if changed:
+                messages.success(request, "The interviewer has been chosen.")
+            else:
+                messages.info(request, "Nothing changed")
             return redirect("missing:interview", pk=found.pk)
     return _invalid(
         request,
@@ -440,6 +458,10 @@ def interview_attempt(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def interview_record(request: HttpRequest, pk: Any) -> HttpResponse:
     found = permissions.get_interview_for_user(request.user, pk)
+    if found.status != "due":
+        # The form sent again (a double click, Back and send): the interview shows what was kept.
+        messages.info(request, services.ALREADY_RECORDED)
+        return redirect("missing:interview", pk=found.pk)
     require(permissions.can_record_interview(request.user, found))
     form = InterviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -466,6 +488,10 @@ def interview_record(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def interview_decline(request: HttpRequest, pk: Any) -> HttpResponse:
     found = permissions.get_interview_for_user(request.user, pk)
+    if found.status != "due":
+        # The form sent again (a double click, Back and send): the interview shows what was kept.
+        messages.info(request, services.ALREADY_RECORDED)
+        return redirect("missing:interview", pk=found.pk)
     require(permissions.can_record_interview(request.user, found))
     form = DeclineForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -504,6 +530,9 @@ def _findings_text(interview: Any) -> str:
 def interview_findings(request: HttpRequest, pk: Any) -> HttpResponse:
     """The interview's findings as intelligence, in one action."""
     found = permissions.get_interview_for_user(request.user, pk)
+    if found.intelligence_item_id is not None:
+        messages.info(request, services.ALREADY_SHARED)
+        return redirect("missing:interview", pk=found.pk)
     require(permissions.can_share_findings(request.user, found))
     form = FindingsForm(request.POST or None, initial={"content": _findings_text(found)})
     if request.method == "POST" and form.is_valid():
@@ -565,11 +594,16 @@ def profile_edit(request: HttpRequest, pk: Any) -> HttpResponse:
     form = ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.profile_update(profile=found, updated_by=request.user, **form.cleaned_data)
+            changed = services.profile_update(
+                profile=found, updated_by=request.user, **form.cleaned_data
+            )
         except ValidationError as error:
             show_service_errors(form, error)
         else:
-            messages.success(request, "The profile has been saved.")
+            if changed:
+                messages.success(request, "The profile has been saved.")
+            else:
+                messages.info(request, "Nothing changed")
             return redirect("missing:profile", pk=found.pk)
     status = 400 if request.method == "POST" else 200
     return render(
@@ -734,10 +768,18 @@ def imports(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET"])
 def import_detail(request: HttpRequest, pk: Any) -> HttpResponse:
-    """The import's progress (the page refreshes itself while it runs) and every rejected row
-    with its line and reason."""
+    """The import's progress (polled while it runs, see ``import_progress``) and every rejected
+    row with its line and reason."""
     found = permissions.get_import_for_user(request.user, pk)
     return render(request, "missing/import.html", {"police_import": found})
+
+
+@require_http_methods(["GET"])
+def import_progress(request: HttpRequest, pk: Any) -> HttpResponse:
+    """The progress panel alone, polled by the import's page (htmx) until the import is over:
+    the page itself never refreshes (no ``meta refresh``, which WCAG 2.2.1 rules out)."""
+    found = permissions.get_import_for_user(request.user, pk, channel="progress")
+    return render(request, "missing/_import_progress.html", {"police_import": found})
 
 
 @require_http_methods(["GET"])
@@ -763,6 +805,16 @@ def _candidates(user: Any, match: Any) -> list[YoungPerson]:
 
 @require_http_methods(["GET", "POST"])
 def match(request: HttpRequest, pk: Any) -> HttpResponse:
+    done = ImportMatch.objects.filter(pk=uuid_or_none(pk)).exclude(status=MatchStatus.WAITING)
+    answered = (
+        done.values_list("episode_id", flat=True).first()
+        if permissions.can_import(request.user)
+        else None
+    )
+    if answered:
+        # Answered already (the form sent twice, or by another manager): its episode says how.
+        messages.info(request, importing.ALREADY_MATCHED)
+        return redirect("missing:episode", pk=answered)
     found = permissions.get_match_for_user(request.user, pk)
     candidates = _candidates(request.user, found)
     if candidates:

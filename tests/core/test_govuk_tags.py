@@ -69,3 +69,9 @@ def test_a_risk_level_is_one_tag_coloured_by_severity(level, colour):
         Context({"level": level})
     )
     assert html == f'<strong class="govuk-tag govuk-tag--{colour}">CSE risk: Label</strong>'
+
+
+def test_an_empty_required_date_says_what_to_enter():
+    form = ExampleForm({"several": ["a"], "one": "a", "when_0": "", "when_1": "", "when_2": ""})
+    assert not form.is_valid()
+    assert form.errors["when"] == ["Enter date of the visit"]

@@ -314,3 +314,24 @@ def test_carers_are_named_and_revoked_through_the_api(people, api_client_for):
         "fiona named carer (Philomena profile)",
         "fiona no longer carer (Philomena profile)",
     ]
+
+
+def test_a_patch_that_changes_nothing_writes_and_audits_nothing(people, api_client_for):
+    from cse_portal.audit.models import AuditAction, AuditEntry
+
+    profile = services.carer_name(
+        young_person=people.maya, carer=people.fiona, named_by=people.alice
+    )
+    client = api_client_for(people.fiona)
+    url = f"/api/v1/philomena-profiles/{profile.pk}/"
+    assert client.patch(url, {"medication": "Inhaler"}, format="json").status_code == 200
+    profile.refresh_from_db()
+    stamp = profile.updated_at
+    altered = AuditEntry.objects.filter(action=AuditAction.ALTER, object_id=str(profile.pk))
+    before = altered.count()
+    again = client.patch(url, {"medication": " Inhaler "}, format="json")
+    assert again.status_code == 200
+    assert again.json()["medication"] == "Inhaler"
+    profile.refresh_from_db()
+    assert profile.updated_at == stamp
+    assert altered.count() == before

@@ -22,6 +22,7 @@ from missing.models import (
     EpisodeStatus,
     InterviewStatus,
     MissingEpisode,
+    ReturnInterview,
     RiskGradeChange,
     TriggerFiring,
 )
@@ -48,6 +49,20 @@ def test_a_report_raises_currently_missing_and_writes_the_chronology(people, rep
     ).exists()
     assert AuditEntry.objects.filter(object_id=str(episode.pk), action=AuditAction.COLLECT).exists()
     assert RiskGradeChange.objects.get(episode=episode).grade == "medium"
+
+
+def test_the_same_report_sent_again_is_the_same_episode_and_writes_nothing(people, report):
+    since = hours_ago(5)
+    first = report(missing_since=since)
+    audited = AuditEntry.objects.count()
+    chronology = ChronologyEntry.objects.count()
+    again = report(missing_since=since)
+    assert again.pk == first.pk
+    assert MissingEpisode.objects.filter(young_person=people.maya).count() == 1
+    assert (AuditEntry.objects.count(), ChronologyEntry.objects.count()) == (audited, chronology)
+    # Another reporter's report, or another time, is a report of its own.
+    assert report(missing_since=since, by=people.manager).pk != first.pk
+    assert report(missing_since=hours_ago(4)).pk != first.pk
 
 
 def test_a_frontline_reporter_with_details_gets_the_exact_record_linked(people):
@@ -117,6 +132,16 @@ def test_the_found_location_is_the_same_entity_intelligence_uses(people, report,
     )
     assert first.found_location_id == second.found_location_id
     assert Entity.objects.filter(kind="location").count() == 1
+
+
+def test_a_return_recorded_meanwhile_is_refused_not_recorded_twice(people, report, returned):
+    episode = report(hours=5)
+    stale = MissingEpisode.objects.get(pk=episode.pk)  # read before the other return
+    returned(episode, ago=1)
+    with pytest.raises(ValidationError) as refused:
+        returned(stale, ago=0.5)
+    assert "already been recorded" in str(refused.value)
+    assert ReturnInterview.objects.filter(episode=episode).count() == 1
 
 
 def test_a_return_before_the_child_went_missing_is_refused(people, report, returned):
@@ -342,6 +367,43 @@ def test_the_team_manager_chooses_an_independent_interviewer(people, interview):
     assert permissions.get_interview_for_user(people.fiona, interview.pk) == interview
 
 
+def test_choosing_the_same_interviewer_again_writes_and_audits_nothing(people, interview):
+    from cse_portal.audit.models import AuditEntry
+    from cse_portal.young_people.models import ChronologyEntry
+
+    choice = {"agency": people.police, "interviewer": people.fiona}
+    assert services.interview_assign(interview=interview, assigned_by=people.manager, **choice)
+    audited = AuditEntry.objects.filter(object_id=str(interview.pk)).count()
+    chronology = ChronologyEntry.objects.filter(young_person=interview.young_person).count()
+    again = services.interview_assign(interview=interview, assigned_by=people.manager, **choice)
+    assert again is False
+    assert AuditEntry.objects.filter(object_id=str(interview.pk)).count() == audited
+    assert ChronologyEntry.objects.filter(young_person=interview.young_person).count() == chronology
+
+
+def test_the_same_attempt_sent_again_is_recorded_once(people, interview):
+    services.interview_assign(
+        interview=interview,
+        assigned_by=people.manager,
+        agency=people.police,
+        interviewer=people.fiona,
+    )
+    attempt = {
+        "interview": interview,
+        "recorded_by": people.fiona,
+        "attempted_at": hours_ago(1),
+        "method": "phone",
+        "outcome": "no_answer",
+    }
+    first = services.interview_attempt_add(**attempt)
+    audited = AuditEntry.objects.filter(object_id=str(interview.pk)).count()
+    assert services.interview_attempt_add(**attempt).pk == first.pk
+    assert interview.attempts.count() == 1
+    assert AuditEntry.objects.filter(object_id=str(interview.pk)).count() == audited
+    services.interview_attempt_add(**{**attempt, "outcome": "declined"})
+    assert interview.attempts.count() == 2
+
+
 def test_the_allocated_practitioner_needs_a_reason_to_interview(people, interview):
     with pytest.raises(ValidationError) as error:
         services.interview_assign(
@@ -473,10 +535,33 @@ def test_the_findings_become_intelligence_in_one_action(people, interview):
     assert item.status == "received"
     kinds = set(item.mentions.values_list("entity__kind", flat=True))
     assert {"location", "vehicle", "phone", "person"} <= kinds
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationError, match="already been shared"):
         services.interview_share_findings(
             interview=interview, shared_by=people.manager, content="Again", subjects=[]
         )
+
+
+def test_an_interview_recorded_or_shared_meanwhile_is_not_recorded_or_shared_twice(
+    people, interview
+):
+    held = {"held_at": hours_ago(1), "location_held": "Home", "where_been": "Page Hall"}
+    stale = ReturnInterview.objects.get(pk=interview.pk)  # read before the other submission
+    services.interview_complete(interview=interview, recorded_by=people.manager, **held)
+    with pytest.raises(ValidationError, match="already been recorded"):
+        services.interview_complete(interview=stale, recorded_by=people.manager, **held)
+    stale = ReturnInterview.objects.get(pk=interview.pk)
+    services.interview_share_findings(
+        interview=interview, shared_by=people.manager, content="Page Hall", subjects=[]
+    )
+    with pytest.raises(ValidationError, match="already been shared"):
+        services.interview_share_findings(
+            interview=stale, shared_by=people.manager, content="Page Hall", subjects=[]
+        )
+    assert IntelligenceItem.objects.filter(origin=Origin.RETURN_INTERVIEW).count() == 1
+    held_entries = AuditEntry.objects.filter(
+        object_id=str(interview.pk), summary="Return home interview held"
+    )
+    assert held_entries.count() == 1
 
 
 # --- Carers, profiles and photos ------------------------------------------------------------------

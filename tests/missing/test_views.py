@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -130,6 +131,14 @@ class TestLadder(Ladder):
         Page("carers", record_url("carers"), "alice", "bob", 404, "Named carers"),
         Page("imports", url("imports"), "manager", "alice", 403, "Recent imports"),
         Page("import", url("import", "import"), "manager", "alice", 404, "Rows rejected"),
+        Page(
+            "import progress",
+            url("import_progress", "import"),
+            "manager",
+            "alice",
+            404,
+            "Episodes created",
+        ),
         Page("match queue", url("matches"), "manager", "alice", 403, "SY-9"),
         Page("match", url("match", "match"), "manager", "alice", 404, "Noah Ellison"),
     ]
@@ -162,6 +171,28 @@ def test_a_carer_reports_the_child_from_the_profile_and_sees_the_episode(people,
     assert "Send the Philomena profile to police" in shown
     assert (
         client.get(reverse("young_people:detail", kwargs={"pk": people.maya.pk})).status_code == 404
+    )
+
+
+def test_a_report_sent_twice_makes_one_episode(people, client_for):
+    client = client_for(people.alice)
+    today = timezone.localtime()
+    form = {
+        "young_person": str(people.maya.pk),
+        "missing_date_0": today.day,
+        "missing_date_1": today.month,
+        "missing_date_2": today.year,
+        "missing_time": "00:00",
+        "last_seen": "Left the home after tea",
+        "risk_grade": "medium",
+    }
+    first = client.post(reverse("missing:report"), form)
+    second = client.post(reverse("missing:report"), form)
+    episode = MissingEpisode.objects.get()
+    assert (
+        first["Location"]
+        == second["Location"]
+        == reverse("missing:episode", kwargs={"pk": episode.pk})
     )
 
 
@@ -217,6 +248,29 @@ def test_the_return_page_records_the_return(people, client_for):
     episode.refresh_from_db()
     assert episode.status == "returned"
     assert episode.found_location.postcode == "S1 2BP"
+
+
+def test_a_return_sent_twice_is_recorded_once_and_says_so(people, client_for):
+    episode = _scene(people)["open"]
+    now = timezone.localtime()
+    form = {
+        "returned_date_0": now.day,
+        "returned_date_1": now.month,
+        "returned_date_2": now.year,
+        "returned_time": now.strftime("%H:%M"),
+        "return_method": "found_police",
+    }
+    client = client_for(people.alice)
+    url = reverse("missing:return", kwargs={"pk": episode.pk})
+    assert client.post(url, form).status_code == 302
+    again = client.post(url, form, follow=True)
+    assert again.status_code == 200
+    assert "The return has already been recorded" in again.content.decode()
+    assert ReturnInterview.objects.filter(episode=episode).count() == 1
+    recorded = AuditEntry.objects.filter(
+        object_id=str(episode.pk), summary="Return from missing recorded"
+    )
+    assert recorded.count() == 1
 
 
 def test_the_interviewer_is_chosen_from_the_agency_not_typed(people, client_for):
@@ -453,3 +507,175 @@ def test_the_record_panel_costs_the_same_with_many_episodes(people, client_for):
         for n in range(30)
     )
     assert count_queries(client, path) == few
+
+
+def test_a_profile_saved_unchanged_says_nothing_changed_and_writes_nothing(people, client_for):
+    profile = _scene(people)["profile"]
+    carer = client_for(people.fiona)
+    url = reverse("missing:profile_edit", kwargs={"pk": profile.pk})
+    form = {"medication": "Inhaler", "medical_needs": "Asthma"}
+    assert carer.post(url, form).status_code == 302
+    profile.refresh_from_db()
+    stamp = profile.updated_at
+    altered = AuditEntry.objects.filter(action=AuditAction.ALTER, object_id=str(profile.pk))
+    before = altered.count()
+    response = carer.post(url, form, follow=True)
+    assert "Nothing changed" in response.content.decode()
+    profile.refresh_from_db()
+    assert profile.updated_at == stamp
+    assert altered.count() == before
+
+
+def test_an_interview_sent_twice_is_recorded_once_and_says_so(people, client_for):
+    interview = _scene(people)["interview"]
+    now = timezone.localtime()
+    form = {
+        "held_date_0": now.day,
+        "held_date_1": now.month,
+        "held_date_2": now.year,
+        "held_time": now.strftime("%H:%M"),
+        "location_held": "School",
+        "where_been": "A friend's flat",
+    }
+    client = client_for(people.manager)
+    url = reverse("missing:interview_record", kwargs={"pk": interview.pk})
+    assert client.post(url, form).status_code == 302
+    again = client.post(url, form, follow=True)
+    assert again.status_code == 200
+    assert "The return home interview has already been recorded" in again.content.decode()
+    held = AuditEntry.objects.filter(
+        object_id=str(interview.pk), summary="Return home interview held"
+    )
+    assert held.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "what", "who"),
+    [
+        ("report", None, "alice"),
+        ("return", "open", "alice"),
+        ("risk_grade", "open", "alice"),
+        ("interview_assign", "interview", "manager"),
+        ("interview_attempt", "interview", "manager"),
+        ("interview_record", "interview", "manager"),
+        ("interview_decline", "interview", "manager"),
+        ("profile_photo_upload", "profile", "fiona"),
+        ("profile_send", "profile", "fiona"),
+        ("imports", None, "manager"),
+    ],
+)
+def test_an_empty_form_says_what_to_give_not_this_field_is_required(
+    people, client_for, name, what, who
+):
+    """GOV.UK error messages say what to do: never Django's bare "This field is required"."""
+    # A browser always sends the CSRF token: the form is bound even when every field is empty.
+    response = client_for(getattr(people, who)).post(
+        url(name, what)(people), {"csrfmiddlewaretoken": "x"}
+    )
+    body = response.content.decode()
+    assert response.status_code == 400, name
+    assert "There is a problem" in body
+    assert "This field is required" not in body
+
+
+def test_a_reporter_who_may_not_see_the_record_is_not_told_its_history(people, client_for):
+    """A frontline reporter's details silently link the child's record; the rules that fired on
+    the episode (three episodes in 90 days...) speak of that record, which they may not see."""
+    from .conftest import hours_ago as ago
+
+    for hours in (200, 100):
+        episode = services.episode_report(
+            reported_by=people.alice,
+            young_person=people.maya,
+            missing_since=ago(hours),
+            last_seen="Town",
+            risk_grade="low",
+        )
+        services.episode_return(
+            episode=episode, returned_by=people.alice, returned_at=ago(hours - 1)
+        )
+    third = services.episode_report(
+        reported_by=people.frank,
+        young_person_details={
+            "given_name": "Maya",
+            "family_name": "Whitfield",
+            "date_of_birth": people.maya.date_of_birth,
+        },
+        missing_since=ago(1),
+        last_seen="Bus station",
+        risk_grade="low",
+    )
+    assert third.young_person == people.maya
+    assert third.firings.exists()  # the repeat rule fired on the record's history
+    url = reverse("missing:episode", kwargs={"pk": third.pk})
+    shown = client_for(people.frank).get(url).content.decode()
+    assert "missing episodes in" not in shown
+    assert "Rules that fired" not in shown
+    assert "Rules that fired" in client_for(people.alice).get(url).content.decode()
+
+
+def test_a_running_import_shows_its_progress_without_refreshing_the_page(people, client_for):
+    """No meta refresh (WCAG 2.2.1, axe's meta-refresh): the panel alone is polled (htmx)."""
+    police_import = _scene(people)["import"]
+    PoliceImport.objects.filter(pk=police_import.pk).update(
+        status="running", size_bytes=1000, bytes_done=400
+    )
+    client = client_for(people.manager)
+    page = client.get(reverse("missing:import", kwargs={"pk": police_import.pk})).content.decode()
+    progress_url = reverse("missing:import_progress", kwargs={"pk": police_import.pk})
+    assert 'http-equiv="refresh"' not in page
+    assert f'hx-get="{progress_url}"' in page
+    assert "htmx.min.js" in page
+    assert '"includeIndicatorStyles": false' in page  # no inline style for the CSP to refuse
+    panel = client.get(progress_url).content.decode()
+    assert "<html" not in panel
+    assert 'value="40"' in panel
+    PoliceImport.objects.filter(pk=police_import.pk).update(status="done")
+    done = client.get(progress_url).content.decode()
+    assert "hx-get" not in done  # polling stops once it is over
+
+
+def test_two_candidates_of_one_name_and_birthday_can_be_told_apart(people, client_for):
+    from tests.factories import make_young_person
+
+    match = _scene(people)["match"]
+    twin = make_young_person(
+        given_name=people.noah.given_name,
+        family_name=people.noah.family_name,
+        date_of_birth=people.noah.date_of_birth,
+        postcode="S9 9ZZ",
+    )
+    ImportMatch.objects.filter(pk=match.pk).update(
+        candidate_ids=[str(people.noah.pk), str(twin.pk)]
+    )
+    page = client_for(people.manager).get(reverse("missing:match", kwargs={"pk": match.pk}))
+    body = page.content.decode()
+    labels = re.findall(
+        r'<label class="govuk-label govuk-radios__label"[^>]*>\s*([^<]*?)\s*</label>', body
+    )
+    assert len(labels) == 3, labels
+    assert len(set(labels)) == 3, labels
+    assert "postcode S9 9ZZ" in body
+
+
+def test_a_match_answered_twice_makes_one_episode_and_says_so(people, client_for):
+    match = _scene(people)["match"]
+    ImportMatch.objects.filter(pk=match.pk).update(
+        row={
+            "police_reference": "SY-9",
+            "given_name": "Noah",
+            "family_name": "Ellison",
+            "date_of_birth": str(people.noah.date_of_birth),
+            "missing_since": hours_ago(5).isoformat(),
+            "risk_grade": "low",
+        }
+    )
+    client = client_for(people.manager)
+    url = reverse("missing:match", kwargs={"pk": match.pk})
+    first = client.post(url, {"record": str(people.noah.pk)})
+    assert first.status_code == 302, first.content.decode()[:2000]
+    again = client.post(url, {"record": str(people.noah.pk)}, follow=True)
+    assert again.status_code == 200
+    assert "This row has already been matched" in again.content.decode()
+    assert MissingEpisode.objects.filter(police_reference="SY-9").count() == 1
+    assert client_for(people.alice).get(url).status_code == 404

@@ -204,3 +204,74 @@ def test_the_merged_away_address_leads_to_the_survivor_for_who_may_see_it(people
         assert (response.status_code, response["Location"]) == (302, survivor)
     for user in (people.bob, people.frank):  # they may not see maya
         assert client_for(user).get(old_address).status_code == 404
+
+
+def _merge(people, duplicate) -> None:
+    services.young_person_merge(
+        survivor=people.noah,
+        duplicate=duplicate,
+        merged_by=people.manager,
+        reason="Same child",
+        keep=dict.fromkeys(services.merge_differences(people.noah, duplicate), "survivor"),
+    )
+
+
+def test_a_draft_moved_from_the_duplicate_gets_the_survivors_open_request(people):
+    duplicate = submit(people.frank).young_person
+    services.young_person_allocate(
+        young_person=duplicate,
+        practitioners=[people.alice],
+        allocated_by=people.manager,
+        reason="T",
+    )
+    draft = assessment_start(young_person=duplicate, assessor=people.alice)
+    request = assessment_request(
+        young_person=people.noah,
+        requested_by=people.manager,
+        reason="Missing: three episodes in 90 days",
+        source_app="t",
+        suggested_indicators=["missing_overnight"],
+    )
+    assessment_request(
+        young_person=people.noah,
+        requested_by=people.manager,
+        reason="Graded high risk",
+        source_app="t",
+        suggested_indicators=["health_sti"],
+    )
+    further = request.further_reasons.get()
+
+    _merge(people, duplicate)
+
+    draft.refresh_from_db()
+    request.refresh_from_db()
+    assert set(draft.later_reasons) == {str(request.pk), str(further.pk)}
+    assert {"missing_overnight", "health_sti"} <= set(draft.suggested_items)
+    assert request.assessment_id == draft.pk  # the draft under way answers the request
+    assert (draft.answers, draft.score) == ({}, 0)  # suggestions, never answers
+
+
+def test_a_survivors_draft_gets_the_duplicates_folded_reasons(people):
+    duplicate = submit(people.frank).young_person
+    services.young_person_allocate(
+        young_person=people.noah,
+        practitioners=[people.alice],
+        allocated_by=people.manager,
+        reason="T",
+    )
+    draft = assessment_start(young_person=people.noah, assessor=people.alice)
+    folded = assessment_request(
+        young_person=duplicate,
+        requested_by=people.manager,
+        reason="Duplicate's request",
+        source_app="t",
+        suggested_indicators=["health_sti"],
+    )
+
+    _merge(people, duplicate)
+
+    draft.refresh_from_db()
+    assert draft.later_reasons == [str(folded.pk)]
+    assert "health_sti" in draft.suggested_items
+    request = AssessmentRequest.objects.get(young_person=people.noah, status="open")
+    assert request.assessment_id == draft.pk
