@@ -271,7 +271,7 @@ def get_training_session_for_editing(
     )
 
 
-def get_import_for_user(user: Any, pk: Any) -> Any:
+def get_import_for_user(user: Any, pk: Any, *, channel: str = "page") -> Any:
     from .models import ElearningImport
 
     visible = (
@@ -284,7 +284,7 @@ def get_import_for_user(user: Any, pk: Any) -> Any:
         visible.select_related("uploaded_by"),
         pk,
         what="e-learning import",
-        channel="page",
+        channel=channel,
         subject_id=lambda i: None,
     )
 

@@ -30,6 +30,7 @@ urlpatterns = [
     path("training/cascade/", views.cascade, name="cascade"),
     path("training/imports/", views.imports, name="imports"),
     path("training/imports/<uuid:pk>/", views.import_detail, name="import"),
+    path("training/imports/<uuid:pk>/progress/", views.import_progress, name="import_progress"),
     path("training/<uuid:pk>/", views.training_session, name="training_session"),
     path("training/<uuid:pk>/edit/", views.training_edit, name="training_edit"),
     path("participation/", views.participation, name="participation"),

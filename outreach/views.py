@@ -687,15 +687,23 @@ def imports(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _import_context(record: Any) -> dict[str, Any]:
+    running = record.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
+    return {"record": record, "running": running, "errors": record.errors[:500]}
+
+
 @require_GET
 def import_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     record = permissions.get_import_for_user(request.user, pk)
-    running = record.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
-    return render(
-        request,
-        "outreach/import.html",
-        {"record": record, "running": running, "errors": record.errors[:500]},
-    )
+    return render(request, "outreach/import.html", _import_context(record))
+
+
+@require_GET
+def import_progress(request: HttpRequest, pk: Any) -> HttpResponse:
+    """The progress panel alone, polled by the import's page (htmx) until the import is over:
+    the page itself never refreshes (no ``meta refresh``, which WCAG 2.2.1 rules out)."""
+    record = permissions.get_import_for_user(request.user, pk, channel="progress")
+    return render(request, "outreach/_import_progress.html", _import_context(record))
 
 
 # --- Participation -------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.urls import reverse
 from cse_portal.audit.models import AuditEntry
 from intelligence.models import Alert, IntelligenceItem
 from outreach.models import (
+    ElearningImport,
     Feedback,
     OutreachSession,
     ParticipationActivity,
@@ -269,9 +270,20 @@ def test_the_import_page_takes_a_csv_and_shows_its_progress(people, client_for, 
     )
     response = client_for(people.manager).post(reverse("outreach:imports"), {"file": upload})
     assert response.status_code == 302
-    page = client_for(people.manager).get(response["Location"]).content.decode()
+    client = client_for(people.manager)
+    page = client.get(response["Location"]).content.decode()
     assert "export.csv" in page
-    assert 'http-equiv="refresh"' in page
+    # While it runs the panel alone is polled (htmx): no meta refresh, which WCAG 2.2.1 rules out.
+    record = ElearningImport.objects.get()
+    progress_url = reverse("outreach:import_progress", kwargs={"pk": record.pk})
+    assert 'http-equiv="refresh"' not in page
+    assert f'hx-get="{progress_url}"' in page
+    assert "htmx.min.js" in page
+    assert '"includeIndicatorStyles": false' in page  # no inline style for the CSP to refuse
+    panel = client.get(progress_url).content.decode()
+    assert "<html" not in panel and "Refresh the progress" in panel
+    ElearningImport.objects.filter(pk=record.pk).update(status="done")
+    assert "hx-get" not in client.get(progress_url).content.decode()  # over: polling stops
 
 
 def test_the_import_page_refuses_a_file_that_is_not_csv(people, client_for, courses):
