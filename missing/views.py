@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -345,6 +346,7 @@ def interviews(request: HttpRequest) -> HttpResponse:
             "title": INTERVIEW_LISTS[shown],
             "page": page,
             "query": request.GET,
+            "deadline_hours": settings.MISSING_INTERVIEW_HOURS,
         },
     )
 
@@ -369,6 +371,7 @@ def _interview_context(user: Any, interview: Any, **forms: Any) -> dict[str, Any
             interviewers=interviewers,
         ),
         "attempt_form": forms.get("attempt_form") or AttemptForm(prefix="attempt"),
+        "deadline_hours": settings.MISSING_INTERVIEW_HOURS,
     }
 
 

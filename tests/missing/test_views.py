@@ -467,6 +467,19 @@ def test_the_interview_lists_count_each_tab_once(people, client_for, show):
     assert len(context.captured_queries) == INTERVIEW_LIST_QUERIES
 
 
+def test_interviews_done_are_told_against_the_deadline_set(people, client_for, settings):
+    """The deadline is a setting (``MISSING_INTERVIEW_HOURS``): the lists and the interview's page
+    say the hours set, not a fixed 72."""
+    settings.MISSING_INTERVIEW_HOURS = 48
+    add_episodes(people, 1)
+    client = client_for(people.manager)
+    page = client.get(reverse("missing:interviews"), {"show": "done"}).content.decode()
+    assert "Within 48 hours" in page and "72 hours" not in page
+    done = ReturnInterview.objects.get(status="done")
+    page = client.get(reverse("missing:interview", kwargs={"pk": done.pk})).content.decode()
+    assert "within 48 hours" in page and "72 hours" not in page
+
+
 def test_the_board_puts_high_risk_first_then_the_longest_missing(people, client_for):
     add_episodes(people, 3)
     services.episode_report(
