@@ -49,17 +49,7 @@ SUBMITTER_FIELDS = (
     "status",
     "created_at",
     "submitted_at",
-    "scheme",
-    "source_evaluation",
-    "intelligence_evaluation",
-    "handling_code",
-    "handling_conditions",
-    "priority",
-    "obtained_at",
-    "content",
-    "source_kind",
-    "source_description",
-    "subjects",
+    *services.DRAFT_FIELDS,
 )
 
 
