@@ -214,7 +214,8 @@ def main() -> int:
         print(
             f"  status {police_import.status}: created {police_import.created:,} "
             f"(records made {police_import.records_created:,}), updated "
-            f"{police_import.updated:,}, queued for match {police_import.queued_for_match:,}, "
+            f"{police_import.updated:,}, unchanged {police_import.unchanged:,}, queued for match "
+            f"{police_import.queued_for_match:,}, "
             f"rejected {police_import.rejected:,}"
         )
         print(

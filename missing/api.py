@@ -680,6 +680,7 @@ class ImportSerializer(serializers.ModelSerializer):
             "lines_done",
             "created",
             "updated",
+            "unchanged",
             "queued_for_match",
             "records_created",
             "rejected",

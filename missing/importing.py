@@ -312,7 +312,7 @@ def _episode_fields(parsed: Parsed) -> dict[str, Any]:
 
 def _record_return(
     episode: MissingEpisode, parsed: Parsed, actor: User, run: PoliceImport | None
-) -> None:
+) -> bool:
     """A row that carries a return: an open episode is returned through the same service as a
     return recorded on the page (the interview due ``MISSING_INTERVIEW_HOURS`` after the return,
     so a historic return's interview is overdue at once; the chronology entry; the rules). An
@@ -320,9 +320,10 @@ def _record_return(
     interview's deadline with it); one returned at this time is left alone, so a file imported
     twice makes no second interview and no second notification. A row without a return never
     reopens a returned episode. ``run`` is the import whose run this is (``None`` for a row the
-    team manager matched afterwards): its rules are told in the run's summary."""
+    team manager matched afterwards): its rules are told in the run's summary. True when it
+    wrote a return or corrected one."""
     if parsed.returned_at is None:
-        return
+        return False
     if episode.is_open:
         services.episode_return(
             episode=episode,
@@ -331,7 +332,8 @@ def _record_return(
             return_method=ReturnMethod.NOT_KNOWN,
             police_import=run,
         )
-    elif episode.returned_at != parsed.returned_at:
+        return True
+    if episode.returned_at != parsed.returned_at:
         services.episode_return_time_correct(
             episode=episode,
             returned_at=parsed.returned_at,
@@ -339,6 +341,8 @@ def _record_return(
             reason="Police import",
             police_import=run,
         )
+        return True
+    return False
 
 
 def _create_episode(
@@ -396,7 +400,9 @@ def _create_episode(
 
 def _update_episode(
     episode: MissingEpisode, parsed: Parsed, police_import: PoliceImport, actor: User
-) -> None:
+) -> bool:
+    """The episode brought up to the row; False when the row told it nothing new (only the run
+    that last carried it is noted)."""
     fields = _episode_fields(parsed)
     changed = [name for name, value in fields.items() if getattr(episode, name) != value]
     previous_grade = episode.risk_grade
@@ -427,9 +433,10 @@ def _update_episode(
             summary="Missing episode updated from the police",
             detail={"fields": changed, "import": str(police_import.pk)},
         )
-    _record_return(episode, parsed, actor, police_import)
+    returned = _record_return(episode, parsed, actor, police_import)
     if changed:
         services.rules_apply(episode=episode, actor=actor, police_import=police_import)
+    return bool(changed) or returned
 
 
 @dataclass
@@ -490,7 +497,8 @@ class Chunk:
 def _import_row(
     row: Row, police_import: PoliceImport, actor: User, chunk: Chunk, parsed: Parsed
 ) -> str:
-    """One row: ``created``, ``updated``, ``queued``, ``created_record``, or a ``ValueError``.
+    """One row: ``created``, ``updated``, ``unchanged``, ``queued``, ``created_record``, or a
+    ``ValueError``.
     ``chunk`` holds what the database had for the batch's references and dates of birth."""
     existing = chunk.episodes.get(parsed.reference)
     waiting = chunk.waiting.get(parsed.reference)
@@ -499,8 +507,7 @@ def _import_row(
     ):
         raise ValueError(f"police_reference {parsed.reference} is on an earlier line of this file")
     if existing is not None:
-        _update_episode(existing, parsed, police_import, actor)
-        return "updated"
+        return "updated" if _update_episode(existing, parsed, police_import, actor) else "unchanged"
     if waiting is not None:
         waiting.row = row.values
         waiting.police_import = police_import
@@ -555,6 +562,7 @@ def _import_row(
 COUNTERS = {
     "created": ("created",),
     "updated": ("updated",),
+    "unchanged": ("unchanged",),
     "queued": ("queued_for_match",),
     "created_record": ("created", "records_created"),
 }
@@ -605,7 +613,15 @@ def import_run(*, import_id: Any) -> PoliceImport:
     return police_import
 
 
-COUNTED = ("created", "updated", "queued_for_match", "records_created", "rejected", "errors")
+COUNTED = (
+    "created",
+    "updated",
+    "unchanged",
+    "queued_for_match",
+    "records_created",
+    "rejected",
+    "errors",
+)
 
 
 @transaction.atomic

@@ -487,6 +487,8 @@ class PoliceImport(models.Model):
     lines_done = models.PositiveIntegerField(default=0)
     created = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)
+    #: Rows for an episode already imported that told it nothing new.
+    unchanged = models.PositiveIntegerField(default=0)
     queued_for_match = models.PositiveIntegerField(default=0)
     records_created = models.PositiveIntegerField(default=0)
     rejected = models.PositiveIntegerField(default=0)
