@@ -97,6 +97,9 @@ PAGES_WITHOUT_JS: weakref.WeakSet[Page] = weakref.WeakSet()
 
 def _run_axe(page: Page, exclude: list[str] | None) -> list[dict[str, Any]]:
     context: dict[str, Any] | None = {"exclude": [[s] for s in exclude]} if exclude else None
+    # A click on a link returns before the next page is in: axe started then finds no document.
+    # The journeys wait for the page they mean to check; this only covers its last resources.
+    page.wait_for_load_state("load")
     results = _axe.run(
         page,
         context=context,

@@ -361,6 +361,7 @@ def test_the_team_manager_links_a_self_referral_without_javascript(
     expect(page.get_by_label("Practitioners to allocate")).to_have_count(0)
     page.get_by_label("Find a record by name").fill("Noah")
     page.get_by_role("button", name="Search").click()
+    page.wait_for_url(re.compile(r"find=Noah"))
     assert_no_axe_violations(page)
     page.get_by_label(re.compile(r"^Noah Ellison")).check()
     page.get_by_label("Reason for your decision").fill("Known to the team")
