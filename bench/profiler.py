@@ -3,7 +3,8 @@
 The same data set, database and signed-in client as ``make bench`` (``BENCH_SIZE``,
 ``DATABASE_URL``); each page is requested once to warm caches, then ``BENCH_PROFILE_REPEAT``
 times (20) under cProfile, and the functions costing the most are printed, by their own time and
-by their cumulative time. Labels pick pages by a word of their label (``record``, ``two-word``).
+by their cumulative time. Labels pick pages by a word of their label (``record``, ``two-word``),
+or name a path to profile as the team manager (``/reports/team/``, the floor ``/bench/floor/``).
 """
 
 from __future__ import annotations

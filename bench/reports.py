@@ -28,6 +28,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from .pages import run_raw, timing_conditions
+
 TARGET_RATIO = 1.5
 
 
@@ -140,18 +142,6 @@ def _statements(figures: Callable[[], Any]) -> list[str]:
     return [query["sql"] for query in queries.captured_queries]
 
 
-def _run_raw(statements: list[str]) -> None:
-    """The statements straight through the driver: no ORM, no Django cursor wrapper."""
-    connection.ensure_connection()
-    cursor = connection.connection.cursor()
-    try:
-        for statement in statements:
-            cursor.execute(statement)
-            cursor.fetchall()
-    finally:
-        cursor.close()
-
-
 def _p95(samples: list[float]) -> float:
     from .pages import _p95 as shared
 
@@ -183,13 +173,18 @@ def measure(repeat: int) -> list[Row]:
         reset_queries()
         with CaptureQueriesContext(connection) as queries:
             board.client.get(board.path)
+        # Counted now: the query log is emptied at every request's start, the timed ones too.
+        query_count = len(queries)
         statements = _statements(board.figures)
-        _run_raw(statements)  # warm
+        run_raw(statements)  # warm
         floor, sql, page = [], [], []
-        for _ in range(repeat):
-            floor.append(_timed(lambda board=board: board.client.get("/bench/floor/")))
-            sql.append(_timed(lambda statements=statements: _run_raw(statements)))
-            page.append(_timed(lambda board=board: board.client.get(board.path)))
+        # As the pages of ``make bench`` are timed: the code production runs (``DEBUG`` off, so
+        # no query log), the query count having been taken above with the log on.
+        with timing_conditions():
+            for _ in range(repeat):
+                floor.append(_timed(lambda board=board: board.client.get("/bench/floor/")))
+                sql.append(_timed(lambda statements=statements: run_raw(statements)))
+                page.append(_timed(lambda board=board: board.client.get(board.path)))
         row = Row(
             label=board.label,
             median=statistics.median(page),
@@ -197,7 +192,7 @@ def measure(repeat: int) -> list[Row]:
             floor_p95=_p95(floor),
             sql_p95=_p95(sql),
             statements=len(statements),
-            queries=len(queries),
+            queries=query_count,
             note=note,
         )
         rows.append(row)
@@ -217,10 +212,8 @@ def slowest_statements(limit: int = 5) -> list[tuple[float, str]]:
     quarter = Period.containing(_today(), Granularity.QUARTER)
     timings = []
     for statement in _statements(lambda: measures.compute_for_shown(quarter)):
-        _run_raw([statement])
-        timings.append(
-            (min(_timed(lambda s=statement: _run_raw([s])) for _ in range(3)), statement)
-        )
+        run_raw([statement])
+        timings.append((min(_timed(lambda s=statement: run_raw([s])) for _ in range(3)), statement))
     return sorted(timings, reverse=True)[:limit]
 
 
