@@ -50,22 +50,19 @@ def _interviews(user: Any) -> QuerySet[ReturnInterview]:
     )
 
 
+def interviews_outstanding(user: Any) -> QuerySet[ReturnInterview]:
+    """Not yet held nor declined, due or overdue: the soonest deadline first."""
+    return _interviews(user).filter(status=InterviewStatus.DUE).order_by("due_at", "id")
+
+
 def interviews_due(user: Any, now: datetime | None = None) -> QuerySet[ReturnInterview]:
     """Due and not yet past the deadline, the soonest first."""
-    return (
-        _interviews(user)
-        .filter(status=InterviewStatus.DUE, due_at__gte=now or timezone.now())
-        .order_by("due_at", "id")
-    )
+    return interviews_outstanding(user).filter(due_at__gte=now or timezone.now())
 
 
 def interviews_overdue(user: Any, now: datetime | None = None) -> QuerySet[ReturnInterview]:
     """Past the deadline and not done, the longest overdue first."""
-    return (
-        _interviews(user)
-        .filter(status=InterviewStatus.DUE, due_at__lt=now or timezone.now())
-        .order_by("due_at", "id")
-    )
+    return interviews_outstanding(user).filter(due_at__lt=now or timezone.now())
 
 
 def interviews_done(user: Any) -> QuerySet[ReturnInterview]:

@@ -42,7 +42,7 @@ def team_day(user: Any, now: datetime | None = None) -> dict[str, Any]:
     from assessments.selectors import awaiting_approval, latest_approved_reviews
     from cse_portal.young_people.selectors import caseloads
     from intelligence.selectors import alerts_open
-    from missing.selectors import interviews_due, interviews_overdue, missing_now
+    from missing.selectors import interviews_outstanding, missing_now
     from referrals.selectors import triage_queue
 
     now = now or timezone.now()
@@ -65,6 +65,14 @@ def team_day(user: Any, now: datetime | None = None) -> dict[str, Any]:
         overdue=Count("pk", filter=Q(review_due__lt=today)),
         due=Count("pk", filter=Q(review_due__gte=today, review_due__lte=today + timedelta(28))),
     )
+    interviews = (
+        interviews_outstanding(user)
+        .order_by()
+        .aggregate(
+            due=Count("pk", filter=Q(due_at__gte=now)),
+            overdue=Count("pk", filter=Q(due_at__lt=now)),
+        )
+    )
     open_alerts = alerts_open(user=user)
     return {
         "triage_waiting": triage["waiting"],
@@ -76,8 +84,8 @@ def team_day(user: Any, now: datetime | None = None) -> dict[str, Any]:
         "alerts": list(open_alerts[:10]),
         "alerts_open": open_alerts.order_by().count(),
         "missing_now": missing_now(user).order_by().count(),
-        "interviews_due": interviews_due(user, now).order_by().count(),
-        "interviews_overdue": interviews_overdue(user, now).order_by().count(),
+        "interviews_due": interviews["due"],
+        "interviews_overdue": interviews["overdue"],
     }
 
 
