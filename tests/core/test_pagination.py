@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.paginator import Paginator
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -38,6 +39,26 @@ def test_the_count_asks_the_database_for_no_more_than_the_cap(cap_of_three):
         pagination.CappedPaginator(YoungPerson.objects.order_by("family_name"), 2).count  # noqa: B018
     (sql,) = [q["sql"] for q in queries.captured_queries]
     assert "LIMIT 4" in sql and "ORDER BY" not in sql
+
+
+@pytest.mark.parametrize("per_page", [2, 3])
+def test_a_deep_page_read_by_its_keys_holds_the_same_rows_in_the_same_order(monkeypatch, per_page):
+    YoungPerson.objects.bulk_create(
+        YoungPerson(given_name=f"Child{i % 4}", family_name=f"Deep{i % 3}", estimated_age=14)
+        for i in range(11)
+    )
+    records = YoungPerson.objects.order_by("family_name", "given_name", "id")
+    plain = Paginator(records, per_page, orphans=1)
+    monkeypatch.setattr(pagination, "KEYS_FIRST_FROM", per_page)  # every page but the first
+    capped = pagination.CappedPaginator(records, per_page, orphans=1)
+    assert capped.num_pages == plain.num_pages > 3
+    for number in capped.page_range:
+        with CaptureQueriesContext(connection) as queries:
+            rows = list(capped.page(number).object_list)
+        assert rows == list(plain.page(number).object_list)
+        assert len(queries) == (1 if number == 1 else 2)  # the keys, then their rows
+    keys_sql = queries.captured_queries[0]["sql"]
+    assert keys_sql.count('"young_people_youngperson"."given_name"') == 1  # in the ORDER BY only
 
 
 def test_the_api_says_when_the_count_is_capped(people, api_client_for, cap_of_three):
