@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import Coalesce
 from rapidfuzz import fuzz
 
@@ -116,6 +116,13 @@ def alerts_visible_to(user: Any) -> QuerySet[Alert]:
 
 def alerts_open(*, user: Any) -> QuerySet[Alert]:
     return alerts_visible_to(user).filter(status=AlertStatus.OPEN)
+
+
+def alerts_open_first(*, user: Any, limit: int) -> tuple[list[Alert], int]:
+    """The first ``limit`` open alerts and how many are open, in one query (the count is a
+    window over every open alert, worked out before the limit)."""
+    alerts = list(alerts_open(user=user).annotate(open_count=Window(Count("pk")))[:limit])
+    return alerts, (alerts[0].open_count if alerts else 0)
 
 
 def entity_for(*, user: Any, pk: Any) -> Entity:

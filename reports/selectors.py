@@ -41,7 +41,7 @@ def team_day(user: Any, now: datetime | None = None) -> dict[str, Any]:
     and overdue (counted through the missing app's selectors as the manager sees them)."""
     from assessments.selectors import awaiting_approval, latest_approved_reviews
     from cse_portal.young_people.selectors import caseloads
-    from intelligence.selectors import alerts_open
+    from intelligence.selectors import alerts_open_first
     from missing.selectors import interviews_outstanding, missing_now
     from referrals.selectors import triage_queue
 
@@ -73,7 +73,7 @@ def team_day(user: Any, now: datetime | None = None) -> dict[str, Any]:
             overdue=Count("pk", filter=Q(due_at__lt=now)),
         )
     )
-    open_alerts = alerts_open(user=user)
+    alerts, alerts_open = alerts_open_first(user=user, limit=10)
     return {
         "triage_waiting": triage["waiting"],
         "triage_overdue": triage["overdue"],
@@ -81,8 +81,8 @@ def team_day(user: Any, now: datetime | None = None) -> dict[str, Any]:
         "reviews_overdue": reviews["overdue"],
         "reviews_due": reviews["due"],
         "caseloads": list(caseloads()[:50]),
-        "alerts": list(open_alerts[:10]),
-        "alerts_open": open_alerts.order_by().count(),
+        "alerts": alerts,
+        "alerts_open": alerts_open,
         "missing_now": missing_now(user).order_by().count(),
         "interviews_due": interviews["due"],
         "interviews_overdue": interviews["overdue"],
@@ -92,7 +92,7 @@ def team_day(user: Any, now: datetime | None = None) -> dict[str, Any]:
 def analyst_picture(user: Any, period: Period) -> dict[str, Any]:
     """The intelligence flow for the period (submitted, waiting, graded by scheme and code),
     the open alerts and the hot spots."""
-    from intelligence.selectors import alerts_open, desk_queue, hot_spots, items_for_figures
+    from intelligence.selectors import alerts_open_first, desk_queue, hot_spots, items_for_figures
 
     window = Q(submitted_at__gte=period.start, submitted_at__lt=period.end)
     previous = Q(submitted_at__gte=period.previous.start, submitted_at__lt=period.start)
@@ -111,13 +111,13 @@ def analyst_picture(user: Any, period: Period) -> dict[str, Any]:
         .annotate(count=Count("pk"))
         .order_by("scheme", "analyst_source_evaluation", "analyst_intelligence_evaluation")
     )
-    open_alerts = alerts_open(user=user)
+    alerts, alerts_open = alerts_open_first(user=user, limit=10)
     return {
         "flow": flow,
         "waiting": {row["priority"]: row["count"] for row in waiting},
         "gradings": list(gradings),
-        "alerts": list(open_alerts[:10]),
-        "alerts_open": open_alerts.order_by().count(),
+        "alerts": alerts,
+        "alerts_open": alerts_open,
         "hot_spots": list(hot_spots(user=user, since=period.start)[:10]),
     }
 

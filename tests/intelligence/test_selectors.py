@@ -87,6 +87,28 @@ def test_alerts_are_for_the_analyst_and_team_manager(people):
         assert selectors.alerts_visible_to(getattr(people, name)).count() == 0
 
 
+def test_the_first_open_alerts_come_with_how_many_are_open_in_one_query(people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for n in range(3):
+        entity = Entity.objects.create(kind="vehicle", key=f"AB12CD{n}", label=f"AB12 CD{n}")
+        Alert.objects.create(entity=entity, young_people_count=3)
+    Alert.objects.create(
+        entity=Entity.objects.create(kind="vehicle", key="ZZ12ZZZ", label="ZZ12 ZZZ"),
+        young_people_count=3,
+        status="closed",
+        closed_at=timezone.now(),
+        outcome="operation",
+        reason="Known to the police already",
+    )
+    with CaptureQueriesContext(connection) as queries:
+        first, count = selectors.alerts_open_first(user=people.manager, limit=2)
+    assert (len(first), count, len(queries)) == (2, 3, 1)
+    assert first == list(selectors.alerts_open(user=people.manager)[:2])
+    assert selectors.alerts_open_first(user=people.frank, limit=2) == ([], 0)
+
+
 def test_entity_for_hands_out_what_the_viewer_may_see_audited(people):
     submit(people.frank)
     vehicle = Entity.objects.get(kind="vehicle")
