@@ -80,7 +80,7 @@ class User(AbstractUser):
         """The user's role (group name), or None. Cached for the life of the request."""
         if not self.is_authenticated or not self.pk:
             return None
-        names = [g.name for g in self.groups.all() if g.name in ALL_ROLES]
+        names = sorted(g.name for g in self.groups.all() if g.name in ALL_ROLES)
         return names[0] if names else None
 
     @property

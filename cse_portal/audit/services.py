@@ -1,6 +1,11 @@
 """Writing the audit log. Callers write the entry inside the transaction of the action it records,
 so an action and its entry are committed, or rolled back, together. Writing takes no lock: the entry
-joins its writer's run (``writers.py``) and the sequencer chains it later (``sequencer.py``)."""
+joins its writer's run (``writers.py``) and the sequencer chains it later (``sequencer.py``).
+
+An entry is one INSERT. Inside the caller's transaction it takes no savepoint of its own: an entry
+that fails to be written marks the whole transaction for rollback, so no action is committed
+without its entry. Outside one (a page that only read) the INSERT commits by itself, without a
+BEGIN and a COMMIT around it."""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
 
 from . import checkpoints, sequencer, writers
@@ -19,7 +24,6 @@ def _json_safe(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
-@transaction.atomic
 def audit_record(
     *,
     actor: Any,

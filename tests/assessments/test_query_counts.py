@@ -139,10 +139,10 @@ def test_autosave_costs_the_same_for_one_answer_as_for_every_answer(people, clie
     assert assessment.answers == complete(LOW_ANSWERS)
 
 
-#: session, user, device, role; each tab's capped count and the shown list's own (5); the page of
-#: requests; their further reasons with who gave them (one prefetch, however many: the one query
-#: the further reasons added); the audit entry of the page shown (savepoint, insert, release).
-TO_DO_LIST_QUERIES = 14
+#: session, user (with agency and role), device; each tab's capped count and the shown list's own
+#: (5); the page of requests; their further reasons with who gave them (one prefetch, however
+#: many: the one query the further reasons added); the audit entry of the page shown (one INSERT).
+TO_DO_LIST_QUERIES = 11
 
 
 def test_the_to_do_list_shows_every_reason_in_a_fixed_number_of_queries(people, client_for):
@@ -161,9 +161,9 @@ def test_the_to_do_list_shows_every_reason_in_a_fixed_number_of_queries(people, 
 
 #: the service's savepoint; the open request looked for (and locked); the reason inserted; the
 #: young person's drafts looked for (and locked: a reason reaches a draft under way); the
-#: request's indicators updated (new codes only); the audit entry (savepoint, insert, release);
-#: the chronology entry; the savepoint released.
-FURTHER_REASON_QUERIES = 10
+#: request's indicators updated (new codes only); the audit entry (one INSERT in the service's
+#: transaction); the chronology entry; the savepoint released.
+FURTHER_REASON_QUERIES = 8
 #: and, for each draft under way, its suggestions and the reason's id saved.
 FURTHER_REASON_QUERIES_A_DRAFT = 1
 

@@ -449,9 +449,9 @@ def test_the_boards_cost_the_same_with_few_and_many_rows(people, client_for, nam
     assert few == many
 
 
-#: session, user, device, role; each tab's capped count (the list shown reuses its own); the
-#: page; the audit entry of the page shown (begin, insert, commit).
-INTERVIEW_LIST_QUERIES = 11
+#: session, user (with agency and role), device; each tab's capped count (the list shown reuses
+#: its own); the page; the audit entry of the page shown (one INSERT, committed by itself).
+INTERVIEW_LIST_QUERIES = 8
 
 
 @pytest.mark.parametrize("show", ["due", "overdue", "done"])

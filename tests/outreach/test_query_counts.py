@@ -96,22 +96,22 @@ def test_a_session_page_costs_the_same_with_more_workers_and_visits(people, clie
 
 # Pinned: the plan, change, record and session pages, with few and with many workers on offer or
 # named: those on offer are one query (their roles read in the database, their agencies joined),
-# those named one more (a prefetch). Every page starts with the same 4: the login session, the
-# user, their authenticator, their role.
+# those named one more (a prefetch). Every page starts with the same 3: the login session, the
+# user (with their agency and role), their authenticator. An audit entry is one INSERT.
 #: + the hot spots and their latest sessions (2), the workers on offer (1), the agencies (2: the
 #: form's choices are tested and listed).
-PLAN_PAGE_QUERIES = 9
-#: + the session through the funnel and its audit entry (4), the hot spots (2), the session's
+PLAN_PAGE_QUERIES = 8
+#: + the session through the funnel and its audit entry (2), the hot spots (2), the session's
 #: agencies (1), the workers named (1) and on offer (1), the agencies on offer (2).
-EDIT_PAGE_QUERIES = 15
+EDIT_PAGE_QUERIES = 12
 #: + the session through the funnel, the young people it shows (named in the audit entry) and
-#: its audit entry (5), the young people linked, the premises nearby and their visits (3), the
+#: its audit entry (3), the young people linked, the premises nearby and their visits (3), the
 #: workers named (1) and on offer (1).
-RECORD_PAGE_QUERIES = 14
-#: + the session through the funnel, the young people it shows and its audit entry (5), the
+RECORD_PAGE_QUERIES = 11
+#: + the session through the funnel, the young people it shows and its audit entry (3), the
 #: session again with its place, agencies, workers and visits (4), the engagements seen and
 #: counted (2), may it be changed (1).
-SESSION_PAGE_QUERIES = 16
+SESSION_PAGE_QUERIES = 13
 
 PINNED = {
     "plan": PLAN_PAGE_QUERIES,
