@@ -94,9 +94,17 @@ def assessments_in_progress(user: Any) -> QuerySet[Assessment]:
 
 
 def awaiting_approval(user: Any) -> QuerySet[Assessment]:
-    return _listing(
-        permissions.visible_assessments(user).filter(status=AssessmentStatus.SUBMITTED)
-    ).order_by("submitted_at", "id")
+    return _listing(_submitted(user)).order_by("submitted_at", "id")
+
+
+def awaiting_approval_count(user: Any) -> int:
+    """How many assessments wait for approval (the team's dashboard): the count alone, without
+    the listing's joins."""
+    return _submitted(user).count()
+
+
+def _submitted(user: Any) -> QuerySet[Assessment]:
+    return permissions.visible_assessments(user).filter(status=AssessmentStatus.SUBMITTED)
 
 
 def overdue_reviews(user: Any, *, today: date | None = None) -> QuerySet[Assessment]:

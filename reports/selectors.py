@@ -39,7 +39,7 @@ def team_day(user: Any, now: datetime | None = None) -> dict[str, Any]:
     """The team manager's day: triage waiting and overdue, caseload per practitioner, assessments
     awaiting approval, reviews due and overdue, open alerts, missing now and return interviews due
     and overdue (counted through the missing app's selectors as the manager sees them)."""
-    from assessments.selectors import awaiting_approval, latest_approved_reviews
+    from assessments.selectors import awaiting_approval_count, latest_approved_reviews
     from cse_portal.young_people.selectors import caseloads
     from intelligence.selectors import alerts_open_first
     from missing.selectors import interviews_outstanding, missing_now
@@ -77,7 +77,7 @@ def team_day(user: Any, now: datetime | None = None) -> dict[str, Any]:
     return {
         "triage_waiting": triage["waiting"],
         "triage_overdue": triage["overdue"],
-        "awaiting_approval": awaiting_approval(user).order_by().count(),
+        "awaiting_approval": awaiting_approval_count(user),
         "reviews_overdue": reviews["overdue"],
         "reviews_due": reviews["due"],
         "caseloads": list(caseloads()[:50]),
