@@ -1,13 +1,14 @@
-"""The LSCB and team manager dashboards at national scale, each beside two floors measured in the
-same run: the minimal signed-in page (``/bench/floor/``, as every page of ``make bench``) and the
-raw SQL of the dashboard's own aggregates, run straight through the database driver with no ORM,
-no template and no middleware.
+"""The LSCB, team manager and analyst dashboards at national scale, each beside two floors
+measured in the same run: the minimal signed-in page (``/bench/floor/``, as every page of ``make
+bench``) and the raw SQL of the dashboard's own aggregates, run straight through the database
+driver with no ORM, no template and no middleware.
 
 The aggregates are the statements the dashboard's figures issue: for the LSCB dashboard, those of
 ``reports.measures.compute_for_shown`` (the calendar year its figures are suppressed in, read
 whole, and the counts of now); for the team manager's dashboard, those of
-``reports.selectors.team_day``. They are captured once as the database ran
-them and then timed as text, so the floor is exactly the SQL the page waits for.
+``reports.selectors.team_day``; for the analyst's, those of ``reports.selectors.analyst_picture``
+for the month. They are captured once as the database ran them and then timed as text, so the
+floor is exactly the SQL the page waits for.
 
 On PostgreSQL the national data set is given the rows the reports read beyond the young people and
 referrals, when it has none yet: the missing episodes and return interviews of ``bench.missing``
@@ -109,8 +110,10 @@ def _dashboards() -> list[Dashboard]:
     from tests.conftest import sign_in
 
     quarter = Period.containing(_today(), Granularity.QUARTER)
+    month = Period.containing(_today(), Granularity.MONTH)
     manager = User.objects.get(username="manager")
     lucy = User.objects.get(username="lucy")
+    ana = User.objects.get(username="ana")
     return [
         Dashboard(
             f"LSCB dashboard, {quarter.key}",
@@ -125,6 +128,13 @@ def _dashboards() -> list[Dashboard]:
             "Missing now",
             sign_in(Client(), manager),
             lambda: selectors.team_day(manager),
+        ),
+        Dashboard(
+            f"analyst dashboard, {month.key}",
+            f"/reports/analyst/?period={month.key}",
+            "Hot spots",
+            sign_in(Client(), ana),
+            lambda: selectors.analyst_picture(ana, month),
         ),
     ]
 
