@@ -42,36 +42,28 @@ def team_day(user: Any, now: datetime | None = None) -> dict[str, Any]:
     from assessments.selectors import awaiting_approval_count, latest_approved_reviews
     from cse_portal.young_people.selectors import caseloads
     from intelligence.selectors import alerts_open_first
-    from missing.selectors import interviews_outstanding, missing_now
-    from referrals.selectors import triage_queue
+    from missing.selectors import episodes_open, interviews_waiting
+    from referrals.selectors import triage_waiting
 
     now = now or timezone.now()
     today = timezone.localdate(now)
     urgent_cutoff = now - timedelta(minutes=settings.REFERRALS_TRIAGE_URGENT_MINUTES)
     other_cutoff = _working_days_before(now, settings.REFERRALS_TRIAGE_WORKING_DAYS)
-    triage = (
-        triage_queue(user)
-        .order_by()
-        .aggregate(
-            waiting=Count("pk"),
-            overdue=Count(
-                "pk",
-                filter=Q(urgent=True, submitted_at__lt=urgent_cutoff)
-                | Q(urgent=False, submitted_at__lt=other_cutoff),
-            ),
-        )
+    triage = triage_waiting(user).aggregate(
+        waiting=Count("pk"),
+        overdue=Count(
+            "pk",
+            filter=Q(urgent=True, submitted_at__lt=urgent_cutoff)
+            | Q(urgent=False, submitted_at__lt=other_cutoff),
+        ),
     )
     reviews = latest_approved_reviews().aggregate(
         overdue=Count("pk", filter=Q(review_due__lt=today)),
         due=Count("pk", filter=Q(review_due__gte=today, review_due__lte=today + timedelta(28))),
     )
-    interviews = (
-        interviews_outstanding(user)
-        .order_by()
-        .aggregate(
-            due=Count("pk", filter=Q(due_at__gte=now)),
-            overdue=Count("pk", filter=Q(due_at__lt=now)),
-        )
+    interviews = interviews_waiting(user).aggregate(
+        due=Count("pk", filter=Q(due_at__gte=now)),
+        overdue=Count("pk", filter=Q(due_at__lt=now)),
     )
     alerts, alerts_open = alerts_open_first(user=user, limit=10)
     return {
@@ -83,7 +75,7 @@ def team_day(user: Any, now: datetime | None = None) -> dict[str, Any]:
         "caseloads": list(caseloads()[:50]),
         "alerts": alerts,
         "alerts_open": alerts_open,
-        "missing_now": missing_now(user).order_by().count(),
+        "missing_now": episodes_open(user).count(),
         "interviews_due": interviews["due"],
         "interviews_overdue": interviews["overdue"],
     }
