@@ -39,6 +39,27 @@ def register(
     )
 
 
+@dataclass(frozen=True)
+class NavLink:
+    """A navigation entry as the layout shows it."""
+
+    label: str
+    url: str
+    #: The page shown is this entry's.
+    current: bool
+
+
+def links_for(user: Any, path: str) -> list[NavLink]:
+    """The entries ``user`` is shown, with their addresses, on the page at ``path``."""
+    from cse_portal.templatetags.links import cached_reverse
+
+    links = []
+    for item in items_for(user.role, user):
+        url = cached_reverse(item.url_name)
+        links.append(NavLink(label=item.label, url=url, current=url == path))
+    return links
+
+
 def items_for(role: str | None, user: Any = None) -> list[NavItem]:
     if role is None:
         return []

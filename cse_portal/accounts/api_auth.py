@@ -13,6 +13,9 @@ from rest_framework.request import Request
 from .backends import remember_role, role_of
 from .second_factor import second_factor_satisfied
 
+#: Built once: the expression is copied, not changed, by each query that uses it.
+_ROLE_OF_TOKEN_USER = role_of("user_id")
+
 
 class StaffTokenAuthentication(TokenAuthentication):
     """DRF's token authentication, reading the token, its user, their agency and their role in
@@ -21,7 +24,7 @@ class StaffTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
         tokens = self.get_model().objects.select_related("user", "user__agency")
         try:
-            token = tokens.annotate(role_name=role_of("user_id")).get(key=key)
+            token = tokens.annotate(role_name=_ROLE_OF_TOKEN_USER).get(key=key)
         except self.get_model().DoesNotExist:
             raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
         if not token.user.is_active:

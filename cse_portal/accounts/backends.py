@@ -24,12 +24,16 @@ def remember_role(user: User, role: str | None) -> User:
     return user
 
 
+#: Built once: the expression is copied, not changed, by each query that uses it.
+_ROLE_OF_USER = role_of("pk")
+
+
 class StaffBackend(ModelBackend):
     """The session's user with their agency and role in one query instead of three: the layout
     names both on every page, and every audit entry records them."""
 
     def get_user(self, user_id: Any) -> User | None:
-        users = User._default_manager.select_related("agency").annotate(role_name=role_of("pk"))
+        users = User._default_manager.select_related("agency").annotate(role_name=_ROLE_OF_USER)
         try:
             user = users.get(pk=user_id)
         except User.DoesNotExist:

@@ -60,3 +60,12 @@ def test_a_wrong_token_or_a_deactivated_users_token_is_refused(people):
     people.bob.save()
     with pytest.raises(AuthenticationFailed, match="inactive"):
         StaffTokenAuthentication().authenticate_credentials(key)
+
+
+def test_each_user_read_one_after_another_has_their_own_role(people):
+    backend = StaffBackend()
+    roles = [backend.get_user(p.pk).role for p in (people.alice, people.manager, people.ana)]
+    assert roles == ["practitioner", "team_manager", "analyst"]
+    keys = [api_token_issue(user=p) for p in (people.bob, people.lucy)]
+    users = [StaffTokenAuthentication().authenticate_credentials(k)[0] for k in keys]
+    assert [u.role for u in users] == ["practitioner", "lscb_manager"]
