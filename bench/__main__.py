@@ -11,9 +11,9 @@ row, which is only practical at the smallest size.
 Each page is requested as a signed-in team manager, interleaved with the floor (a signed-in page
 running ``SELECT 1`` through the same middleware), so a noisy shared machine slows both alike. The
 table prints each page's median and p95, the floor's p95, their ratio and the page's query count,
-and marks the pages over their target: p95 within 3 times the floor's. The LSCB and team manager
-dashboards follow in a table of their own (``bench.reports``), each beside the floor and the raw
-SQL of its aggregates, the target there being 1.5 times the SQL's p95.
+and marks the pages over their target: p95 within 3 times the floor's. The LSCB, team manager and
+analyst dashboards follow in a table of their own (``bench.reports``), each beside the floor and
+the raw SQL of its aggregates, the target there being 1.5 times the SQL's p95.
 
 On PostgreSQL the intelligence picture's benchmark follows (``bench.intelligence``: ``BENCH_ITEMS``
 items, 50,000 by default, in ``<name>_bench_intelligence_<items>``); ``BENCH_INTELLIGENCE=0`` leaves
