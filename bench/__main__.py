@@ -94,6 +94,15 @@ def main() -> int:
     if with_reports:
         reports.ensure_rows(size)
     print(f"  data set ready in {time.perf_counter() - started:.0f} s", flush=True)
+    if size_name != "1m":
+        # At a smaller size a dashboard's SQL is a few milliseconds, so the request's own fixed
+        # work alone takes it past 1.5 times its SQL: the issue sets the targets at 1m.
+        print(
+            "  The targets (3 times the floor, 1.5 times a dashboard's SQL) are set for the "
+            "national data set, BENCH_SIZE=1m; at this size the marks show only where a page "
+            "stands.",
+            flush=True,
+        )
     # ``BENCH_ONLY=reports`` times the dashboards alone.
     if os.environ.get("BENCH_ONLY", "") != "reports":
         rows = pages.measure(data)
