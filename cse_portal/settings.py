@@ -129,7 +129,11 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "cse_portal.accounts.context_processors.portal",
             ],
-            "builtins": ["cse_portal.templatetags.govuk", "cse_portal.templatetags.links"],
+            "builtins": [
+                "cse_portal.templatetags.govuk",
+                "cse_portal.templatetags.links",
+                "cse_portal.templatetags.dates",
+            ],
         },
     },
 ]
