@@ -122,12 +122,7 @@ def alerts_open_first(*, user: Any, limit: int) -> tuple[list[Alert], int]:
     """The first ``limit`` open alerts and how many are open, in one query (the count is a
     window over every open alert, worked out before the limit). The dashboards show an open
     alert's entity, never who closed it: only the entity is joined."""
-    open_alerts = (
-        permissions.visible_alerts(user)
-        .filter(status=AlertStatus.OPEN)
-        .select_related("entity")
-        .order_by("-updated_at", "-id")
-    )
+    open_alerts = alerts_open(user=user).select_related(None).select_related("entity")
     alerts = list(open_alerts.annotate(open_count=Window(Count("pk")))[:limit])
     return alerts, (alerts[0].open_count if alerts else 0)
 

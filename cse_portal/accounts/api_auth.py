@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +16,9 @@ from .second_factor import second_factor_satisfied
 
 #: Built once: the expression is copied, not changed, by each query that uses it.
 _ROLE_OF_TOKEN_USER = role_of("user_id")
+#: What a token can be (DRF makes 40 hexadecimal characters): anything else is refused before
+#: the database is asked (a NUL byte in the header would otherwise fail in the driver).
+_TOKEN_SHAPE = re.compile(r"[0-9A-Za-z]{1,40}")
 
 
 class StaffTokenAuthentication(TokenAuthentication):
@@ -22,6 +26,8 @@ class StaffTokenAuthentication(TokenAuthentication):
     one query (as ``StaffBackend`` does for a session)."""
 
     def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
+        if not _TOKEN_SHAPE.fullmatch(key):
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
         tokens = self.get_model().objects.select_related("user", "user__agency")
         try:
             token = tokens.annotate(role_name=_ROLE_OF_TOKEN_USER).get(key=key)

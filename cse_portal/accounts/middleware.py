@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -27,6 +28,9 @@ def _is_api_view(view_func: Callable[..., Any]) -> bool:
 
 #: When the session's expiry was last renewed (seconds since the epoch).
 RENEWED_AT = "_renewed_at"
+#: What a session key Django made can be (32 lower-case letters and digits, at most 40 kept):
+#: a cookie holding anything else (a NUL byte, 1 MB) names no session and is never looked up.
+_SESSION_KEY_SHAPE = re.compile(r"[a-z0-9]{8,40}")
 
 
 class SessionMiddleware(DjangoSessionMiddleware):
@@ -35,6 +39,12 @@ class SessionMiddleware(DjangoSessionMiddleware):
     (``SESSION_SAVE_EVERY_REQUEST``): a signed-in page then costs no write of its own for the
     session. A session with nothing in it (the public pages) is never saved, so they still set
     no cookie."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+        if key is not None and not _SESSION_KEY_SHAPE.fullmatch(key):
+            key = None
+        request.session = self.SessionStore(key)
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         session = getattr(request, "session", None)

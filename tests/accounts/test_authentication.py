@@ -69,3 +69,17 @@ def test_each_user_read_one_after_another_has_their_own_role(people):
     keys = [api_token_issue(user=p) for p in (people.bob, people.lucy)]
     users = [StaffTokenAuthentication().authenticate_credentials(k)[0] for k in keys]
     assert [u.role for u in users] == ["practitioner", "lscb_manager"]
+
+
+@pytest.mark.parametrize("header", ["Token abc\x00def", "Token " + "a" * 1_000_000, "Token a-b"])
+def test_a_token_no_token_could_be_is_refused_without_asking_the_database(
+    people, django_assert_num_queries, header
+):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=header)
+    with django_assert_num_queries(0):
+        response = client.get("/api/v1/young-people/")
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Invalid token."}

@@ -379,3 +379,12 @@ def test_a_complete_sign_in_clears_earlier_failures(people):
     for _ in range(4):
         password_step(client, "alice", "wrong-password")
     assert urlsplit(password_step(client, "alice")["Location"]).path == VERIFY
+
+
+@pytest.mark.parametrize("cookie", ["abcdefgh\x00ijkl", "a" * 1_000_000, "ABC<script>123456"])
+def test_a_session_cookie_no_session_could_have_is_no_session(people, cookie):
+    client = Client()
+    client.cookies[settings_module.SESSION_COOKIE_NAME] = cookie
+    response = client.get("/young-people/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
