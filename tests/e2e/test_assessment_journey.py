@@ -155,6 +155,10 @@ def test_an_answer_ticked_is_kept_without_pressing_save(page: Page, people: Peop
     login_as(page, people.alice)
     page.goto(f"/assessments/young-people/{people.maya.pk}/start/")
     page.get_by_role("button", name="Start assessment").click()
+    # A click returns before the next page has loaded: an answer ticked before htmx has started
+    # on the new page would be sent by nobody.
+    page.wait_for_url(re.compile(r"/answers/$"))
+    page.wait_for_load_state("load")
     question = "Seen getting into cars driven by unknown adults"
     page.get_by_role("group", name=question).get_by_label("6 to 12 months ago").check()
     expect(page.locator("#autosave-status")).to_contain_text("Answers saved at")
