@@ -94,16 +94,12 @@ def assessments_in_progress(user: Any) -> QuerySet[Assessment]:
 
 
 def awaiting_approval(user: Any) -> QuerySet[Assessment]:
-    return _listing(_submitted(user)).order_by("submitted_at", "id")
+    return _listing(awaiting_approval_unlisted(user)).order_by("submitted_at", "id")
 
 
-def awaiting_approval_count(user: Any) -> int:
-    """How many assessments wait for approval (the team's dashboard): the count alone, without
-    the listing's joins."""
-    return _submitted(user).count()
-
-
-def _submitted(user: Any) -> QuerySet[Assessment]:
+def awaiting_approval_unlisted(user: Any) -> QuerySet[Assessment]:
+    """The assessments waiting for approval unordered and without the listing's joins: what a
+    count reads (the team manager's dashboard)."""
     return permissions.visible_assessments(user).filter(status=AssessmentStatus.SUBMITTED)
 
 

@@ -4,12 +4,14 @@ the other apps' selectors in a few grouped queries (pinned in ``tests/reports``)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+
+from cse_portal.statements import Counts, CountStatement
 
 from . import permissions
 from .models import ReportRun, Subscription
@@ -35,21 +37,10 @@ class Figure:
     note: str = ""
 
 
-def team_day(user: Any, now: datetime | None = None) -> dict[str, Any]:
-    """The team manager's day: triage waiting and overdue, caseload per practitioner, assessments
-    awaiting approval, reviews due and overdue, open alerts, missing now and return interviews due
-    and overdue (counted through the missing app's selectors as the manager sees them)."""
-    from assessments.selectors import awaiting_approval_count, latest_approved_reviews
-    from cse_portal.young_people.selectors import caseloads
-    from intelligence.selectors import alerts_open_first
-    from missing.selectors import episodes_open, interviews_waiting
+def _triage_counts(user: Any, *, urgent_cutoff: datetime, other_cutoff: datetime) -> Counts:
     from referrals.selectors import triage_waiting
 
-    now = now or timezone.now()
-    today = timezone.localdate(now)
-    urgent_cutoff = now - timedelta(minutes=settings.REFERRALS_TRIAGE_URGENT_MINUTES)
-    other_cutoff = _working_days_before(now, settings.REFERRALS_TRIAGE_WORKING_DAYS)
-    triage = triage_waiting(user).aggregate(
+    return triage_waiting(user).aggregate(
         waiting=Count("pk"),
         overdue=Count(
             "pk",
@@ -57,25 +48,73 @@ def team_day(user: Any, now: datetime | None = None) -> dict[str, Any]:
             | Q(urgent=False, submitted_at__lt=other_cutoff),
         ),
     )
-    reviews = latest_approved_reviews().aggregate(
+
+
+def _review_counts(user: Any, *, today: date, horizon: date) -> Counts:
+    from assessments.selectors import latest_approved_reviews
+
+    return latest_approved_reviews().aggregate(
         overdue=Count("pk", filter=Q(review_due__lt=today)),
-        due=Count("pk", filter=Q(review_due__gte=today, review_due__lte=today + timedelta(28))),
+        due=Count("pk", filter=Q(review_due__gte=today, review_due__lte=horizon)),
     )
-    interviews = interviews_waiting(user).aggregate(
-        due=Count("pk", filter=Q(due_at__gte=now)),
-        overdue=Count("pk", filter=Q(due_at__lt=now)),
+
+
+def _interview_counts(user: Any, *, now: datetime) -> Counts:
+    from missing.selectors import interviews_waiting
+
+    return interviews_waiting(user).aggregate(
+        due=Count("pk", filter=Q(due_at__gte=now)), overdue=Count("pk", filter=Q(due_at__lt=now))
     )
+
+
+def _approval_count(user: Any) -> Counts:
+    from assessments.selectors import awaiting_approval_unlisted
+
+    return awaiting_approval_unlisted(user).aggregate(awaiting=Count("pk"))
+
+
+def _missing_count(user: Any) -> Counts:
+    from missing.selectors import episodes_open
+
+    return episodes_open(user).aggregate(missing=Count("pk"))
+
+
+#: The day's counts, each compiled once per manager (``cse_portal.statements``): compiling them
+#: through the ORM on every request cost as much as the page's own work beyond its SQL.
+_TRIAGE = CountStatement(_triage_counts)
+_REVIEWS = CountStatement(_review_counts)
+_INTERVIEWS = CountStatement(_interview_counts)
+_APPROVAL = CountStatement(_approval_count)
+_MISSING = CountStatement(_missing_count)
+
+
+def team_day(user: Any, now: datetime | None = None) -> dict[str, Any]:
+    """The team manager's day: triage waiting and overdue, caseload per practitioner, assessments
+    awaiting approval, reviews due and overdue, open alerts, missing now and return interviews due
+    and overdue (counted through the missing app's selectors as the manager sees them)."""
+    from cse_portal.young_people.selectors import caseloads
+    from intelligence.selectors import alerts_open_first
+
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    triage = _TRIAGE(
+        user,
+        urgent_cutoff=now - timedelta(minutes=settings.REFERRALS_TRIAGE_URGENT_MINUTES),
+        other_cutoff=_working_days_before(now, settings.REFERRALS_TRIAGE_WORKING_DAYS),
+    )
+    reviews = _REVIEWS(user, today=today, horizon=today + timedelta(28))
+    interviews = _INTERVIEWS(user, now=now)
     alerts, alerts_open = alerts_open_first(user=user, limit=10)
     return {
         "triage_waiting": triage["waiting"],
         "triage_overdue": triage["overdue"],
-        "awaiting_approval": awaiting_approval_count(user),
+        "awaiting_approval": _APPROVAL(user)["awaiting"],
         "reviews_overdue": reviews["overdue"],
         "reviews_due": reviews["due"],
         "caseloads": list(caseloads()[:50]),
         "alerts": alerts,
         "alerts_open": alerts_open,
-        "missing_now": episodes_open(user).count(),
+        "missing_now": _MISSING(user)["missing"],
         "interviews_due": interviews["due"],
         "interviews_overdue": interviews["overdue"],
     }
