@@ -168,15 +168,56 @@ def _ranked_by_name(records: QuerySet[YoungPerson], text: str) -> tuple[list[Any
             "pk", "family_name", "given_name", "closeness"
         )
         # SQLite cannot order or limit the parts of a UNION; its registers are small.
-        parts.append(rows[:LOOKUP_ROWS] if bounded else rows.order_by())
-    first, *rest = parts
+        parts.append((closeness, rows[:LOOKUP_ROWS] if bounded else rows.order_by()))
+    if bounded:
+        found = _gated_by_closeness(parts)
+    else:
+        first, *rest = (rows for _, rows in parts)
+        found = list(first.union(*rest, all=True))
     best: dict[Any, tuple[int, str, str]] = {}
-    for pk, family, given, closeness in first.union(*rest, all=True):
+    for pk, family, given, closeness in found:
         key = (closeness, family.casefold(), given.casefold())
         if pk not in best or key < best[pk]:
             best[pk] = key
     ranked = sorted(best, key=lambda pk: (*best[pk], str(pk)))
     return ranked[:NAME_RESULTS], len(ranked) > NAME_RESULTS
+
+
+def _gated_by_closeness(parts: list[tuple[Closeness, QuerySet[Any]]]) -> list[tuple[Any, ...]]:
+    """The lookups' rows in one query, each closeness's lookups read only while the closer ones
+    have found fewer than ``LOOKUP_ROWS`` records: past that, nothing less close can reach the
+    list, and the page says there are more. A common surname's exact matches fill it, so its
+    contains and sound-alike lookups (a trigram index's whole posting list each) are skipped.
+
+    Each lookup is the ORM's own SQL (the word goes as a parameter), a class of them a
+    materialised CTE; a later class's CTE is gated by a one-time filter on the count of the
+    earlier ones, which PostgreSQL tests before running it."""
+    classes: list[tuple[list[str], list[Any]]] = []
+    previous = None
+    for closeness, rows in parts:
+        sql, params = rows.query.sql_with_params()
+        if closeness != previous:
+            classes.append(([], []))
+            previous = closeness
+        classes[-1][0].append(f"({sql})")
+        classes[-1][1].extend(params)
+    ctes, params, names = [], [], []
+    for n, (lookups, more) in enumerate(classes):
+        body = " UNION ALL ".join(lookups)
+        params += more
+        if names:
+            earlier = " UNION ALL ".join(f"SELECT pk FROM {name}" for name in names)  # noqa: S608
+            body = (
+                f"SELECT * FROM ({body}) AS part WHERE "  # noqa: S608 (the ORM's SQL, as above)
+                f"(SELECT COUNT(DISTINCT pk) FROM ({earlier}) AS found) < %s"
+            )
+            params.append(LOOKUP_ROWS)
+        names.append(f"closeness_{n}")
+        ctes.append(f"{names[-1]} (pk, family, given, closeness) AS MATERIALIZED ({body})")
+    everything = " UNION ALL ".join(f"SELECT * FROM {name}" for name in names)  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {', '.join(ctes)} {everything}", params)
+        return cursor.fetchall()
 
 
 class RankedRecords(Sequence[YoungPerson]):
