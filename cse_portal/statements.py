@@ -1,23 +1,28 @@
-"""Counts compiled once: a figure's SQL built by the ORM on its first use for an asker, kept, and
-sent again with each call's moments bound in.
+"""Reads compiled once: a dashboard figure's SQL built by the ORM on its first use for an asker,
+kept, and sent again with each call's moments bound in.
 
-A dashboard's figures are a few counts whose SQL depends only on who asks (their access funnel)
-and on the moments they are counted against (now, today, a target's cutoff). Compiling such a
-count through the ORM costs 0.3 to 1.4 ms of Python on every request, as much as the team
-manager's dashboard spends beyond its SQL; SQLAlchemy's compiled cache answers the same problem the
-same way. A `CountStatement` is a function building one aggregate of counts through the apps' own
-selectors, and it answers exactly what that function answers:
+A dashboard's figures are a few counts and short lists whose SQL depends only on who asks (their
+access funnel) and on the moments they are counted against (now, today, a target's cutoff).
+Compiling each through the ORM costs 0.3 to 1.4 ms of Python on every request, together as much
+as the team manager's dashboard spent beyond its SQL; SQLAlchemy's compiled cache answers the same
+problem the same way. A statement wraps a function building one read through the apps' own
+selectors, and answers exactly what that function answers:
 
+- `CountStatement`: the function returns one ``aggregate()`` of counts. On the first call for a
+  key it runs through the ORM and is kept only if it ran exactly one query (a function that reads
+  the database to decide its SQL is never kept) and answered that query's one row of whole
+  numbers under the columns' names.
+- `RowsStatement`: the function returns a ``values()`` query set, which is compiled without
+  running; it is kept only if building it read nothing, and its rows are converted by the kept
+  compiler as the ORM converts them.
 - **The key is the asker as they stand**: every column of their user row, their role and their
   agency's row, so a change of role, agency or anything else a funnel reads compiles afresh. What
   a funnel reads from other rows (allocations, grants) is in the SQL as a subquery and so is read
   on every call.
-- **It is kept only when the ORM proves it safe**, on the first call for a key: the function ran
-  exactly one query (a function that reads the database to decide its SQL is never kept), its
-  answer is that query's one row of whole numbers under the columns' names, and each moment passed
-  appears in the parameters as given and nowhere else: compiled again with that moment alone
-  changed, the SQL is the same and exactly those parameters change. A moment derived inside the
-  function (today plus 28 days) fails that proof: it must be passed as a moment of its own.
+- **Each moment passed must appear in the parameters as given and nowhere else**: compiled again
+  with that moment alone changed, the SQL is the same and exactly those parameters change. A
+  moment derived inside the function (today plus 28 days) fails that proof, and the statement is
+  not kept: it must be passed as a moment of its own.
 - Settings changing (tests) forget every kept statement.
 """
 
@@ -30,8 +35,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.core.signals import setting_changed
 from django.db import connection
+from django.db.models.query import ValuesIterable
 from django.dispatch import receiver
 
 #: What a count answers: the aggregate's names and their whole numbers.
@@ -50,6 +57,9 @@ class _Compiled:
     params: tuple[Any, ...]
     #: (parameter position, moment name): where each call's moments go.
     slots: tuple[tuple[int, str], ...]
+    #: A rows statement's compiler: it converts the rows as the ORM would (UUIDs on SQLite).
+    compiler: Any = None
+    names: tuple[str, ...] = ()
 
 
 class _Stop(Exception):
@@ -65,39 +75,92 @@ def _stop(execute: Any, sql: str, params: Any, many: bool, context: dict[str, An
     raise _Stop(sql, params)
 
 
-class CountStatement:
-    """``build(asker, **moments)`` returns a dict of counts from one ``aggregate()`` query;
-    calling the statement returns the same dict, compiled once per asker."""
+class _Statement:
+    """What both kinds share: the kept statements by key, and the proof of where the moments go."""
 
-    def __init__(self, build: Callable[..., Counts]) -> None:
+    def __init__(self, build: Callable[..., Any]) -> None:
         self.build = build
         #: None: proved unsafe for that key, so the ORM answers every call.
         self._kept: dict[Hashable, _Compiled | None] = {}
         self._lock = threading.Lock()
         _ALL.add(self)
 
-    def __call__(self, asker: Any, **moments: datetime | date) -> Counts:
+    def __call__(self, asker: Any, **moments: datetime | date) -> Any:
         key = (connection.alias, asker_key(asker), tuple(sorted(moments)))
         compiled = self._kept.get(key, _NOT_YET)
         if compiled is _NOT_YET:
+            for moment in moments.values():
+                _as_parameter(moment)  # a moment of another kind is a mistake in the caller
             return self._first(key, asker, moments)
         if not isinstance(compiled, _Compiled):
-            return self.build(asker, **moments)
+            return self._orm(asker, moments)
         params = list(compiled.params)
         for position, name in compiled.slots:
             params[position] = _as_parameter(moments[name])
-        with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, params)
-            names = [column[0] for column in cursor.description]
-            return dict(zip(names, cursor.fetchone(), strict=True))
+        return self._run(compiled, params)
 
     def forget(self) -> None:
         with self._lock:
             self._kept.clear()
 
+    def _keep(self, key: Hashable, compiled: _Compiled | None) -> None:
+        with self._lock:
+            if len(self._kept) >= KEPT:
+                self._kept.pop(next(iter(self._kept)))
+            self._kept[key] = compiled
+
+    def _slots(
+        self, asker: Any, moments: dict[str, Any], sql: str, params: tuple[Any, ...]
+    ) -> tuple[tuple[int, str], ...] | None:
+        """Where each moment goes: compiled again with that moment alone changed, the SQL must
+        be the same and exactly the parameters equal to it change."""
+        slots = []
+        for name, moment in moments.items():
+            other = _another(moment)
+            compiled = self._compile(asker, {**moments, name: other})
+            if compiled is None or compiled[0] != sql or len(compiled[1]) != len(params):
+                return None
+            pairs = zip(params, compiled[1], strict=True)
+            changed = [i for i, (a, b) in enumerate(pairs) if a != b]
+            if not changed:
+                return None
+            for position in changed:
+                if params[position] != _as_parameter(moment):
+                    return None
+                if compiled[1][position] != _as_parameter(other):
+                    return None
+                slots.append((position, name))
+        if len({position for position, _ in slots}) != len(slots):
+            return None
+        return tuple(slots)
+
+    def _first(self, key: Hashable, asker: Any, moments: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def _orm(self, asker: Any, moments: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def _compile(self, asker: Any, moments: dict[str, Any]) -> tuple[str, tuple] | None:
+        raise NotImplementedError
+
+    def _run(self, compiled: _Compiled, params: list[Any]) -> Any:
+        raise NotImplementedError
+
+
+class CountStatement(_Statement):
+    """``build(asker, **moments)`` returns a dict of counts from one ``aggregate()`` query;
+    calling the statement returns the same dict, compiled once per asker."""
+
+    def _orm(self, asker: Any, moments: dict[str, Any]) -> Counts:
+        return self.build(asker, **moments)
+
+    def _run(self, compiled: _Compiled, params: list[Any]) -> Counts:
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            names = [column[0] for column in cursor.description]
+            return dict(zip(names, cursor.fetchone(), strict=True))
+
     def _first(self, key: Hashable, asker: Any, moments: dict[str, Any]) -> Counts:
-        for moment in moments.values():
-            _as_parameter(moment)  # a moment of another kind is a mistake in the code calling
         seen: list[tuple[str, tuple[Any, ...], list[str]]] = []
 
         def watch(execute: Any, sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
@@ -108,11 +171,7 @@ class CountStatement:
 
         with connection.execute_wrapper(watch):
             answer = self.build(asker, **moments)
-        compiled = self._prove(asker, moments, answer, seen)
-        with self._lock:
-            if len(self._kept) >= KEPT:
-                self._kept.pop(next(iter(self._kept)))
-            self._kept[key] = compiled
+        self._keep(key, self._prove(asker, moments, answer, seen))
         return answer
 
     def _prove(
@@ -129,27 +188,10 @@ class CountStatement:
         sql, params, names = seen[0]
         if list(answer) != names or not all(_whole(value) for value in answer.values()):
             return None
-        slots = []
-        for name, moment in moments.items():
-            other = _another(moment)
-            compiled = self._compile_only(asker, {**moments, name: other})
-            if compiled is None or compiled[0] != sql or len(compiled[1]) != len(params):
-                return None
-            pairs = zip(params, compiled[1], strict=True)
-            changed = [i for i, (a, b) in enumerate(pairs) if a != b]
-            if not changed:
-                return None
-            for position in changed:
-                if params[position] != _as_parameter(moment):
-                    return None
-                if compiled[1][position] != _as_parameter(other):
-                    return None
-                slots.append((position, name))
-        if len({position for position, _ in slots}) != len(slots):
-            return None
-        return _Compiled(sql, params, tuple(slots))
+        slots = self._slots(asker, moments, sql, params)
+        return None if slots is None else _Compiled(sql, params, slots)
 
-    def _compile_only(self, asker: Any, moments: dict[str, Any]) -> tuple[str, tuple] | None:
+    def _compile(self, asker: Any, moments: dict[str, Any]) -> tuple[str, tuple] | None:
         """The SQL and parameters the build would send, stopped before the database (and kept
         out of the query log: it never ran)."""
         log = connection.queries_log
@@ -163,6 +205,60 @@ class CountStatement:
             while len(log) > logged:
                 log.pop()
         return None
+
+
+class RowsStatement(_Statement):
+    """``build(asker, **moments)`` returns a ``values()`` query set, built without reading the
+    database; calling the statement returns its rows as the ORM would (a list of dicts, each
+    converted by the query's own compiler), compiled once per asker."""
+
+    def _orm(self, asker: Any, moments: dict[str, Any]) -> list[dict[str, Any]]:
+        return list(self.build(asker, **moments))
+
+    def _run(self, compiled: _Compiled, params: list[Any]) -> list[dict[str, Any]]:
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            rows = cursor.fetchall()
+        names = compiled.names
+        return [
+            dict(zip(names, row, strict=True))
+            for row in compiled.compiler.results_iter(results=[rows])
+        ]
+
+    def _first(self, key: Hashable, asker: Any, moments: dict[str, Any]) -> list[dict[str, Any]]:
+        compiled = self._compiled(asker, moments)
+        self._keep(key, compiled)
+        if compiled is None:
+            return self._orm(asker, moments)
+        return self._run(compiled, list(compiled.params))
+
+    def _compiled(self, asker: Any, moments: dict[str, Any]) -> _Compiled | None:
+        built = self._built(asker, moments)
+        if built is None:
+            return None
+        queryset, compiler, sql, params = built
+        query = queryset.query
+        if getattr(queryset, "_iterable_class", None) is not ValuesIterable:
+            return None
+        names = (*query.extra_select, *query.values_select, *query.annotation_select)
+        slots = self._slots(asker, moments, sql, params)
+        return None if slots is None else _Compiled(sql, params, slots, compiler, names)
+
+    def _compile(self, asker: Any, moments: dict[str, Any]) -> tuple[str, tuple] | None:
+        built = self._built(asker, moments)
+        return None if built is None else (built[2], built[3])
+
+    def _built(self, asker: Any, moments: dict[str, Any]) -> tuple[Any, Any, str, tuple] | None:
+        """The query set, its compiler and SQL, or None when building it read the database (its
+        SQL would depend on what it read) or it can match nothing (no SQL)."""
+        try:
+            with connection.execute_wrapper(_stop):
+                queryset = self.build(asker, **moments)
+                compiler = queryset.query.get_compiler(connection.alias)
+                sql, params = compiler.as_sql()
+        except (_Stop, EmptyResultSet):
+            return None
+        return queryset, compiler, sql, tuple(params)
 
 
 def asker_key(asker: Any) -> Hashable:

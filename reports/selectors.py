@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from cse_portal.statements import Counts, CountStatement
+from cse_portal.statements import Counts, CountStatement, RowsStatement
 
 from . import permissions
 from .models import ReportRun, Subscription
@@ -80,7 +80,8 @@ def _missing_count(user: Any) -> Counts:
 
 
 #: The day's counts, each compiled once per manager (``cse_portal.statements``): compiling them
-#: through the ORM on every request cost as much as the page's own work beyond its SQL.
+#: and the caseloads through the ORM on every request cost as much as the page's own work beyond
+#: its SQL.
 _TRIAGE = CountStatement(_triage_counts)
 _REVIEWS = CountStatement(_review_counts)
 _INTERVIEWS = CountStatement(_interview_counts)
@@ -88,11 +89,20 @@ _APPROVAL = CountStatement(_approval_count)
 _MISSING = CountStatement(_missing_count)
 
 
+def _caseloads(everyone: None) -> QuerySet[Any]:
+    from cse_portal.young_people.selectors import caseloads
+
+    return caseloads()[:50]
+
+
+#: The same for every team manager: kept once.
+_CASELOADS = RowsStatement(_caseloads)
+
+
 def team_day(user: Any, now: datetime | None = None) -> dict[str, Any]:
     """The team manager's day: triage waiting and overdue, caseload per practitioner, assessments
     awaiting approval, reviews due and overdue, open alerts, missing now and return interviews due
     and overdue (counted through the missing app's selectors as the manager sees them)."""
-    from cse_portal.young_people.selectors import caseloads
     from intelligence.selectors import alerts_open_first
 
     now = now or timezone.now()
@@ -111,7 +121,7 @@ def team_day(user: Any, now: datetime | None = None) -> dict[str, Any]:
         "awaiting_approval": _APPROVAL(user)["awaiting"],
         "reviews_overdue": reviews["overdue"],
         "reviews_due": reviews["due"],
-        "caseloads": list(caseloads()[:50]),
+        "caseloads": _CASELOADS(None),
         "alerts": alerts,
         "alerts_open": alerts_open,
         "missing_now": _MISSING(user)["missing"],

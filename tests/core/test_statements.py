@@ -1,4 +1,4 @@
-"""Counts compiled once (``cse_portal.statements``): the kept SQL answers what the ORM answers,
+"""Reads compiled once (``cse_portal.statements``): the kept SQL answers what the ORM answers,
 for each asker and each moment, and a build that cannot be proved safe is never kept."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cse_portal.accounts.models import User
 from cse_portal.accounts.roles import Role
-from cse_portal.statements import CountStatement
+from cse_portal.statements import CountStatement, RowsStatement
 from cse_portal.young_people.models import YoungPerson
 from cse_portal.young_people.permissions import grant_allocation, visible_young_people
 from tests.factories import make_young_person
@@ -179,3 +179,54 @@ def test_a_moment_must_be_a_date_or_a_time(people):
     statement = CountStatement(lambda user, *, limit: {"n": 0})
     with pytest.raises(TypeError, match="dates and times"):
         statement(people.manager, limit=3)
+
+
+def _listed(user, *, since: datetime):
+    return (
+        visible_young_people(user)
+        .filter(created_at__gte=since)
+        .values("pk", "given_name", "created_by_id")
+        .order_by("given_name", "pk")
+    )
+
+
+def test_kept_rows_are_the_orm_rows_converted_as_it_converts_them(people):
+    _people([START + timedelta(days=n) for n in range(4)])
+    build = Counted(_listed)
+    statement = RowsStatement(build)
+    for days in (0, 2, 3, 9):
+        since = START + timedelta(days=days)
+        rows = statement(people.manager, since=since)
+        assert rows == list(_listed(people.manager, since=since))
+        # Ids are UUIDs as the ORM gives them, on SQLite too (stored there as text).
+        assert all(type(row["pk"]) is type(people.maya.pk) for row in rows)
+    assert build.calls == 2  # compiled, then compiled with the moment changed; never again
+
+
+def test_rows_for_another_asker_go_through_their_funnel(people):
+    statement = RowsStatement(_listed)
+    since = datetime(2000, 1, 1, tzinfo=UTC)
+    assert [row["pk"] for row in statement(people.alice, since=since)] == [people.maya.pk]
+    assert statement(people.bob, since=since) == []
+    grant_allocation(people.bob, people.noah)
+    assert [row["pk"] for row in statement(people.bob, since=since)] == [people.noah.pk]
+
+
+def test_rows_built_from_a_read_are_never_kept(people):
+    def from_a_read(user, *, since: datetime):
+        newest = visible_young_people(user).order_by("-created_at").first()
+        return _listed(user, since=min(since, newest.created_at))
+
+    build = Counted(from_a_read)
+    statement = RowsStatement(build)
+    since = datetime(2100, 1, 1, tzinfo=UTC)
+    assert statement(people.manager, since=since) == list(from_a_read(people.manager, since=since))
+    calls = build.calls
+    statement(people.manager, since=since)
+    assert build.calls == calls + 1
+
+
+def test_rows_that_nothing_can_match_are_none(people):
+    statement = RowsStatement(_listed)
+    assert statement(people.lucy, since=START) == []
+    assert statement(people.lucy, since=START) == []
