@@ -100,14 +100,61 @@ def record_page_shown(
     channel: str,
 ) -> None:
     """Audit one page of ``model`` records shown to ``request.user``, with the criteria asked."""
+    _record_shown(
+        request,
+        [str(record.pk) for record in shown],
+        sorted(set().union(*map(_subjects, shown))),
+        model=model,
+        result_count=result_count,
+        channel=channel,
+    )
+
+
+def record_rows_shown(
+    request: Any,
+    keys: Sequence[Any],
+    *,
+    model: type[Model],
+    result_count: int,
+    channel: str,
+) -> None:
+    """Audit one page of ``model`` rows read as values (their keys), for a model whose records
+    name no young person: a record that could has its subjects worked out from the records
+    themselves, by ``record_page_shown``."""
+    names_young_people = (
+        model._meta.label_lower == "young_people.youngperson"
+        or hasattr(model, "audit_subjects")
+        or any(field.attname == "young_person_id" for field in model._meta.concrete_fields)
+    )
+    if names_young_people:
+        raise TypeError(f"{model._meta.label} records name young people: audit the records")
+    _record_shown(
+        request,
+        [str(key) for key in keys],
+        [],
+        model=model,
+        result_count=result_count,
+        channel=channel,
+    )
+
+
+def _record_shown(
+    request: Any,
+    shown: list[str],
+    subjects: list[str],
+    *,
+    model: type[Model],
+    result_count: int,
+    channel: str,
+) -> None:
     params: Mapping[str, Any] = request.GET
     audit_page_shown(
         actor=request.user,
         object_type=model._meta.label_lower,
         label=str(model._meta.verbose_name_plural).capitalize(),
         channel=channel,
-        shown=[str(record.pk) for record in shown],
-        subjects=sorted(set().union(*map(_subjects, shown))),
+        shown=shown,
+        subjects=subjects,
         result_count=result_count,
         criteria={k: v for k, v in params.items() if k not in PAGING_PARAMETERS and v},
     )

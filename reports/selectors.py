@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Window
 from django.utils import timezone
 
 from cse_portal.statements import Counts, CountStatement, RowsStatement
@@ -99,11 +99,29 @@ def _caseloads(everyone: None) -> QuerySet[Any]:
 _CASELOADS = RowsStatement(_caseloads)
 
 
+def _open_alerts(user: Any) -> QuerySet[Any]:
+    """The ten open alerts changed last, with their entity and how many are open (a window over
+    every open alert, worked out before the limit)."""
+    from intelligence.selectors import alerts_open
+
+    return (
+        alerts_open(user=user)
+        .select_related(None)
+        .annotate(open_count=Window(Count("pk")))
+        .values(
+            "pk", "entity__kind", "entity__label", "young_people_count", "raised_at", "open_count"
+        )[:10]
+    )
+
+
+_ALERTS = RowsStatement(_open_alerts)
+
+
 def team_day(user: Any, now: datetime | None = None) -> dict[str, Any]:
     """The team manager's day: triage waiting and overdue, caseload per practitioner, assessments
     awaiting approval, reviews due and overdue, open alerts, missing now and return interviews due
     and overdue (counted through the missing app's selectors as the manager sees them)."""
-    from intelligence.selectors import alerts_open_first
+    from intelligence.models import EntityKind
 
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -114,7 +132,9 @@ def team_day(user: Any, now: datetime | None = None) -> dict[str, Any]:
     )
     reviews = _REVIEWS(user, today=today, horizon=today + timedelta(28))
     interviews = _INTERVIEWS(user, now=now)
-    alerts, alerts_open = alerts_open_first(user=user, limit=10)
+    alerts = _ALERTS(user)
+    for alert in alerts:
+        alert["kind"] = EntityKind(alert["entity__kind"]).label
     return {
         "triage_waiting": triage["waiting"],
         "triage_overdue": triage["overdue"],
@@ -123,7 +143,7 @@ def team_day(user: Any, now: datetime | None = None) -> dict[str, Any]:
         "reviews_due": reviews["due"],
         "caseloads": _CASELOADS(None),
         "alerts": alerts,
-        "alerts_open": alerts_open,
+        "alerts_open": alerts[0]["open_count"] if alerts else 0,
         "missing_now": _MISSING(user)["missing"],
         "interviews_due": interviews["due"],
         "interviews_overdue": interviews["overdue"],

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cse_portal.audit.models import AuditAction
 from cse_portal.audit.services import audit_record
 from cse_portal.funnel import id_or_404
-from cse_portal.pagination import audited_page, record_page_shown
+from cse_portal.pagination import audited_page, record_page_shown, record_rows_shown
 from cse_portal.view_helpers import require, show_service_errors
 
 from . import documents, exports, measures, permissions, selectors, services, suppression
@@ -106,9 +106,9 @@ def team_dashboard(request: HttpRequest) -> HttpResponse:
     day = selectors.team_day(request.user)
     from intelligence.models import Alert
 
-    record_page_shown(
+    record_rows_shown(
         request,
-        day["alerts"],
+        [alert["pk"] for alert in day["alerts"]],
         model=Alert,
         result_count=day["alerts_open"],
         channel="team dashboard: open alerts",

@@ -88,3 +88,13 @@ def test_the_assessments_api_search_is_the_young_people_name_search(people, api_
     client = api_client_for(people.alice)
     assert client.get("/api/v1/assessments/", {"search": "whitfield"}).json()["count"] == 1
     assert client.get("/api/v1/assessments/", {"search": "ellison"}).json()["count"] == 0
+
+
+def test_rows_of_records_naming_young_people_are_audited_from_the_records(rf, people):
+    from referrals.models import Referral
+
+    request = rf.get("/")
+    request.user = people.manager
+    for model in (YoungPerson, Referral):
+        with pytest.raises(TypeError, match="name young people"):
+            pagination.record_rows_shown(request, [], model=model, result_count=0, channel="x")

@@ -127,6 +127,33 @@ def test_every_team_figure_links_to_its_list(people, client_for):
     assert "Alice" in page  # maya is allocated to alice
 
 
+def test_the_team_dashboard_lists_and_audits_the_open_alerts_it_shows(people, client_for):
+    from django.utils import timezone
+
+    from intelligence.models import Alert, AlertOutcome, AlertStatus, Entity
+
+    alerts = []
+    for n in range(12):
+        entity = Entity.objects.create(kind="vehicle", key=f"AB{n}CDE", label=f"AB{n} CDE")
+        alerts.append(Alert.objects.create(entity=entity, young_people_count=n + 2))
+    Alert.objects.filter(pk=alerts[0].pk).update(
+        status=AlertStatus.CLOSED,
+        closed_at=timezone.now(),
+        outcome=AlertOutcome.DISRUPTION,
+        reason="Vehicle seized",
+    )
+    page = client_for(people.manager).get(reverse("reports:team")).content.decode()
+    newest = sorted(alerts[1:], key=lambda alert: (alert.updated_at, alert.pk), reverse=True)[:10]
+    for alert in newest:
+        assert f"Vehicle: {alert.entity.label}, {alert.young_people_count} young people" in page
+    assert "AB0 CDE" not in page  # closed
+    entry = AuditEntry.objects.get(
+        actor=people.manager, detail__channel="team dashboard: open alerts"
+    )
+    assert entry.detail["shown"] == [str(alert.pk) for alert in newest]
+    assert entry.detail["results"] == 11
+
+
 def test_the_analyst_dashboard_audits_the_places_it_shows(people, client_for):
     client_for(people.ana).get(reverse("reports:analyst"))
     assert AuditEntry.objects.filter(
