@@ -1,0 +1,69 @@
+"""The results table's rows written by ``{% young_people_rows %}`` are the markup the template
+wrote, value for value and escaped the same."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.template import Context, Template
+
+from cse_portal.young_people.models import Flag, FlagKind
+from cse_portal.young_people.selectors import young_people_results
+from tests.factories import make_young_person
+
+pytestmark = pytest.mark.django_db
+
+#: The rows as the search page's template wrote them before the tag.
+TEMPLATE_ROWS = Template(
+    "{% for yp in records %}"
+    '<tr class="govuk-table__row">'
+    '<td class="govuk-table__cell"><a class="govuk-link" '
+    "href=\"{% cached_url 'young_people:detail' yp.pk %}\">"
+    "{{ yp.family_name|upper }}, {{ yp.given_name }}</a>\n"
+    "{% for flag in yp.active_flags %}"
+    '<br><strong class="govuk-tag govuk-tag--red">{{ flag.get_kind_display }}</strong>'
+    "{% endfor %}</td>"
+    '<td class="govuk-table__cell">{% if yp.date_of_birth %}{{ yp.date_of_birth|date:"j M Y" }}'
+    "{% else %}About {{ yp.estimated_age }} (estimated){% endif %}</td>"
+    '<td class="govuk-table__cell">{{ yp.postcode|default:"Not known" }}</td>'
+    '<td class="govuk-table__cell">{{ yp.get_current_risk_level_display }}</td>'
+    '<td class="govuk-table__cell">{% if yp.is_open %}Open{% else %}Not open{% endif %}</td>'
+    "</tr>\n"
+    "{% endfor %}"
+)
+TAG_ROWS = Template("{% load young_people_rows %}{% young_people_rows records %}")
+
+
+def _tight(html: str) -> str:
+    return re.sub(r">\s+<", "><", html).strip()
+
+
+def test_the_rows_are_the_templates_rows(people):
+    make_young_person(given_name="Amy <script>", family_name="O'Brien & Sons")
+    make_young_person(given_name="Ben", family_name="Évora", date_of_birth=None, estimated_age=14)
+    no_postcode = make_young_person(given_name="Cal", family_name="Day", postcode="")
+    flagged = make_young_person(
+        given_name="Dee", family_name="Eve", date_of_birth=dt.date(2011, 2, 3)
+    )
+    for kind in (FlagKind.HIGH_CSE_RISK, FlagKind.REPEAT_MISSING):
+        Flag.objects.create(
+            young_person=flagged, kind=kind, reason="Concern", raised_by=people.manager
+        )
+    Flag.objects.create(
+        young_person=no_postcode,
+        kind=FlagKind.RISK_TO_WORKERS,
+        reason="Dog",
+        raised_by=people.manager,
+        removed_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    )
+    records = list(young_people_results(people.manager))
+    assert len(records) == 6  # with Maya (an open involvement) and Noah
+    context = Context({"records": records})
+    written = TAG_ROWS.render(context)
+    assert _tight(written) == _tight(TEMPLATE_ROWS.render(context))
+    assert "O&#x27;BRIEN &amp; SONS, Amy &lt;script&gt;" in written
+    assert "About 14 (estimated)" in written and "3 Feb 2011" in written
+    assert ">Open<" in written and ">Not open<" in written
+    assert "High CSE risk" in written and "Risk to workers" not in written  # removed
