@@ -100,14 +100,8 @@ def record_page_shown(
     channel: str,
 ) -> None:
     """Audit one page of ``model`` records shown to ``request.user``, with the criteria asked."""
-    _record_shown(
-        request,
-        [str(record.pk) for record in shown],
-        sorted(set().union(*map(_subjects, shown))),
-        model=model,
-        result_count=result_count,
-        channel=channel,
-    )
+    subjects = sorted(set().union(*map(_subjects, shown)))
+    _record_shown(request, model, channel, result_count, [str(r.pk) for r in shown], subjects)
 
 
 def record_rows_shown(
@@ -128,24 +122,16 @@ def record_rows_shown(
     )
     if names_young_people:
         raise TypeError(f"{model._meta.label} records name young people: audit the records")
-    _record_shown(
-        request,
-        [str(key) for key in keys],
-        [],
-        model=model,
-        result_count=result_count,
-        channel=channel,
-    )
+    _record_shown(request, model, channel, result_count, [str(key) for key in keys], [])
 
 
 def _record_shown(
     request: Any,
+    model: type[Model],
+    channel: str,
+    result_count: int,
     shown: list[str],
     subjects: list[str],
-    *,
-    model: type[Model],
-    result_count: int,
-    channel: str,
 ) -> None:
     params: Mapping[str, Any] = request.GET
     audit_page_shown(
