@@ -251,6 +251,8 @@ class RowsStatement(_Statement):
     def _built(self, asker: Any, moments: dict[str, Any]) -> tuple[Any, Any, str, tuple] | None:
         """The query set, its compiler and SQL, or None when building it read the database (its
         SQL would depend on what it read) or it can match nothing (no SQL)."""
+        log = connection.queries_log
+        logged = len(log)
         try:
             with connection.execute_wrapper(_stop):
                 queryset = self.build(asker, **moments)
@@ -258,6 +260,9 @@ class RowsStatement(_Statement):
                 sql, params = compiler.as_sql()
         except (_Stop, EmptyResultSet):
             return None
+        finally:
+            while len(log) > logged:
+                log.pop()  # a read stopped before the database never ran
         return queryset, compiler, sql, tuple(params)
 
 

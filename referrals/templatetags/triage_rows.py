@@ -39,9 +39,10 @@ _OVERDUE = mark_safe('<strong class="govuk-tag govuk-tag--red">Overdue</strong> 
 
 def _source(referral: Any) -> SafeString:
     if referral.kind == "professional":
-        return format_html(
-            "{}, {}", referral.referred_by, referral.referred_by.agency or "no agency"
-        )
+        referrer = referral.referred_by
+        if referrer is None:  # a referral made before its referrer was recorded
+            return mark_safe("Referrer not recorded")
+        return format_html("{}, {}", referrer, referrer.agency or "no agency")
     if referral.kind == "self":
         return mark_safe('<strong class="govuk-tag govuk-tag--purple">Self-referral</strong>')
     return format_html(

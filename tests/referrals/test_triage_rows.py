@@ -69,3 +69,10 @@ def test_the_rows_are_the_templates_rows(people):
     assert "O&#x27;NEIL &amp; CO" in written or "O&#x27;Neil &amp; Co" in written
     assert "&lt;Riverside&gt;" in written and "<i>" not in written and "<b>" not in written
     assert re.search(r"\d+\xa0days", written)
+
+
+def test_a_professional_referral_without_its_referrer_says_so(people):
+    submit(people.frank)
+    Referral.objects.update(referred_by=None)
+    rows = selectors.with_waiting_times(selectors.triage_queue(people.manager))
+    assert "Referrer not recorded" in TAG_ROWS.render(Context({"rows": rows}))
