@@ -91,14 +91,58 @@ def entry_mac(
     key: bytes, writer: str, writer_seq: int, writer_previous: str, canonical: str
 ) -> str:
     """The keyed MAC of one entry: its content and its place in its writer's run."""
-    message = f"{writer}\n{writer_seq}\n{writer_previous}\n{canonical}"
-    return hmac.digest(key, message.encode(), hashlib.sha256).hex()
+    return hmac.digest(
+        key, _entry_message(writer, writer_seq, writer_previous, canonical), hashlib.sha256
+    ).hex()
 
 
 def chain_hash(key: bytes, previous_hash: str, position: int, mac: str) -> str:
     """The global chain at ``position``: the chain before it, the position and the entry's MAC
     (which covers everything else)."""
-    return hmac.digest(key, f"{previous_hash}\n{position}\n{mac}".encode(), hashlib.sha256).hex()
+    return hmac.digest(key, _chain_message(previous_hash, position, mac), hashlib.sha256).hex()
+
+
+def _entry_message(writer: str, writer_seq: int, writer_previous: str, canonical: str) -> bytes:
+    return f"{writer}\n{writer_seq}\n{writer_previous}\n{canonical}".encode()
+
+
+def _chain_message(previous_hash: str, position: int, mac: str) -> bytes:
+    return f"{previous_hash}\n{position}\n{mac}".encode()
+
+
+# RFC 2104's pads, as translation tables: each byte of the key XOR 0x36 and XOR 0x5c.
+_INNER_PAD = bytes(byte ^ 0x36 for byte in range(256))
+_OUTER_PAD = bytes(byte ^ 0x5C for byte in range(256))
+
+
+class ChainMacs:
+    """``entry_mac`` and ``chain_hash`` under one key, for verifying millions of entries.
+
+    HMAC-SHA256 (RFC 2104) hashes the key's inner and outer pads before any message; OpenSSL
+    does that again on every call, which is most of the cost of a MAC over a short message. Here
+    the two padded hashes are made once and copied for each message, which halves a MAC's cost.
+    The results are HMAC's, bit for bit."""
+
+    def __init__(self, key: bytes) -> None:
+        block = hashlib.sha256().block_size
+        if len(key) > block:
+            key = hashlib.sha256(key).digest()
+        key = key.ljust(block, b"\0")
+        self._inner = hashlib.sha256(key.translate(_INNER_PAD))
+        self._outer = hashlib.sha256(key.translate(_OUTER_PAD))
+
+    def _mac(self, message: bytes) -> str:
+        inner = self._inner.copy()
+        inner.update(message)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()
+
+    def entry_mac(self, writer: str, writer_seq: int, writer_previous: str, canonical: str) -> str:
+        return self._mac(_entry_message(writer, writer_seq, writer_previous, canonical))
+
+    def chain_hash(self, previous_hash: str, position: int, mac: str) -> str:
+        return self._mac(_chain_message(previous_hash, position, mac))
 
 
 class AuditAction(models.TextChoices):

@@ -32,7 +32,7 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from .checkpoints import Checkpoint
-from .models import GENESIS_HASH, HASHED_FIELDS, canonical_json, chain_hash, chain_key, entry_mac
+from .models import GENESIS_HASH, HASHED_FIELDS, ChainMacs, canonical_json, chain_key
 from .sequencer import head
 
 Progress = Callable[[int], None]
@@ -179,7 +179,8 @@ def verify_segment(
 ) -> Segment:
     """Verify the entries at positions ``low`` to ``high``: MACs, chain links and writer runs
     inside the segment. Stops at the first break."""
-    key = chain_key()
+    macs = ChainMacs(chain_key())
+    entry_mac, chain_hash = macs.entry_mac, macs.chain_hash
     segment = Segment(low=low, start_hash=GENESIS_HASH if low == 1 else None)
     wanted = set(positions)
     firsts, lasts, heads = segment.firsts, segment.lasts, segment.heads
@@ -198,9 +199,9 @@ def verify_segment(
         broken = None
         if position != expected:
             broken = _gap(entry_id, expected, position)
-        elif entry_mac(key, writer, seq, writer_previous, canonical) != mac:
+        elif entry_mac(writer, seq, writer_previous, canonical) != mac:
             broken = (position - 1, ChainBreak(entry_id, ALTERED, position))
-        elif previous is None or chain_hash(key, previous, position, mac) != stored:
+        elif previous is None or chain_hash(previous, position, mac) != stored:
             broken = (position - 1, ChainBreak(entry_id, BROKEN_LINK, position))
         else:
             last = lasts.get(writer)
@@ -311,18 +312,18 @@ def _verify_tail(
     """The entries past position ``high``: those sequenced since verification started (in position
     order, continuing the chain), then those still waiting (in id order), each checked against its
     MAC and its writer's run, and none waiting too long."""
-    key = chain_key()
+    macs = ChainMacs(chain_key())
     oldest = now - timedelta(seconds=settings.AUDIT_UNSEQUENCED_MAX_SECONDS)
     expected = high + 1
     count = 0
     for row in _rows(_TAIL, [high], chunk_size):
         entry_id, position, writer, seq, writer_previous, mac, stored, canonical, occurred = row
-        if entry_mac(key, writer, seq, writer_previous, canonical) != mac:
+        if macs.entry_mac(writer, seq, writer_previous, canonical) != mac:
             return count, ChainBreak(entry_id, ALTERED, position)
         if position is not None:
             if position != expected:
                 return count, _gap(entry_id, expected, position)[1]
-            if chain_hash(key, previous, position, mac) != stored:
+            if macs.chain_hash(previous, position, mac) != stored:
                 return count, ChainBreak(entry_id, BROKEN_LINK, position)
             previous = stored
             expected += 1
@@ -349,9 +350,11 @@ _TIME, _RECIPIENTS, _DETAIL = (
 _OTHER_COLUMNS = ("id", "position", "writer", "writer_seq", "writer_previous", "mac", "entry_hash")
 # PostgreSQL writes the time and the user id in their canonical text (``canonical_form``):
 # cheaper than parsing them into Python objects only to format them again.
-_PG_CANONICAL = {
-    "occurred_at": "to_char(occurred_at AT TIME ZONE 'UTC', "
-    """'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')""",
+_PG_TIME = """to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')"""
+# The columns whose text can hold nothing JSON escapes (digits, hex, fixed punctuation) are quoted
+# as they are: a third cheaper than ``to_json``, which scans each character for escaping.
+_PG_QUOTED = {
+    "occurred_at": _PG_TIME,
     "actor_id": "replace(actor_id::text, '-', '')",
     # The inet output function's text (no /32 on a single address), which ``abbrev`` gives.
     "ip_address": "abbrev(ip_address)",
@@ -364,7 +367,9 @@ def _pg_json(name: str) -> str:
     \\r \\t, other control characters as a lower-case \\u00xx, everything else as it is), so
     the scalar columns are written into the canonical text by the database, leaving Python only
     the two JSON columns, whose key order and spacing it must set itself."""
-    return f"coalesce(to_json({_PG_CANONICAL.get(name, name)})::text, 'null')"
+    if name in _PG_QUOTED:
+        return f"""coalesce('"' || {_PG_QUOTED[name]} || '"', 'null')"""
+    return f"coalesce(to_json({name})::text, 'null')"
 
 
 def _select(where: str) -> str:
@@ -379,7 +384,7 @@ def _select(where: str) -> str:
             + " || ',' || ".join(_pg_json(n) for n in HASHED_FIELDS[_DETAIL + 1 :])
             + " || ']'",
             # The time again, only where the entry waits for the sequencer (``_verify_tail``).
-            f"CASE WHEN position IS NULL THEN {_PG_CANONICAL['occurred_at']} END",
+            f"CASE WHEN position IS NULL THEN {_PG_TIME} END",
         )
     else:
         columns = (*_OTHER_COLUMNS, *HASHED_FIELDS)
