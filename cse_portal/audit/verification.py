@@ -377,12 +377,13 @@ def _select(where: str) -> str:
         head = HASHED_FIELDS[:_RECIPIENTS]
         columns = (
             *_OTHER_COLUMNS,
-            "'[' || " + " || ',' || ".join(_pg_json(name) for name in head) + " || ','",
+            # One concat_ws a part: a chain of || copies the growing text at every step.
+            f"'[' || concat_ws(',', {', '.join(_pg_json(name) for name in head)}) || ','",
             "recipients::text",
             "detail::text",
-            "',' || "
-            + " || ',' || ".join(_pg_json(n) for n in HASHED_FIELDS[_DETAIL + 1 :])
-            + " || ']'",
+            "',' || concat_ws(',', "
+            + ", ".join(_pg_json(n) for n in HASHED_FIELDS[_DETAIL + 1 :])
+            + ") || ']'",
             # The time again, only where the entry waits for the sequencer (``_verify_tail``).
             f"CASE WHEN position IS NULL THEN {_PG_TIME} END",
         )
