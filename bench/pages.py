@@ -48,6 +48,9 @@ class Row:
     #: p95 of the page's own reads (its SELECTs as the database was sent them), replayed as text
     #: through the driver beside the page: what no Python could take off.
     reads_p95: float = 0.0
+    #: Of those reads, the time PostgreSQL spends planning them (median; None where not
+    #: measured): what a plan kept between requests would save.
+    planning: float | None = None
 
     @property
     def ratio(self) -> float:
@@ -360,6 +363,26 @@ def run_raw(statements: list[str]) -> None:
         cursor.close()
 
 
+def planning_ms(statements: list[str], rounds: int = 5) -> float:
+    """The median over ``rounds`` of the planning time PostgreSQL reports for ``statements``
+    together (``EXPLAIN (SUMMARY)``, which plans a statement without running it)."""
+    connection.ensure_connection()
+    cursor = connection.connection.cursor()
+    totals = []
+    try:
+        for _ in range(rounds):
+            total = 0.0
+            for statement in statements:
+                cursor.execute(f"EXPLAIN (SUMMARY) {statement}")
+                for (line,) in cursor.fetchall():
+                    if line.startswith("Planning Time:"):
+                        total += float(line.split()[2])
+            totals.append(total)
+    finally:
+        cursor.close()
+    return statistics.median(totals)
+
+
 def _p95(samples: list[float]) -> float:
     ordered = sorted(samples)
     return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
@@ -404,6 +427,7 @@ def measure(data: Data) -> list[Row]:
             queries=query_count,
             note=note,
             reads_p95=_p95(read_samples),
+            planning=planning_ms(statements) if connection.vendor == "postgresql" else None,
         )
         rows.append(row)
         print(
@@ -418,21 +442,24 @@ def print_table(rows: list[Row], target: float) -> None:
     print()
     print(
         "| page | median ms | p95 ms | floor p95 ms | p95 / floor | its reads p95 ms | "
-        f"p95 - reads ms | queries | within {target:g}x |"
+        f"of which planning ms | p95 - reads ms | queries | within {target:g}x |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         verdict = "yes" if row.ratio <= target else "**OVER**"
         if row.note:
             verdict += f" ({row.note})"
+        planning = "-" if row.planning is None else f"{row.planning:.1f}"
         print(
             f"| {row.label} | {row.median:.1f} | {row.p95:.1f} | {row.floor_p95:.1f} | "
-            f"{row.ratio:.1f} | {row.reads_p95:.1f} | {row.python_p95:.1f} | {row.queries} | "
-            f"{verdict} |"
+            f"{row.ratio:.1f} | {row.reads_p95:.1f} | {planning} | {row.python_p95:.1f} | "
+            f"{row.queries} | {verdict} |"
         )
     print(
         "(Its reads: the page's SELECTs, sign-in included, replayed as text through the driver "
-        "in the same run; the rest is Python, the writes and their commit.)"
+        "in the same run; of which planning: PostgreSQL planning them, the median of EXPLAIN's "
+        "planning time, which a plan kept between requests would save; the rest is Python, the "
+        "writes and their commit.)"
     )
     print()
 
