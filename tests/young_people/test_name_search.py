@@ -134,6 +134,35 @@ def test_the_rarer_word_drives_the_lookups(people):
     assert selectors._rarest(visible, ["quinlan", "zara"]) == 0
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the prefix indexes are PostgreSQL's")
+def test_the_probe_and_the_exact_and_prefix_lookups_read_only_their_index(people):
+    """They name only the id and the two names, which the prefix indexes hold (migration 0010),
+    so PostgreSQL can answer them without reading the table's pages. The table is a few hundred
+    rows, so the scans it would rather use on one that small are turned off."""
+    _bulk(people, [("Zara", "Quinlan"), ("Tom", "Whitfield")])
+    _bulk(people, [(f"Child{i}", f"Family{i}") for i in range(300)])
+    with connection.cursor() as cursor:
+        # Statistics of these rows, not of whatever the table held when last analysed.
+        cursor.execute("ANALYZE young_people_youngperson")
+    visible = selectors.visible_young_people(people.manager)
+    with CaptureQueriesContext(connection) as captured:
+        selectors._rarest(visible, ["zara", "whit"])
+        selectors._ranked_by_name(visible, "whitfield")
+    probe, lookups = (query["sql"] for query in captured)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        plans = []
+        for sql in (probe, lookups):
+            cursor.execute(f"EXPLAIN {sql}")
+            plans.append("\n".join(line for (line,) in cursor.fetchall()))
+    for plan in plans:
+        scans = re.findall(r"(Index(?: Only)? Scan) using (yp_(?:given|family)_prefix_idx)", plan)
+        indexes = {index for _, index in scans}
+        assert indexes == {"yp_given_prefix_idx", "yp_family_prefix_idx"}, plan
+        assert {scan for scan, _ in scans} == {"Index Only Scan"}, plan
+
+
 def test_name_search_keeps_to_what_the_user_may_see(people):
     _bulk(people, [("Ann", "Smith")])
     assert not young_people_search(people.alice, text="smith").exists()
