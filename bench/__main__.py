@@ -9,7 +9,9 @@ entries, 1 referral and 10 audit entries for each. Without
 row, which is only practical at the smallest size.
 
 Each page is requested as a signed-in team manager, interleaved with the floor (a signed-in page
-running ``SELECT 1`` through the same middleware), so a noisy shared machine slows both alike. The
+running ``SELECT 1`` through the same middleware), so a noisy shared machine slows both alike. Two
+reference rows come first, with no target of their own: the portal's layout with nothing in it,
+and the same with one audit entry written, which every page showing personal data pays. The
 table prints each page's median and p95, the floor's p95, their ratio and the page's query count,
 and marks the pages over their target: p95 within 3 times the floor's. The LSCB, team manager and
 analyst dashboards follow in a table of their own (``bench.reports``), each beside the floor and
