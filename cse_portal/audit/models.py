@@ -15,6 +15,10 @@ the writers:
   chain: ``entry_hash`` is the HMAC of the previous position's ``entry_hash``, the position and the
   entry's ``mac``.
 
+An entry's content is written out as text for its MAC in one of two forms, named by its writer
+(``FORM_2``): a JSON array (``canonical_form``, the first writers') or a text PostgreSQL writes
+with string functions alone (``canonical_text``), which verification reads whole from the database.
+
 ``manage.py verify_audit`` finds any entry altered, inserted or removed behind the application's
 back: without the key nobody can recompute a MAC or a chain hash. Newest entries cut off the end
 are found by the signed checkpoints beat writes outside the database (``checkpoints.py``).
@@ -27,6 +31,7 @@ import hmac
 import json
 from collections.abc import Sequence
 from datetime import UTC
+from decimal import Decimal
 from typing import Any, NoReturn
 
 from django.conf import settings
@@ -79,6 +84,64 @@ def canonical_form(values: Sequence[Any]) -> str:
             *rest,
         ]
     )
+
+
+#: The writers whose name starts with this write their entries' content in ``canonical_text``
+#: (form 2); the older writers, whose names are 16 hex digits, in ``canonical_form`` (form 1). The
+#: writer's name is in every entry's MAC, so an entry cannot be moved from one form to the other.
+FORM_2 = "v2-"
+
+
+def canonical_for(writer: str, values: Sequence[Any]) -> str:
+    """The content's text in the form its writer wrote it (``FORM_2``)."""
+    return canonical_text(values) if writer.startswith(FORM_2) else canonical_form(values)
+
+
+def canonical_text(values: Sequence[Any]) -> str:
+    """Form 2 of everything the hash protects (``values`` in ``HASHED_FIELDS`` order): a text the
+    database writes with string functions alone, so verification reads each entry's content as
+    one column (``verification._FORM_2``) instead of assembling it here:
+
+    ``time|user id|`` each text field as its length in UTF-8 bytes, ``:`` and itself, then
+    ``|recipients|detail|address``, the two JSON fields as PostgreSQL writes ``jsonb``
+    (``jsonb_text``). Lengths delimit the free text and JSON texts delimit themselves, so no two
+    contents give the same text. The time is to the microsecond in UTC; a missing user id or
+    address is ``-``."""
+    occurred_at, actor_id, *texts, recipients, detail, ip_address = values
+    time = occurred_at.astimezone(UTC).isoformat(timespec="microseconds")
+    actor = str(actor_id).replace("-", "") if actor_id else "-"
+    fields = "".join(f"{len(text.encode())}:{text}" for text in texts)
+    documents = f"{jsonb_text(recipients)}|{jsonb_text(detail)}"
+    return f"{time}|{actor}|{fields}|{documents}|{ip_address or '-'}"
+
+
+def jsonb_text(value: Any) -> str:
+    """``value`` (JSON's types) as PostgreSQL's ``jsonb`` output writes it: keys by their length
+    in bytes, then bytewise; ``, `` and ``: `` between; strings escaped as ``json`` escapes them
+    (the same rules); numbers as ``numeric`` writes them, without an exponent."""
+    if isinstance(value, str):
+        return _json_string(value)
+    if isinstance(value, dict):
+        keys = sorted(value, key=_jsonb_key_order)
+        return "{" + ", ".join(f"{_json_string(k)}: {jsonb_text(value[k])}" for k in keys) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(jsonb_text(item) for item in value) + "]"
+    if value is None or isinstance(value, bool):
+        return {None: "null", True: "true", False: "false"}[value]
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        # What the database reads from json's text of the float: numeric has no negative zero.
+        return format(Decimal(repr(abs(value) if value == 0 else value)), "f")
+    raise TypeError(f"not a JSON value: {type(value).__name__}")
+
+
+_json_string = json.encoder.encode_basestring  # type: ignore[attr-defined]
+
+
+def _jsonb_key_order(key: str) -> tuple[int, bytes]:
+    encoded = key.encode()
+    return len(encoded), encoded
 
 
 def canonical_json(values: list[Any]) -> str:
@@ -251,7 +314,7 @@ class AuditEntry(models.Model):
         raise AppendOnlyError("audit entries cannot be deleted")
 
     def canonical_content(self) -> str:
-        return canonical_form([getattr(self, name) for name in HASHED_FIELDS])
+        return canonical_for(self.writer, [getattr(self, name) for name in HASHED_FIELDS])
 
     def compute_mac(self) -> str:
         return entry_mac(

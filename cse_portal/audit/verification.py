@@ -32,7 +32,15 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from .checkpoints import Checkpoint
-from .models import GENESIS_HASH, HASHED_FIELDS, ChainMacs, canonical_json, chain_key
+from .models import (
+    FORM_2,
+    GENESIS_HASH,
+    HASHED_FIELDS,
+    ChainMacs,
+    canonical_json,
+    canonical_text,
+    chain_key,
+)
 from .sequencer import head
 
 Progress = Callable[[int], None]
@@ -373,18 +381,34 @@ def _pg_json(name: str) -> str:
     return f"coalesce(to_json({name})::text, 'null')"
 
 
+#: ``canonical_text`` (form 2) as PostgreSQL writes it: the whole content in one column, from
+#: string functions alone (over 500,000 entries about 2.1 s against 2.6 s for form 1's parts).
+_FORM_2 = (
+    f"concat({_PG_TIME}, '|', coalesce(replace(actor_id::text, '-', ''), '-'), '|', "
+    + ", ".join(
+        f"octet_length({name}), ':', {name}"
+        for name in HASHED_FIELDS[HASHED_FIELDS.index("actor_username") : _RECIPIENTS]
+    )
+    + ", '|', recipients::text, '|', detail::text, '|', coalesce(abbrev(ip_address), '-'))"
+)
+_IS_FORM_2 = f"starts_with(writer, '{FORM_2}')"
+
+
 def _select(where: str) -> str:
     if connection.vendor == "postgresql":
         head = HASHED_FIELDS[:_RECIPIENTS]
+        form_1 = f"NOT {_IS_FORM_2}"
         columns = (
             *_OTHER_COLUMNS,
-            # One concat_ws a part: a chain of || copies the growing text at every step.
-            f"'[' || concat_ws(',', {', '.join(_pg_json(name) for name in head)}) || ','",
-            "recipients::text",
-            "detail::text",
-            "',' || concat_ws(',', "
+            # Form 2's whole text, or form 1's head: one concat_ws a part, as a chain of || copies
+            # the growing text at every step. Form 1's other parts only for its entries.
+            f"CASE WHEN {_IS_FORM_2} THEN {_FORM_2} ELSE "
+            f"'[' || concat_ws(',', {', '.join(_pg_json(name) for name in head)}) || ',' END",
+            f"CASE WHEN {form_1} THEN recipients::text END",
+            f"CASE WHEN {form_1} THEN detail::text END",
+            f"CASE WHEN {form_1} THEN ',' || concat_ws(',', "
             + ", ".join(_pg_json(n) for n in HASHED_FIELDS[_DETAIL + 1 :])
-            + ") || ']'",
+            + ") || ']' END",
             # The time again, only where the entry waits for the sequencer (``_verify_tail``).
             f"CASE WHEN position IS NULL THEN {_PG_TIME} END",
         )
@@ -437,18 +461,25 @@ def _rows(
                         values = list(row[7:])
                         # SQLite hands back the stored UTC time without its zone, and the user
                         # id already without dashes.
-                        values[_TIME] = occurred = (
-                            values[_TIME].replace(tzinfo=UTC).isoformat(timespec="microseconds")
-                        )
+                        occurred_at = values[_TIME].replace(tzinfo=UTC)
+                        occurred = occurred_at.isoformat(timespec="microseconds")
                         values[_RECIPIENTS] = loads(values[_RECIPIENTS])
                         values[_DETAIL] = loads(values[_DETAIL])
-                        canonical = encode(values)
+                        if row[2].startswith(FORM_2):
+                            values[_TIME] = occurred_at
+                            canonical = canonical_text(values)
+                        else:
+                            values[_TIME] = occurred
+                            canonical = encode(values)
                     else:
                         head, recipients, detail, tail, occurred = row[7:]
-                        canonical = (
-                            f"{head}{canonical_json_of(recipients)},"
-                            f"{canonical_json_of(detail)}{tail}"
-                        )
+                        if recipients is None:  # form 2: the database wrote it whole
+                            canonical = head
+                        else:
+                            canonical = (
+                                f"{head}{canonical_json_of(recipients)},"
+                                f"{canonical_json_of(detail)}{tail}"
+                            )
                     yield (*row[:7], canonical, occurred)
         finally:
             cursor.close()

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
-from .models import GENESIS_HASH
+from .models import FORM_2, GENESIS_HASH
 
 _local = threading.local()
 
@@ -42,8 +42,8 @@ def current() -> Writer:
 
 
 def new() -> Writer:
-    """Start a fresh writer for this thread (a random name, an empty run)."""
-    _local.writer = Writer(name=secrets.token_hex(8), pid=os.getpid())
+    """Start a fresh writer for this thread (a random name, an empty run), writing form 2."""
+    _local.writer = Writer(name=f"{FORM_2}{secrets.token_hex(8)}", pid=os.getpid())
     return _local.writer
 
 

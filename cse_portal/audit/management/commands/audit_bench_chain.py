@@ -23,6 +23,7 @@ from django.db import connection, models, transaction
 
 from cse_portal.audit import sequencer
 from cse_portal.audit.models import (
+    FORM_2,
     GENESIS_HASH,
     HASHED_FIELDS,
     AuditAction,
@@ -30,6 +31,7 @@ from cse_portal.audit.models import (
     chain_hash,
     chain_key,
     entry_mac,
+    jsonb_text,
 )
 
 COLUMNS = (
@@ -52,6 +54,8 @@ ROLES = ["practitioner", "team_manager", "analyst", "frontline"]
 
 AGENCY = "Bench Children's Social Care"
 OBJECT_TYPE = "young_people.youngperson"
+AGENCY_FIELD = f"{len(AGENCY)}:{AGENCY}"
+OBJECT_TYPE_FIELD = f"{len(OBJECT_TYPE)}:{OBJECT_TYPE}"
 CHANNELS = ("page", "api")
 
 
@@ -63,26 +67,28 @@ def synthetic_entries(
 ) -> Iterator[tuple[Any, ...]]:
     """``count`` entries sequenced after ``head`` (position, hash), a second apart and ending now,
     about ``subjects`` (young people's ids) when given, else random ids, written by ``WRITERS``
-    fresh writers taking turns at random.
+    fresh writers of form 2 (``FORM_2``) taking turns at random.
 
     Each is ``(occurred_at, username, role, action, subject, summary, detail, ip, writer, seq,
-    writer_previous, mac, position, entry_hash)`` with the time and the detail as the canonical
-    text already (``canonical_form``'s); the other hashed fields are the same for every entry (no
-    actor id, the bench agency, a young person's record, no justification nor recipients).
-    Ten million of these are a national log, so the text is put together directly rather than
-    through the encoder, from values that need no escaping (a test compares it with
-    ``canonical_form`` and ``verify_audit`` proves the chain)."""
+    writer_previous, mac, position, entry_hash)`` with the time and the detail as the text COPY
+    stores; the other hashed fields are the same for every entry (no actor id, the bench agency,
+    a young person's record, no justification nor recipients). Ten million of these are a
+    national log, so each entry's ``canonical_text`` is put together directly, from values that
+    need no escaping (a test compares it with ``canonical_text`` and ``verify_audit`` proves the
+    chain)."""
     key = chain_key()
     rnd = random.Random(seed)  # noqa: S311  (synthetic benchmark data, not a secret)
     bits = rnd.getrandbits
     position, previous_hash = head
     # Fresh names each run, so appending twice never continues (or collides with) a run.
-    names = [uuid.uuid4().hex[:16] for _ in range(WRITERS)]
+    names = [f"{FORM_2}{uuid.uuid4().hex[:16]}" for _ in range(WRITERS)]
     runs = dict.fromkeys(names, (0, GENESIS_HASH))
     details = [
         [f'{{"channel":"{channel}","results":{results}}}' for results in range(26)]
         for channel in CHANNELS
     ]
+    # What the database writes of each (``jsonb_text``): keys by length, then bytewise.
+    documents = [[f"[]|{jsonb_text(json.loads(d))}" for d in texts] for texts in details]
     actions = [str(action) for action in ACTIONS]
     first_second = int(time.time()) - count
     for n in range(count):
@@ -102,9 +108,12 @@ def synthetic_entries(
         summary = f"Record {'listed' if listed else 'viewed'} ({results})"
         detail = details[(r >> 20) & 1][results]
         ip = f"10.{(r >> 21) & 255}.{(r >> 40) & 255}.{(r >> 48) % 254 + 1}"
+        # Every field is ASCII, so its length in characters is its length in bytes.
         canonical = (
-            f'["{occurred}",null,"{username}","{AGENCY}","{role}","{action}","{OBJECT_TYPE}",'
-            f'"{subject}","{subject}","{summary}","",[],{detail},"{ip}"]'
+            f"{occurred}|-|{len(username)}:{username}{AGENCY_FIELD}{len(role)}:{role}"
+            f"{len(action)}:{action}{OBJECT_TYPE_FIELD}{len(subject)}:{subject}"
+            f"{len(subject)}:{subject}{len(summary)}:{summary}0:|"
+            f"{documents[(r >> 20) & 1][results]}|{ip}"
         )
         writer = names[(r >> 24) % WRITERS]
         seq, writer_previous = runs[writer]
