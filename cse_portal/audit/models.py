@@ -105,14 +105,19 @@ def canonical_text(values: Sequence[Any]) -> str:
     ``time|user id|`` each text field as its length in UTF-8 bytes, ``:`` and itself, then
     ``|recipients|detail|address``, the two JSON fields as PostgreSQL writes ``jsonb``
     (``jsonb_text``). Lengths delimit the free text and JSON texts delimit themselves, so no two
-    contents give the same text. The time is to the microsecond in UTC; a missing user id or
-    address is ``-``."""
+    contents give the same text. The time is UTC as PostgreSQL writes a timestamp in the ISO
+    style (``2026-12-05 10:00:00.00001``: no trailing zeros, no fraction on a whole second),
+    the address with its netmask (``/32``, ``/128``); a missing user id or address is ``-``."""
     occurred_at, actor_id, *texts, recipients, detail, ip_address = values
-    time = occurred_at.astimezone(UTC).isoformat(timespec="microseconds")
+    utc = occurred_at.astimezone(UTC)
+    time = utc.replace(tzinfo=None, microsecond=0).isoformat(sep=" ")
+    if utc.microsecond:
+        time += f".{utc.microsecond:06d}".rstrip("0")
     actor = str(actor_id).replace("-", "") if actor_id else "-"
     fields = "".join(f"{len(text.encode())}:{text}" for text in texts)
     documents = f"{jsonb_text(recipients)}|{jsonb_text(detail)}"
-    return f"{time}|{actor}|{fields}|{documents}|{ip_address or '-'}"
+    address = f"{ip_address}/{128 if ':' in ip_address else 32}" if ip_address else "-"
+    return f"{time}|{actor}|{fields}|{documents}|{address}"
 
 
 def jsonb_text(value: Any) -> str:
@@ -194,12 +199,16 @@ class ChainMacs:
         self._inner = hashlib.sha256(key.translate(_INNER_PAD))
         self._outer = hashlib.sha256(key.translate(_OUTER_PAD))
 
-    def _mac(self, message: bytes) -> str:
-        inner = self._inner.copy()
-        inner.update(message)
-        outer = self._outer.copy()
-        outer.update(inner.digest())
-        return outer.hexdigest()
+        inner_copy, outer_copy = self._inner.copy, self._outer.copy
+
+        def mac(message: bytes) -> str:
+            inner = inner_copy()
+            inner.update(message)
+            outer = outer_copy()
+            outer.update(inner.digest())
+            return outer.hexdigest()
+
+        self._mac = mac
 
     def entry_mac(self, writer: str, writer_seq: int, writer_previous: str, canonical: str) -> str:
         return self._mac(_entry_message(writer, writer_seq, writer_previous, canonical))

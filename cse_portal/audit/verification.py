@@ -21,9 +21,9 @@ import json
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import chain
 from multiprocessing import get_context
 from typing import Any
 
@@ -189,6 +189,7 @@ def verify_segment(
     inside the segment. Stops at the first break."""
     macs = ChainMacs(chain_key())
     entry_mac, chain_hash = macs.entry_mac, macs.chain_hash
+    form_1 = _form_1_text()
     segment = Segment(low=low, start_hash=GENESIS_HASH if low == 1 else None)
     wanted = set(positions)
     firsts, lasts, heads = segment.firsts, segment.lasts, segment.heads
@@ -198,7 +199,9 @@ def verify_segment(
     # One position either side: the hash this segment starts from, and the entry that names a
     # gap at its end.
     for row in _rows(_SEQUENCED, [low - 1, high + 1], chunk_size):
-        entry_id, position, writer, seq, writer_previous, mac, stored, canonical, _ = row
+        entry_id, position, writer, seq, writer_previous, mac, stored, canonical = row[:8]
+        if row[9] is not None:  # form 1
+            canonical = form_1(row)
         if position == low - 1:
             segment.start_hash = previous = stored
             continue
@@ -321,11 +324,14 @@ def _verify_tail(
     order, continuing the chain), then those still waiting (in id order), each checked against its
     MAC and its writer's run, and none waiting too long."""
     macs = ChainMacs(chain_key())
+    form_1 = _form_1_text()
     oldest = now - timedelta(seconds=settings.AUDIT_UNSEQUENCED_MAX_SECONDS)
     expected = high + 1
     count = 0
     for row in _rows(_TAIL, [high], chunk_size):
-        entry_id, position, writer, seq, writer_previous, mac, stored, canonical, occurred = row
+        entry_id, position, writer, seq, writer_previous, mac, stored, canonical, occurred = row[:9]
+        if row[9] is not None:  # form 1
+            canonical = form_1(row)
         if macs.entry_mac(writer, seq, writer_previous, canonical) != mac:
             return count, ChainBreak(entry_id, ALTERED, position)
         if position is not None:
@@ -382,14 +388,16 @@ def _pg_json(name: str) -> str:
 
 
 #: ``canonical_text`` (form 2) as PostgreSQL writes it: the whole content in one column, from
-#: string functions alone (over 500,000 entries about 2.1 s against 2.6 s for form 1's parts).
+#: output functions and ``concat`` alone (the time's output function, in the ISO style set for
+#: the transaction, took 6 ms over 500,000 entries where ``to_char`` took 468).
 _FORM_2 = (
-    f"concat({_PG_TIME}, '|', coalesce(replace(actor_id::text, '-', ''), '-'), '|', "
+    "concat((occurred_at AT TIME ZONE 'UTC')::text, '|', "
+    "coalesce(replace(actor_id::text, '-', ''), '-'), '|', "
     + ", ".join(
         f"octet_length({name}), ':', {name}"
         for name in HASHED_FIELDS[HASHED_FIELDS.index("actor_username") : _RECIPIENTS]
     )
-    + ", '|', recipients::text, '|', detail::text, '|', coalesce(abbrev(ip_address), '-'))"
+    + ", '|', recipients::text, '|', detail::text, '|', coalesce(ip_address::text, '-'))"
 )
 _IS_FORM_2 = f"starts_with(writer, '{FORM_2}')"
 
@@ -404,13 +412,13 @@ def _select(where: str) -> str:
             # the growing text at every step. Form 1's other parts only for its entries.
             f"CASE WHEN {_IS_FORM_2} THEN {_FORM_2} ELSE "
             f"'[' || concat_ws(',', {', '.join(_pg_json(name) for name in head)}) || ',' END",
+            # The time again, only where the entry waits for the sequencer (``_verify_tail``).
+            f"CASE WHEN position IS NULL THEN {_PG_TIME} END",
             f"CASE WHEN {form_1} THEN recipients::text END",
             f"CASE WHEN {form_1} THEN detail::text END",
             f"CASE WHEN {form_1} THEN ',' || concat_ws(',', "
             + ", ".join(_pg_json(n) for n in HASHED_FIELDS[_DETAIL + 1 :])
             + ") || ']' END",
-            # The time again, only where the entry waits for the sequencer (``_verify_tail``).
-            f"CASE WHEN position IS NULL THEN {_PG_TIME} END",
         )
     else:
         columns = (*_OTHER_COLUMNS, *HASHED_FIELDS)
@@ -424,23 +432,68 @@ _SEQUENCED = "position BETWEEN %s AND %s ORDER BY position"
 _TAIL = "position > %s OR position IS NULL ORDER BY position NULLS LAST, id"
 
 
-def _rows(
-    where: str, params: list[Any], chunk_size: int
-) -> Iterator[tuple[int, int | None, str, int, str, str, str | None, str, str]]:
-    """The rows of ``where`` as (id, position, writer, writer_seq, writer_previous, mac, entry_hash,
-    the canonical text of the content, the time in its canonical text), read with plain SQL: the
-    ORM's per-row conversions cost more than the hashing.
+def _rows(where: str, params: list[Any], chunk_size: int) -> Iterator[tuple[Any, ...]]:
+    # Chained in C, a chunk at a time: a generator resumed for every row costs more.
+    return chain.from_iterable(_chunks(where, params, chunk_size))
 
-    On PostgreSQL the database writes most of the canonical text (``_pg_json``) and the rows
-    stream through a server-side cursor inside one transaction: outside one, Django declares the
-    cursor WITH HOLD, and the server would copy the whole range before sending the first row. Not
-    on SQLite, whose transactions here would take the write lock; there the content is read as
+
+def _chunks(where: str, params: list[Any], chunk_size: int) -> Iterator[Sequence[tuple[Any, ...]]]:
+    """The rows of ``where`` as (id, position, writer, writer_seq, writer_previous, mac, entry_hash,
+    the content's text, the time in its canonical text where the entry waits for the sequencer,
+    then three parts of form 1 or three None), read with plain SQL: the ORM's per-row conversions
+    cost more than the hashing. The content's text is whole for form 2; for form 1 it is the head
+    of the text, which ``_form_1_text`` completes from the three parts.
+
+    On PostgreSQL the database writes the text (``_FORM_2``; for form 1 the scalar columns,
+    ``_pg_json``), and the rows stream through a server-side cursor inside one transaction:
+    outside one, Django declares the cursor WITH HOLD, and the server would copy the whole range
+    before sending the first row. The driver's rows are handed on as they are.
+    Not on SQLite, whose transactions here would take the write lock; there the content is read as
     values and written out here."""
-    sqlite = connection.vendor == "sqlite"
+    if connection.vendor == "sqlite":
+        yield list(_sqlite_rows(where, params))
+        return
+    with transaction.atomic():
+        with connection.cursor() as setting:
+            # How form 2's time is written, whatever the server's default.
+            setting.execute("SET LOCAL DateStyle = 'ISO'")
+        cursor = connection.chunked_cursor()
+        try:
+            cursor.execute(_select(where), params)
+            while rows := cursor.fetchmany(chunk_size):
+                yield rows
+        finally:
+            cursor.close()
+
+
+def _sqlite_rows(where: str, params: list[Any]) -> Iterator[tuple[Any, ...]]:
+    loads = json.loads
+    with connection.cursor() as cursor:
+        cursor.execute(_select(where), params)
+        for row in cursor:
+            values = list(row[7:])
+            # SQLite hands back the stored UTC time without its zone, and the user id already
+            # without dashes.
+            occurred_at = values[_TIME].replace(tzinfo=UTC)
+            occurred = occurred_at.isoformat(timespec="microseconds")
+            values[_RECIPIENTS] = loads(values[_RECIPIENTS])
+            values[_DETAIL] = loads(values[_DETAIL])
+            if row[2].startswith(FORM_2):
+                values[_TIME] = occurred_at
+                canonical = canonical_text(values)
+            else:
+                values[_TIME] = occurred
+                canonical = canonical_json(values)
+            yield (*row[:7], canonical, occurred, None, None, None)
+
+
+def _form_1_text() -> Callable[[tuple[Any, ...]], str]:
+    """Completes a form 1 row's text: its head, its two JSON columns as ``canonical_form`` writes
+    them, and its tail. The JSON columns' stored text and its canonical form are kept for the
+    texts that recur (most entries disclose to nobody, and a consultation's detail is one of a
+    handful): parsing and writing the same text again would give the same result. Bounded, as a
+    list page's detail is unique."""
     loads, encode = json.loads, canonical_json
-    # The JSON columns' stored text and its canonical form, for the texts that recur (most entries
-    # disclose to nobody, and a consultation's detail is one of a handful): parsing and writing
-    # the same text again would give the same result. Bounded, as a list page's detail is unique.
     canonical_of: dict[str, str] = {}
 
     def canonical_json_of(text: str) -> str:
@@ -451,35 +504,8 @@ def _rows(
                 canonical_of[text] = canonical
         return canonical
 
-    with nullcontext() if sqlite else transaction.atomic():
-        cursor = connection.chunked_cursor()
-        try:
-            cursor.execute(_select(where), params)
-            while rows := cursor.fetchmany(chunk_size):
-                for row in rows:
-                    if sqlite:
-                        values = list(row[7:])
-                        # SQLite hands back the stored UTC time without its zone, and the user
-                        # id already without dashes.
-                        occurred_at = values[_TIME].replace(tzinfo=UTC)
-                        occurred = occurred_at.isoformat(timespec="microseconds")
-                        values[_RECIPIENTS] = loads(values[_RECIPIENTS])
-                        values[_DETAIL] = loads(values[_DETAIL])
-                        if row[2].startswith(FORM_2):
-                            values[_TIME] = occurred_at
-                            canonical = canonical_text(values)
-                        else:
-                            values[_TIME] = occurred
-                            canonical = encode(values)
-                    else:
-                        head, recipients, detail, tail, occurred = row[7:]
-                        if recipients is None:  # form 2: the database wrote it whole
-                            canonical = head
-                        else:
-                            canonical = (
-                                f"{head}{canonical_json_of(recipients)},"
-                                f"{canonical_json_of(detail)}{tail}"
-                            )
-                    yield (*row[:7], canonical, occurred)
-        finally:
-            cursor.close()
+    def complete(row: tuple[Any, ...]) -> str:
+        head, _, recipients, detail, tail = row[7:]
+        return f"{head}{canonical_json_of(recipients)},{canonical_json_of(detail)}{tail}"
+
+    return complete

@@ -43,6 +43,7 @@ JSON = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(TEXT, inner, max_size=4),
     max_leaves=12,
 )
+TEXT_FIELDS = HASHED_FIELDS.index("recipients") - HASHED_FIELDS.index("actor_username")
 ONE_EXAMPLE_A_TEST = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 
 
@@ -56,11 +57,25 @@ def test_jsonb_text_is_what_postgresql_writes(value):
         assert jsonb_text(value) == cursor.fetchone()[0]
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's output functions")
+@pytest.mark.parametrize("microsecond", [0, 1, 10, 120000, 999999])
+@pytest.mark.parametrize("address", [None, "192.0.2.1", "2001:db8::1", "::ffff:192.0.2.1"])
+def test_form_2_writes_the_time_and_the_address_as_postgresql_does(microsecond, address):
+    moment = datetime(2026, 12, 5, 10, 0, 0, microsecond, tzinfo=UTC)
+    texts = [""] * TEXT_FIELDS
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL DateStyle = 'ISO'")
+        cursor.execute(
+            "SELECT (%s::timestamptz AT TIME ZONE 'UTC')::text, coalesce(%s::inet::text, '-')",
+            [moment, address],
+        )
+        time, written_address = cursor.fetchone()
+    text = canonical_text([moment, None, *texts, [], {}, address])
+    assert text.startswith(f"{time}|") and text.endswith(f"|{written_address}")
+
+
 def _content(texts: list[str], recipients: list[str], detail: dict, ip: str | None) -> list:
     return [datetime(2026, 12, 5, 10, 0, 0, 1, tzinfo=UTC), None, *texts, recipients, detail, ip]
-
-
-TEXT_FIELDS = HASHED_FIELDS.index("recipients") - HASHED_FIELDS.index("actor_username")
 
 
 @settings(max_examples=300, deadline=None)

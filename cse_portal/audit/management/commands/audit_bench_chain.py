@@ -101,8 +101,11 @@ def synthetic_entries(
             if subjects
             else str(uuid.UUID(int=bits(128), version=4))
         )
-        second = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(first_second + n))
-        occurred = f"{second}.{(r >> 30) % 1_000_000:06d}+00:00"
+        second = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(first_second + n))
+        micro = (r >> 30) % 1_000_000
+        # As PostgreSQL writes a timestamp: no trailing zeros, no fraction on a whole second.
+        stamp = f"{second}.{micro:06d}".rstrip("0") if micro else second
+        occurred = f"{stamp}+00:00"
         username = f"bench.user{(r >> 50) % 2000 + 1}"
         role = ROLES[(r >> 61) % len(ROLES)]
         summary = f"Record {'listed' if listed else 'viewed'} ({results})"
@@ -110,10 +113,10 @@ def synthetic_entries(
         ip = f"10.{(r >> 21) & 255}.{(r >> 40) & 255}.{(r >> 48) % 254 + 1}"
         # Every field is ASCII, so its length in characters is its length in bytes.
         canonical = (
-            f"{occurred}|-|{len(username)}:{username}{AGENCY_FIELD}{len(role)}:{role}"
+            f"{stamp}|-|{len(username)}:{username}{AGENCY_FIELD}{len(role)}:{role}"
             f"{len(action)}:{action}{OBJECT_TYPE_FIELD}{len(subject)}:{subject}"
             f"{len(subject)}:{subject}{len(summary)}:{summary}0:|"
-            f"{documents[(r >> 20) & 1][results]}|{ip}"
+            f"{documents[(r >> 20) & 1][results]}|{ip}/32"
         )
         writer = names[(r >> 24) % WRITERS]
         seq, writer_previous = runs[writer]
