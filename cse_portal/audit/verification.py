@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from itertools import chain
+from itertools import chain, islice
 from multiprocessing import get_context
 from typing import Any
 
@@ -447,11 +447,13 @@ def _chunks(where: str, params: list[Any], chunk_size: int) -> Iterator[Sequence
     On PostgreSQL the database writes the text (``_FORM_2``; for form 1 the scalar columns,
     ``_pg_json``), and the rows stream through a server-side cursor inside one transaction:
     outside one, Django declares the cursor WITH HOLD, and the server would copy the whole range
-    before sending the first row. The driver's rows are handed on as they are.
-    Not on SQLite, whose transactions here would take the write lock; there the content is read as
-    values and written out here."""
+    before sending the first row. The driver's rows are handed on as they are. Not on SQLite,
+    whose transactions here would take the write lock; there the content is read as values and
+    written out here."""
     if connection.vendor == "sqlite":
-        yield list(_sqlite_rows(where, params))
+        rows = _sqlite_rows(where, params)
+        while chunk := list(islice(rows, chunk_size)):
+            yield chunk
         return
     with transaction.atomic():
         with connection.cursor() as setting:

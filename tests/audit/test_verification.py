@@ -41,6 +41,15 @@ def test_an_intact_log_in_segments_with_checkpoints_in_several(chain, people):
     assert verify() == (len(more), None)
 
 
+def test_rows_read_a_few_at_a_time_verify_as_read_at_once(chain, people):
+    victim = write(people, 2)[-3]
+    assert verify(chunk_size=2) == verify() == (len(chain) + 2, None)
+    with triggers_disabled() as cursor:
+        cursor.execute("UPDATE audit_auditentry SET summary = 'x' WHERE id = %s", [victim.pk])
+    assert verify(chunk_size=2) == verify()
+    assert verify()[1].entry_id == victim.pk
+
+
 def test_progress_counts_the_whole_log_across_segments(chain):
     seen: list[int] = []
     verify(progress=seen.append, progress_every=1)
