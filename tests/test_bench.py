@@ -28,6 +28,7 @@ def test_bench_creates_its_var_folder_on_a_fresh_clone(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "| young people list |" in result.stdout
+    assert "| reference: the layout and one audit entry |" in result.stdout
     assert "| LSCB dashboard, " in result.stdout and "| team manager dashboard |" in result.stdout
     assert "| analyst dashboard, " in result.stdout
     assert "MISSING" not in result.stdout and "answered " not in result.stdout
