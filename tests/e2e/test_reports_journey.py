@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from missing import tally
 from missing.models import MissingEpisode
@@ -32,6 +32,22 @@ def _check(page: Page, name: str, found: dict[str, str]) -> None:
     violations = axe_violations(page)
     if violations:
         found[name] = format_violations(violations)
+
+
+def _watch_polls(page: Page) -> list[str]:
+    """What each of the page's progress polls got (sent, answered with a status, or failed), in
+    order: shown if the panel is not seen to move. (Playwright hands the events over whenever the
+    test next calls it, so their order is kept but not their times.)"""
+    polls: list[str] = []
+
+    def note(what: str, url: str) -> None:
+        if url.endswith("/progress/"):
+            polls.append(what)
+
+    page.on("request", lambda request: note("sent", request.url))
+    page.on("response", lambda response: note(f"answered {response.status}", response.url))
+    page.on("requestfailed", lambda request: note(f"failed: {request.failure}", request.url))
+    return polls
 
 
 def _some_rows(people: People) -> None:
@@ -101,6 +117,7 @@ def test_lscb_manager_requests_watches_and_downloads_the_annual_review(
 
     # The worker starts: the page shows it without being reloaded (htmx polls the panel).
     detail_url = page.url
+    polls = _watch_polls(page)
     page.evaluate("window.__not_reloaded = true")
     ReportRun.objects.filter(pk=run.pk).update(
         status="running", progress=50, step="Drawing the charts"
@@ -123,7 +140,10 @@ def test_lscb_manager_requests_watches_and_downloads_the_annual_review(
     ReportRun.objects.filter(pk=run.pk).update(status="queued", progress=0, step="")
     assert services.report_generate(run_id=run.pk) is True
     download_button = page.get_by_role("link", name=re.compile(r"Download the PDF"))
-    expect(download_button).to_be_visible(timeout=30_000)
+    try:
+        expect(download_button).to_be_visible(timeout=30_000)
+    except AssertionError as failure:
+        raise AssertionError(f"{failure}\nThe panel's polls:\n" + "\n".join(polls)) from None
     expect(page.locator("#report-progress")).to_contain_text("Ready")
     assert page.evaluate("window.__not_reloaded") is True
     _check(page, "report detail (ready)", found)
@@ -151,3 +171,39 @@ def test_lscb_manager_requests_watches_and_downloads_the_annual_review(
     _check(analyst, "analyst dashboard", found)
 
     assert not found, "\n\n".join(f"{name}:\n{text}" for name, text in found.items())
+
+
+def test_a_poll_left_unanswered_does_not_stop_the_progress(page: Page, people: People) -> None:
+    """htmx sends nothing more from an element while its last request is in flight: one poll
+    that never gets an answer (a connection dropped on the way) would freeze the panel for good.
+    The layout's request timeout gives it up, and the next poll shows the progress."""
+    run = ReportRun.objects.create(
+        kind="lscb_quarterly",
+        period="2026-Q3",
+        marking="OFFICIAL",
+        requested_by=people.lucy,
+        status="running",
+        progress=20,
+        step="Counting the referrals",
+    )
+    held: list[Route] = []
+
+    def hold_the_first(route: Route) -> None:
+        if not held:
+            held.append(route)  # never answered
+        else:
+            route.continue_()
+
+    login_as(page, people.lucy)
+    page.route(re.compile(r"/reports/[0-9a-f-]{36}/progress/$"), hold_the_first)
+    page.goto(f"/reports/{run.pk}/")
+    expect(page.locator("#progress-bar")).to_have_attribute("value", "20")
+    for _ in range(50):  # the first poll goes 2 s after the page
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "the panel never polled"
+    ReportRun.objects.filter(pk=run.pk).update(progress=60, step="Drawing the charts")
+    # The held request times out after 10 s; the next poll follows within 2 s.
+    expect(page.locator("#progress-bar")).to_have_attribute("value", "60", timeout=25_000)
+    expect(page.locator("#report-progress")).to_contain_text("Drawing the charts")
