@@ -63,3 +63,15 @@ def make_young_person(created_by: User | None = None, **overrides: Any) -> Young
     }
     values.update(overrides)
     return yp_services.young_person_create(created_by=created_by, **values)
+
+
+class ReportRunFactory(factory.django.DjangoModelFactory):
+    """A background report's run, in whatever state a test sets (``status``, ``progress``...);
+    ``requested_by`` is required."""
+
+    class Meta:
+        model = "reports.ReportRun"
+
+    kind = "lscb_quarterly"
+    period = "2026-Q3"
+    marking = "OFFICIAL"

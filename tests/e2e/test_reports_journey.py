@@ -22,6 +22,7 @@ from referrals.models import Referral
 from reports import services, tasks
 from reports.models import ReportRun
 from tests.e2e.helpers import axe_violations, format_violations, login_as
+from tests.factories import ReportRunFactory
 from tests.pdf import pdf_pages
 from tests.personas import People
 
@@ -177,10 +178,7 @@ def test_a_poll_left_unanswered_does_not_stop_the_progress(page: Page, people: P
     """htmx sends nothing more from an element while its last request is in flight: one poll
     that never gets an answer (a connection dropped on the way) would freeze the panel for good.
     The layout's request timeout gives it up, and the next poll shows the progress."""
-    run = ReportRun.objects.create(
-        kind="lscb_quarterly",
-        period="2026-Q3",
-        marking="OFFICIAL",
+    run = ReportRunFactory(
         requested_by=people.lucy,
         status="running",
         progress=20,

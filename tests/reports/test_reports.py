@@ -16,6 +16,7 @@ from django.utils import timezone
 from cse_portal.audit.models import AuditEntry
 from reports import services
 from reports.models import ReportNotice, ReportRun, Subscription
+from tests.factories import ReportRunFactory
 
 from .conftest import at, referrals
 
@@ -81,10 +82,7 @@ def test_a_failure_is_retried_then_shown_to_the_requester(people, request_report
 
 
 def test_the_page_shows_the_error_of_a_failed_report(people, client_for):
-    run = ReportRun.objects.create(
-        kind="lscb_quarterly",
-        period="2026-Q3",
-        marking="OFFICIAL",
+    run = ReportRunFactory(
         requested_by=people.lucy,
         status="failed",
         attempts=3,
@@ -95,10 +93,7 @@ def test_the_page_shows_the_error_of_a_failed_report(people, client_for):
 
 
 def test_progress_is_polled_by_htmx_with_a_refresh_link_without_script(people, client_for):
-    run = ReportRun.objects.create(
-        kind="lscb_quarterly",
-        period="2026-Q3",
-        marking="OFFICIAL",
+    run = ReportRunFactory(
         requested_by=people.lucy,
         status="running",
         progress=40,
@@ -111,10 +106,7 @@ def test_progress_is_polled_by_htmx_with_a_refresh_link_without_script(people, c
 
 
 def test_a_worker_that_died_leaves_the_run_to_the_sweep(people, request_report, monkeypatch):
-    run = ReportRun.objects.create(
-        kind="lscb_quarterly",
-        period="2026-Q3",
-        marking="OFFICIAL",
+    run = ReportRunFactory(
         requested_by=people.lucy,
         status="running",
         claimed_until=timezone.now() + dt.timedelta(minutes=5),
