@@ -135,6 +135,19 @@ def test_form_2_entries_survive_the_database_and_verify(people, content):
     assert verify_chain() == (AuditEntry.objects.count(), None)
 
 
+@pytest.mark.parametrize(
+    "address", ["2001:DB8:0:0:0:0:0:1", "2001:0db8::0001", "::FFFF:192.0.2.1", "::ffff:c000:201"]
+)
+def test_an_address_spelt_another_way_is_written_as_the_database_writes_it(people, address):
+    """A proxy's header may spell an IPv6 address in capitals, with zeros or an IPv4 tail: the
+    MAC must cover the spelling the database gives back, or verification would call the entry
+    altered."""
+    written = audit_record(actor=people.alice, action=AuditAction.CONSULT, ip_address=address)
+    stored = AuditEntry.objects.get(pk=written.pk)
+    assert stored.compute_mac() == written.mac
+    assert verify_chain() == (AuditEntry.objects.count(), None)
+
+
 @pytest.fixture
 def form_1_writer():
     """Makes this thread's writer one from before form 2 (a name of 16 hex digits); a fresh
