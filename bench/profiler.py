@@ -5,16 +5,29 @@ The same data set, database and signed-in client as ``make bench`` (``BENCH_SIZE
 times (20) under cProfile, and the functions costing the most are printed, by their own time and
 by their cumulative time. Labels pick pages by a word of their label (``record``, ``two-word``),
 or name a path to profile as the team manager (``/reports/team/``, the floor ``/bench/floor/``).
+
+cProfile's cost per call inflates code made of many small calls (templates, the ORM) several
+times over. ``BENCH_PROFILE=wall`` times instead, without a profiler, the same requests beside the
+floor's: the median wall time of a request and of what it spends compiling SQL, in the driver
+(each statement's round trip, planning and execution) and rendering templates, each counted once
+at its outermost call; the rest is everything else (middleware, views, forms, model instances,
+the audit entry's Python).
 """
 
 from __future__ import annotations
 
 import cProfile
+import importlib
 import io
 import os
 import pstats
+import statistics
 import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 
 def main(argv: list[str]) -> int:
@@ -36,6 +49,9 @@ def main(argv: list[str]) -> int:
     data = pages.prepare(SIZES[size_name], national=os.environ["DATABASE_URL"].startswith("post"))
     repeat = int(os.environ.get("BENCH_PROFILE_REPEAT", "20"))
     top = int(os.environ.get("BENCH_PROFILE_TOP", "25"))
+    if os.environ.get("BENCH_PROFILE") == "wall":
+        _wall(pages, data, argv, repeat)
+        return 0
     for page in pages.chosen_pages(data, argv):
         request = pages.requester(data.client, page)
         request()
@@ -101,6 +117,79 @@ def _buckets(stats: pstats.Stats, repeat: int) -> list[tuple[str, float]]:
             total += own if own_time else cum
         rows.append((label, total * 1000 / repeat))
     return rows
+
+
+#: The parts of a request ``BENCH_PROFILE=wall`` times: (column, module, class, method).
+WALL_PARTS = [
+    ("compiling", "django.db.models.sql.compiler", "SQLCompiler", "as_sql"),
+    ("compiling", "django.db.models.sql.compiler", "SQLInsertCompiler", "as_sql"),
+    ("compiling", "django.db.models.sql.compiler", "SQLAggregateCompiler", "as_sql"),
+    ("driver", "django.db.backends.utils", "CursorWrapper", "execute"),
+    ("driver", "django.db.backends.utils", "CursorDebugWrapper", "execute"),
+    ("templates", "django.template.base", "Template", "render"),
+]
+
+
+def _wall(pages: Any, data: Any, labels: list[str], repeat: int) -> None:
+    """The floor, then each page: median ms of a request and of each part, as a table."""
+    spent: dict[str, float] = {}
+    floor = pages.Page("floor", "/bench/floor/")
+    print("| page | request ms | compiling ms | driver ms | templates ms | the rest ms |")
+    print("|---|---|---|---|---|---|")
+    with _timed_parts(spent):
+        for page in [floor, *pages.chosen_pages(data, labels)]:
+            request = pages.requester(data.client, page)
+            request()
+            samples = []
+            with pages.timing_conditions():
+                for _ in range(repeat):
+                    spent.clear()
+                    start = time.perf_counter()
+                    request()
+                    samples.append({"request": time.perf_counter() - start, **spent})
+            median = {
+                part: statistics.median(sample.get(part, 0.0) for sample in samples) * 1000
+                for part in ("request", "compiling", "driver", "templates")
+            }
+            rest = median["request"] - median["compiling"] - median["driver"] - median["templates"]
+            cells = " | ".join(f"{median[part]:.2f}" for part in median)
+            print(f"| {page.label} | {cells} | {rest:.2f} |")
+
+
+@contextmanager
+def _timed_parts(spent: dict[str, float]) -> Iterator[None]:
+    """Each method of ``WALL_PARTS`` adds its time to ``spent`` (its outermost call only)."""
+    inside: set[str] = set()
+    originals = []
+    for part, module_name, class_name, method in WALL_PARTS:
+        owner = getattr(importlib.import_module(module_name), class_name)
+        if method not in vars(owner):
+            continue
+        original = vars(owner)[method]
+        originals.append((owner, method, original))
+        setattr(owner, method, _timing(part, original, spent, inside))
+    try:
+        yield
+    finally:
+        for owner, method, original in originals:
+            setattr(owner, method, original)
+
+
+def _timing(
+    part: str, method: Callable[..., Any], spent: dict[str, float], inside: set[str]
+) -> Callable[..., Any]:
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        if part in inside:
+            return method(*args, **kwargs)
+        inside.add(part)
+        start = time.perf_counter()
+        try:
+            return method(*args, **kwargs)
+        finally:
+            spent[part] = spent.get(part, 0.0) + time.perf_counter() - start
+            inside.discard(part)
+
+    return timed
 
 
 def _defined_in(filename: str, line: int, owner: str) -> bool:
