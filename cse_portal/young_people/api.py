@@ -51,11 +51,12 @@ class YoungPersonSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_flags(self, record: YoungPerson) -> list[str]:
-        # Lists prefetch the raised flags (selectors.young_people_search); one record reads them.
-        raised = getattr(record, "active_flags", None)
-        if raised is None:
-            raised = record.flags.filter(removed_at__isnull=True)
-        return [flag.kind for flag in raised]
+        # Lists read the raised flags' kinds with the records (selectors._as_listed); one record
+        # reads them.
+        kinds = getattr(record, "flag_kinds", None)
+        if kinds is None:
+            kinds = record.flags.filter(removed_at__isnull=True).values_list("kind", flat=True)
+        return [kind.value for kind in selectors.listed_flags(kinds)]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         creating = self.instance is None

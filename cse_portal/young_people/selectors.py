@@ -16,13 +16,17 @@ from django.db.models import (
     CharField,
     Exists,
     ExpressionWrapper,
+    F,
     FloatField,
+    Func,
     IntegerField,
+    JSONField,
     Max,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
     prefetch_related_objects,
@@ -38,6 +42,7 @@ from .models import (
     Alias,
     ChronologyEntry,
     Flag,
+    FlagKind,
     Involvement,
     PartnerAgencyOffer,
     YoungPerson,
@@ -262,19 +267,38 @@ def _searched(
     return records
 
 
+class _JSONList(Func):
+    """The values of a one-column subquery as one JSON list (``[]`` when it finds none)."""
+
+    output_field = JSONField()
+    template = (
+        "(SELECT COALESCE(JSONB_AGG(listed.item), '[]'::jsonb) FROM %(expressions)s AS listed)"
+    )
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        template = "(SELECT JSON_GROUP_ARRAY(listed.item) FROM %(expressions)s AS listed)"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
 def _as_listed(records: QuerySet[YoungPerson]) -> QuerySet[YoungPerson]:
-    """With what the results list shows (open involvement, active flags), in a fixed number of
-    queries."""
+    """With what the results list shows (open involvement, active flags) as columns of the
+    list's own query: the flags' kinds as one JSON list (``flag_kinds``), which took a prefetch
+    query, its compiling and its model instances on every page (about 1 ms)."""
     open_involvement = Involvement.objects.filter(
         young_person=OuterRef("pk"), closed_at__isnull=True
     )
-    return records.annotate(is_open=Exists(open_involvement)).prefetch_related(
-        Prefetch(
-            "flags",
-            queryset=Flag.objects.filter(removed_at__isnull=True),
-            to_attr="active_flags",
-        ),
+    active_kinds = Flag.objects.filter(young_person=OuterRef("pk"), removed_at__isnull=True)
+    return records.annotate(
+        is_open=Exists(open_involvement),
+        flag_kinds=_JSONList(Subquery(active_kinds.order_by().values(item=F("kind")))),
     )
+
+
+def listed_flags(kinds: Iterable[str]) -> list[FlagKind]:
+    """A listed record's active flags (``flag_kinds``) in the order the kinds are declared, so
+    the tags read the same way on every row."""
+    raised = set(kinds)
+    return [kind for kind in FlagKind if kind.value in raised]
 
 
 def young_people_results(

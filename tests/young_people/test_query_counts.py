@@ -23,19 +23,19 @@ from cse_portal.young_people.models import (
 
 pytestmark = pytest.mark.django_db
 
-#: session, user (with agency and role), device; count, page, flags; the audit entry naming the
-#: page's records (one INSERT, committed by itself, the same on both databases: it takes no lock
-#: and reads nothing, the sequencer chains it later); the session is not saved (renewed once a
-#: minute)
-SEARCH_QUERIES = 7
+#: session, user (with agency and role), device; count, page (each record's active flags' kinds
+#: read with it); the audit entry naming the page's records (one INSERT, committed by itself, the
+#: same on both databases: it takes no lock and reads nothing, the sequencer chains it later); the
+#: session is not saved (renewed once a minute)
+SEARCH_QUERIES = 6
 #: as above plus the record (read once, by the funnel) and its prefetches, the consultation audit
 #: entry (written by the funnel, one INSERT), the allocation, the chronology page, who has
 #: accessed the record, and the sections feature apps add (missing's panel: its episodes, and the
 #: profile when none; outreach's engagements)
 RECORD_QUERIES = 18
-#: the token with its user, agency and role, count, page, flags, aliases, the audit entry of the
-#: page shown (written by the paginator, one INSERT)
-API_LIST_QUERIES = 6
+#: the token with its user, agency and role, count, page (with its flags' kinds), aliases, the
+#: audit entry of the page shown (written by the paginator, one INSERT)
+API_LIST_QUERIES = 5
 
 
 def add_young_people(people, count: int) -> None:

@@ -16,6 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from cse_portal.templatetags.dates import date
 from cse_portal.templatetags.links import cached_reverse
+from cse_portal.young_people.selectors import listed_flags
 
 register = template.Library()
 
@@ -33,8 +34,9 @@ _FLAG = '<br><strong class="govuk-tag govuk-tag--red">{}</strong>'
 
 @register.simple_tag
 def young_people_rows(records: Iterable[Any]) -> SafeString:
-    """One ``<tr>`` a record: name (linked to the record) with its active flags, date of birth or
-    estimated age, postcode, risk level and whether an involvement is open."""
+    """One ``<tr>`` a record: name (linked to the record) with its active flags (in the order
+    their kinds are declared), date of birth or estimated age, postcode, risk level and whether
+    an involvement is open."""
     rows = []
     for record in records:
         if record.date_of_birth:
@@ -42,7 +44,7 @@ def young_people_rows(records: Iterable[Any]) -> SafeString:
         else:
             born = f"About {record.estimated_age} (estimated)"
         flags = format_html_join(
-            "", _FLAG, ((flag.get_kind_display(),) for flag in record.active_flags)
+            "", _FLAG, ((kind.label,) for kind in listed_flags(record.flag_kinds))
         )
         rows.append(
             format_html(
