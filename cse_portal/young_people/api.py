@@ -56,7 +56,7 @@ class YoungPersonSerializer(serializers.ModelSerializer):
         kinds = getattr(record, "flag_kinds", None)
         if kinds is None:
             kinds = record.flags.filter(removed_at__isnull=True).values_list("kind", flat=True)
-        return [kind.value for kind in selectors.listed_flags(kinds)]
+        return [code for code, _ in selectors.listed_flags(kinds)]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         creating = self.instance is None

@@ -294,11 +294,13 @@ def _as_listed(records: QuerySet[YoungPerson]) -> QuerySet[YoungPerson]:
     )
 
 
-def listed_flags(kinds: Iterable[str]) -> list[FlagKind]:
-    """A listed record's active flags (``flag_kinds``) in the order the kinds are declared, so
-    the tags read the same way on every row."""
+def listed_flags(kinds: Iterable[str]) -> list[tuple[str, str]]:
+    """A listed record's active flags (``flag_kinds``) as (code, label), in the order the kinds
+    are declared, so the tags read the same way on every row. A kind no longer declared is kept,
+    last, under its code: a raised flag is never left off a list."""
     raised = set(kinds)
-    return [kind for kind in FlagKind if kind.value in raised]
+    declared = [(kind.value, kind.label) for kind in FlagKind if kind.value in raised]
+    return declared + [(code, code) for code in sorted(raised - set(FlagKind.values))]
 
 
 def young_people_results(

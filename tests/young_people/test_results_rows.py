@@ -74,3 +74,14 @@ def test_the_rows_are_the_templates_rows(people):
     assert ">Open<" in written and ">Not open<" in written
     assert "Risk to workers" not in written  # removed
     assert written.index("High CSE risk") < written.index("Repeat missing")
+
+
+def test_a_flag_of_a_kind_no_longer_declared_is_still_listed(people):
+    """A raised flag is never left off the list: one whose kind has left ``FlagKind`` (a flag
+    raised before a kind was retired) is shown under its code, after the declared ones."""
+    record = make_young_person(given_name="Fay", family_name="Gale")
+    for kind in ("retired_kind", FlagKind.OTHER):
+        Flag.objects.create(young_person=record, kind=kind, reason="Kept", raised_by=people.manager)
+    (listed,) = [r for r in young_people_results(people.manager) if r.pk == record.pk]
+    written = TAG_ROWS.render(Context({"records": [listed]}))
+    assert written.index(">Other<") < written.index(">retired_kind<")

@@ -44,7 +44,7 @@ def young_people_rows(records: Iterable[Any]) -> SafeString:
         else:
             born = f"About {record.estimated_age} (estimated)"
         flags = format_html_join(
-            "", _FLAG, ((kind.label,) for kind in listed_flags(record.flag_kinds))
+            "", _FLAG, ((label,) for _, label in listed_flags(record.flag_kinds))
         )
         rows.append(
             format_html(
