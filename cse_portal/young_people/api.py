@@ -25,7 +25,9 @@ class YoungPersonSerializer(serializers.ModelSerializer):
         required=False, allow_blank=True, max_length=10, validators=[validate_postcode]
     )
     aliases = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
-    flags = serializers.SerializerMethodField(help_text="The codes of the flags raised now.")
+    flags = serializers.SerializerMethodField(
+        help_text="The codes of the flags raised now, in the order their kinds are declared."
+    )
 
     class Meta:
         model = YoungPerson
