@@ -19,6 +19,12 @@ selectors, and answers exactly what that function answers:
   agency's row, so a change of role, agency or anything else a funnel reads compiles afresh. What
   a funnel reads from other rows (allocations, grants) is in the SQL as a subquery and so is read
   on every call.
+- `ListStatement`: the function returns an ordered query set of model instances (a page's list
+  of records), and calling the statement returns a `KeptList`, which ``CappedPaginator`` counts
+  and slices with the kept SQL: the count to its cap, and the rows with ``LIMIT`` and ``OFFSET``
+  bound as parameters, made into model instances as the ORM makes them. Its moments are the
+  list's criteria (a postcode, a date of birth): strings or dates, each used by the function as
+  given (the caller normalises them first).
 - **Each moment passed must appear in the parameters as given and nowhere else**: compiled again
   with that moment alone changed, the SQL is the same and exactly those parameters change. A
   moment derived inside the function (today plus 28 days) fails that proof, and the statement is
@@ -33,12 +39,14 @@ import weakref
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from functools import partial
+from typing import Any, cast
 
 from django.core.exceptions import EmptyResultSet
 from django.core.signals import setting_changed
 from django.db import connection
-from django.db.models.query import ValuesIterable
+from django.db.models import Model, QuerySet
+from django.db.models.query import ModelIterable, ValuesIterable
 from django.dispatch import receiver
 
 #: What a count answers: the aggregate's names and their whole numbers.
@@ -48,7 +56,7 @@ Counts = dict[str, int]
 KEPT = 256
 
 _NOT_YET = object()
-_ALL: weakref.WeakSet[CountStatement] = weakref.WeakSet()
+_ALL: weakref.WeakSet[_Statement] = weakref.WeakSet()
 
 
 @dataclass(frozen=True)
@@ -85,7 +93,7 @@ class _Statement:
         self._lock = threading.Lock()
         _ALL.add(self)
 
-    def __call__(self, asker: Any, **moments: datetime | date) -> Any:
+    def __call__(self, asker: Any, **moments: datetime | date | str) -> Any:
         key = (connection.alias, asker_key(asker), tuple(sorted(moments)))
         compiled = self._kept.get(key, _NOT_YET)
         if compiled is _NOT_YET:
@@ -266,6 +274,174 @@ class RowsStatement(_Statement):
         return queryset, compiler, sql, tuple(params)
 
 
+@dataclass(frozen=True)
+class _CompiledList(_Compiled):
+    """A list's two statements, proved together: ``sql`` is the count's SQL and the rows', and
+    ``params`` their parameters, the count's ``count_params`` first."""
+
+    count_sql: str = ""
+    rows_sql: str = ""
+    count_params: int = 0
+    model: Any = None
+    #: The model's columns (their attribute names) and where they are in a row.
+    init_list: tuple[str, ...] = ()
+    model_columns: tuple[int, int] = (0, 0)
+    #: (annotation, position in a row): set on each instance, as the ORM does.
+    annotations: tuple[tuple[str, int], ...] = ()
+
+
+class ListStatement(_Statement):
+    """``build(asker, **criteria)`` returns an ordered query set of model instances, built without
+    reading the database; calling the statement returns a `KeptList` of it, compiled once per
+    asker and set of criteria given. ``count_up_to``: how far the list is counted (the
+    paginator's cap and one more, so it can tell there were more).
+
+    A list that cannot be kept (it joins related rows, prefetches, is sliced or unordered, or
+    building it read the database) is answered by its query set, as the ORM answers it."""
+
+    def __init__(self, build: Callable[..., Any], *, count_up_to: int) -> None:
+        super().__init__(build)
+        self.count_up_to = count_up_to
+
+    def __call__(self, asker: Any, **criteria: datetime | date | str) -> KeptList | QuerySet:
+        listed = super().__call__(asker, **criteria)
+        if isinstance(listed, KeptList):
+            listed.rebuild = partial(self.build, asker, **criteria)
+        return listed
+
+    def _orm(self, asker: Any, moments: dict[str, Any]) -> QuerySet:
+        return self.build(asker, **moments)
+
+    def _run(self, compiled: _Compiled, params: list[Any]) -> KeptList:
+        return KeptList(cast(_CompiledList, compiled), params)
+
+    def _first(self, key: Hashable, asker: Any, moments: dict[str, Any]) -> Any:
+        compiled = self._compiled(asker, moments)
+        self._keep(key, compiled)
+        if compiled is None:
+            return self._orm(asker, moments)
+        return self._run(compiled, list(compiled.params))
+
+    def _compiled(self, asker: Any, moments: dict[str, Any]) -> _CompiledList | None:
+        built = self._built(asker, moments)
+        if built is None:
+            return None
+        queryset, compiler, (count_sql, count_params), (rows_sql, rows_params) = built
+        params = count_params + rows_params
+        slots = self._slots(asker, moments, f"{count_sql}\n{rows_sql}", params)
+        if slots is None:
+            return None
+        columns = compiler.klass_info["select_fields"]
+        first, last = columns[0], columns[-1]
+        return _CompiledList(
+            sql=f"{count_sql}\n{rows_sql}",
+            params=params,
+            slots=slots,
+            compiler=compiler,
+            count_sql=count_sql,
+            rows_sql=f"{rows_sql} LIMIT %s OFFSET %s",
+            count_params=len(count_params),
+            model=queryset.model,
+            init_list=tuple(col[0].target.attname for col in compiler.select[first : last + 1]),
+            model_columns=(first, last + 1),
+            annotations=tuple(compiler.annotation_col_map.items()),
+        )
+
+    def _compile(self, asker: Any, moments: dict[str, Any]) -> tuple[str, tuple] | None:
+        built = self._built(asker, moments)
+        if built is None:
+            return None
+        _, _, (count_sql, count_params), (rows_sql, rows_params) = built
+        return f"{count_sql}\n{rows_sql}", count_params + rows_params
+
+    def _built(
+        self, asker: Any, moments: dict[str, Any]
+    ) -> tuple[QuerySet, Any, tuple[str, tuple], tuple[str, tuple]] | None:
+        """The query set, its compiler, and the SQL of its count and of its rows, or None when it
+        cannot be kept: building it read the database, it can match nothing (no SQL), or its
+        rows are not plain instances of one model in a stated order."""
+        log = connection.queries_log
+        logged = len(log)
+        try:
+            with connection.execute_wrapper(_stop):
+                queryset = self.build(asker, **moments)
+                if not _plain_list(queryset):
+                    return None
+                compiler = queryset.query.get_compiler(connection.alias)
+                rows = compiler.as_sql()
+                try:
+                    queryset.order_by().values("pk")[: self.count_up_to].count()
+                except _Stop as counted:
+                    count = counted.sql, counted.params
+                else:
+                    return None  # counted without the database: nothing to keep
+        except (_Stop, EmptyResultSet):
+            return None
+        finally:
+            while len(log) > logged:
+                log.pop()
+        return queryset, compiler, count, (rows[0], tuple(rows[1]))
+
+
+def _plain_list(queryset: Any) -> bool:
+    """Whether ``queryset`` is instances of one model, in a stated order, with nothing the kept
+    rows would leave out: no related rows joined, prefetched or attached, no slice, no union."""
+    if not isinstance(queryset, QuerySet) or queryset._iterable_class is not ModelIterable:
+        return False
+    query = queryset.query
+    return (
+        queryset.ordered
+        and bool(query.order_by)
+        and not query.is_sliced
+        and not query.combinator
+        and query.select_related is False
+        and not query.select_for_update
+        and not queryset._prefetch_related_lookups
+        and not queryset._known_related_objects
+    )
+
+
+class KeptList:
+    """A list compiled by a `ListStatement` for one asker and their criteria: ``count()`` counts it
+    (up to the statement's ``count_up_to``) and a slice reads those rows, each with the kept SQL.
+    ``rebuild()`` gives its query set, for what only the ORM does (reading a deep page's keys
+    first)."""
+
+    ordered = True
+    rebuild: Callable[[], QuerySet]
+
+    def __init__(self, compiled: _CompiledList, params: list[Any]) -> None:
+        self._compiled = compiled
+        self._params = params
+        self.model = compiled.model
+
+    def count(self) -> int:
+        compiled = self._compiled
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.count_sql, self._params[: compiled.count_params])
+            return cursor.fetchone()[0]
+
+    def __getitem__(self, index: slice) -> list[Model]:
+        if not isinstance(index, slice) or index.step is not None or index.stop is None:
+            raise TypeError("a kept list is read a slice at a time, from a row to a row")
+        start = index.start or 0
+        if start < 0 or index.stop < start:
+            raise ValueError("a kept list's slice runs forwards from row 0")
+        compiled = self._compiled
+        rows_params = [*self._params[compiled.count_params :], index.stop - start, start]
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.rows_sql, rows_params)
+            rows = cursor.fetchall()
+        model, (first, end) = compiled.model, compiled.model_columns
+        listed = []
+        for row in compiled.compiler.results_iter(results=[rows]):
+            instance = model.from_db(connection.alias, compiled.init_list, row[first:end])
+            for name, position in compiled.annotations:
+                setattr(instance, name, row[position])
+            listed.append(instance)
+        return listed
+
+
 def asker_key(asker: Any) -> Hashable:
     """Everything about the asker a funnel can read without a query: their user row, role and
     agency row. None (a figure for everyone) is its own key."""
@@ -295,16 +471,20 @@ def _whole(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _as_parameter(moment: datetime | date) -> Any:
+def _as_parameter(moment: datetime | date | str) -> Any:
     """A moment as Django hands it to the driver (a string on SQLite)."""
+    if isinstance(moment, str):
+        return moment
     if isinstance(moment, datetime):
         return connection.ops.adapt_datetimefield_value(moment)
     if isinstance(moment, date):
         return connection.ops.adapt_datefield_value(moment)
-    raise TypeError(f"a statement's moments are dates and times, not {type(moment).__name__}")
+    raise TypeError(f"a statement's moments are dates, times and text, not {type(moment).__name__}")
 
 
-def _another(moment: datetime | date) -> datetime | date:
+def _another(moment: datetime | date | str) -> datetime | date | str:
+    if isinstance(moment, str):
+        return f"{moment}~"
     if isinstance(moment, datetime):
         return moment + timedelta(days=1, microseconds=1)
     return moment + timedelta(days=1)

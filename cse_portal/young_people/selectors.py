@@ -37,6 +37,8 @@ from rapidfuzz import fuzz
 from cse_portal.accounts.roles import Role
 from cse_portal.audit.models import AuditEntry
 from cse_portal.audit.selectors import consultations_of_subject
+from cse_portal.pagination import kept_list
+from cse_portal.statements import KeptList
 
 from .models import (
     Alias,
@@ -249,22 +251,32 @@ class RankedRecords(Sequence[YoungPerson]):
         return RankedRecords(self.ids, self.capped, self.queryset.prefetch_related(*lookups))
 
 
-def _searched(
-    user: Any,
-    *,
-    date_of_birth: date | None,
-    nhs_number: str,
-    postcode: str,
-) -> QuerySet[YoungPerson]:
-    records = visible_young_people(user)
+def _given(*, date_of_birth: date | None, nhs_number: str, postcode: str) -> dict[str, Any]:
+    """The criteria given, as the records store them (postcodes normalised, so an exact match
+    can use the index; an NHS number's digits)."""
+    given: dict[str, Any] = {}
     if date_of_birth:
-        records = records.filter(date_of_birth=date_of_birth)
+        given["date_of_birth"] = date_of_birth
     if nhs_number.strip():
-        records = records.filter(nhs_number=normalise_nhs_number(nhs_number))
+        given["nhs_number"] = normalise_nhs_number(nhs_number)
     if postcode.strip():
-        # Postcodes are stored normalised, so an exact match can use the index.
-        records = records.filter(postcode=normalise_postcode(postcode))
-    return records
+        given["postcode"] = normalise_postcode(postcode)
+    return given
+
+
+def _searched(user: Any, **given: Any) -> QuerySet[YoungPerson]:
+    """The records ``user`` may see whose fields equal the criteria ``given`` (``_given``)."""
+    return visible_young_people(user).filter(**given)
+
+
+def _listed(user: Any, **given: Any) -> QuerySet[YoungPerson]:
+    """A list without a name: the records matching ``given`` in the list's order."""
+    return _as_listed(_searched(user, **given)).order_by("family_name", "given_name", "id")
+
+
+#: The list and the searches without a name, as the pages read them: compiled once per asker
+#: and criteria given.
+_LISTED = kept_list(_listed)
 
 
 class _JSONList(Func):
@@ -314,11 +326,29 @@ def young_people_results(
     """What the search page and the API list: with a name, the closest ``NAME_RESULTS`` matches
     (``RankedRecords``); without one, every record matching the other criteria in the list's
     order (family, given name), which the paginator counts up to its cap."""
-    records = _searched(user, date_of_birth=date_of_birth, nhs_number=nhs_number, postcode=postcode)
+    given = _given(date_of_birth=date_of_birth, nhs_number=nhs_number, postcode=postcode)
     if text.strip():
-        ids, capped = _ranked_by_name(records, text.strip())
+        ids, capped = _ranked_by_name(_searched(user, **given), text.strip())
         return RankedRecords(ids, capped, _as_listed(YoungPerson.objects.all()))
-    return _as_listed(records).order_by("family_name", "given_name", "id")
+    return _listed(user, **given)
+
+
+def young_people_page_results(
+    user: Any,
+    *,
+    text: str = "",
+    date_of_birth: date | None = None,
+    nhs_number: str = "",
+    postcode: str = "",
+) -> QuerySet[YoungPerson] | RankedRecords | KeptList:
+    """``young_people_results`` for the search page, which only pages them: a list without a
+    name is read with SQL compiled once per asker and criteria (``_LISTED``)."""
+    if text.strip():
+        return young_people_results(
+            user, text=text, date_of_birth=date_of_birth, nhs_number=nhs_number, postcode=postcode
+        )
+    given = _given(date_of_birth=date_of_birth, nhs_number=nhs_number, postcode=postcode)
+    return _LISTED(user, **given)
 
 
 def young_people_search(
@@ -331,10 +361,10 @@ def young_people_search(
 ) -> QuerySet[YoungPerson]:
     """The records ``user`` may see that match every criterion given, as a query set: with a name,
     its closest ``NAME_RESULTS`` matches in rank order, else in the list's order."""
-    records = _searched(user, date_of_birth=date_of_birth, nhs_number=nhs_number, postcode=postcode)
+    given = _given(date_of_birth=date_of_birth, nhs_number=nhs_number, postcode=postcode)
     if not text.strip():
-        return _as_listed(records).order_by("family_name", "given_name", "id")
-    ids, _ = _ranked_by_name(records, text.strip())
+        return _listed(user, **given)
+    ids, _ = _ranked_by_name(_searched(user, **given), text.strip())
     if not ids:
         return YoungPerson.objects.none()
     places = [When(pk=pk, then=Value(i)) for i, pk in enumerate(ids)]

@@ -45,7 +45,7 @@ def search(request: HttpRequest) -> HttpResponse:
     searched = bool(request.GET) and form.is_valid()
     if searched or not request.GET:
         criteria = form.criteria() if searched else {}
-        results = selectors.young_people_results(request.user, **criteria)
+        results = selectors.young_people_page_results(request.user, **criteria)
         page = audited_page(request, results, per_page=PAGE_SIZE, channel="search page")
     return render(
         request,

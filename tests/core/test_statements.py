@@ -175,9 +175,9 @@ def test_changed_settings_forget_what_was_kept(people, settings):
     assert build.calls > calls
 
 
-def test_a_moment_must_be_a_date_or_a_time(people):
+def test_a_moment_must_be_a_date_a_time_or_text(people):
     statement = CountStatement(lambda user, *, limit: {"n": 0})
-    with pytest.raises(TypeError, match="dates and times"):
+    with pytest.raises(TypeError, match="dates, times and text, not int"):
         statement(people.manager, limit=3)
 
 
