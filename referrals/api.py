@@ -21,7 +21,7 @@ from cse_portal.young_people import permissions as yp_permissions
 from cse_portal.young_people.models import YoungPerson
 from cse_portal.young_people.validators import validate_postcode
 
-from . import permissions, services
+from . import permissions, selectors, services
 from .models import Consent, Decision, Referral
 
 
@@ -141,7 +141,10 @@ class ReferralViewSet(
     lookup_value_regex = "[^/]+"
 
     def get_queryset(self) -> QuerySet[Referral]:
-        return permissions.visible_referrals(self.request.user).order_by("-created_at", "-id")
+        if self.action == "list":
+            # Only paged (``CappedPaginator`` counts and slices it): compiled once per asker.
+            return selectors.listed_referrals(self.request.user)  # type: ignore[return-value]
+        return selectors.visible_newest_first(self.request.user)
 
     def get_object(self) -> Referral:
         return permissions.get_referral_for_user(

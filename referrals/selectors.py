@@ -11,6 +11,8 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from cse_portal.pagination import kept_list
+from cse_portal.statements import KeptList
 from cse_portal.young_people import permissions as yp_permissions
 from cse_portal.young_people.selectors import Match, young_people_search, young_person_matches
 
@@ -22,6 +24,20 @@ from .services import triage_due_at
 def my_referrals(user: Any) -> QuerySet[Referral]:
     """The referrer's own referrals, newest first: what "My referrals" lists."""
     return permissions.own_referrals(user).order_by("-created_at", "-id")
+
+
+def visible_newest_first(user: Any) -> QuerySet[Referral]:
+    """Every referral ``user`` may see, newest first: what the API lists."""
+    return permissions.visible_referrals(user).order_by("-created_at", "-id")
+
+
+#: ``visible_newest_first`` as the API pages it: compiled once per asker.
+_LISTED = kept_list(visible_newest_first)
+
+
+def listed_referrals(user: Any) -> KeptList | QuerySet[Referral]:
+    """``visible_newest_first`` for a paginator, read with SQL compiled once per asker."""
+    return _LISTED(user)
 
 
 def triage_queue(user: Any) -> QuerySet[Referral]:

@@ -5,8 +5,10 @@ import uuid
 import pytest
 from rest_framework.test import APIClient
 
+from cse_portal.statements import KeptList
 from cse_portal.young_people.models import YoungPerson
 from cse_portal.young_people.permissions import can_view_young_person
+from referrals import selectors
 from referrals.models import Referral, ReferralStatus
 
 from .conftest import submit
@@ -88,6 +90,23 @@ def test_the_list_holds_the_callers_own_or_everything_for_the_manager(people, ap
     manager = api_for(people.manager).get(URL).json()
     assert {r["id"] for r in manager["results"]} == {str(mine.pk), str(theirs.pk)}
     assert manager["count"] == 2
+
+
+def test_the_list_is_paged_newest_first_with_sql_kept_for_the_caller(people, api_for):
+    for name in ("Ruby", "Skye", "Tia", "Uma", "Vera"):
+        submit(people.frank, given_name=name)
+    submit(people.fiona, given_name="Wren")
+    assert isinstance(selectors.listed_referrals(people.manager), KeptList)
+    for user in (people.manager, people.frank):
+        expected = [str(r.pk) for r in selectors.visible_newest_first(user)]
+        client = api_for(user)
+        seen = []
+        for page in (1, 2, 3):
+            body = client.get(URL, {"page": page, "page_size": 2}).json()
+            assert body["count"] == len(expected)
+            seen += [r["id"] for r in body["results"]]
+        assert seen == expected
+        assert len(expected) == (6 if user == people.manager else 5)
 
 
 def test_someone_elses_referral_is_a_404(people, api_for):
