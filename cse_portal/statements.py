@@ -22,7 +22,8 @@ selectors, and answers exactly what that function answers:
 - `ListStatement`: the function returns an ordered query set of model instances (a page's list
   of records), and calling the statement returns a `KeptList`, which ``CappedPaginator`` counts
   and slices with the kept SQL: the count to its cap, and the rows with ``LIMIT`` and ``OFFSET``
-  bound as parameters, made into model instances as the ORM makes them. Its moments are the
+  bound as parameters, made into model instances (with the rows ``select_related()`` joins) as
+  the ORM makes them. Its moments are the
   list's criteria (a postcode, a date of birth): strings or dates, each used by the function as
   given (the caller normalises them first).
 - **Each moment passed must appear in the parameters as given and nowhere else**: compiled again
@@ -46,7 +47,7 @@ from django.core.exceptions import EmptyResultSet
 from django.core.signals import setting_changed
 from django.db import connection
 from django.db.models import Model, QuerySet
-from django.db.models.query import ModelIterable, ValuesIterable
+from django.db.models.query import ModelIterable, ValuesIterable, get_related_populators
 from django.dispatch import receiver
 
 #: What a count answers: the aggregate's names and their whole numbers.
@@ -288,6 +289,8 @@ class _CompiledList(_Compiled):
     model_columns: tuple[int, int] = (0, 0)
     #: (annotation, position in a row): set on each instance, as the ORM does.
     annotations: tuple[tuple[str, int], ...] = ()
+    #: The ORM's own populators of the rows joined by ``select_related()``.
+    related: tuple[Any, ...] = ()
 
 
 class ListStatement(_Statement):
@@ -296,7 +299,7 @@ class ListStatement(_Statement):
     asker and set of criteria given. ``count_up_to``: how far the list is counted (the
     paginator's cap and one more, so it can tell there were more).
 
-    A list that cannot be kept (it joins related rows, prefetches, is sliced or unordered, or
+    A list that cannot be kept (it prefetches or attaches related rows, is sliced or unordered, or
     building it read the database) is answered by its query set, as the ORM answers it."""
 
     def __init__(self, build: Callable[..., Any], *, count_up_to: int) -> None:
@@ -345,6 +348,9 @@ class ListStatement(_Statement):
             init_list=tuple(col[0].target.attname for col in compiler.select[first : last + 1]),
             model_columns=(first, last + 1),
             annotations=tuple(compiler.annotation_col_map.items()),
+            related=tuple(
+                get_related_populators(compiler.klass_info, compiler.select, connection.alias)
+            ),
         )
 
     def _compile(self, asker: Any, moments: dict[str, Any]) -> tuple[str, tuple] | None:
@@ -384,8 +390,9 @@ class ListStatement(_Statement):
 
 
 def _plain_list(queryset: Any) -> bool:
-    """Whether ``queryset`` is instances of one model, in a stated order, with nothing the kept
-    rows would leave out: no related rows joined, prefetched or attached, no slice, no union."""
+    """Whether ``queryset`` is instances of one model (and the rows ``select_related()`` joins), in
+    a stated order, with nothing the kept rows would leave out: no related rows prefetched or
+    attached, no slice, no union."""
     if not isinstance(queryset, QuerySet) or queryset._iterable_class is not ModelIterable:
         return False
     query = queryset.query
@@ -394,7 +401,6 @@ def _plain_list(queryset: Any) -> bool:
         and bool(query.order_by)
         and not query.is_sliced
         and not query.combinator
-        and query.select_related is False
         and not query.select_for_update
         and not queryset._prefetch_related_lookups
         and not queryset._known_related_objects
@@ -436,6 +442,8 @@ class KeptList:
         listed = []
         for row in compiled.compiler.results_iter(results=[rows]):
             instance = model.from_db(connection.alias, compiled.init_list, row[first:end])
+            for populator in compiled.related:
+                populator.populate(row, instance)
             for name, position in compiled.annotations:
                 setattr(instance, name, row[position])
             listed.append(instance)

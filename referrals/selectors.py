@@ -55,13 +55,30 @@ def triage_waiting(user: Any) -> QuerySet[Referral]:
     return permissions.triage_referrals(user).filter(status=ReferralStatus.SUBMITTED)
 
 
-def recently_decided(user: Any, limit: int = 10) -> list[Referral]:
-    return list(
+#: ``triage_queue`` as its page pages it: compiled once per asker.
+_QUEUE = kept_list(triage_queue)
+
+
+def listed_triage_queue(user: Any) -> KeptList | QuerySet[Referral]:
+    """``triage_queue`` for a paginator, read with SQL compiled once per asker."""
+    return _QUEUE(user)
+
+
+def _decided_newest_first(user: Any) -> QuerySet[Referral]:
+    return (
         permissions.triage_referrals(user)
         .filter(status=ReferralStatus.TRIAGED)
         .select_related("decided_by")
-        .order_by("-decided_at")[:limit]
+        .order_by("-decided_at")
     )
+
+
+_DECIDED = kept_list(_decided_newest_first)
+
+
+def recently_decided(user: Any, limit: int = 10) -> list[Referral]:
+    """The last ``limit`` referrals triaged, newest first (SQL compiled once per asker)."""
+    return list(_DECIDED(user)[:limit])
 
 
 @dataclass

@@ -174,7 +174,7 @@ def triage_queue(request: HttpRequest) -> HttpResponse:
     with transaction.atomic():
         page = audited_page(
             request,
-            selectors.triage_queue(request.user),
+            selectors.listed_triage_queue(request.user),
             per_page=PAGE_SIZE,
             channel="triage queue",
         )

@@ -174,9 +174,6 @@ def test_later_calls_send_the_same_two_statements_and_compile_nothing(people, re
 
 
 def test_a_list_that_cannot_be_kept_is_its_query_set(people, register):
-    def joined(user):
-        return _by_name(user).select_related("created_by")
-
     def prefetched(user):
         return _by_name(user).prefetch_related("aliases")
 
@@ -190,7 +187,7 @@ def test_a_list_that_cannot_be_kept_is_its_query_set(people, register):
     def values(user):
         return _by_name(user).values("pk")
 
-    for build in (joined, prefetched, unordered, reads_first, values):
+    for build in (prefetched, unordered, reads_first, values):
         counted = Counted(build)
         statement = ListStatement(counted, count_up_to=100)
         for _ in range(2):
@@ -198,6 +195,26 @@ def test_a_list_that_cannot_be_kept_is_its_query_set(people, register):
             assert not isinstance(listed, KeptList), build.__name__
             assert list(listed) == list(build(people.manager))
         assert counted.calls == 3  # tried once, then the ORM's every time
+
+
+def test_the_rows_select_related_joins_come_with_each_instance(people, register):
+    def joined(user):
+        return _by_name(user).select_related("created_by__agency")
+
+    listed = ListStatement(joined, count_up_to=100)(people.manager)
+    assert isinstance(listed, KeptList)
+    with CaptureQueriesContext(connection) as read:
+        kept = listed[0:50]
+        creators = [(p.created_by, p.created_by and p.created_by.agency) for p in kept]
+    assert len(read) == 1  # the joined rows came with the page: nothing read per row
+    orm = list(joined(people.manager))
+    _same(kept, orm)
+    assert creators == [(p.created_by, p.created_by and p.created_by.agency) for p in orm]
+    assert any(creator is not None for creator, _ in creators)
+    for creator, agency in creators:
+        if creator is not None:
+            assert creator.username == User.objects.get(pk=creator.pk).username
+            assert agency is None or agency.name
 
 
 def test_a_role_that_sees_nothing_is_answered_by_the_orm(people):

@@ -94,3 +94,37 @@ def test_the_managers_list_is_counted_off_an_index_alone(people, client_for):
         cursor.execute(f"EXPLAIN {count}")
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "Index Only Scan using referral_visible_idx" in plan, plan
+
+
+def test_the_queue_is_read_with_sql_kept_and_its_joined_rows_as_the_orm_joins_them(people):
+    """The queue's page and the recent decisions are read with SQL compiled once per asker
+    (``statements.ListStatement``): the same referrals, with the same joined rows (the record,
+    the referrer and their agency, a self-referral's or a community concern's details), none read
+    again per row."""
+    from cse_portal.statements import KeptList
+    from referrals import selectors
+
+    add_referrals(people, 12, "K")
+    listed = selectors.listed_triage_queue(people.manager)
+    assert isinstance(listed, KeptList)
+
+    def shown(referral):
+        kind_details = (
+            getattr(referral, "self_referral", None),
+            getattr(referral, "community_concern", None),
+        )
+        referrer = referral.referred_by
+        return (
+            referral.pk,
+            referral.young_person and referral.young_person.given_name,
+            referrer and referrer.username,
+            referrer and referrer.agency and referrer.agency.name,
+            [detail and detail.pk for detail in kind_details],
+        )
+
+    with CaptureQueriesContext(connection) as read:
+        kept = [shown(referral) for referral in listed[0:50]]
+    assert len(read) == 1
+    assert kept == [shown(referral) for referral in selectors.triage_queue(people.manager)]
+    assert any(details[0] for *_, details in kept) and any(details[1] for *_, details in kept)
+    assert any(referrer for _, _, referrer, _, _ in kept)
