@@ -48,9 +48,10 @@ class CappedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         rows = self.object_list
-        if isinstance(rows, KeptList):
+        if isinstance(rows, KeptList) and rows.counts_up_to > COUNT_CAP:
             counted = rows.count()
-        elif isinstance(rows, QuerySet):
+        elif isinstance(rows, KeptList | QuerySet):
+            rows = rows.rebuild() if isinstance(rows, KeptList) else rows
             # Only the keys, unordered, and no further than the cap: an index can answer it.
             counted = rows.order_by().values("pk")[: COUNT_CAP + 1].count()
         else:
@@ -65,13 +66,13 @@ class CappedPaginator(Paginator):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         rows = self.object_list
-        if isinstance(rows, KeptList) and bottom >= KEYS_FIRST_FROM:
-            rows = rows.rebuild()
-        if bottom < KEYS_FIRST_FROM or not _by_keys_possible(rows):
+        if bottom < KEYS_FIRST_FROM or not (isinstance(rows, KeptList) or _by_keys_possible(rows)):
             return super().page(number)
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
+        if isinstance(rows, KeptList):
+            return self._get_page(rows.deep_page(bottom, top), number, self)
         keys = list(rows.values_list("pk", flat=True)[bottom:top])
         found = {row.pk: row for row in rows.filter(pk__in=keys).order_by()}
         return self._get_page([found[key] for key in keys if key in found], number, self)

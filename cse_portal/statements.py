@@ -47,6 +47,7 @@ from django.core.exceptions import EmptyResultSet
 from django.core.signals import setting_changed
 from django.db import connection
 from django.db.models import Model, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.query import ModelIterable, ValuesIterable, get_related_populators
 from django.dispatch import receiver
 
@@ -277,12 +278,17 @@ class RowsStatement(_Statement):
 
 @dataclass(frozen=True)
 class _CompiledList(_Compiled):
-    """A list's two statements, proved together: ``sql`` is the count's SQL and the rows', and
-    ``params`` their parameters, the count's ``count_params`` first."""
+    """A list's three statements, proved together: ``sql`` is the count's SQL, the rows' and a
+    deep page's, and ``params`` their parameters in that order (``count_params`` of the count's,
+    ``rows_params`` of the rows', then the deep page's)."""
 
     count_sql: str = ""
     rows_sql: str = ""
     count_params: int = 0
+    rows_params: int = 0
+    deep_sql: str = ""
+    deep_compiler: Any = None
+    deep_slots: tuple[int, int] = (0, 0)
     model: Any = None
     #: The model's columns (their attribute names) and where they are in a row.
     init_list: tuple[str, ...] = ()
@@ -310,6 +316,7 @@ class ListStatement(_Statement):
         listed = super().__call__(asker, **criteria)
         if isinstance(listed, KeptList):
             listed.rebuild = partial(self.build, asker, **criteria)
+            listed.counts_up_to = self.count_up_to
         return listed
 
     def _orm(self, asker: Any, moments: dict[str, Any]) -> QuerySet:
@@ -329,22 +336,26 @@ class ListStatement(_Statement):
         built = self._built(asker, moments)
         if built is None:
             return None
-        queryset, compiler, (count_sql, count_params), (rows_sql, rows_params) = built
-        params = count_params + rows_params
-        slots = self._slots(asker, moments, f"{count_sql}\n{rows_sql}", params)
+        sql, params = built.statements()
+        slots = self._slots(asker, moments, sql, params)
         if slots is None:
             return None
+        compiler = built.compiler
         columns = compiler.klass_info["select_fields"]
         first, last = columns[0], columns[-1]
         return _CompiledList(
-            sql=f"{count_sql}\n{rows_sql}",
+            sql=sql,
             params=params,
             slots=slots,
             compiler=compiler,
-            count_sql=count_sql,
-            rows_sql=f"{rows_sql} LIMIT %s OFFSET %s",
-            count_params=len(count_params),
-            model=queryset.model,
+            count_sql=built.count[0],
+            rows_sql=f"{built.rows[0]} LIMIT %s OFFSET %s",
+            count_params=len(built.count[1]),
+            rows_params=len(built.rows[1]),
+            deep_sql=built.deep[0],
+            deep_compiler=built.deep_compiler,
+            deep_slots=built.deep_slots,
+            model=built.queryset.model,
             init_list=tuple(col[0].target.attname for col in compiler.select[first : last + 1]),
             model_columns=(first, last + 1),
             annotations=tuple(compiler.annotation_col_map.items()),
@@ -355,17 +366,12 @@ class ListStatement(_Statement):
 
     def _compile(self, asker: Any, moments: dict[str, Any]) -> tuple[str, tuple] | None:
         built = self._built(asker, moments)
-        if built is None:
-            return None
-        _, _, (count_sql, count_params), (rows_sql, rows_params) = built
-        return f"{count_sql}\n{rows_sql}", count_params + rows_params
+        return None if built is None else built.statements()
 
-    def _built(
-        self, asker: Any, moments: dict[str, Any]
-    ) -> tuple[QuerySet, Any, tuple[str, tuple], tuple[str, tuple]] | None:
-        """The query set, its compiler, and the SQL of its count and of its rows, or None when it
-        cannot be kept: building it read the database, it can match nothing (no SQL), or its
-        rows are not plain instances of one model in a stated order."""
+    def _built(self, asker: Any, moments: dict[str, Any]) -> _Built | None:
+        """The list's query set, compiled, or None when it cannot be kept: building it read the
+        database, it can match nothing (no SQL), or its rows are not plain instances of one
+        model in a stated order."""
         log = connection.queries_log
         logged = len(log)
         try:
@@ -374,19 +380,85 @@ class ListStatement(_Statement):
                 if not _plain_list(queryset):
                     return None
                 compiler = queryset.query.get_compiler(connection.alias)
-                rows = compiler.as_sql()
+                rows_sql, rows_params = compiler.as_sql()
                 try:
                     queryset.order_by().values("pk")[: self.count_up_to].count()
                 except _Stop as counted:
                     count = counted.sql, counted.params
                 else:
                     return None  # counted without the database: nothing to keep
+                deep = _deep_page(queryset, compiler)
         except (_Stop, EmptyResultSet):
             return None
         finally:
             while len(log) > logged:
                 log.pop()
-        return queryset, compiler, count, (rows[0], tuple(rows[1]))
+        if deep is None:
+            return None
+        deep_compiler, deep_sql, deep_params, deep_slots = deep
+        return _Built(
+            queryset,
+            compiler,
+            count,
+            (rows_sql, tuple(rows_params)),
+            (deep_sql, deep_params),
+            deep_compiler,
+            deep_slots,
+        )
+
+
+@dataclass(frozen=True)
+class _Built:
+    queryset: QuerySet
+    compiler: Any
+    count: tuple[str, tuple[Any, ...]]
+    rows: tuple[str, tuple[Any, ...]]
+    #: A deep page: the rows whose keys are the list's, from a row to a row.
+    deep: tuple[str, tuple[Any, ...]]
+    deep_compiler: Any
+    #: Where a deep page's (limit, offset) go in ``deep``'s parameters.
+    deep_slots: tuple[int, int]
+
+    def statements(self) -> tuple[str, tuple[Any, ...]]:
+        """The three statements' SQL and parameters as one, for proving where the criteria go."""
+        sql = "\n".join(part[0] for part in (self.count, self.rows, self.deep))
+        return sql, self.count[1] + self.rows[1] + self.deep[1]
+
+
+#: Two pairs of (limit, offset) a deep page is compiled with, to find where they go.
+_DEEP_PROBES = ((1_000_003, 2_000_003), (3_000_007, 4_000_007))
+
+
+def _deep_page(
+    queryset: QuerySet, compiler: Any
+) -> tuple[Any, str, tuple[Any, ...], tuple[int, int]] | None:
+    """A deep page in one statement: the list's rows whose keys are the list's keys from a row
+    to a row, read off the order's index in a subquery (``CappedPaginator`` reads them first,
+    then the rows, from ``KEYS_FIRST_FROM``). Its limit and offset are parameters: compiled with
+    two probes, the SQL is the same and only their two places change."""
+    keys_sql, keys_params = queryset.values("pk").query.get_compiler(connection.alias).as_sql()
+    compiled = []
+    for limit, offset in _DEEP_PROBES:
+        # The ORM's own SQL for the keys, every value in it a parameter.
+        keys = RawSQL(f"{keys_sql} LIMIT %s OFFSET %s", (*keys_params, limit, offset))  # noqa: S611
+        deep_compiler = queryset.filter(pk__in=keys).query.get_compiler(connection.alias)
+        sql, params = deep_compiler.as_sql()
+        compiled.append((deep_compiler, sql, tuple(params)))
+    (deep_compiler, sql, params), (_, other_sql, other_params) = compiled
+    if other_sql != sql or len(other_params) != len(params):
+        return None
+    changed = [i for i, (a, b) in enumerate(zip(params, other_params, strict=True)) if a != b]
+    probes = {(params[i], other_params[i]): i for i in changed}
+    limit_at = probes.get((_DEEP_PROBES[0][0], _DEEP_PROBES[1][0]))
+    offset_at = probes.get((_DEEP_PROBES[0][1], _DEEP_PROBES[1][1]))
+    # The same columns in the same places as the list's own rows, so they are made alike.
+    same_rows = (
+        deep_compiler.klass_info["select_fields"] == compiler.klass_info["select_fields"]
+        and deep_compiler.annotation_col_map == compiler.annotation_col_map
+    )
+    if len(changed) != 2 or limit_at is None or offset_at is None or not same_rows:
+        return None
+    return deep_compiler, sql, params, (limit_at, offset_at)
 
 
 def _plain_list(queryset: Any) -> bool:
@@ -409,12 +481,12 @@ def _plain_list(queryset: Any) -> bool:
 
 class KeptList:
     """A list compiled by a `ListStatement` for one asker and their criteria: ``count()`` counts it
-    (up to the statement's ``count_up_to``) and a slice reads those rows, each with the kept SQL.
-    ``rebuild()`` gives its query set, for what only the ORM does (reading a deep page's keys
-    first)."""
+    (up to the statement's ``count_up_to``), a slice reads those rows, and ``deep_page()`` a page
+    far down it, each with the kept SQL. ``rebuild()`` gives its query set."""
 
     ordered = True
     rebuild: Callable[[], QuerySet]
+    counts_up_to: int
 
     def __init__(self, compiled: _CompiledList, params: list[Any]) -> None:
         self._compiled = compiled
@@ -428,19 +500,31 @@ class KeptList:
             return cursor.fetchone()[0]
 
     def __getitem__(self, index: slice) -> list[Model]:
-        if not isinstance(index, slice) or index.step is not None or index.stop is None:
-            raise TypeError("a kept list is read a slice at a time, from a row to a row")
-        start = index.start or 0
-        if start < 0 or index.stop < start:
-            raise ValueError("a kept list's slice runs forwards from row 0")
+        start, stop = _forwards(index)
         compiled = self._compiled
-        rows_params = [*self._params[compiled.count_params :], index.stop - start, start]
+        rows_from = compiled.count_params
+        params = self._params[rows_from : rows_from + compiled.rows_params]
+        return self._made(compiled.rows_sql, [*params, stop - start, start], compiled.compiler)
+
+    def deep_page(self, start: int, stop: int) -> list[Model]:
+        """Rows ``start`` to ``stop`` in one statement, their keys read off the order's index in
+        a subquery: read at once with an offset, every row skipped is read from the table."""
+        start, stop = _forwards(slice(start, stop))
+        compiled = self._compiled
+        params = self._params[compiled.count_params + compiled.rows_params :]
+        limit_at, offset_at = compiled.deep_slots
+        params[limit_at], params[offset_at] = stop - start, start
+        return self._made(compiled.deep_sql, params, compiled.deep_compiler)
+
+    def _made(self, sql: str, params: list[Any], compiler: Any) -> list[Model]:
+        """The rows ``sql`` reads, made into instances as the ORM makes them."""
         with connection.cursor() as cursor:
-            cursor.execute(compiled.rows_sql, rows_params)
+            cursor.execute(sql, params)
             rows = cursor.fetchall()
+        compiled = self._compiled
         model, (first, end) = compiled.model, compiled.model_columns
         listed = []
-        for row in compiled.compiler.results_iter(results=[rows]):
+        for row in compiler.results_iter(results=[rows]):
             instance = model.from_db(connection.alias, compiled.init_list, row[first:end])
             for populator in compiled.related:
                 populator.populate(row, instance)
@@ -448,6 +532,15 @@ class KeptList:
                 setattr(instance, name, row[position])
             listed.append(instance)
         return listed
+
+
+def _forwards(index: Any) -> tuple[int, int]:
+    if not isinstance(index, slice) or index.step is not None or index.stop is None:
+        raise TypeError("a kept list is read a slice at a time, from a row to a row")
+    start = index.start or 0
+    if start < 0 or index.stop < start:
+        raise ValueError("a kept list's slice runs forwards from row 0")
+    return start, index.stop
 
 
 def asker_key(asker: Any) -> Hashable:

@@ -238,16 +238,33 @@ def test_a_kept_list_is_read_a_forward_slice_at_a_time(people, register):
         listed[-3:2]
 
 
-def test_the_paginator_pages_a_kept_list_as_its_query_set(people, register, monkeypatch):
-    # From the fourth row on, a deep page reads its keys first, from the list's query set.
+@pytest.mark.parametrize("criteria", [{}, {"postcode": "S1 2HH"}])
+def test_the_paginator_pages_a_kept_list_as_its_query_set(people, register, monkeypatch, criteria):
+    # From the fourth row on, a page is deep: its rows' keys come off the order in a subquery.
     monkeypatch.setattr(pagination, "KEYS_FIRST_FROM", 3)
-    kept = CappedPaginator(kept_list(_by_name)(people.manager), 2)
-    orm = CappedPaginator(_by_name(people.manager), 2)
+
+    def joined(user, **given):
+        return _by_name(user, **given).select_related("created_by")
+
+    kept = CappedPaginator(kept_list(joined)(people.manager, **criteria), 2, orphans=1)
+    orm = CappedPaginator(joined(people.manager, **criteria), 2, orphans=1)
     assert isinstance(kept.object_list, KeptList)
-    assert kept.count == orm.count == 9
-    assert kept.num_pages == orm.num_pages == 5
-    for number in range(1, 6):
-        _same(list(kept.page(number).object_list), list(orm.page(number).object_list))
+    assert kept.count == orm.count == len(list(joined(people.manager, **criteria)))
+    assert kept.num_pages == orm.num_pages > 2
+    for number in kept.page_range:
+        with CaptureQueriesContext(connection) as read:
+            rows = list(kept.page(number).object_list)
+        assert len(read) == 1  # a deep page too: one statement
+        _same(rows, list(orm.page(number).object_list))
+        assert [p.created_by for p in rows] == [p.created_by for p in orm.page(number)]
+    assert " IN (SELECT " in read.captured_queries[0]["sql"]
+
+
+def test_a_deep_page_reads_only_its_own_rows(people, register):
+    listed = ListStatement(_by_name, count_up_to=100)(people.manager)
+    orm = list(_by_name(people.manager))
+    for start, stop in [(0, 9), (2, 5), (8, 9), (7, 30), (9, 12), (4, 4)]:
+        _same(listed.deep_page(start, stop), orm[start:stop])
 
 
 def test_the_search_pages_list_keeps_what_the_list_shows(people, register):
