@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cse_portal.pagination import CappedPaginator, audited_page
+from cse_portal.pagination import PAGING_PARAMETERS, CappedPaginator, audited_page
 from cse_portal.view_helpers import require, show_service_errors
 
 from . import panels, permissions, selectors, services
@@ -40,10 +40,12 @@ ACCESS_LOG_PAGE_SIZE = 50
 @require_http_methods(["GET"])
 def search(request: HttpRequest) -> HttpResponse:
     require(permissions.can_search_young_people(request.user))
-    form = SearchForm(request.GET or None)
+    # A page number alone is the list paged, not a search: its heading stays "records you can see".
+    asked = any(key not in PAGING_PARAMETERS for key in request.GET)
+    form = SearchForm(request.GET if asked else None)
     page = None
-    searched = bool(request.GET) and form.is_valid()
-    if searched or not request.GET:
+    searched = asked and form.is_valid()
+    if searched or not asked:
         criteria = form.criteria() if searched else {}
         results = selectors.young_people_page_results(request.user, **criteria)
         page = audited_page(request, results, per_page=PAGE_SIZE, channel="search page")

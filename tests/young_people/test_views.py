@@ -109,6 +109,16 @@ def test_practitioner_search_lists_only_allocated_records(people, client_for):
     assert "ELLISON" not in body
 
 
+def test_a_page_of_the_list_is_not_a_search(people, client_for):
+    for number in range(1, 4):
+        make_young_person(family_name=f"Paged{number}")
+    client = client_for(people.manager)
+    first = client.get(reverse("young_people:search"), {"page": 1}).content.decode()
+    assert "5 records you can see" in first
+    with_criteria = client.get(reverse("young_people:search"), {"postcode": "S1 2HH", "page": 1})
+    assert "result" in with_criteria.content.decode().split("<h2")[2]
+
+
 def test_search_by_alias_finds_the_record(people, client_for):
     services.young_person_update(
         young_person=people.noah, updated_by=people.manager, aliases=[("Shadow", "alias")]
