@@ -23,9 +23,9 @@ selectors, and answers exactly what that function answers:
   of records), and calling the statement returns a `KeptList`, which ``CappedPaginator`` counts
   and slices with the kept SQL: the count to its cap, and the rows with ``LIMIT`` and ``OFFSET``
   bound as parameters, made into model instances (with the rows ``select_related()`` joins) as
-  the ORM makes them. Its moments are the
-  list's criteria (a postcode, a date of birth): strings or dates, each used by the function as
-  given (the caller normalises them first).
+  the ORM makes them; ``KeptList.prefetch_related()`` prefetches onto each slice read. Its
+  moments are the list's criteria (a postcode, a date of birth): strings or dates, each used by
+  the function as given (the caller normalises them first).
 - **Each moment passed must appear in the parameters as given and nowhere else**: compiled again
   with that moment alone changed, the SQL is the same and exactly those parameters change. A
   moment derived inside the function (today plus 28 days) fails that proof, and the statement is
@@ -38,6 +38,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Callable, Hashable
+from copy import copy
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -46,7 +47,7 @@ from typing import Any, cast
 from django.core.exceptions import EmptyResultSet
 from django.core.signals import setting_changed
 from django.db import connection
-from django.db.models import Model, QuerySet
+from django.db.models import Model, QuerySet, prefetch_related_objects
 from django.db.models.expressions import RawSQL
 from django.db.models.query import ModelIterable, ValuesIterable, get_related_populators
 from django.dispatch import receiver
@@ -491,7 +492,15 @@ class KeptList:
     def __init__(self, compiled: _CompiledList, params: list[Any]) -> None:
         self._compiled = compiled
         self._params = params
+        self._prefetch: tuple[Any, ...] = ()
         self.model = compiled.model
+
+    def prefetch_related(self, *lookups: Any) -> KeptList:
+        """The same list, each slice read with ``lookups`` prefetched onto its instances (one
+        query a lookup, as the ORM prefetches them)."""
+        kept = copy(self)
+        kept._prefetch = (*self._prefetch, *lookups)
+        return kept
 
     def count(self) -> int:
         compiled = self._compiled
@@ -531,6 +540,8 @@ class KeptList:
             for name, position in compiled.annotations:
                 setattr(instance, name, row[position])
             listed.append(instance)
+        if self._prefetch:
+            prefetch_related_objects(listed, *self._prefetch)
         return listed
 
 

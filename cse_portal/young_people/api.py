@@ -84,6 +84,10 @@ class YoungPersonViewSet(
 
     def get_queryset(self) -> QuerySet[YoungPerson]:
         # A name search lists its closest 200 (``count_capped`` says there were more).
+        if self.action == "list":
+            # Only paged: a list without a name is read with SQL compiled once per asker.
+            listed = selectors.young_people_page_results(self.request.user, **self._criteria())
+            return listed.prefetch_related("aliases")  # type: ignore[return-value]
         results = selectors.young_people_results(self.request.user, **self._criteria())
         return results.prefetch_related("aliases")  # type: ignore[return-value]
 

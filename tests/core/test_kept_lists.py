@@ -17,7 +17,7 @@ from cse_portal.accounts.models import User
 from cse_portal.accounts.roles import Role
 from cse_portal.pagination import CappedPaginator, kept_list
 from cse_portal.statements import KeptList, ListStatement
-from cse_portal.young_people import selectors
+from cse_portal.young_people import selectors, services
 from cse_portal.young_people.models import Flag, FlagKind, YoungPerson
 from cse_portal.young_people.permissions import grant_allocation, visible_young_people
 from cse_portal.young_people.services import flag_raise
@@ -215,6 +215,23 @@ def test_the_rows_select_related_joins_come_with_each_instance(people, register)
         if creator is not None:
             assert creator.username == User.objects.get(pk=creator.pk).username
             assert agency is None or agency.name
+
+
+def test_a_kept_lists_slices_come_with_what_it_prefetches(people, register):
+    services.young_person_update(
+        young_person=register[2], updated_by=people.manager, aliases=[("Shadow", "alias")]
+    )
+    listed = ListStatement(_by_name, count_up_to=100)(people.manager)
+    with_aliases = listed.prefetch_related("aliases")
+    with CaptureQueriesContext(connection) as read:
+        kept = with_aliases[0:50]
+        aliases = {p.pk: [a.name for a in p.aliases.all()] for p in kept}
+    assert len(read) == 2  # the page, then every alias on it
+    assert aliases[register[2].pk] == ["Shadow"]
+    assert sum(map(len, aliases.values())) == 1
+    with CaptureQueriesContext(connection) as plain:
+        listed[0:50]
+    assert len(plain) == 1  # the list it was made from prefetches nothing
 
 
 def test_a_role_that_sees_nothing_is_answered_by_the_orm(people):
