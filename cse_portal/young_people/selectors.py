@@ -251,7 +251,9 @@ class RankedRecords(Sequence[YoungPerson]):
         return RankedRecords(self.ids, self.capped, self.queryset.prefetch_related(*lookups))
 
 
-def _given(*, date_of_birth: date | None, nhs_number: str, postcode: str) -> dict[str, Any]:
+def _given(
+    *, date_of_birth: date | None = None, nhs_number: str = "", postcode: str = ""
+) -> dict[str, Any]:
     """The criteria given, as the records store them (postcodes normalised, so an exact match
     can use the index; an NHS number's digits)."""
     given: dict[str, Any] = {}
@@ -334,21 +336,13 @@ def young_people_results(
 
 
 def young_people_page_results(
-    user: Any,
-    *,
-    text: str = "",
-    date_of_birth: date | None = None,
-    nhs_number: str = "",
-    postcode: str = "",
+    user: Any, *, text: str = "", **criteria: Any
 ) -> QuerySet[YoungPerson] | RankedRecords | KeptList:
-    """``young_people_results`` for the search page, which only pages them: a list without a
-    name is read with SQL compiled once per asker and criteria (``_LISTED``)."""
+    """``young_people_results`` (the same criteria) for a paginator, which only pages them: a
+    list without a name is read with SQL compiled once per asker and criteria (``_LISTED``)."""
     if text.strip():
-        return young_people_results(
-            user, text=text, date_of_birth=date_of_birth, nhs_number=nhs_number, postcode=postcode
-        )
-    given = _given(date_of_birth=date_of_birth, nhs_number=nhs_number, postcode=postcode)
-    return _LISTED(user, **given)
+        return young_people_results(user, text=text, **criteria)
+    return _LISTED(user, **_given(**criteria))
 
 
 def young_people_search(

@@ -21,23 +21,12 @@ from cse_portal.young_people import selectors, services
 from cse_portal.young_people.models import Flag, FlagKind, YoungPerson
 from cse_portal.young_people.permissions import grant_allocation, visible_young_people
 from cse_portal.young_people.services import flag_raise
+from tests.core.test_statements import Counted
 from tests.factories import make_young_person
 
 pytestmark = pytest.mark.django_db
 
 FAMILIES = ["Adams", "Baker", "Clarke", "Davies", "Evans", "Foster", "Green"]
-
-
-class Counted:
-    """A build that counts its own calls: a kept list does not call it again."""
-
-    def __init__(self, build):
-        self.build = build
-        self.calls = 0
-
-    def __call__(self, *args, **kwargs):
-        self.calls += 1
-        return self.build(*args, **kwargs)
 
 
 def _by_name(user, **given):
