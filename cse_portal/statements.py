@@ -146,6 +146,15 @@ class _Statement:
         return tuple(slots)
 
     def _first(self, key: Hashable, asker: Any, moments: dict[str, Any]) -> Any:
+        """The first call for ``key``: compiled without running, kept (or refused, None), and
+        answered by the kept statement or by the ORM."""
+        compiled = self._compiled(asker, moments)
+        self._keep(key, compiled)
+        if compiled is None:
+            return self._orm(asker, moments)
+        return self._run(compiled, list(compiled.params))
+
+    def _compiled(self, asker: Any, moments: dict[str, Any]) -> _Compiled | None:
         raise NotImplementedError
 
     def _orm(self, asker: Any, moments: dict[str, Any]) -> Any:
@@ -236,13 +245,6 @@ class RowsStatement(_Statement):
             for row in compiled.compiler.results_iter(results=[rows])
         ]
 
-    def _first(self, key: Hashable, asker: Any, moments: dict[str, Any]) -> list[dict[str, Any]]:
-        compiled = self._compiled(asker, moments)
-        self._keep(key, compiled)
-        if compiled is None:
-            return self._orm(asker, moments)
-        return self._run(compiled, list(compiled.params))
-
     def _compiled(self, asker: Any, moments: dict[str, Any]) -> _Compiled | None:
         built = self._built(asker, moments)
         if built is None:
@@ -325,13 +327,6 @@ class ListStatement(_Statement):
 
     def _run(self, compiled: _Compiled, params: list[Any]) -> KeptList:
         return KeptList(cast(_CompiledList, compiled), params)
-
-    def _first(self, key: Hashable, asker: Any, moments: dict[str, Any]) -> Any:
-        compiled = self._compiled(asker, moments)
-        self._keep(key, compiled)
-        if compiled is None:
-            return self._orm(asker, moments)
-        return self._run(compiled, list(compiled.params))
 
     def _compiled(self, asker: Any, moments: dict[str, Any]) -> _CompiledList | None:
         built = self._built(asker, moments)
