@@ -333,6 +333,10 @@ class ListStatement(_Statement):
         if built is None:
             return None
         sql, params = built.statements()
+        # Compiled again as it stands, it must be the same: a value the build reads for itself
+        # (the time now) would otherwise be kept from the first call.
+        if self._compile(asker, moments) != (sql, params):
+            return None
         slots = self._slots(asker, moments, sql, params)
         if slots is None:
             return None

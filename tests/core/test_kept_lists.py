@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from cse_portal import pagination
 from cse_portal.accounts.models import User
@@ -81,7 +82,7 @@ def test_a_kept_list_counts_and_pages_as_its_query_set(people, register):
         assert isinstance(listed, KeptList)
         assert listed.count() == 6  # counted no further than asked
         _same(listed[bottom:top], orm[bottom:top])
-    assert build.calls == 1  # built and compiled once, on the first call
+    assert build.calls == 2  # built and compiled on the first call, and again to prove it
 
 
 def test_the_criteria_are_bound_as_given(people, register):
@@ -92,14 +93,14 @@ def test_the_criteria_are_bound_as_given(people, register):
         orm = list(_by_name(people.manager, postcode=postcode))
         assert listed.count() == len(orm)
         _same(listed[0:50], orm)
-    # Compiled on the first call, and once more to prove where the postcode goes.
-    assert build.calls == 2
+    # Compiled on the first call, again as it stands, and once more to place the postcode.
+    assert build.calls == 3
     born = register[0].date_of_birth
     for day in [born, date(2001, 1, 1), born]:
         listed = statement(people.manager, date_of_birth=day, postcode="S2 3JJ")
         orm = list(_by_name(people.manager, date_of_birth=day, postcode="S2 3JJ"))
         _same(listed[0:50], orm)
-    assert build.calls == 2 + 3  # another set of criteria: compiled, then each proved
+    assert build.calls == 3 + 4  # another set of criteria: compiled twice, then each placed
 
 
 def test_each_asker_has_their_own_list(people, register):
@@ -221,6 +222,16 @@ def test_a_kept_lists_slices_come_with_what_it_prefetches(people, register):
     with CaptureQueriesContext(connection) as plain:
         listed[0:50]
     assert len(plain) == 1  # the list it was made from prefetches nothing
+
+
+def test_a_list_that_reads_the_time_for_itself_is_never_kept(people, register):
+    def created_by_now(user):
+        return _by_name(user).filter(created_at__lte=timezone.now())
+
+    statement = ListStatement(created_by_now, count_up_to=100)
+    assert not isinstance(statement(people.manager), KeptList)
+    later = make_young_person(family_name="Aaronson")
+    assert later.pk in [p.pk for p in statement(people.manager)]
 
 
 def test_a_role_that_sees_nothing_is_answered_by_the_orm(people):
