@@ -9,7 +9,9 @@ four characters (``tests/young_people/test_sound_alike.py`` checks both engines 
 on PostgreSQL). So one ORM expression serves both engines and no key column needs filling.
 
 Trigram similarity ranks the candidates of search-before-create in the database: pg_trgm's
-``similarity`` on PostgreSQL, the same measure written below for SQLite.
+``similarity`` on PostgreSQL, the same measure written below for SQLite. On PostgreSQL its
+candidates by name are names within one edit (``within_one_edit``), found through indexes of each
+name's one-letter deletions (migration 0011).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db.backends.signals import connection_created
-from django.db.models import CharField, FloatField, Func, Q
+from django.db.models import BooleanField, CharField, FloatField, Func, Q, TextField, Value
 from django.db.models.lookups import In
 from doublemetaphone import doublemetaphone
 
@@ -85,6 +87,31 @@ class DMetaphoneAlt(Func):
 class Similarity(Func):
     function = "similarity"
     output_field = FloatField()
+
+
+class NameVariants(Func):
+    """PostgreSQL's ``name_variants(name)`` (migration 0011): each word of the name, lowered, and
+    each word of three letters or more with one letter deleted, as an array."""
+
+    function = "name_variants"
+    output_field = TextField()
+
+
+class Overlap(Func):
+    """``left && right``: the two arrays share an element."""
+
+    arg_joiner = " && "
+    template = "(%(expressions)s)"
+    output_field = BooleanField()
+
+
+def within_one_edit(field: str, name: str) -> Overlap:
+    """A word of ``field`` and a word of ``name`` are the same once at most one letter is taken
+    from each, on PostgreSQL: one letter added, dropped or changed, two neighbours swapped, or
+    one dropped and another added. Both sides go through the same database function, so what is
+    searched is cut exactly as what is indexed; the planner evaluates the searched side once, and
+    the indexed side is the index's own expression."""
+    return Overlap(NameVariants(field), NameVariants(Value(name)))
 
 
 def sounds_like(field: str, keys: Iterable[str]) -> Q:

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 import string
 import uuid
 
 import pytest
+from django.db import connection, transaction
 from django.db.models import Value
 from django.urls import reverse
 from faker import Faker
 
-from cse_portal.young_people.models import YoungPerson
+from cse_portal.young_people import selectors
+from cse_portal.young_people.models import Alias, YoungPerson
 from cse_portal.young_people.name_matching import (
     DMetaphone,
     DMetaphoneAlt,
@@ -176,3 +179,103 @@ def test_the_closest_record_survives_thousands_of_similar_candidates(people):
         given_name="Maya", family_name="Whitfeld", date_of_birth=DOB, postcode="S1 2HH"
     )
     assert matches[0].record == maya
+
+
+# --- Names within one edit (PostgreSQL) -----------------------------------------------------------
+
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the name variant indexes are PostgreSQL's"
+)
+
+
+@postgres_only
+def test_a_names_variants_are_its_words_and_their_one_letter_deletions():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name_variants(%s), name_variants(%s)", ["Whit-fld O'Bo", "Jo"])
+        whitfeld, jo = cursor.fetchone()
+    # Words of three letters or more lose each letter in turn; shorter ones are kept whole.
+    assert sorted(whitfeld) == sorted(
+        ["whit", "hit", "wit", "wht", "whi", "fld", "ld", "fd", "fl", "o", "bo"]
+    )
+    assert jo == ["jo"]
+
+
+@postgres_only
+@pytest.mark.parametrize(
+    ("given_name", "family_name"),
+    [
+        ("Orla", "Fitzwiliam"),  # a letter dropped
+        ("Orla", "Fitzwilliamm"),  # a letter added
+        ("Orla", "Fitzwillian"),  # a letter changed
+        ("Orla", "Fitzwillaim"),  # two neighbours swapped
+        ("Orlah", "Fitzwiliam"),  # one edit in each name
+    ],
+)
+def test_search_before_create_finds_a_name_one_edit_away_by_name_alone(
+    people, given_name, family_name
+):
+    orla = make_young_person(people.manager, given_name="Orla", family_name="Fitzwilliam")
+    near, *_ = selectors._name_lookups(YoungPerson.objects.current(), given_name, family_name)
+    assert list(near) == [orla]
+    matches = young_person_matches(given_name=given_name, family_name=family_name)
+    assert orla in [m.record for m in matches]
+
+
+@postgres_only
+def test_a_name_two_letters_changed_is_not_near(people):
+    make_young_person(people.manager, given_name="Orla", family_name="Fitzwelliem")
+    near, *_ = selectors._name_lookups(YoungPerson.objects.current(), "Orla", "Fitzwilliam")
+    assert not near.exists()
+
+
+@postgres_only
+def test_an_alias_near_both_names_is_found(people):
+    record = make_young_person(people.manager, given_name="Amelia", family_name="Stone")
+    Alias.objects.create(young_person=record, name="Jayde Hollowey")
+    other = make_young_person(people.manager, given_name="Ann", family_name="Lee")
+    Alias.objects.create(young_person=other, name="Jade Smith")
+    _, aliased, *_ = selectors._name_lookups(YoungPerson.objects.current(), "Jade", "Holloway")
+    assert list(aliased) == [record]
+
+
+@postgres_only
+@pytest.mark.parametrize(
+    ("given_name", "family_name", "indexes"),
+    [
+        ("Orla", "", {"yp_given_variants_idx", "alias_name_variants_idx"}),
+        ("", "Fitzwiliam", {"yp_family_variants_idx", "alias_name_variants_idx"}),
+    ],
+)
+def test_the_lookups_by_name_are_read_off_the_variant_indexes(
+    people, given_name, family_name, indexes
+):
+    """The expressions searched must be the indexes' own, or PostgreSQL reads every name. The
+    table is a few hundred rows, so the plans it would rather use on one that small are off: no
+    scan of the table, and no index but for a condition the index holds."""
+    for i in range(300):
+        make_young_person(people.manager, given_name=f"Child{i}", family_name=f"Family{i}")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE young_people_youngperson")
+        cursor.execute("ANALYZE young_people_alias")
+    near, aliased, *_ = selectors._name_lookups(YoungPerson.objects.all(), given_name, family_name)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        plans = near.explain() + aliased.explain()
+    assert set(re.findall(r"Index Scan on (\w+_variants_idx)", plans)) == indexes, plans
+
+
+def test_an_alias_match_survives_a_day_of_births(people):
+    """More children share the date of birth than are scored in Python. A record known by the
+    name entered only as an alias is as close as one with that name, and must not be ranked
+    below every stranger born that day."""
+    record = make_young_person(people.manager, given_name="Amelia", family_name="Stone")
+    Alias.objects.create(young_person=record, name="Jade Holloway")
+    fake = Faker("en_GB")
+    fake.seed_instance(3)
+    YoungPerson.objects.bulk_create(
+        YoungPerson(given_name=fake.first_name(), family_name=fake.last_name(), date_of_birth=DOB)
+        for _ in range(MAX_CANDIDATES + 20)
+    )
+    matches = young_person_matches(given_name="Jade", family_name="Holloway", date_of_birth=DOB)
+    assert matches[0].record == record
