@@ -12,6 +12,9 @@ selectors, and answers exactly what that function answers:
   key it runs through the ORM and is kept only if it ran exactly one query (a function that reads
   the database to decide its SQL is never kept) and answered that query's one row of whole
   numbers under the columns' names.
+- `FetchStatement`: the function runs one query through a cursor and returns its rows as
+  fetched. It is kept on the same terms as a count; what else decides its SQL (a name search's
+  number of words, which drives, which are fragments) goes in the moments' names.
 - `RowsStatement`: the function returns a ``values()`` query set, which is compiled without
   running; it is kept only if building it read nothing, and its rows are converted by the kept
   compiler as the ORM converts them.
@@ -203,13 +206,22 @@ class CountStatement(_Statement):
     ) -> _Compiled | None:
         """The compiled statement, or None when the build is not one query of counts whose
         moments are bound exactly as given."""
-        if len(seen) != 1 or not isinstance(answer, dict):
+        if len(seen) != 1:
             return None
         sql, params, names = seen[0]
-        if list(answer) != names or not all(_whole(value) for value in answer.values()):
+        if not self._answered(answer, names):
             return None
         slots = self._slots(asker, moments, sql, params)
         return None if slots is None else _Compiled(sql, params, slots)
+
+    def _answered(self, answer: Any, names: list[str]) -> bool:
+        """The build answered what a kept call answers: the query's one row of whole numbers,
+        under the columns' names."""
+        return (
+            isinstance(answer, dict)
+            and list(answer) == names
+            and all(_whole(value) for value in answer.values())
+        )
 
     def _compile(self, asker: Any, moments: dict[str, Any]) -> tuple[str, tuple] | None:
         """The SQL and parameters the build would send, stopped before the database (and kept
@@ -225,6 +237,22 @@ class CountStatement(_Statement):
             while len(log) > logged:
                 log.pop()
         return None
+
+
+class FetchStatement(CountStatement):
+    """``build(asker, **moments)`` runs one query through a cursor and returns its rows as the
+    cursor fetched them (a list of tuples, unconverted); calling the statement returns the same,
+    compiled once per asker and the moments' names. A build whose SQL depends on more than the
+    asker and the moments' values takes what else decides it (a search's shape) in the moments'
+    names, which are part of the key."""
+
+    def _answered(self, answer: Any, names: list[str]) -> bool:
+        return isinstance(answer, list) and all(isinstance(row, tuple) for row in answer)
+
+    def _run(self, compiled: _Compiled, params: list[Any]) -> list[tuple[Any, ...]]:  # type: ignore[override]
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            return cursor.fetchall()
 
 
 class RowsStatement(_Statement):

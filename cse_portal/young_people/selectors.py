@@ -38,7 +38,7 @@ from cse_portal.accounts.roles import Role
 from cse_portal.audit.models import AuditEntry
 from cse_portal.audit.selectors import consultations_of_subject
 from cse_portal.pagination import kept_list
-from cse_portal.statements import KeptList
+from cse_portal.statements import FetchStatement, KeptList
 
 from .models import (
     Alias,
@@ -49,7 +49,7 @@ from .models import (
     PartnerAgencyOffer,
     YoungPerson,
 )
-from .name_matching import Similarity, sound_keys, sounds_like, within_one_edit
+from .name_matching import Similarity, sound_keys, sounds_like, within_one_edit, word_keys
 from .permissions import (
     visible_chronology_audiences,
     visible_young_people,
@@ -82,53 +82,55 @@ class Closeness(IntEnum):
     OTHER = 3  # sounds like it, or an alias holds it or sounds like it
 
 
-def _word_matches(word: str) -> Q:
+def _word_matches(word: str, fragment: bool) -> Q:
     """Per row: ``word`` in, or sounding like, a given, family or alias name ("kaylee" finds
-    Kayleigh); a short fragment at the start of one. Used for the words that do not drive the
-    lookups, on the few rows those return."""
-    contains = "istartswith" if len(word) < SHORT_FRAGMENT else "icontains"
-    aliases = Alias.objects.filter(young_person=OuterRef("pk"), **{f"name__{contains}": word})
-    keys = sound_keys(word) if len(word) >= SHORT_FRAGMENT else []
-    if keys:
-        named = Q(**{f"name__{contains}": word}) | sounds_like("name", keys)
-        aliases = Alias.objects.filter(named, young_person=OuterRef("pk"))
+    Kayleigh); a ``fragment`` (a word shorter than ``SHORT_FRAGMENT``) at the start of one. Used
+    for the words that do not drive the lookups, on the few rows those return."""
+    contains = "istartswith" if fragment else "icontains"
+    named = Q(**{f"name__{contains}": Value(word)})
+    if not fragment:
+        named |= sounds_like("name", word_keys(word))
+    aliases = Alias.objects.filter(named, young_person=OuterRef("pk"))
     matches = (
-        Q(**{f"given_name__{contains}": word})
-        | Q(**{f"family_name__{contains}": word})
+        Q(**{f"given_name__{contains}": Value(word)})
+        | Q(**{f"family_name__{contains}": Value(word)})
         | Q(Exists(aliases))
     )
-    if keys:
+    if not fragment:
+        keys = word_keys(word)
         matches |= sounds_like("given_name", keys) | sounds_like("family_name", keys)
     return matches
 
 
-def _lookups(records: QuerySet[YoungPerson], word: str) -> list[tuple[Closeness, QuerySet[Any]]]:
+def _lookups(
+    records: QuerySet[YoungPerson], word: str, fragment: bool
+) -> list[tuple[Closeness, QuerySet[Any]]]:
     """The lookups of the records matching ``word``, closest first, each served by one index (the
     prefix indexes of migration 0009 for exact and starts-with, the trigram indexes for contains,
-    the double metaphone indexes for sound-alikes)."""
+    the double metaphone indexes for sound-alikes). The word is every lookup's only parameter
+    (the patterns and keys made from it in the SQL); whether it is a ``fragment`` is given, so
+    that the SQL is the same for every word of a kind."""
     records = records.order_by()  # read in index order: an ORDER BY would walk the list's index
+    value = Value(word)
     lookups: list[tuple[Closeness, QuerySet[Any]]] = [
         # Exact matches come off the prefix index in the list's order (the other name, the id).
         (Closeness.EXACT, records.filter(given_name__iexact=word).order_by("family_name", "id")),
         (Closeness.EXACT, records.filter(family_name__iexact=word).order_by("given_name", "id")),
-        (Closeness.PREFIX, records.filter(given_name__istartswith=word)),
-        (Closeness.PREFIX, records.filter(family_name__istartswith=word)),
+        (Closeness.PREFIX, records.filter(given_name__istartswith=value)),
+        (Closeness.PREFIX, records.filter(family_name__istartswith=value)),
     ]
-    if len(word) < SHORT_FRAGMENT:
-        return [*lookups, (Closeness.OTHER, records.filter(aliases__name__istartswith=word))]
-    lookups += [
-        (Closeness.CONTAINS, records.filter(given_name__icontains=word)),
-        (Closeness.CONTAINS, records.filter(family_name__icontains=word)),
-        (Closeness.OTHER, records.filter(aliases__name__icontains=word)),
+    if fragment:
+        return [*lookups, (Closeness.OTHER, records.filter(aliases__name__istartswith=value))]
+    keys = word_keys(word)
+    return [
+        *lookups,
+        (Closeness.CONTAINS, records.filter(given_name__icontains=value)),
+        (Closeness.CONTAINS, records.filter(family_name__icontains=value)),
+        (Closeness.OTHER, records.filter(aliases__name__icontains=value)),
+        (Closeness.OTHER, records.filter(sounds_like("given_name", keys))),
+        (Closeness.OTHER, records.filter(sounds_like("family_name", keys))),
+        (Closeness.OTHER, records.filter(sounds_like("aliases__name", keys))),
     ]
-    keys = sound_keys(word)
-    if keys:
-        lookups += [
-            (Closeness.OTHER, records.filter(sounds_like("given_name", keys))),
-            (Closeness.OTHER, records.filter(sounds_like("family_name", keys))),
-            (Closeness.OTHER, records.filter(sounds_like("aliases__name", keys))),
-        ]
-    return lookups
 
 
 def _rarest(records: QuerySet[YoungPerson], words: list[str]) -> int:
@@ -142,8 +144,8 @@ def _rarest(records: QuerySet[YoungPerson], words: list[str]) -> int:
     counts, params = [], []
     for word in words:
         for name in ("given_name", "family_name"):
-            starting = records.filter(**{f"{name}__istartswith": word}).order_by().values("pk")
-            sql, more = starting[:RARITY_PROBE].query.sql_with_params()
+            starting = records.filter(**{f"{name}__istartswith": Value(word)})
+            sql, more = starting.order_by().values("pk")[:RARITY_PROBE].query.sql_with_params()
             counts.append(f"(SELECT COUNT(*) FROM ({sql}) AS starting)")  # noqa: S608
             params += more
     with connection.cursor() as cursor:
@@ -154,40 +156,70 @@ def _rarest(records: QuerySet[YoungPerson], words: list[str]) -> int:
     return min(range(len(words)), key=lambda i: (totals[i], -len(words[i])))
 
 
-def _ranked_by_name(records: QuerySet[YoungPerson], text: str) -> tuple[list[Any], bool]:
-    """The ids of ``records`` matching every word of ``text``, closest first (exact, starts with,
-    contains, sounds like or by alias; then by family and given name), at most ``NAME_RESULTS``,
-    and whether there were more.
+def _ranked_by_name(user: Any, given: dict[str, Any], text: str) -> tuple[list[Any], bool]:
+    """The ids of the records ``user`` may see matching the criteria ``given`` (``_given``) and
+    every word of ``text``, closest first (exact, starts with, contains, sounds like or by alias;
+    then by family and given name), at most ``NAME_RESULTS``, and whether there were more.
 
     The rarest word drives: each of its lookups reads at most ``LOOKUP_ROWS`` rows off its index,
     the other words tested on those rows only, all in one UNION ALL query whose rows are ranked
-    here. So a search costs the same whether a name is shared by ten children or ten thousand."""
+    here. So a search costs the same whether a name is shared by ten children or ten thousand.
+    On PostgreSQL the query is compiled once per asker and kind of search (``_FOUND_BY_NAME``)."""
     words = text.split()
-    driver = _rarest(records, words)
-    narrowed = records
-    for index, word in enumerate(words):
-        if index != driver:
-            narrowed = narrowed.filter(_word_matches(word))
+    driver = _rarest(_searched(user, **given), words)
+    shaped = {
+        f"word{i}{'_drives' if i == driver else ''}{'_fragment' if _fragment(word) else ''}": word
+        for i, word in enumerate(words)
+    }
+    if connection.features.supports_slicing_ordering_in_compound:
+        found = _FOUND_BY_NAME(user, **given, **shaped)
+    else:
+        found = _found_by_name(user, **given, **shaped)
+    best: dict[Any, tuple[int, str, str]] = {}
+    for pk, family, given_name, closeness in found:
+        key = (closeness, family.casefold(), given_name.casefold())
+        if pk not in best or key < best[pk]:
+            best[pk] = key
+    ranked = sorted(best, key=lambda pk: (*best[pk], str(pk)))
+    return ranked[:NAME_RESULTS], len(ranked) > NAME_RESULTS
+
+
+def _fragment(word: str) -> bool:
+    return len(word) < SHORT_FRAGMENT
+
+
+def _found_by_name(user: Any, **moments: Any) -> list[tuple[Any, ...]]:
+    """The rows of a name search (id, family and given name, closeness), for ``_ranked_by_name``.
+    ``moments`` are the criteria given and the words, each named ``word<i>``, ``_drives`` on the
+    one that drives and ``_fragment`` on short ones: the names alone decide the SQL."""
+    given = {name: value for name, value in moments.items() if not name.startswith("word")}
+    words = sorted(
+        ((name, value) for name, value in moments.items() if name.startswith("word")),
+        key=lambda item: int(item[0].removeprefix("word").split("_")[0]),
+    )
+    narrowed = _searched(user, **given)
+    driver = ""
+    for name, word in words:
+        if "_drives" in name:
+            driver = name
+        else:
+            narrowed = narrowed.filter(_word_matches(word, "_fragment" in name))
     bounded = connection.features.supports_slicing_ordering_in_compound
     parts = []
-    for closeness, lookup in _lookups(narrowed, words[driver]):
+    for closeness, lookup in _lookups(narrowed, moments[driver], "_fragment" in driver):
         rows = lookup.annotate(closeness=Value(int(closeness))).values_list(
             "pk", "family_name", "given_name", "closeness"
         )
         # SQLite cannot order or limit the parts of a UNION; its registers are small.
         parts.append((closeness, rows[:LOOKUP_ROWS] if bounded else rows.order_by()))
     if bounded:
-        found = _gated_by_closeness(parts)
-    else:
-        first, *rest = (rows for _, rows in parts)
-        found = list(first.union(*rest, all=True))
-    best: dict[Any, tuple[int, str, str]] = {}
-    for pk, family, given, closeness in found:
-        key = (closeness, family.casefold(), given.casefold())
-        if pk not in best or key < best[pk]:
-            best[pk] = key
-    ranked = sorted(best, key=lambda pk: (*best[pk], str(pk)))
-    return ranked[:NAME_RESULTS], len(ranked) > NAME_RESULTS
+        return _gated_by_closeness(parts)
+    first, *rest = (rows for _, rows in parts)
+    return list(first.union(*rest, all=True))
+
+
+#: A name search's rows, compiled once per asker and kind of search.
+_FOUND_BY_NAME = FetchStatement(_found_by_name)
 
 
 def _gated_by_closeness(parts: list[tuple[Closeness, QuerySet[Any]]]) -> list[tuple[Any, ...]]:
@@ -330,7 +362,7 @@ def young_people_results(
     order (family, given name), which the paginator counts up to its cap."""
     given = _given(date_of_birth=date_of_birth, nhs_number=nhs_number, postcode=postcode)
     if text.strip():
-        ids, capped = _ranked_by_name(_searched(user, **given), text.strip())
+        ids, capped = _ranked_by_name(user, given, text.strip())
         return RankedRecords(ids, capped, _as_listed(YoungPerson.objects.all()))
     return _listed(user, **given)
 
@@ -358,7 +390,7 @@ def young_people_search(
     given = _given(date_of_birth=date_of_birth, nhs_number=nhs_number, postcode=postcode)
     if not text.strip():
         return _listed(user, **given)
-    ids, _ = _ranked_by_name(_searched(user, **given), text.strip())
+    ids, _ = _ranked_by_name(user, given, text.strip())
     if not ids:
         return YoungPerson.objects.none()
     places = [When(pk=pk, then=Value(i)) for i, pk in enumerate(ids)]

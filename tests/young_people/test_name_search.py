@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from cse_portal.statements import FetchStatement, _Compiled
 from cse_portal.young_people import selectors
 from cse_portal.young_people.models import Alias, YoungPerson
 from cse_portal.young_people.selectors import (
@@ -20,6 +21,7 @@ from cse_portal.young_people.selectors import (
     young_people_search,
     young_person_matches,
 )
+from tests.core.test_statements import Counted
 
 pytestmark = pytest.mark.django_db
 
@@ -147,7 +149,7 @@ def test_the_probe_and_the_exact_and_prefix_lookups_read_only_their_index(people
     visible = selectors.visible_young_people(people.manager)
     with CaptureQueriesContext(connection) as captured:
         selectors._rarest(visible, ["zara", "whit"])
-        selectors._ranked_by_name(visible, "whitfield")
+        selectors._ranked_by_name(people.manager, {}, "whitfield")
     probe, lookups = (query["sql"] for query in captured)
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
@@ -262,13 +264,70 @@ def test_skipping_less_close_lookups_ranks_as_reading_them_all(people, monkeypat
     Alias.objects.create(young_person=alias_only, name="Smithers")
     monkeypatch.setattr(selectors, "LOOKUP_ROWS", rows)
     monkeypatch.setattr(selectors, "NAME_RESULTS", rows - 1)
-    records = YoungPerson.objects.current()
-    gated = selectors._ranked_by_name(records, word)
+    # The bounds are in the kept SQL: what an earlier bound kept is forgotten.
+    selectors._FOUND_BY_NAME.forget()
+    gated = selectors._ranked_by_name(people.manager, {}, word)
 
     def every_lookup(parts):
         first, *rest = (rows for _, rows in parts)
         return list(first.union(*rest, all=True))
 
     monkeypatch.setattr(selectors, "_gated_by_closeness", every_lookup)
-    assert gated == selectors._ranked_by_name(records, word)
+    selectors._FOUND_BY_NAME.forget()
+    assert gated == selectors._ranked_by_name(people.manager, {}, word)
     assert gated[0]
+
+
+@pytest.mark.skipif(
+    not connection.features.supports_slicing_ordering_in_compound,
+    reason="SQLite builds its search each time: it reads every lookup whole",
+)
+def test_a_name_search_is_compiled_once_per_asker_and_kind_of_search(people, monkeypatch):
+    """Every word of a kind (a fragment or not, driving or not) gives the same SQL with only the
+    word changed, so a search is compiled once and later ones bind their words. The rows must
+    be the ORM's own, word by word, and a new kind or another asker compiles afresh."""
+    _bulk(
+        people, [("Zara", "Quinlan"), ("Tom", "Whitfield"), ("Jo", "Smith"), ("Kayleigh", "Jones")]
+    )
+    _bulk(people, [("Ann", "Smith"), ("Kay", "Jones")], postcode="S1 2HH")
+    (aliased,) = _bulk(people, [("Eve", "Stone")])
+    Alias.objects.create(young_person=aliased, name="Smithers")
+    build = Counted(selectors._found_by_name)
+    monkeypatch.setattr(selectors, "_FOUND_BY_NAME", FetchStatement(build))
+    searches = [
+        ("smith", {}),
+        ("kaylee", {}),  # sounds like Kayleigh: the keys computed in the database
+        ("whit", {}),
+        ("jo", {}),  # a fragment: another kind
+        ("sm", {}),
+        ("zara quin", {}),  # two words, the rarer driving: another kind
+        ("whit tom", {}),  # the second driving: another kind
+        ("smith", {"postcode": "S1 2HH"}),  # with a criterion: another kind
+        ("jones", {"postcode": "S1 2HH"}),
+    ]
+    for text, given in searches:
+        found = selectors._ranked_by_name(people.manager, given, text)
+        assert found == _plain(monkeypatch, people.manager, given, text), text
+        assert found[0], text
+    kept = selectors._FOUND_BY_NAME._kept
+    # Each kind built once for its rows, and compiled again once for each moment's proof.
+    assert sorted(names for _, _, names in kept) == [
+        ("postcode", "word0_drives"),
+        ("word0", "word1_drives"),
+        ("word0_drives",),
+        ("word0_drives", "word1"),
+        ("word0_drives_fragment",),
+    ]
+    assert build.calls == sum(1 + len(names) for _, _, names in kept)
+    assert all(isinstance(compiled, _Compiled) for compiled in kept.values())
+    assert selectors._ranked_by_name(people.manager, {}, "smith")[0]
+    calls = build.calls
+    selectors._ranked_by_name(people.alice, {}, "smith")
+    assert build.calls > calls
+
+
+def _plain(monkeypatch, user, given, text):
+    """The same search through the ORM each time, nothing kept."""
+    with monkeypatch.context() as patched:
+        patched.setattr(selectors, "_FOUND_BY_NAME", selectors._found_by_name)
+        return selectors._ranked_by_name(user, given, text)
