@@ -14,7 +14,12 @@ from rest_framework.response import Response
 
 from . import permissions, selectors, services
 from .models import YoungPerson
-from .validators import validate_date_of_birth_or_age, validate_nhs_number, validate_postcode
+from .validators import (
+    validate_date_of_birth_or_age,
+    validate_name_search,
+    validate_nhs_number,
+    validate_postcode,
+)
 
 
 class YoungPersonSerializer(serializers.ModelSerializer):
@@ -101,8 +106,15 @@ class YoungPersonViewSet(
         try:
             validate_postcode(text)
         except DjangoValidationError:
-            return {"text": text}
-        return {"postcode": text} if any(c.isdigit() for c in text) else {"text": text}
+            pass
+        else:
+            if any(c.isdigit() for c in text):
+                return {"postcode": text}
+        try:
+            validate_name_search(text)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError({"search": error.messages}) from error
+        return {"text": text}
 
     def get_object(self) -> YoungPerson:
         return permissions.get_young_person_for_user(

@@ -12,9 +12,11 @@ from cse_portal.forms import GovukDateField
 
 from .models import Alias, Ethnicity, FlagKind, Gender
 from .validators import (
+    NAME_SEARCH_LENGTH,
     NHS_NUMBER_EXAMPLE,
     normalise_nhs_number,
     validate_date_of_birth_or_age,
+    validate_name_search,
     validate_nhs_number,
     validate_postcode,
 )
@@ -24,7 +26,8 @@ class SearchForm(forms.Form):
     name = forms.CharField(
         label="Name",
         required=False,
-        max_length=200,
+        max_length=NAME_SEARCH_LENGTH,
+        validators=[validate_name_search],
         help_text="Any part of a given name, family name, known-as name or alias",
     )
     date_of_birth = GovukDateField(

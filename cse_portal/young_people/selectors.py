@@ -69,6 +69,10 @@ NAME_RESULTS = 200
 #: are more.
 LOOKUP_ROWS = NAME_RESULTS + 1
 
+#: The searches of at most this many words are kept compiled (``_FOUND_BY_NAME``): proving a
+#: kept search compiles it once more for each word, which for a search of 40 words took 1.9 s.
+KEPT_WORDS = 3
+
 #: How far the rarity of each word of a several-word search is counted (off the prefix indexes).
 RARITY_PROBE = 1000
 
@@ -164,14 +168,15 @@ def _ranked_by_name(user: Any, given: dict[str, Any], text: str) -> tuple[list[A
     The rarest word drives: each of its lookups reads at most ``LOOKUP_ROWS`` rows off its index,
     the other words tested on those rows only, all in one UNION ALL query whose rows are ranked
     here. So a search costs the same whether a name is shared by ten children or ten thousand.
-    On PostgreSQL the query is compiled once per asker and kind of search (``_FOUND_BY_NAME``)."""
+    On PostgreSQL the query of a search of up to ``KEPT_WORDS`` words is compiled once per asker
+    and kind of search (``_FOUND_BY_NAME``)."""
     words = text.split()
     driver = _rarest(_searched(user, **given), words)
     shaped = {
         f"word{i}{'_drives' if i == driver else ''}{'_fragment' if _fragment(word) else ''}": word
         for i, word in enumerate(words)
     }
-    if connection.features.supports_slicing_ordering_in_compound:
+    if connection.features.supports_slicing_ordering_in_compound and len(words) <= KEPT_WORDS:
         found = _FOUND_BY_NAME(user, **given, **shaped)
     else:
         found = _found_by_name(user, **given, **shaped)

@@ -1,4 +1,4 @@
-"""Validation of NHS numbers, UK postcodes and how a young person's age is known."""
+"""Validation of NHS numbers, UK postcodes, name searches and how a young person's age is known."""
 
 from __future__ import annotations
 
@@ -24,6 +24,27 @@ def normalise_postcode(value: str) -> str:
 def validate_postcode(value: str) -> None:
     if value and not POSTCODE_RE.match(normalise_postcode(value)):
         raise ValidationError("Enter a real UK postcode, like S1 2HH", code="invalid_postcode")
+
+
+#: A name search is any part of a name or alias: a few words. Each word past the first is tested
+#: on every row the first finds, so a search of 100 words took 0.3 s at 1,000,000 young people.
+NAME_SEARCH_LENGTH = 200
+NAME_SEARCH_WORDS = 6
+
+
+def validate_name_search(value: str) -> None:
+    """The searched name, for the search page and the API alike."""
+    if len(value or "") > NAME_SEARCH_LENGTH:
+        raise ValidationError(
+            f"Search for a name of {NAME_SEARCH_LENGTH} characters or fewer",
+            code="name_search_length",
+        )
+    if len((value or "").split()) > NAME_SEARCH_WORDS:
+        raise ValidationError(
+            f"Search for a name of {NAME_SEARCH_WORDS} words or fewer, like a given and a "
+            "family name",
+            code="name_search_words",
+        )
 
 
 #: The example hints and messages give: a number that passes the check digit, so a user who

@@ -105,6 +105,16 @@ def test_invalid_nhs_number_answers_400_with_field_messages(people, api_client_f
     assert isinstance(response.json()["nhs_number"][0], str)
 
 
+@pytest.mark.parametrize(
+    ("search", "message"), [(" ".join(["ann"] * 7), "6 words"), ("a" * 201, "200 characters")]
+)
+def test_a_search_too_long_answers_400_with_its_message(people, api_client_for, search, message):
+    response = api_client_for(people.manager).get(LIST, {"search": search})
+    assert response.status_code == 400
+    assert list(response.json()) == ["search"]
+    assert message in response.json()["search"][0]
+
+
 def test_missing_date_of_birth_and_age_answers_400(people, api_client_for):
     data = {k: v for k, v in NEW.items() if k != "date_of_birth"}
     response = api_client_for(people.manager).post(LIST, data, format="json")

@@ -324,6 +324,14 @@ def test_a_name_search_is_compiled_once_per_asker_and_kind_of_search(people, mon
     calls = build.calls
     selectors._ranked_by_name(people.alice, {}, "smith")
     assert build.calls > calls
+    # Past KEPT_WORDS, a search is built each time, without proofs (a proof per word).
+    kinds, calls = len(kept), build.calls
+    many = " ".join(["jo", "sm", "whit", "tom"][: selectors.KEPT_WORDS + 1])
+    assert selectors._ranked_by_name(people.manager, {}, many) == _plain(
+        monkeypatch, people.manager, {}, many
+    )
+    assert len(kept) == kinds
+    assert build.calls == calls
 
 
 def _plain(monkeypatch, user, given, text):

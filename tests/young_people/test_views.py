@@ -143,6 +143,15 @@ def test_search_with_an_invalid_nhs_number_shows_the_error_and_no_results(people
     assert "not a valid NHS number" in response.content.decode()
 
 
+def test_a_name_of_too_many_words_is_refused_with_the_search_kept(people, client_for):
+    searched = "maya ann lee jo whit field smith"
+    response = client_for(people.manager).get(reverse("young_people:search"), {"name": searched})
+    assert response.context["page"] is None
+    page = response.content.decode()
+    assert "Search for a name of 6 words or fewer" in page
+    assert f'value="{searched}"' in page
+
+
 # --- Search before create ------------------------------------------------------------------------
 
 NEW_PERSON = {
