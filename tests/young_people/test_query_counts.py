@@ -33,9 +33,9 @@ SEARCH_QUERIES = 6
 #: accessed the record, and the sections feature apps add (missing's panel: its episodes, and the
 #: profile when none; outreach's engagements)
 RECORD_QUERIES = 18
-#: the token with its user, agency and role, count, page (with its flags' kinds), aliases, the
-#: audit entry of the page shown (written by the paginator, one INSERT)
-API_LIST_QUERIES = 5
+#: the token with its user, agency and role, count, page (with its flags' kinds and its aliases'
+#: names), the audit entry of the page shown (written by the paginator, one INSERT)
+API_LIST_QUERIES = 4
 
 
 def add_young_people(people, count: int) -> None:
