@@ -6,8 +6,12 @@ import os
 from pathlib import Path
 
 from celery import Celery
+from kombu.transport import TRANSPORT_ALIASES
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cse_portal.settings")
+
+# ``filesystem://`` (the embedded broker) writes each message whole before a worker can read it.
+TRANSPORT_ALIASES["filesystem"] = "cse_portal.embedded_broker:Transport"
 
 app = Celery("cse_portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")

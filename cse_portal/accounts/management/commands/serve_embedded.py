@@ -1,5 +1,5 @@
 """The embedded run of ``make run``: a Celery worker (with beat) beside Django's server, on the
-embedded defaults. Ctrl-C stops both."""
+embedded defaults, started again if it stops while the server runs. Ctrl-C stops both."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import os
 import signal
 import subprocess
 import sys
-from typing import Any
+import threading
+from collections.abc import Sequence
+from typing import Any, TextIO
 
 from django.conf import settings
 from django.core.management import call_command
@@ -30,7 +32,7 @@ class Command(BaseCommand):
         )
 
         settings.CELERY_BROKER_FOLDER.mkdir(parents=True, exist_ok=True)
-        worker = subprocess.Popen(
+        worker = Worker(
             [
                 sys.executable,
                 "-m",
@@ -42,7 +44,9 @@ class Command(BaseCommand):
                 "--loglevel=INFO",
                 "--concurrency=1",
             ],
+            report=self.stderr,
         )
+        worker.start()
         address = f"http://{options['host']}:{options['port']}/"
         logins = demo_logins()
         self.stdout.write("")
@@ -55,12 +59,60 @@ class Command(BaseCommand):
                 "Second factor: the code page offers 'Continue without a code' (demo only)."
             )
         self.stdout.write("")
+        watching = threading.Thread(target=worker.watch, daemon=True)
+        watching.start()
         try:
             call_command("runserver", f"{options['host']}:{options['port']}", use_reloader=False)
         finally:
-            if worker.poll() is None:
-                worker.send_signal(signal.SIGTERM)
-                try:
-                    worker.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    worker.kill()
+            worker.stop()
+
+
+class Worker:
+    """The worker's process: ``watch()`` starts it again whenever it stops, until ``stop()``.
+    Without it a worker that died (an error it could not recover from, the machine short of
+    memory) left the demo serving pages with nothing sequencing the audit log or sending mail."""
+
+    #: Seconds between two looks at the process, and at least between two starts.
+    EVERY = 1.0
+    PAUSE = 5.0
+
+    def __init__(self, command: Sequence[str], report: TextIO) -> None:
+        self.command, self.report = list(command), report
+        self.process: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+        self.stopping = threading.Event()
+        self.lock = threading.Lock()  # no start once stopping: no worker is left behind
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process else None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(self.command)  # noqa: S603 (this command's own)
+        self.starts += 1
+
+    def watch(self) -> None:
+        while not self.stopping.wait(self.EVERY):
+            code = self.process.poll() if self.process else None
+            if code is None or self.stopping.is_set():
+                continue
+            with self.lock:
+                if self.stopping.is_set():
+                    return
+                self.report.write(
+                    f"The Celery worker stopped (exit code {code}); starting it again."
+                )
+                self.start()
+            self.stopping.wait(self.PAUSE)
+
+    def stop(self) -> None:
+        with self.lock:
+            self.stopping.set()
+            process = self.process
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
