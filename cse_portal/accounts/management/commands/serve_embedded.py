@@ -3,6 +3,7 @@ embedded defaults, started again if it stops while the server runs. Ctrl-C stops
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -61,6 +62,10 @@ class Command(BaseCommand):
         self.stdout.write("")
         watching = threading.Thread(target=worker.watch, daemon=True)
         watching.start()
+        # The worker has a session of its own (``Worker.start``), so the terminal's hang-up or a
+        # kill does not reach it: either ends the server here, which stops the worker.
+        for ending in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(ending, _end_serving)
         try:
             call_command("runserver", f"{options['host']}:{options['port']}", use_reloader=False)
         finally:
@@ -88,7 +93,11 @@ class Worker:
         return self.process.pid if self.process else None
 
     def start(self) -> None:
-        self.process = subprocess.Popen(self.command)  # noqa: S603 (this command's own)
+        # A process group of its own, so that what it leaves behind when it dies (beat's
+        # process, which would go on sending the schedule beside the new worker's) can be ended.
+        self.process = subprocess.Popen(  # noqa: S603 (this command's own)
+            self.command, start_new_session=True
+        )
         self.starts += 1
 
     def watch(self) -> None:
@@ -102,6 +111,7 @@ class Worker:
                 self.report.write(
                     f"The Celery worker stopped (exit code {code}); starting it again."
                 )
+                _end_group(self.process, signal.SIGKILL)
                 self.start()
             self.stopping.wait(self.PAUSE)
 
@@ -110,9 +120,23 @@ class Worker:
             self.stopping.set()
             process = self.process
         if process is None or process.poll() is not None:
+            _end_group(process, signal.SIGKILL)
             return
         process.send_signal(signal.SIGTERM)
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+        _end_group(process, signal.SIGKILL)
+
+
+def _end_serving(signum: int, frame: Any) -> None:
+    raise SystemExit(0)
+
+
+def _end_group(process: subprocess.Popen[bytes] | None, sig: int) -> None:
+    """Send ``sig`` to what is left of ``process``'s group (its children), if anything is."""
+    if process is None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, sig)
