@@ -50,7 +50,14 @@ from .models import (
     PartnerAgencyOffer,
     YoungPerson,
 )
-from .name_matching import Similarity, sound_keys, sounds_like, within_one_edit, word_keys
+from .name_matching import (
+    Similarity,
+    sound_keys,
+    sounding_keys,
+    sounds_like,
+    within_one_edit,
+    word_keys,
+)
 from .permissions import (
     visible_chronology_audiences,
     visible_young_people,
@@ -132,9 +139,13 @@ def _lookups(
         (Closeness.CONTAINS, records.filter(given_name__icontains=value)),
         (Closeness.CONTAINS, records.filter(family_name__icontains=value)),
         (Closeness.OTHER, records.filter(aliases__name__icontains=value)),
-        (Closeness.OTHER, records.filter(sounds_like("given_name", keys))),
-        (Closeness.OTHER, records.filter(sounds_like("family_name", keys))),
-        (Closeness.OTHER, records.filter(sounds_like("aliases__name", keys))),
+        # Each key on its own: each is read off its own index (migration 0012), no further than
+        # the rows a lookup keeps.
+        *(
+            (Closeness.OTHER, records.filter(sounding))
+            for field in ("given_name", "family_name", "aliases__name")
+            for sounding in sounding_keys(field, keys)
+        ),
     ]
 
 

@@ -279,3 +279,33 @@ def test_an_alias_match_survives_a_day_of_births(people):
     )
     matches = young_person_matches(given_name="Jade", family_name="Holloway", date_of_birth=DOB)
     assert matches[0].record == record
+
+
+@postgres_only
+def test_a_name_searchs_sound_alike_lookups_are_read_off_the_indexes_alone(people):
+    """Each key on its own, off an index carrying what the lookup reads: a lookup that stops at
+    201 rows then reads 201 index entries, where it scanned the table computing every row's keys
+    (at 1,000,000 young people, 11.6 to 26.5 ms a lookup for "kaylee")."""
+    for i in range(300):
+        record = make_young_person(people.manager, given_name=f"Child{i}", family_name=f"Fam{i}")
+        Alias.objects.create(young_person=record, name=f"Kay{i}")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE young_people_youngperson")
+        cursor.execute("ANALYZE young_people_alias")
+    lookups = selectors._lookups(YoungPerson.objects.current(), "kaylee", fragment=False)
+    sounding = [lookup for _, lookup in lookups[-6:]]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        plans = [
+            lookup.values("pk", "family_name", "given_name")[:201].explain() for lookup in sounding
+        ]
+    read = [re.findall(r"Index Only Scan using (\w+metaphone\w*) ", plan) for plan in plans]
+    assert read == [
+        ["yp_given_metaphone_idx"],
+        ["yp_given_metaphone_alt_idx"],
+        ["yp_family_metaphone_idx"],
+        ["yp_family_metaphone_alt_idx"],
+        ["alias_name_metaphone_idx"],
+        ["alias_name_metaphone_alt_idx"],
+    ], plans
