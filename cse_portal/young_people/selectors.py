@@ -232,12 +232,12 @@ def _found_by_name(user: Any, **moments: Any) -> list[tuple[Any, ...]]:
         ctes, (sql, params) = "", first.union(*rest, all=True).query.sql_with_params()
     # Each record once, at its closest, then by name (as a code point order, on both engines),
     # then by id: the order of the list shown.
-    text = 'COLLATE "C"' if connection.vendor == "postgresql" else ""
+    collation = 'COLLATE "C"' if connection.vendor == "postgresql" else ""
     with connection.cursor() as cursor:
         cursor.execute(
             f"WITH {ctes}found (pk, family, given, closeness) AS ({sql}) "  # noqa: S608
             "SELECT pk FROM found GROUP BY pk, family, given ORDER BY MIN(closeness),"
-            f" LOWER(family) {text}, LOWER(given) {text}, pk LIMIT %s",
+            f" LOWER(family) {collation}, LOWER(given) {collation}, pk LIMIT %s",
             [*params, NAME_RESULTS + 1],
         )
         return cursor.fetchall()
